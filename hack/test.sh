@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The whole test suite: lint, typecheck, unit tests, then the suites that run against the local
+# control plane (built from upstream Go modules on first use). Fails if any cluster process is left.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+run() { bash "$root/hack/run.sh" "$@"; }
+
+missing() { echo "missing prerequisite: $1" >&2; exit 1; }
+if [[ -z "${STAYSAIL_BIN_DIR:-}" ]] && ! command -v go >/dev/null; then
+  missing "Go 1.26+ builds the local control plane. Install it (https://go.dev/dl/ or your package manager), or set STAYSAIL_BIN_DIR to pre-built binaries (docs/testing.md)."
+fi
+command -v openssl >/dev/null || missing "openssl makes the local cluster's certificates. Install it (Debian: apt-get install openssl)."
+command -v kubectl >/dev/null || missing "kubectl drives the local cluster in tests. Install it (https://kubernetes.io/docs/tasks/tools/)."
+
+echo "== lint";      run eslint .
+echo "== typecheck"; run tsc --noEmit -p tsconfig.json
+echo "== unit";      run mocha 'src/**/*.test.ts' 'test/unit/**/*.test.ts'
+echo "== control plane binaries"
+bash hack/build-control-plane.sh
+echo "== integration"
+run mocha --timeout 180000 --require test/integration/setup.ts 'test/integration/**/*.test.ts'
+echo "== leftovers"
+run node hack/leftovers.ts

@@ -1,0 +1,59 @@
+// Certificates for the local control plane, made with the openssl CLI: a cluster CA, the API server's
+// serving certificate for 127.0.0.1 and localhost, an admin client certificate in system:masters, and
+// the service-account signing key pair. ECDSA P-256 keys, valid for 7 days, as envtest does.
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface ClusterCerts {
+  caCert: string;
+  caKey: string;
+  serverCert: string;
+  serverKey: string;
+  adminCert: string;
+  adminKey: string;
+  saKey: string;
+  saPub: string;
+}
+
+function openssl(dir: string, args: string[]): void {
+  try {
+    execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { stderr?: Buffer };
+    if (e.code === 'ENOENT') {
+      throw new Error('openssl is required to make the local cluster certificates: install it (Debian: apt-get install openssl)', { cause: err });
+    }
+    throw new Error(`openssl ${args.join(' ')} failed: ${e.stderr?.toString() ?? e.message}`, { cause: err });
+  }
+}
+
+const ecKey = (out: string) => ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', out];
+
+function signed(dir: string, name: string, subject: string, extensions: string): void {
+  openssl(dir, ecKey(`${name}.key`));
+  openssl(dir, ['req', '-new', '-key', `${name}.key`, '-subj', subject, '-out', `${name}.csr`]);
+  writeFileSync(join(dir, `${name}.ext`), extensions);
+  openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
+    '-days', '7', '-sha256', '-extfile', `${name}.ext`, '-out', `${name}.crt`]);
+}
+
+/** Writes a fresh set of certificates into dir. */
+export function makeCerts(dir: string): ClusterCerts {
+  openssl(dir, ecKey('ca.key'));
+  openssl(dir, ['req', '-x509', '-new', '-key', 'ca.key', '-subj', '/CN=staysail-local-ca', '-days', '7', '-sha256',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature',
+    '-out', 'ca.crt']);
+  signed(dir, 'apiserver', '/CN=kube-apiserver',
+    'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc\n' +
+    'keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n');
+  signed(dir, 'admin', '/O=system:masters/CN=staysail-admin',
+    'keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n');
+  openssl(dir, ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'sa.key']);
+  openssl(dir, ['pkey', '-in', 'sa.key', '-pubout', '-out', 'sa.pub']);
+  const at = (f: string) => join(dir, f);
+  return {
+    caCert: at('ca.crt'), caKey: at('ca.key'), serverCert: at('apiserver.crt'), serverKey: at('apiserver.key'),
+    adminCert: at('admin.crt'), adminKey: at('admin.key'), saKey: at('sa.key'), saPub: at('sa.pub'),
+  };
+}

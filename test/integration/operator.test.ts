@@ -1,0 +1,49 @@
+// `npm start`: the operator process starts, logs JSON, serves /healthz and /readyz, and stops on SIGTERM.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { repoRoot } from '../cluster/binaries.ts';
+import { waitFor } from '../cluster/probe.ts';
+import { sharedCluster } from './setup.ts';
+
+describe('the operator process', function () {
+  this.timeout(60_000);
+
+  it('connects, reports ready, and exits 0 on SIGTERM', async () => {
+    const child = spawn(process.execPath, [join(repoRoot, 'src/main.ts'), '--kubeconfig', sharedCluster().kubeconfigPath,
+      '--health-addr', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const lines: Record<string, unknown>[] = [];
+    let buffer = '';
+    child.stdout.on('data', (d: Buffer) => {
+      buffer += d.toString();
+      const parts = buffer.split('\n');
+      buffer = parts.pop()!;
+      for (const p of parts) lines.push(JSON.parse(p) as Record<string, unknown>);
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await waitFor(async () => lines.some((l) => l.msg === 'connected to the Kubernetes API'), 30_000,
+        () => `never connected; log: ${JSON.stringify(lines)}`);
+      const address = lines.find((l) => l.msg === 'serving health probes')?.address as string;
+      assert.equal((await fetch(`http://${address}/healthz`)).status, 200);
+      assert.equal((await fetch(`http://${address}/readyz`)).status, 200);
+      assert.match(String(lines.find((l) => l.msg === 'connected to the Kubernetes API')?.version), /^v1\.\d+\.\d+/);
+
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+      assert.deepEqual(lines.slice(-2).map((l) => l.msg), ['stopping', 'stopped']);
+      assert.ok(lines.every((l) => typeof l.time === 'string' && typeof l.level === 'string'));
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('exits 2 with a message naming a bad flag', async () => {
+    const child = spawn(process.execPath, [join(repoRoot, 'src/main.ts'), '--log-level', 'loud'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    assert.equal(code, 2);
+    assert.match(stderr, /--log-level "loud" must be one of debug, info, warn, error/);
+  });
+});

@@ -1,0 +1,19 @@
+// Mocha global fixture for the integration suites: one local control plane for the whole run,
+// stopped at the end (and by the watchdog should the runner die).
+import { LocalCluster } from '../cluster/cluster.ts';
+
+let cluster: LocalCluster | undefined;
+
+export async function mochaGlobalSetup(): Promise<void> {
+  cluster = await LocalCluster.start({ nodes: 3 });
+}
+
+export async function mochaGlobalTeardown(): Promise<void> {
+  await cluster?.stop();
+}
+
+/** The cluster every integration suite shares. */
+export function sharedCluster(): LocalCluster {
+  if (!cluster) throw new Error('the local cluster is not running: run integration tests with --require test/integration/setup.ts');
+  return cluster;
+}
