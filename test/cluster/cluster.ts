@@ -2,7 +2,7 @@
 // kube-controller-manager, kube-scheduler, and kwok for fake nodes whose pods become Ready.
 // Each cluster has its own free ports, certificates and temporary data folder; stop() (or the
 // watchdog, when the owning process dies) leaves no process and no file behind.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +36,7 @@ export class LocalCluster {
   readonly certs: ClusterCerts;
   readonly nodeNames: string[];
   private readonly processes: ManagedProcess[] = [];
+  private watchdog: ChildProcess | undefined;
   private readonly log: (line: string) => void;
   private stopping: Promise<void> | undefined;
 
@@ -93,7 +94,8 @@ export class LocalCluster {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       for (const p of [...this.processes].reverse()) await p.stop();
-      rmSync(this.dataDir, { recursive: true, force: true }); // also tells the watchdog to exit
+      rmSync(this.dataDir, { recursive: true, force: true });
+      await this.stopWatchdog();
       live.delete(this);
     })();
     return this.stopping;
@@ -118,9 +120,18 @@ export class LocalCluster {
   }
 
   private startWatchdog(): void {
-    const child = spawn(process.execPath, [join(repoRoot, 'test', 'cluster', 'watchdog.ts'), String(process.pid), this.dataDir],
+    this.watchdog = spawn(process.execPath, [join(repoRoot, 'test', 'cluster', 'watchdog.ts'), String(process.pid), this.dataDir],
       { detached: true, stdio: 'ignore' });
-    child.unref();
+    this.watchdog.unref();
+  }
+
+  private async stopWatchdog(): Promise<void> {
+    const w = this.watchdog;
+    if (!w || w.exitCode !== null || w.signalCode !== null) return;
+    const exited = new Promise((resolve) => w.once('exit', resolve));
+    w.ref();
+    w.kill('SIGTERM');
+    await exited;
   }
 
   private async startEtcd(port: number, peerPort: number): Promise<void> {
@@ -178,10 +189,11 @@ export class LocalCluster {
 
   private async registerNodes(): Promise<void> {
     const core = this.kubeConfig().makeApiClient(CoreV1Api);
-    for (const name of this.nodeNames) {
+    for (const [i, name] of this.nodeNames.entries()) {
       await core.createNode({ body: {
         apiVersion: 'v1', kind: 'Node',
-        metadata: { name, annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
+        metadata: { name, annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0',
+          'test.staysail.dev/node-ip': `10.0.0.${i + 1}` },
           labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', type: 'kwok' } },
       } });
     }

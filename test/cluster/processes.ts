@@ -55,9 +55,13 @@ export class ManagedProcess {
   async stop(graceMs = 10_000): Promise<void> {
     const pid = this.child.pid;
     if (pid === undefined || this.exitInfo) return;
+    this.child.ref(); // keep the event loop alive until the process is gone, even during a runner's final teardown
     signalGroup(pid, 'SIGTERM');
-    const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), graceMs).unref());
-    if ((await Promise.race([this.exited, timer])) === 'timeout') {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), graceMs); });
+    const outcome = await Promise.race([this.exited, timeout]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
       signalGroup(pid, 'SIGKILL');
       await this.exited;
     }
