@@ -1,10 +1,10 @@
 // Clusters leave nothing behind: after stop(), after their owner is SIGKILLed, and after `cluster:down`.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '../cluster/binaries.ts';
+import { binary, componentNames, repoRoot } from '../cluster/binaries.ts';
 import { LocalCluster } from '../cluster/cluster.ts';
 import { processesMentioning } from '../cluster/processes.ts';
 import { waitFor } from '../cluster/probe.ts';
@@ -68,6 +68,27 @@ describe('cluster lifecycle', function () {
     } finally {
       await node(['hack/cluster.ts', 'down'], env);
       rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
+
+  it('reports a component that fails to start with the tail of every log, and leaves nothing running', async () => {
+    const bins = mkdtempSync(join(tmpdir(), 'staysail-bins-'));
+    const tmp = mkdtempSync(join(tmpdir(), 'staysail-tmp-'));
+    try {
+      for (const name of componentNames) {
+        if (name !== 'kube-apiserver') symlinkSync(binary(name), join(bins, name));
+      }
+      writeFileSync(join(bins, 'kube-apiserver'), '#!/bin/sh\necho "boom: this apiserver cannot start" >&2\nexit 7\n', { mode: 0o755 });
+      const result = await node([join(repoRoot, 'test/integration/fixtures/start-and-stop.ts')],
+        { ...process.env, STAYSAIL_BIN_DIR: bins, TMPDIR: tmp });
+      assert.notEqual(result.code, 0);
+      assert.match(result.stderr, /kube-apiserver exited with code 7 before it was ready/);
+      assert.match(result.stderr, /----- etcd \(running\)/);
+      assert.match(result.stderr, /----- kube-apiserver \(exited with code 7\)[^\n]*\n[\s\S]*boom: this apiserver cannot start/);
+      assert.deepEqual(processesMentioning(tmp), []);
+    } finally {
+      rmSync(bins, { recursive: true, force: true });
+      rmSync(tmp, { recursive: true, force: true });
     }
   });
 });

@@ -17,3 +17,10 @@ export function sharedCluster(): LocalCluster {
   if (!cluster) throw new Error('the local cluster is not running: run integration tests with --require test/integration/setup.ts');
   return cluster;
 }
+
+/** When a test fails, the tail of every component's log, to tell a controller bug from a cluster problem. */
+export const mochaHooks = {
+  afterEach(this: Mocha.Context): void {
+    if (this.currentTest?.state === 'failed' && cluster) process.stderr.write(`\n${cluster.logTails(15)}\n`);
+  },
+};
