@@ -1,0 +1,72 @@
+// Account: a cloud account or a Kubernetes cluster that server groups, load balancers and security
+// groups are made in (Clouddriver's credentials), with its credentials in a Secret.
+import { ageColumn, readyColumn, reasonColumn, type KindDefinition } from '../kind.ts';
+import { arr, obj, objectName, oneOf, optional, str, type Static } from '../schema.ts';
+import { permissionsSchema, statusBase } from './common.ts';
+
+export const providers = ['kubernetes', 'aws', 'gce', 'azure'] as const;
+export type ProviderName = (typeof providers)[number];
+
+const secretRef = (description: string) => obj(description, {
+  name: objectName('Name of the Secret, in this namespace.'),
+  key: optional(str('Key within the Secret (default depends on the provider).', { maxLength: 253 })),
+});
+const regions = (example: string) => optional(arr(`Regions this account may deploy to, e.g. ${example}.`,
+  str('A region.', { pattern: '^[a-z0-9-]+$', maxLength: 64 }), { listType: 'set', maxItems: 64 }));
+const endpoint = optional(str('Override of the API endpoint (private clouds, emulators): an http or https URL.',
+  { pattern: '^https?://', maxLength: 2048 }));
+
+export const accountSpec = obj('The provider and how to reach it. Exactly the block named by provider is set.', {
+  provider: oneOf('Which provider the account is.', providers),
+  kubernetes: optional(obj('A Kubernetes cluster.', {
+    kubeconfigSecretRef: optional(secretRef('A Secret holding a kubeconfig (key default: kubeconfig). Absent: the cluster Staysail runs in.')),
+    context: optional(str('Context within the kubeconfig (default: its current context).', { maxLength: 253 })),
+    namespaces: optional(arr('Namespaces this account may deploy to. Empty: only the namespace of each object.',
+      objectName('A namespace.'), { listType: 'set', maxItems: 256 })),
+  })),
+  aws: optional(obj('An AWS account.', {
+    accountId: str('The 12-digit AWS account ID.', { pattern: '^[0-9]{12}$', maxLength: 12 }),
+    regions: regions('us-east-1'),
+    assumeRoleArn: optional(str('A role to assume for every call.', { pattern: '^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$', maxLength: 2048 })),
+    credentialsSecretRef: optional(secretRef('A Secret with accessKeyId and secretAccessKey. Absent: the default credential chain.')),
+    endpoint,
+  })),
+  gce: optional(obj('A Google Cloud project.', {
+    project: str('The project ID.', { pattern: '^[a-z][-a-z0-9]{4,28}[a-z0-9]$', maxLength: 30 }),
+    regions: regions('europe-west1'),
+    credentialsSecretRef: optional(secretRef('A Secret with a service-account JSON key (key default: credentials.json). Absent: application default credentials.')),
+    endpoint,
+  })),
+  azure: optional(obj('An Azure subscription.', {
+    subscriptionId: str('The subscription ID (a GUID).', { pattern: '^[0-9a-fA-F-]{36}$', maxLength: 36 }),
+    tenantId: str('The tenant ID (a GUID).', { pattern: '^[0-9a-fA-F-]{36}$', maxLength: 36 }),
+    resourceGroup: str('The resource group resources are made in.', { maxLength: 90 }),
+    regions: regions('westeurope'),
+    credentialsSecretRef: optional(secretRef('A Secret with clientId and clientSecret of a service principal.')),
+    endpoint,
+  })),
+  permissions: optional(permissionsSchema),
+}, { rules: [
+  { rule: "self.provider == 'kubernetes' || !has(self.kubernetes)", message: 'a kubernetes block needs provider kubernetes', fieldPath: '.kubernetes' },
+  { rule: "(self.provider == 'aws') == has(self.aws)", message: 'provider aws needs an aws block, and an aws block needs provider aws', fieldPath: '.aws' },
+  { rule: "(self.provider == 'gce') == has(self.gce)", message: 'provider gce needs a gce block, and a gce block needs provider gce', fieldPath: '.gce' },
+  { rule: "(self.provider == 'azure') == has(self.azure)", message: 'provider azure needs an azure block, and an azure block needs provider azure', fieldPath: '.azure' },
+] });
+
+export const accountStatus = obj('What the controller observed of the account.', {
+  ...statusBase,
+  regions: optional(arr('Regions (or namespaces) found reachable.', str('A region or namespace.', { maxLength: 64 }), { maxItems: 256 })),
+});
+
+export type AccountSpec = Static<typeof accountSpec>;
+export type AccountStatus = Static<typeof accountStatus>;
+
+export const accountKind: KindDefinition = {
+  kind: 'Account', plural: 'accounts', singular: 'account', shortNames: ['acct'],
+  description: 'An Account is somewhere Staysail deploys: a Kubernetes cluster (this one, or another through a kubeconfig Secret), an AWS account, a Google Cloud project or an Azure subscription.',
+  spec: accountSpec, status: accountStatus,
+  printerColumns: [
+    { name: 'Provider', type: 'string', jsonPath: '.spec.provider', description: 'The provider.' },
+    readyColumn, reasonColumn, ageColumn,
+  ],
+};

@@ -1,0 +1,116 @@
+// Cluster: app-stack-detail on one account and location, and the rollout that turns a change of its
+// desired template into a new ServerGroup by a deploy strategy (Orca's deploy strategies).
+import { ageColumn, type KindDefinition } from '../kind.ts';
+import { arr, bool, duration, int, localRef, mapOf, obj, objectName, oneOf, optional, percent, str, type Static } from '../schema.ts';
+import { accountRefSchema, capacitySchema, celClusterName, clusterMonikerSchema, locationSchema, statusBase } from './common.ts';
+import { serverGroupTemplate } from './template.ts';
+
+export const strategyTypes = ['redblack', 'rollingredblack', 'highlander', 'canary', 'none'] as const;
+export type StrategyType = (typeof strategyTypes)[number];
+
+const rollbackSchema = obj('What to do when the new server group fails to become healthy.', {
+  onFailure: bool('Re-enable the previous server group and disable the new one.', { default: true }),
+  destroyLatest: optional(bool('Also destroy the new server group.')),
+});
+
+const cleanup = {
+  delayBeforeCleanup: optional(duration('Wait this long after the new server group is healthy before disabling the old ones.')),
+  scaleDown: optional(bool('Scale disabled server groups down to 0 (they are kept for a fast rollback).')),
+  delayBeforeScaleDown: optional(duration('Wait this long after disabling before scaling down.')),
+  rollback: optional(rollbackSchema),
+};
+
+export const strategySchema = obj('How a new server group replaces the old ones.', {
+  type: oneOf('The strategy.', strategyTypes, { default: 'redblack' }),
+  redBlack: optional(obj('red/black (blue/green): the new server group comes up disabled, is enabled when healthy, then the old ones are disabled.', {
+    maxRemainingServerGroups: optional(int('Keep at most this many server groups, counting the new one; older ones are destroyed.', { minimum: 1, maximum: 100 })),
+    ...cleanup,
+  })),
+  rollingRedBlack: optional(obj('rolling red/black: the new server group grows in steps while traffic moves off the old one.', {
+    targetPercentages: arr('Steps, as percentages of the desired capacity, increasing; 100 is added when missing.', percent('A step.'),
+      { minItems: 1, maxItems: 20, listType: 'set', rules: [{ rule: 'self.isSorted()', message: 'targetPercentages must increase, e.g. [10, 50, 100]' }] }),
+    validationPipelineRef: optional(obj('A Pipeline run after each step; the rollout fails when it fails.', {
+      name: objectName('Name of the Pipeline, in this namespace.'),
+      parameters: optional(mapOf('Parameters for each run, besides deployedServerGroup, sourceServerGroup and percentageComplete.',
+        str('A value.', { maxLength: 4096 }))),
+    })),
+    ...cleanup,
+  })),
+  canary: optional(obj('canary: baseline (current version) and canary (new version) server groups beside production, judged by canary analysis; promoted by red/black or rolled back.', {
+    canaryConfigRef: localRef('The CanaryConfig (in this namespace) to judge with.'),
+    replicas: int('Instances in each of the canary and baseline server groups.', { minimum: 1, maximum: 1000 }),
+    interval: duration('How often an analysis runs.', { default: '5m' }),
+    lifetime: duration('How long the canary runs in all.', { default: '30m' }),
+    warmup: optional(duration('Time before the first analysis starts.')),
+    thresholds: optional(obj('Overrides of the CanaryConfig\'s thresholds.', {
+      pass: int('A final score at or above this promotes.', { minimum: 0, maximum: 100 }),
+      marginal: int('An interval score at or below this fails at once.', { minimum: 0, maximum: 100 }),
+    }, { rules: [{ rule: 'self.marginal < self.pass', message: 'marginal must be below pass' }] })),
+  })),
+}, { rules: [
+  { rule: "!has(self.redBlack) || self.type == 'redblack'", message: 'redBlack is only for type redblack', fieldPath: '.redBlack' },
+  { rule: "!has(self.rollingRedBlack) || self.type == 'rollingredblack'", message: 'rollingRedBlack is only for type rollingredblack', fieldPath: '.rollingRedBlack' },
+  { rule: "self.type != 'rollingredblack' || has(self.rollingRedBlack)", message: 'type rollingredblack needs rollingRedBlack.targetPercentages', fieldPath: '.type' },
+  { rule: "(self.type == 'canary') == has(self.canary)", message: 'type canary needs a canary block, and a canary block needs type canary', fieldPath: '.type' },
+] });
+
+export const clusterSpec = obj('The cluster wanted: what runs, how much of it, behind what, and how changes roll out.', {
+  moniker: clusterMonikerSchema,
+  accountRef: accountRefSchema,
+  location: optional(locationSchema),
+  template: serverGroupTemplate('What each instance runs. Changing it rolls out a new server group.'),
+  capacity: capacitySchema,
+  useSourceCapacity: optional(bool('Copy capacity from the current server group instead of spec.capacity (for autoscaled clusters).')),
+  targetHealthyPercentage: optional(percent('How many of the desired instances must be healthy before the new server group counts as up.', { default: 100 })),
+  loadBalancerRefs: optional(arr('LoadBalancers (in this namespace) that enabled server groups join.', localRef('A LoadBalancer.'), { maxItems: 16 })),
+  securityGroupRefs: optional(arr('SecurityGroups (in this namespace) that apply to every server group.', localRef('A SecurityGroup.'), { maxItems: 16 })),
+  strategy: optional(strategySchema),
+});
+
+export const rolloutPhases = ['Idle', 'Progressing', 'Analyzing', 'Succeeded', 'Failed', 'RolledBack'] as const;
+
+export const clusterStatus = obj('What the controller observed of the cluster and its rollout.', {
+  ...statusBase,
+  activeServerGroup: optional(str('The newest enabled server group.', { maxLength: 63 })),
+  serverGroups: optional(arr('The cluster\'s server groups, newest first.', obj('A server group, as observed.', {
+    name: str('Its name.', { maxLength: 63 }),
+    enabled: bool('Whether it takes traffic.'),
+    readyReplicas: int('Healthy instances.', { minimum: 0 }),
+    desiredReplicas: int('Instances wanted.', { minimum: 0 }),
+  }), { maxItems: 1000 })),
+  readyReplicas: optional(int('Healthy instances of the active server group.', { minimum: 0 })),
+  desiredReplicas: optional(int('Desired instances of the active server group.', { minimum: 0 })),
+  ready: optional(str('readyReplicas/desiredReplicas, for display.', { maxLength: 32 })),
+  rollout: optional(obj('The current or last rollout: only what cannot be observed again.', {
+    phase: oneOf('Where the rollout is.', rolloutPhases),
+    revision: int('Counts rollouts of the cluster.', { minimum: 0 }),
+    templateHash: str('Hash of the template (and capacity) the rollout deploys.', { maxLength: 64 }),
+    step: optional(int('Index of the strategy step in progress.', { minimum: 0 })),
+    startTime: optional(str('When the rollout started.', { format: 'date-time' })),
+    stepStartTime: optional(str('When the current step started.', { format: 'date-time' })),
+    newServerGroup: optional(str('The server group being rolled out.', { maxLength: 63 })),
+    previousServerGroup: optional(str('The server group it replaces.', { maxLength: 63 })),
+    message: optional(str('What the rollout is doing or why it stopped.', { maxLength: 4096 })),
+  })),
+});
+
+export type ClusterSpec = Static<typeof clusterSpec>;
+export type ClusterStatus = Static<typeof clusterStatus>;
+
+export const clusterKind: KindDefinition = {
+  kind: 'Cluster', plural: 'clusters', singular: 'cluster', shortNames: ['cl'],
+  description: 'A Cluster is app-stack-detail on one account and location: the desired template and capacity of its server groups, the load balancers and security groups they join, and the strategy that rolls a changed template out as a new ServerGroup.',
+  nameMaxLength: 58,
+  spec: clusterSpec, status: clusterStatus,
+  rules: [
+    { rule: `self.metadata.name == ${celClusterName('self.spec.moniker')}`,
+      message: 'metadata.name of a Cluster must be its moniker spelled app[-stack[-detail]], e.g. shop-prod for app shop and stack prod' },
+  ],
+  printerColumns: [
+    { name: 'Active', type: 'string', jsonPath: '.status.activeServerGroup', description: 'The newest enabled server group.' },
+    { name: 'Ready', type: 'string', jsonPath: '.status.ready', description: 'Healthy instances / desired, of the active server group.' },
+    { name: 'Phase', type: 'string', jsonPath: '.status.rollout.phase', description: 'Rollout phase.' },
+    { name: 'Strategy', type: 'string', jsonPath: '.spec.strategy.type', description: 'Deploy strategy.', priority: 1 },
+    ageColumn,
+  ],
+};

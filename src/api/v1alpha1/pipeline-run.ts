@@ -1,0 +1,94 @@
+// PipelineRun: one execution of a Pipeline (Orca's pipeline execution). Its spec says which pipeline,
+// with what parameters, and carries a person's decisions (judgments, cancel, restarts); its status
+// holds the snapshot of the pipeline it runs and one record per stage.
+import { ageColumn, type KindDefinition } from '../kind.ts';
+import { anyValue, arr, freeform, int, mapOf, obj, objectName, oneOf, optional, str, type Static } from '../schema.ts';
+import { immutable } from './template.ts';
+import { statusBase } from './common.ts';
+import { refIdPattern } from './stages.ts';
+import { triggerTypes } from './pipeline.ts';
+
+/** Spinnaker's execution statuses. */
+export const executionStatuses = ['NOT_STARTED', 'RUNNING', 'PAUSED', 'SUSPENDED', 'SUCCEEDED', 'FAILED_CONTINUE', 'TERMINAL',
+  'CANCELED', 'STOPPED', 'SKIPPED'] as const;
+export type ExecutionStatus = (typeof executionStatuses)[number];
+
+/** Reasons of the Succeeded condition, as Tekton's. */
+export const runReasons = ['Pending', 'Queued', 'Running', 'Succeeded', 'Failed', 'Cancelled', 'Timeout'] as const;
+
+const refId = (description: string) => str(description, { pattern: refIdPattern, maxLength: 63 });
+
+export const pipelineRunSpec = obj('The run wanted, and the decisions people make while it runs.', {
+  pipelineRef: obj('The Pipeline to run, in this namespace. Its spec is copied when the run starts.', {
+    name: objectName('Name of the Pipeline.'),
+  }, { rules: [immutable('spec.pipelineRef of a PipelineRun (start a new run instead)')] }),
+  parameters: optional(mapOf('Parameter values, by name; checked against the Pipeline\'s parameters when the run starts (later edits are ignored).',
+    anyValue('A value.'))),
+  trigger: optional(obj('What started the run (default: manual).', {
+    type: oneOf('The kind of trigger.', ['manual', ...triggerTypes] as const, { default: 'manual' }),
+    name: optional(str('The Pipeline trigger that fired, if any.', { maxLength: 63 })),
+    user: optional(str('Who started it.', { maxLength: 256 })),
+    payload: optional(freeform('What the trigger received (webhook body, image tag, parent run...), read in expressions as ${trigger.payload}.')),
+  })),
+  status: optional(oneOf('Set to Cancelled to cancel the run: running stages are canceled and their children cleaned up.', ['Cancelled'] as const)),
+  judgments: optional(arr('Decisions for manualJudgment stages. Who may decide is who may patch this PipelineRun.', obj('A decision.', {
+    stage: refId('The refId of the manualJudgment stage.'),
+    decision: oneOf('approve continues the run; reject fails the stage.', ['approve', 'reject'] as const),
+    input: optional(str('One of the stage\'s inputs.', { maxLength: 256 })),
+    comment: optional(str('Why.', { maxLength: 4096 })),
+  }), { listType: 'map', listMapKeys: ['stage'], maxItems: 200 })),
+  skipExecutionWindows: optional(arr('refIds of stages that should stop waiting for their execution window and run now.', refId('A refId.'),
+    { listType: 'set', maxItems: 200 })),
+  restarts: optional(arr('Restart requests: the stage and everything downstream run again. Add an entry with a new id for each restart.', obj('A restart request.', {
+    id: str('Unique id of the request (a new one each time).', { pattern: '^[A-Za-z0-9][-A-Za-z0-9_.]*$', maxLength: 63 }),
+    stage: refId('The refId of the stage to restart.'),
+  }), { listType: 'map', listMapKeys: ['id'], maxItems: 100 })),
+});
+
+export const stageRecordSchema = obj('What happened to one stage.', {
+  refId: refId('The stage\'s refId.'),
+  name: optional(str('The stage\'s name.', { maxLength: 256 })),
+  type: str('The stage type.', { maxLength: 63 }),
+  status: oneOf('The stage\'s execution status.', executionStatuses),
+  startTime: optional(str('When it started.', { format: 'date-time' })),
+  endTime: optional(str('When it finished.', { format: 'date-time' })),
+  attempts: optional(int('Attempts so far, counting retries and restarts.', { minimum: 0 })),
+  message: optional(str('What it is doing, or why it failed.', { maxLength: 32768 })),
+  outputs: optional(freeform('Values the stage produced, read by later stages as ${stages.<refId>.outputs...}.')),
+  judgment: optional(obj('The decision of a manualJudgment stage.', {
+    decision: oneOf('The decision.', ['approve', 'reject'] as const),
+    input: optional(str('The input chosen.', { maxLength: 256 })),
+    user: optional(str('Who decided.', { maxLength: 256 })),
+    time: str('When the decision was seen.', { format: 'date-time' }),
+  })),
+});
+
+export const pipelineRunStatus = obj('The run as it stands.', {
+  ...statusBase,
+  startTime: optional(str('When the run started.', { format: 'date-time' })),
+  completionTime: optional(str('When the run finished.', { format: 'date-time' })),
+  pipelineSpec: optional(freeform('The Pipeline spec this run executes, copied at start.')),
+  pipelineGeneration: optional(int('The Pipeline\'s metadata.generation that was copied.', { minimum: 0 })),
+  parameters: optional(freeform('The parameters in effect: given values and defaults.')),
+  stages: optional(arr('One record per stage.', stageRecordSchema, { listType: 'map', listMapKeys: ['refId'], maxItems: 200 })),
+  outputs: optional(freeform('Outputs of the run: every stage\'s outputs, by refId.')),
+  handledRestarts: optional(arr('ids of restart requests already carried out.', str('An id.', { maxLength: 63 }), { listType: 'set', maxItems: 100 })),
+});
+
+export type PipelineRunSpec = Static<typeof pipelineRunSpec>;
+export type PipelineRunStatus = Static<typeof pipelineRunStatus>;
+export type StageRecord = Static<typeof stageRecordSchema>;
+
+export const pipelineRunKind: KindDefinition = {
+  kind: 'PipelineRun', plural: 'pipelineruns', singular: 'pipelinerun', shortNames: ['pr', 'prs'],
+  description: 'A PipelineRun is one execution of a Pipeline. Create one to start a run; patch its spec to decide manual judgments, skip execution windows, restart stages or cancel it. Its status holds a copy of the pipeline it runs, one record per stage and a Succeeded condition.',
+  spec: pipelineRunSpec, status: pipelineRunStatus,
+  printerColumns: [
+    { name: 'Succeeded', type: 'string', jsonPath: '.status.conditions[?(@.type=="Succeeded")].status', description: 'True, False, or Unknown while running.' },
+    { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Succeeded")].reason', description: 'Running, Succeeded, Failed, Cancelled...' },
+    { name: 'StartTime', type: 'date', jsonPath: '.status.startTime', description: 'When the run started.' },
+    { name: 'CompletionTime', type: 'date', jsonPath: '.status.completionTime', description: 'When it finished.' },
+    { name: 'Pipeline', type: 'string', jsonPath: '.spec.pipelineRef.name', description: 'The pipeline run.' },
+    { ...ageColumn, priority: 1 },
+  ],
+};

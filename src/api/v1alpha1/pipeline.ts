@@ -1,0 +1,114 @@
+// Pipeline: stages as a DAG, parameters, triggers, notifications, concurrency and history limits
+// (Front50's pipeline config). Runs are PipelineRuns.
+import { ageColumn, readyColumn, reasonColumn, type KindDefinition } from '../kind.ts';
+import { anyValue, arr, bool, int, localRef, mapOf, obj, objectName, oneOf, optional, str, type Static } from '../schema.ts';
+import { appPattern, notificationSchema, statusBase } from './common.ts';
+import { stageSchema } from './stages.ts';
+
+export const parameterTypes = ['string', 'integer', 'number', 'boolean'] as const;
+
+export const parameterSchema = obj('A parameter a run may (or must) supply.', {
+  name: str('Its name, read in expressions as ${parameters.name}.', { pattern: '^[A-Za-z_][A-Za-z0-9_]*$', maxLength: 128 }),
+  description: optional(str('What it means.', { maxLength: 1024 })),
+  type: oneOf('Its type; values are checked against it.', parameterTypes, { default: 'string' }),
+  required: optional(bool('A run without it fails at once.')),
+  default: optional(anyValue('Value when a run gives none.')),
+  options: optional(arr('The only values allowed.', anyValue('An allowed value.'), { maxItems: 128 })),
+});
+
+// Standard five-field cron (minute hour day-of-month month day-of-week) or a macro such as @daily.
+const cronField = '(\\*|\\?|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?';
+const cronList = `${cronField}(,${cronField})*`;
+export const cronPattern = `^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|${cronList}( +${cronList}){4})$`;
+
+export const triggerTypes = ['cron', 'webhook', 'git', 'docker', 'pipeline', 'jenkins'] as const;
+
+const secretRef = (description: string) => obj(description, {
+  name: objectName('Name of the Secret, in this namespace.'),
+  key: optional(str('Key within the Secret (default: secret).', { maxLength: 253 })),
+});
+
+export const triggerSchema = obj('Something that starts runs by itself. The block named by type configures it.', {
+  name: str('Unique name of the trigger within the pipeline.', { pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 }),
+  type: oneOf('What starts the run.', triggerTypes),
+  enabled: bool('Whether the trigger fires.', { default: true }),
+  parameters: optional(mapOf('Parameters for runs it starts; values may use expressions over the trigger\'s payload.', anyValue('A value.'))),
+  cron: optional(obj('cron: on a schedule.', {
+    expression: str('Five-field cron (minute hour day-of-month month day-of-week), or @hourly, @daily, @weekly, @monthly, @yearly.',
+      { pattern: cronPattern, maxLength: 256 }),
+    timeZone: str('IANA time zone of the schedule.', { default: 'UTC', maxLength: 64 }),
+  })),
+  webhook: optional(obj('webhook: a POST to the operator at /webhooks/<namespace>/<source>.', {
+    source: str('The last path segment it listens on.', { pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 }),
+    secretRef: optional(secretRef('A shared secret: requests must carry its HMAC-SHA256 signature.')),
+    payloadConstraints: optional(mapOf('Payload fields (dotted paths) and regular expressions they must match.', str('A regular expression.', { maxLength: 1024 }))),
+  })),
+  git: optional(obj('git: a push to a repository.', {
+    source: oneOf('The git host.', ['github', 'gitlab', 'bitbucket'] as const),
+    project: str('The organisation, group or project.', { maxLength: 256 }),
+    slug: str('The repository.', { maxLength: 256 }),
+    branch: optional(str('A regular expression the branch must match (default: any).', { maxLength: 256 })),
+    secretRef: optional(secretRef('The webhook secret the host signs with.')),
+  })),
+  docker: optional(obj('docker: a new image tag in a registry.', {
+    registry: str('The registry host, e.g. registry.example.com:5000.', { maxLength: 256 }),
+    repository: str('The repository, e.g. team/app.', { maxLength: 256 }),
+    tag: optional(str('A regular expression the tag must match (default: any tag but latest).', { maxLength: 256 })),
+  })),
+  pipeline: optional(obj('pipeline: another Pipeline\'s run finished.', {
+    pipelineRef: localRef('The Pipeline, in this namespace.'),
+    statuses: arr('Which results fire the trigger.', oneOf('A result.', ['succeeded', 'failed', 'canceled'] as const),
+      { minItems: 1, listType: 'set', maxItems: 3 }),
+  })),
+  jenkins: optional(obj('jenkins: a Jenkins job finished successfully.', {
+    master: str('The Jenkins server, as named in the operator\'s configuration.', { maxLength: 256 }),
+    job: str('The job.', { maxLength: 1024 }),
+    propertyFile: optional(str('An artifact of the build whose key=value lines become trigger properties.', { maxLength: 1024 })),
+  })),
+}, { rules: triggerTypes.map((t) => ({ rule: `(self.type == '${t}') == has(self.${t})`,
+  message: `a trigger of type ${t} needs its ${t} block, and the ${t} block needs type ${t}`, fieldPath: '.type' })) });
+
+export const pipelineSpec = obj('The pipeline: its stages and how runs of it are started and kept.', {
+  application: str('The Application (in this namespace) the pipeline belongs to.', { pattern: appPattern, maxLength: 40 }),
+  description: optional(str('What the pipeline does.', { maxLength: 4096 })),
+  disabled: optional(bool('Triggers do not fire and new runs are refused while true.')),
+  parameters: optional(arr('Parameters runs give.', parameterSchema, { listType: 'map', listMapKeys: ['name'], maxItems: 64 })),
+  stages: arr('The stages, as a graph through requisiteStageRefIds.', stageSchema, { minItems: 1, maxItems: 200, listType: 'map', listMapKeys: ['refId'] }),
+  triggers: optional(arr('What starts runs besides a person.', triggerSchema, { listType: 'map', listMapKeys: ['name'], maxItems: 32 })),
+  notifications: optional(arr('Who hears about runs and stages.', notificationSchema, { maxItems: 32 })),
+  concurrency: optional(obj('How many runs may be active at once.', {
+    maxConcurrentRuns: int('Active runs at most; more wait, queued. 0: no limit.', { minimum: 0, maximum: 1000, default: 1 }),
+    keepWaitingRuns: bool('Keep every waiting run and start them oldest first; when false only the newest waiting run is kept and older waiting runs are canceled.',
+      { default: false }),
+  })),
+  history: optional(obj('How many finished runs to keep; older ones are deleted.', {
+    succeededRunsLimit: int('Succeeded runs kept.', { minimum: 0, maximum: 10000, default: 20 }),
+    failedRunsLimit: int('Failed or canceled runs kept.', { minimum: 0, maximum: 10000, default: 20 }),
+  })),
+});
+
+export const pipelineStatus = obj('What the controller found in the pipeline and its runs.', {
+  ...statusBase,
+  stageCount: optional(int('How many stages the pipeline has.', { minimum: 0 })),
+  lastRun: optional(obj('The most recently started run.', {
+    name: str('The PipelineRun.', { maxLength: 253 }),
+    result: optional(str('Its result: Running, Succeeded, Failed or Cancelled.', { maxLength: 32 })),
+    startTime: optional(str('When it started.', { format: 'date-time' })),
+  })),
+});
+
+export type PipelineSpec = Static<typeof pipelineSpec>;
+export type PipelineStatus = Static<typeof pipelineStatus>;
+
+export const pipelineKind: KindDefinition = {
+  kind: 'Pipeline', plural: 'pipelines', singular: 'pipeline', shortNames: ['pl'],
+  description: 'A Pipeline is a delivery process: stages run as a graph (a stage starts when its requisite stages have finished), with parameters, triggers, notifications, concurrency limits and history limits. Each run is a PipelineRun.',
+  spec: pipelineSpec, status: pipelineStatus,
+  printerColumns: [
+    { name: 'Application', type: 'string', jsonPath: '.spec.application', description: 'Its application.' },
+    { name: 'Stages', type: 'integer', jsonPath: '.status.stageCount', description: 'How many stages.' },
+    { name: 'Last-Run', type: 'string', jsonPath: '.status.lastRun.name', description: 'The latest run.' },
+    { name: 'Last-Result', type: 'string', jsonPath: '.status.lastRun.result', description: 'Its result.' },
+    readyColumn, { ...reasonColumn, priority: 1 }, ageColumn,
+  ],
+};

@@ -1,0 +1,60 @@
+// ServerGroup: one immutable, versioned set of instances, app-stack-detail-vNNN (Clouddriver's server
+// group). Made real by its provider: a ReplicaSet, an Auto Scaling group, a managed instance group or
+// a scale set. Its Cluster creates it; a user may also create one directly.
+import { ageColumn, type KindDefinition } from '../kind.ts';
+import { arr, bool, int, localRef, obj, optional, str, type Static } from '../schema.ts';
+import { accountRefSchema, capacitySchema, celClusterName, locationSchema, monikerFields, statusBase } from './common.ts';
+import { immutable, serverGroupTemplate } from './template.ts';
+
+export const serverGroupMoniker = obj('Spinnaker moniker: app[-stack[-detail]] plus the version (sequence).', {
+  ...monikerFields,
+  sequence: int('The version, 0 to 999: the name ends in -vNNN.', { minimum: 0, maximum: 999 }),
+});
+
+export const serverGroupSpec = obj('The server group wanted.', {
+  moniker: serverGroupMoniker,
+  accountRef: accountRefSchema,
+  location: optional(locationSchema),
+  template: serverGroupTemplate('What each instance runs; fixed when the server group is made.', [immutable('spec.template of a ServerGroup (a new version is a new ServerGroup)')]),
+  capacity: capacitySchema,
+  enabled: bool('Whether it takes traffic: it is a member of its load balancers when true.'),
+  loadBalancerRefs: optional(arr('LoadBalancers (in this namespace) it joins while enabled.', localRef('A LoadBalancer.'), { maxItems: 16 })),
+  securityGroupRefs: optional(arr('SecurityGroups (in this namespace) that apply to it.', localRef('A SecurityGroup.'), { maxItems: 16 })),
+});
+
+export const serverGroupStatus = obj('What the provider reports of the server group.', {
+  ...statusBase,
+  providerId: optional(str('The provider\'s own identifier: ReplicaSet name, Auto Scaling group ARN, instance group URL or scale set ID.', { maxLength: 2048 })),
+  replicas: optional(int('Instances that exist.', { minimum: 0 })),
+  readyReplicas: optional(int('Instances that are healthy.', { minimum: 0 })),
+  desiredReplicas: optional(int('Instances wanted.', { minimum: 0 })),
+  ready: optional(str('readyReplicas/desiredReplicas, for display.', { maxLength: 32 })),
+  enabled: optional(bool('Whether it takes traffic, as observed.')),
+});
+
+export type ServerGroupSpec = Static<typeof serverGroupSpec>;
+export type ServerGroupStatus = Static<typeof serverGroupStatus>;
+
+// The name must be the moniker's cluster name, -v, then the sequence in three digits. (Parsing the
+// name keeps the rule cheap: building the padded sequence with string() makes its cost unbounded.)
+const name = 'self.metadata.name';
+const nameMatchesMoniker = `${name}.matches('-v[0-9]{3}$') && ${name}.substring(0, size(${name}) - 5) == ${celClusterName('self.spec.moniker')}`
+  + ` && int(${name}.substring(size(${name}) - 3)) == self.spec.moniker.sequence`;
+
+export const serverGroupKind: KindDefinition = {
+  kind: 'ServerGroup', plural: 'servergroups', singular: 'servergroup', shortNames: ['sg', 'sgs'],
+  description: 'A ServerGroup is one immutable, versioned set of instances named app-stack-detail-vNNN: a ReplicaSet on Kubernetes, an Auto Scaling group on AWS, a managed instance group on GCE or a scale set on Azure. Enabled server groups take traffic from their load balancers.',
+  nameMaxLength: 63,
+  spec: serverGroupSpec, status: serverGroupStatus,
+  rules: [{
+    rule: nameMatchesMoniker,
+    message: 'metadata.name of a ServerGroup must be its moniker spelled app[-stack[-detail]]-vNNN, e.g. shop-prod-v003 for app shop, stack prod, sequence 3',
+  }],
+  printerColumns: [
+    { name: 'Enabled', type: 'boolean', jsonPath: '.spec.enabled', description: 'Whether it takes traffic.' },
+    { name: 'Ready', type: 'string', jsonPath: '.status.ready', description: 'Healthy instances / desired.' },
+    { name: 'Desired', type: 'integer', jsonPath: '.spec.capacity.desired', description: 'Instances wanted.', priority: 1 },
+    { name: 'Provider-ID', type: 'string', jsonPath: '.status.providerId', description: 'The provider\'s identifier.', priority: 1 },
+    ageColumn,
+  ],
+};

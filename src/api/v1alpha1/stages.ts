@@ -1,0 +1,110 @@
+// Stage definitions of a Pipeline: the fields every stage has, and one configuration block per
+// built-in stage type. String fields of stage blocks may hold expressions ${...}.
+import { anyValue, arr, bool, durationPattern, freeform, int, mapOf, obj, objectName, oneOf, optional, str, type Rule, type Static } from '../schema.ts';
+
+export const refIdPattern = '^[A-Za-z0-9][-A-Za-z0-9_]*$';
+const expressionPattern = '\\$\\{.*\\}';
+/** A duration, or an expression that gives one. */
+export const stageDuration = (description: string) => str(`${description} A duration such as 30s or 5m, or an expression \${...}.`,
+  { pattern: `^(${durationPattern.slice(1, -1)}|${expressionPattern})$`, maxLength: 256 });
+const expression = (description: string) => str(description, { maxLength: 4096 });
+
+export const weekdays = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+const hhmm = (description: string) => str(`${description} HH:MM, 24-hour.`, { pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', maxLength: 5 });
+
+export const executionWindowSchema = obj('Run the stage only inside these times; outside them it waits, SUSPENDED.', {
+  days: optional(arr('Days the stage may run (default: every day).', oneOf('A day.', weekdays), { listType: 'set', maxItems: 7 })),
+  hours: optional(arr('Time ranges the stage may run in (default: the whole day). A range may cross midnight.', obj('A time range.', {
+    start: hhmm('Start.'),
+    end: hhmm('End.'),
+  }), { maxItems: 24 })),
+  timeZone: str('IANA time zone the days and hours are in, e.g. Europe/Paris.', { default: 'UTC', maxLength: 64 }),
+  jitter: optional(obj('A random extra wait once the window opens, to spread load.', {
+    min: stageDuration('Shortest extra wait.'),
+    max: stageDuration('Longest extra wait.'),
+  })),
+}, { rules: [{ rule: 'has(self.days) || has(self.hours)', message: 'an execution window needs days, hours or both' }] });
+
+/** Built-in stage types and their configuration blocks; the block named by `type` configures the stage. */
+export const stageBlocks = {
+  wait: obj('wait: pause for a time.', {
+    duration: stageDuration('How long to wait.'),
+  }),
+  manualJudgment: obj('manualJudgment: wait for a person to approve or reject, through the PipelineRun\'s spec.judgments.', {
+    instructions: optional(str('What the judge should check.', { maxLength: 8192 })),
+    inputs: optional(arr('Choices offered; the one picked is the stage\'s output judgmentInput.', str('A choice.', { maxLength: 256 }),
+      { listType: 'set', maxItems: 32 })),
+    timeout: optional(stageDuration('How long to wait for a decision (default 72h).')),
+  }),
+  evaluateVariables: obj('evaluateVariables: evaluate expressions once and expose them as outputs.', {
+    variables: arr('Variables, evaluated in order; later ones may use earlier ones.', obj('A variable.', {
+      key: str('Its name in the outputs.', { pattern: '^[A-Za-z_][A-Za-z0-9_]*$', maxLength: 128 }),
+      value: expression('Its value: text, or an expression ${...}.'),
+    }), { minItems: 1, maxItems: 128, listType: 'map', listMapKeys: ['key'] }),
+  }),
+  checkPreconditions: obj('checkPreconditions: fail unless every expression holds.', {
+    preconditions: arr('Expressions that must be true.', obj('A precondition.', {
+      expression: expression('An expression ${...} that must evaluate to true.'),
+      message: optional(str('Why the run fails when it does not hold.', { maxLength: 1024 })),
+    }), { minItems: 1, maxItems: 64 }),
+  }),
+  webhook: obj('webhook: call an HTTP endpoint, and optionally poll a status URL until it reports success or failure.', {
+    url: str('The URL, http or https; may use expressions.', { maxLength: 4096 }),
+    method: oneOf('The HTTP method.', ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const, { default: 'POST' }),
+    headers: optional(mapOf('Request headers.', str('A header value.', { maxLength: 8192 }))),
+    body: optional(anyValue('The request body: JSON, or text.')),
+    retries: optional(int('Retries on 5xx answers and connection errors.', { minimum: 0, maximum: 10 })),
+    successStatuses: optional(arr('HTTP statuses that count as success (default: any 2xx).', int('A status.', { minimum: 100, maximum: 599 }),
+      { listType: 'set', maxItems: 32 })),
+    poll: optional(obj('Poll a status URL after the call.', {
+      statusUrl: str('URL to poll; may use ${response...} from the first call.', { maxLength: 4096 }),
+      interval: stageDuration('Time between polls.'),
+      successExpression: expression('An expression over ${response} that means success.'),
+      failureExpression: optional(expression('An expression over ${response} that means failure.')),
+    })),
+  }),
+  runJob: obj('runJob: run a Kubernetes Job to completion.', {
+    jobTemplate: freeform('The Job\'s spec (as in a Job). Staysail names the Job from the run and stage.'),
+    outputs: optional(arr('Values to read from the Job\'s log into outputs: lines STAYSAIL_OUTPUT key=value.', str('A key.',
+      { pattern: '^[A-Za-z_][A-Za-z0-9_]*$', maxLength: 128 }), { listType: 'set', maxItems: 64 })),
+  }),
+  pipeline: obj('pipeline: start another Pipeline as a child run and wait for it.', {
+    pipelineRef: obj('The Pipeline to run, in this namespace.', { name: objectName('Its name.') }),
+    parameters: optional(mapOf('Parameters for the child run; values may use expressions.', anyValue('A value.'))),
+    waitForCompletion: bool('Wait for the child run to finish; its outputs become this stage\'s.', { default: true }),
+  }),
+};
+export type StageType = keyof typeof stageBlocks;
+export const stageTypes = Object.keys(stageBlocks) as StageType[];
+
+export const failurePolicies = ['failPipeline', 'stopBranch', 'stopBranchThenFail', 'continue'] as const;
+
+/** Stage types that cannot run without their block (manualJudgment can). */
+const blockRequired: StageType[] = ['wait', 'evaluateVariables', 'checkPreconditions', 'webhook', 'runJob', 'pipeline'];
+
+const blockMatchesType: Rule[] = [
+  ...stageTypes.map((t) => ({
+    rule: `!has(self.${t}) || self.type == '${t}'`, message: `the ${t} block is only for stages of type ${t}`, fieldPath: `.${t}`,
+  })),
+  ...blockRequired.map((t) => ({ rule: `self.type != '${t}' || has(self.${t})`, message: `a stage of type ${t} needs its ${t} block`, fieldPath: '.type' })),
+];
+
+export const stageSchema = obj('A stage: a step of the pipeline, run when all its requisite stages have finished well.', {
+  refId: str('Unique id within the pipeline, used by requisiteStageRefIds.', { pattern: refIdPattern, maxLength: 63 }),
+  name: optional(str('A name for people (default: refId).', { maxLength: 256 })),
+  type: str(`The stage type, e.g. ${stageTypes.join(', ')}; its configuration is the block of the same name.`,
+    { pattern: '^[a-z][A-Za-z0-9]*$', maxLength: 63 }),
+  requisiteStageRefIds: optional(arr('Stages that must finish (SUCCEEDED, FAILED_CONTINUE or SKIPPED) first. Empty: the stage starts with the run.',
+    str('A refId.', { pattern: refIdPattern, maxLength: 63 }), { listType: 'set', maxItems: 64 })),
+  if: optional(expression('Run the stage only when this expression ${...} is true; otherwise it is SKIPPED.')),
+  failurePolicy: oneOf('When the stage fails: failPipeline (TERMINAL, the run fails), stopBranch (STOPPED: downstream stages do not run), stopBranchThenFail (the same, and the run fails once other branches finish) or continue (FAILED_CONTINUE: downstream stages run).',
+    failurePolicies, { default: 'failPipeline' }),
+  timeout: optional(stageDuration('Fail the stage when it runs longer (time in an execution window does not count).')),
+  retries: optional(obj('Retry a failed attempt, for stage types that may be retried.', {
+    limit: int('Retries after the first attempt.', { minimum: 0, maximum: 10 }),
+    backoff: optional(stageDuration('Wait before the first retry; doubles each time (default 10s).')),
+  })),
+  executionWindow: optional(executionWindowSchema),
+  ...Object.fromEntries(stageTypes.map((t) => [t, optional(stageBlocks[t])])) as { [K in StageType]: ReturnType<typeof optional<(typeof stageBlocks)[K]>> },
+}, { rules: blockMatchesType });
+export type Stage = Static<typeof stageSchema>;

@@ -1,0 +1,46 @@
+// What a server group runs: a pod template on Kubernetes, an image and machine type on the clouds.
+// A Cluster holds the desired template; each ServerGroup keeps the one it was made from, immutably.
+import { arr, freeform, mapOf, obj, optional, str, type Rule, type Static } from '../schema.ts';
+
+const tags = optional(mapOf('Tags (labels on GCE) put on every instance.', str('A tag value.', { maxLength: 256 })));
+
+const templateFields = {
+  kubernetes: optional(obj('Kubernetes: the pod template of the ReplicaSet.', {
+    podTemplate: freeform('A PodTemplateSpec (metadata and spec), as in a ReplicaSet. Staysail adds its own labels.'),
+  })),
+  aws: optional(obj('AWS: an Auto Scaling group from a launch template.', {
+    imageId: str('The AMI, e.g. ami-0abcdef1234567890.', { pattern: '^ami-[0-9a-f]{8,17}$', maxLength: 21 }),
+    instanceType: str('The instance type, e.g. t3.micro.', { maxLength: 64 }),
+    keyPair: optional(str('An EC2 key pair name.', { maxLength: 255 })),
+    iamInstanceProfile: optional(str('An instance profile name or ARN.', { maxLength: 2048 })),
+    subnetIds: optional(arr('Subnets to launch into (default: the default VPC\'s).', str('A subnet ID.', { pattern: '^subnet-[0-9a-f]+$', maxLength: 32 }),
+      { listType: 'set', maxItems: 16 })),
+    userData: optional(str('User data, as plain text (it is base64-encoded for EC2).', { maxLength: 16384 })),
+    tags,
+  })),
+  gce: optional(obj('GCE: a managed instance group from an instance template.', {
+    image: str('The image, e.g. projects/debian-cloud/global/images/family/debian-12.', { maxLength: 2048 }),
+    machineType: str('The machine type, e.g. e2-small.', { maxLength: 64 }),
+    network: optional(str('The VPC network (default: default).', { maxLength: 2048 })),
+    subnetwork: optional(str('The subnetwork.', { maxLength: 2048 })),
+    tags,
+  })),
+  azure: optional(obj('Azure: a virtual machine scale set.', {
+    image: str('The image reference: publisher:offer:sku:version, or a resource ID.', { maxLength: 2048 }),
+    vmSize: str('The VM size, e.g. Standard_B1s.', { maxLength: 64 }),
+    subnetId: optional(str('The subnet resource ID.', { maxLength: 2048 })),
+    tags,
+  })),
+};
+
+const exactlyOne: Rule = {
+  rule: '(has(self.kubernetes) ? 1 : 0) + (has(self.aws) ? 1 : 0) + (has(self.gce) ? 1 : 0) + (has(self.azure) ? 1 : 0) == 1',
+  message: 'set exactly one of kubernetes, aws, gce or azure',
+};
+
+/** The template schema; extra rules, such as immutability, are added to exactly-one-block. */
+export const serverGroupTemplate = (description: string, extraRules: Rule[] = []) =>
+  obj(`${description} Exactly one block, matching the Account's provider.`, templateFields, { rules: [exactlyOne, ...extraRules] });
+export type ServerGroupTemplate = Static<ReturnType<typeof serverGroupTemplate>>;
+
+export const immutable = (what: string): Rule => ({ rule: 'self == oldSelf', message: `${what} is immutable` });
