@@ -15,6 +15,7 @@ command -v kubectl >/dev/null || missing "kubectl drives the local cluster in te
 
 echo "== lint";      run eslint .
 echo "== typecheck"; run tsc --noEmit -p tsconfig.json
+echo "== crds";      run node hack/gen-crds.ts --check
 echo "== unit";      run mocha 'src/**/*.test.ts' 'test/unit/**/*.test.ts'
 echo "== control plane binaries"
 bash hack/build-control-plane.sh

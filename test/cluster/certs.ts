@@ -14,6 +14,9 @@ export interface ClusterCerts {
   adminKey: string;
   saKey: string;
   saPub: string;
+  /** The client certificate the API server presents to aggregated API servers (front proxy). */
+  proxyCert: string;
+  proxyKey: string;
 }
 
 function openssl(dir: string, args: string[]): void {
@@ -49,11 +52,14 @@ export function makeCerts(dir: string): ClusterCerts {
     'keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n');
   signed(dir, 'admin', '/O=system:masters/CN=staysail-admin',
     'keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n');
+  signed(dir, 'front-proxy-client', '/CN=front-proxy-client',
+    'keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n');
   openssl(dir, ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'sa.key']);
   openssl(dir, ['pkey', '-in', 'sa.key', '-pubout', '-out', 'sa.pub']);
   const at = (f: string) => join(dir, f);
   return {
     caCert: at('ca.crt'), caKey: at('ca.key'), serverCert: at('apiserver.crt'), serverKey: at('apiserver.key'),
     adminCert: at('admin.crt'), adminKey: at('admin.key'), saKey: at('sa.key'), saPub: at('sa.pub'),
+    proxyCert: at('front-proxy-client.crt'), proxyKey: at('front-proxy-client.key'),
   };
 }

@@ -160,6 +160,11 @@ export class LocalCluster {
       `--service-account-key-file=${c.saPub}`, `--service-account-signing-key-file=${c.saKey}`,
       `--service-cluster-ip-range=${serviceCidr}`,
       '--authorization-mode=Node,RBAC', '--allow-privileged=true',
+      // The front proxy's CA, so kube-controller-manager and kube-scheduler can authenticate delegated requests.
+      `--requestheader-client-ca-file=${c.caCert}`, '--requestheader-allowed-names=front-proxy-client',
+      '--requestheader-username-headers=X-Remote-User', '--requestheader-group-headers=X-Remote-Group',
+      '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+      `--proxy-client-cert-file=${c.proxyCert}`, `--proxy-client-key-file=${c.proxyKey}`,
       '--profiling=false', '--v=1',
     ]);
     await this.waitReady(p, `${this.server}/readyz`, this.tls());
