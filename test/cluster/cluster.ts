@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { binary, repoRoot } from './binaries.ts';
+import { binary, repoRoot, type Component } from './binaries.ts';
 import { makeCerts, type ClusterCerts } from './certs.ts';
 import { ManagedProcess, processesMentioning } from './processes.ts';
 import { freePorts, httpStatus, waitFor, type TlsMaterial } from './probe.ts';
@@ -106,7 +106,7 @@ export class LocalCluster {
   }
 
   private run(name: string, args: string[]): ManagedProcess {
-    const p = new ManagedProcess({ name, command: binary(name as never), args, logFile: join(this.dataDir, 'logs', `${name}.log`) });
+    const p = new ManagedProcess({ name, command: binary(name as Component), args, logFile: join(this.dataDir, 'logs', `${name}.log`) });
     this.processes.push(p);
     writeFileSync(join(this.dataDir, 'pids.json'), JSON.stringify(this.processes.map((q) => q.pid).filter(Boolean)));
     return p;
@@ -147,9 +147,23 @@ export class LocalCluster {
     this.log(`etcd ready on ${client}`);
   }
 
+  private apiServerArgs: string[] = [];
+
+  /**
+   * Stops kube-apiserver and starts it again on the same port and etcd: every watch is cut, and the
+   * new server's watch cache starts at the current resourceVersion, so older ones get 410 Gone.
+   */
+  async restartApiServer(): Promise<void> {
+    const old = this.processes.findIndex((p) => p.name === 'kube-apiserver');
+    if (old >= 0) await this.processes.splice(old, 1)[0]!.stop();
+    const p = this.run('kube-apiserver', this.apiServerArgs);
+    await this.waitReady(p, `${this.server}/readyz`, this.tls());
+    this.log('kube-apiserver restarted');
+  }
+
   private async startApiServer(port: number, etcdPort: number): Promise<void> {
     const c = this.certs;
-    const p = this.run('kube-apiserver', [
+    this.apiServerArgs = [
       `--etcd-servers=http://127.0.0.1:${etcdPort}`,
       '--bind-address=127.0.0.1', `--secure-port=${port}`, '--advertise-address=127.0.0.1',
       // A loopback address is not a valid endpoint for the `kubernetes` Service, so leave it without endpoints.
@@ -166,7 +180,8 @@ export class LocalCluster {
       '--requestheader-extra-headers-prefix=X-Remote-Extra-',
       `--proxy-client-cert-file=${c.proxyCert}`, `--proxy-client-key-file=${c.proxyKey}`,
       '--profiling=false', '--v=1',
-    ]);
+    ];
+    const p = this.run('kube-apiserver', this.apiServerArgs);
     await this.waitReady(p, `${this.server}/readyz`, this.tls());
     this.log(`kube-apiserver ready on ${this.server}`);
   }
