@@ -1,9 +1,12 @@
 // The Staysail operator process: reads its options, connects to the Kubernetes API named by the
-// kubeconfig, serves /healthz and /readyz, and stops cleanly on SIGTERM or SIGINT.
-import { KubeConfig, VersionApi } from '@kubernetes/client-node';
-import { startHealthServer } from './core/health-server.ts';
+// kubeconfig, runs every controller (once elected leader, with --leader-elect=true), serves /healthz,
+// /readyz and /metrics, and stops cleanly on SIGTERM or SIGINT.
+import { KubeConfig } from '@kubernetes/client-node';
+import { realClock } from './core/clock.ts';
 import { createLogger } from './core/logger.ts';
+import { Manager } from './core/manager.ts';
 import { optionsHelp, OptionsError, parseOptions } from './core/options.ts';
+import { registerControllers } from './controllers/index.ts';
 
 async function main(): Promise<number> {
   let options;
@@ -24,47 +27,24 @@ async function main(): Promise<number> {
     log.error('cannot read the kubeconfig', { kubeconfig: options.kubeconfig || '(default)', error: err });
     return 1;
   }
-  const server = kc.getCurrentCluster()?.server;
-  if (!server) {
+  if (!kc.getCurrentCluster()?.server) {
     log.error('the kubeconfig names no cluster: pass --kubeconfig or set KUBECONFIG', { kubeconfig: options.kubeconfig || '(default)' });
     return 1;
   }
 
-  let connected = false;
-  let stopping = false;
-  const health = await startHealthServer(options.healthAddr, {
-    healthz: { process: () => !stopping },
-    readyz: { apiserver: () => connected && !stopping },
-  });
-  log.info('serving health probes', { address: health.address });
-
-  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+  const manager = new Manager({ kubeConfig: kc, options, clock: realClock, log });
+  registerControllers(manager);
+  const stopped = new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
+    void manager.leadershipLost.then(() => resolve('lost the leader Lease'));
   });
-
-  // Connect with capped back-off; keep serving /healthz meanwhile so a slow API server does not kill the pod.
-  const version = kc.makeApiClient(VersionApi);
-  void (async () => {
-    for (let delay = 500; !stopping; delay = Math.min(delay * 2, 30_000)) {
-      try {
-        const info = await version.getCode();
-        connected = true;
-        log.info('connected to the Kubernetes API', { server, version: info.gitVersion });
-        return;
-      } catch (err) {
-        log.warn('cannot reach the Kubernetes API; retrying', { server, error: err, retryInMs: delay });
-        await new Promise((r) => setTimeout(r, delay).unref());
-      }
-    }
-  })();
-
-  const signal = await stopped;
-  stopping = true;
-  log.info('stopping', { signal });
-  await health.close();
+  await manager.start();
+  const why = await stopped;
+  log.info('stopping', { why });
+  await manager.stop();
   log.info('stopped');
-  return 0;
+  return why === 'lost the leader Lease' ? 1 : 0;
 }
 
 process.exit(await main());

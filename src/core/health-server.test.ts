@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { parseAddress, startHealthServer } from './health-server.ts';
+import { startHealthServer } from './health-server.ts';
+import { parseAddress } from './http-server.ts';
 
 async function get(address: string, path: string): Promise<{ status: number; body: string }> {
   const res = await fetch(`http://${address}${path}`);

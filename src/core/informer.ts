@@ -31,7 +31,16 @@ export interface InformerOptions {
 export const objectKey = (o: { metadata: { namespace?: string; name: string } }): string =>
   o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name;
 
-export class Informer<T extends KubeObject = KubeObject> {
+/** What controllers read: a cache of one resource type, and its change notifications. */
+export interface ObjectCache<T extends KubeObject = KubeObject> {
+  readonly resource: ResourceType;
+  on(handlers: InformerHandlers<T>): void;
+  /** By key: namespace/name, or name for cluster-scoped objects. */
+  get(key: string): T | undefined;
+  list(namespace?: string): T[];
+}
+
+export class Informer<T extends KubeObject = KubeObject> implements ObjectCache<T> {
   readonly resource: ResourceType;
   private readonly options: InformerOptions;
   private readonly cache = new Map<string, T>();
@@ -197,4 +206,30 @@ function strip<T extends KubeObject>(obj: T): T {
   if (!obj.metadata?.managedFields) return obj;
   const { managedFields: _drop, ...metadata } = obj.metadata;
   return { ...obj, metadata };
+}
+
+/** One cache over several namespaces: an informer per namespace behind the ObjectCache interface. */
+export class InformerSet<T extends KubeObject = KubeObject> implements ObjectCache<T> {
+  readonly resource: ResourceType;
+  private readonly byNamespace = new Map<string, Informer<T>>();
+
+  constructor(options: Omit<InformerOptions, 'namespace'>, namespaces: string[]) {
+    this.resource = options.resource;
+    for (const ns of namespaces) this.byNamespace.set(ns, new Informer<T>({ ...options, namespace: ns }));
+  }
+
+  on(handlers: InformerHandlers<T>): void { for (const i of this.byNamespace.values()) i.on(handlers); }
+
+  get(key: string): T | undefined { return this.byNamespace.get(key.split('/')[0]!)?.get(key); }
+
+  list(namespace?: string): T[] {
+    if (namespace !== undefined) return this.byNamespace.get(namespace)?.list(namespace) ?? [];
+    return [...this.byNamespace.values()].flatMap((i) => i.list());
+  }
+
+  get hasSynced(): boolean { return [...this.byNamespace.values()].every((i) => i.hasSynced); }
+
+  async start(): Promise<void> { await Promise.all([...this.byNamespace.values()].map((i) => i.start())); }
+
+  stop(): void { for (const i of this.byNamespace.values()) i.stop(); }
 }

@@ -8,12 +8,8 @@ import { kinds } from '../../src/api/v1alpha1/index.ts';
 import { repoRoot } from '../cluster/binaries.ts';
 import { kubectl, kubectlOk } from './kubectl.ts';
 import { sharedCluster } from './setup.ts';
+import { installCrds } from './crds.ts';
 import { invalidManifests } from './invalid-manifests.ts';
-
-export async function installCrds(kubeconfig: string): Promise<void> {
-  await kubectlOk(kubeconfig, ['apply', '--server-side', '-f', join(repoRoot, 'crds')]);
-  await kubectlOk(kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '-l', 'app.kubernetes.io/part-of=staysail']);
-}
 
 describe('the staysail.dev API', function () {
   this.timeout(120_000);

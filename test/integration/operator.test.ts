@@ -1,4 +1,4 @@
-// `npm start`: the operator process starts, logs JSON, serves /healthz and /readyz, and stops on SIGTERM.
+// `npm start`: the operator process starts, logs JSON, serves /healthz, /readyz and /metrics, and stops on SIGTERM.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ describe('the operator process', function () {
 
   it('connects, reports ready, and exits 0 on SIGTERM', async () => {
     const child = spawn(process.execPath, [join(repoRoot, 'src/main.ts'), '--kubeconfig', sharedCluster().kubeconfigPath,
-      '--health-addr', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      '--health-addr', '127.0.0.1:0', '--metrics-addr', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const lines: Record<string, unknown>[] = [];
     let buffer = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -24,9 +24,12 @@ describe('the operator process', function () {
     try {
       await waitFor(async () => lines.some((l) => l.msg === 'connected to the Kubernetes API'), 30_000,
         () => `never connected; log: ${JSON.stringify(lines)}`);
-      const address = lines.find((l) => l.msg === 'serving health probes')?.address as string;
-      assert.equal((await fetch(`http://${address}/healthz`)).status, 200);
-      assert.equal((await fetch(`http://${address}/readyz`)).status, 200);
+      const serving = lines.find((l) => l.msg === 'serving probes and metrics')!;
+      assert.equal((await fetch(`http://${serving.health}/healthz`)).status, 200);
+      await waitFor(async () => (await fetch(`http://${serving.health}/readyz`)).status === 200, 20_000, () => 'never ready');
+      const metrics = await (await fetch(`http://${serving.metrics}/metrics`)).text();
+      assert.match(metrics, /^staysail_api_requests_total\{verb="list",code="200"\} [1-9]/m);
+      assert.match(metrics, /^staysail_process_resident_memory_bytes /m);
       assert.match(String(lines.find((l) => l.msg === 'connected to the Kubernetes API')?.version), /^v1\.\d+\.\d+/);
 
       child.kill('SIGTERM');

@@ -1,0 +1,205 @@
+// The controller loop and the reconcile skeleton, written once for every kind:
+//   get from the cache (gone: done) -> finalizer -> snapshot -> work -> conditions -> status
+// The status is written (server-side apply of the status subresource) only when it changed, and
+// status.observedGeneration moves only when the work succeeded. Errors are interpreted here alone:
+// TerminalError -> condition, no retry; WaitingError -> condition, retry after its delay; an API
+// error that time will not fix -> condition, retry with back-off; anything else -> retry with back-off.
+import { isDeepStrictEqual } from 'node:util';
+import { randomUUID } from 'node:crypto';
+import type { Clock } from './clock.ts';
+import { setCondition, type Condition, type ConditionUpdate } from './conditions.ts';
+import { ApiError, isConflict, isNotFound, isTransientApiError, TerminalError, WaitingError } from './errors.ts';
+import type { EventRecorder } from './events.ts';
+import { objectKey, type ObjectCache } from './informer.ts';
+import type { KubeClient, KubeObject, ResourceType } from './kube-client.ts';
+import type { Logger } from './logger.ts';
+import type { OperatorMetrics, ReconcileResult } from './metrics.ts';
+import { WorkQueue } from './work-queue.ts';
+
+export interface StatusBase { observedGeneration?: number; conditions?: Condition[] }
+
+export interface ReconcileContext<T extends KubeObject, S extends StatusBase> {
+  /** A private copy of the object as cached when the pass began. */
+  readonly obj: T;
+  /** The status being built; starts as a copy of the object's status. */
+  status: S;
+  readonly log: Logger;
+  readonly clock: Clock;
+  /** Sets a condition on status, stamped with the object's generation. */
+  setCondition(update: ConditionUpdate): void;
+}
+
+/** What a pass asks for: nothing (done), or to come back after a delay. */
+export type Outcome = { requeueAfterMs?: number } | void;
+
+export interface Reconciler<T extends KubeObject, S extends StatusBase> {
+  /** The condition the skeleton sets False when the work fails (default Ready). */
+  readyCondition?: string;
+  /** A finalizer to hold the object until finalize() has cleaned up. */
+  finalizer?: string;
+  reconcile(ctx: ReconcileContext<T, S>): Promise<Outcome>;
+  finalize?(ctx: ReconcileContext<T, S>): Promise<Outcome>;
+}
+
+export interface ControllerOptions<T extends KubeObject, S extends StatusBase> {
+  name: string;
+  informer: ObjectCache<T>;
+  reconciler: Reconciler<T, S>;
+  client: KubeClient;
+  clock: Clock;
+  log: Logger;
+  metrics: OperatorMetrics;
+  events: EventRecorder;
+  workers?: number;
+}
+
+export class Controller<T extends KubeObject, S extends StatusBase = StatusBase> {
+  readonly name: string;
+  readonly queue: WorkQueue;
+  private readonly o: ControllerOptions<T, S>;
+  private readonly resource: ResourceType;
+  private running: Promise<void>[] = [];
+
+  constructor(options: ControllerOptions<T, S>) {
+    this.o = options;
+    this.name = options.name;
+    this.resource = options.informer.resource;
+    this.queue = new WorkQueue({ clock: options.clock, observer: options.metrics.queueObserver(options.name) });
+    const enqueue = (obj: KubeObject) => this.queue.add(objectKey(obj));
+    options.informer.on({ add: enqueue, update: enqueue, delete: enqueue });
+  }
+
+  /** Maps events of another informer to keys of this controller (children, referenced objects). */
+  watch<U extends KubeObject>(informer: ObjectCache<U>, toKeys: (obj: U) => string[]): void {
+    const enqueue = (obj: U) => { for (const k of toKeys(obj)) this.queue.add(k); };
+    informer.on({ add: enqueue, update: (obj, old) => { enqueue(old); enqueue(obj); }, delete: enqueue });
+  }
+
+  /** Starts the workers; resolves at once. */
+  start(): void {
+    const workers = this.o.workers ?? 2;
+    for (let i = 0; i < workers; i++) this.running.push(this.work());
+    this.o.log.info('controller started', { controller: this.name, workers });
+  }
+
+  /** Stops taking keys and waits for passes in flight to finish. */
+  async stop(): Promise<void> {
+    this.queue.shutDown();
+    await Promise.all(this.running);
+    this.running = [];
+  }
+
+  private async work(): Promise<void> {
+    for (;;) {
+      const key = await this.queue.get();
+      if (key === undefined) return;
+      try {
+        await this.process(key);
+      } finally {
+        this.queue.done(key);
+      }
+    }
+  }
+
+  private async process(key: string): Promise<void> {
+    const { metrics, clock } = this.o;
+    const reconcileID = randomUUID().slice(0, 8);
+    const log = this.o.log.with({ controller: this.name, key, reconcileID });
+    const started = clock.now();
+    let result: ReconcileResult;
+    try {
+      const outcome = await this.reconcileKey(key, log);
+      if (outcome.requeueAfterMs !== undefined) this.queue.addAfter(key, outcome.requeueAfterMs);
+      result = outcome.result;
+      if (result === 'success' || result === 'requeue') this.queue.forget(key);
+    } catch (err) {
+      result = 'error';
+      const delay = this.queue.addRateLimited(key);
+      if (isConflict(err)) log.debug('conflict; retrying', { retryInMs: delay });
+      else log.error('reconcile failed; retrying', { error: err, retryInMs: delay });
+    }
+    metrics.reconciles.inc({ controller: this.name, result });
+    if (result !== 'success' && result !== 'requeue') metrics.reconcileErrors.inc({ controller: this.name });
+    metrics.reconcileSeconds.observe({ controller: this.name }, (clock.now() - started) / 1000);
+  }
+
+  private async reconcileKey(key: string, log: Logger): Promise<{ result: ReconcileResult; requeueAfterMs?: number }> {
+    const cached = this.o.informer.get(key);
+    if (!cached) {
+      log.debug('gone');
+      return { result: 'success' };
+    }
+    const r = this.o.reconciler;
+    const obj = structuredClone(cached);
+    const ctx = this.context(obj, log);
+
+    if (obj.metadata.deletionTimestamp) {
+      if (!r.finalizer || !obj.metadata.finalizers?.includes(r.finalizer)) return { result: 'success' };
+      const outcome = await r.finalize?.(ctx);
+      if (outcome?.requeueAfterMs !== undefined) return { result: 'requeue', requeueAfterMs: outcome.requeueAfterMs };
+      await this.setFinalizers(obj, obj.metadata.finalizers.filter((f) => f !== r.finalizer));
+      log.info('finalized');
+      return { result: 'success' };
+    }
+    if (r.finalizer && !obj.metadata.finalizers?.includes(r.finalizer)) {
+      await this.setFinalizers(obj, [...(obj.metadata.finalizers ?? []), r.finalizer]);
+    }
+
+    let outcome: { result: ReconcileResult; requeueAfterMs?: number };
+    const ready = r.readyCondition ?? 'Ready';
+    try {
+      const o = await r.reconcile(ctx);
+      ctx.status.observedGeneration = obj.metadata.generation;
+      outcome = o?.requeueAfterMs !== undefined ? { result: 'requeue', requeueAfterMs: o.requeueAfterMs } : { result: 'success' };
+    } catch (err) {
+      if (err instanceof TerminalError) {
+        ctx.setCondition({ type: ready, status: 'False', reason: err.reason, message: err.message });
+        outcome = { result: 'terminal' };
+      } else if (err instanceof WaitingError) {
+        ctx.setCondition({ type: ready, status: 'False', reason: err.reason, message: err.message });
+        outcome = { result: 'waiting', requeueAfterMs: err.retryAfterMs };
+      } else if (err instanceof ApiError && !isTransientApiError(err) && !isNotFound(err)) {
+        ctx.setCondition({ type: ready, status: 'False', reason: err.reason || 'APIError', message: err.message });
+        await this.writeStatus(obj, ctx.status, log);
+        throw err;
+      } else {
+        throw err;
+      }
+    }
+    await this.writeStatus(obj, ctx.status, log);
+    return outcome;
+  }
+
+  private context(obj: T, log: Logger): ReconcileContext<T, S> {
+    const clock = this.o.clock;
+    const ctx: ReconcileContext<T, S> = {
+      obj, log, clock,
+      status: structuredClone((obj.status ?? {}) as S),
+      setCondition: (update) => { ctx.status.conditions = setCondition(ctx.status.conditions, update, obj.metadata.generation, clock.now()); },
+    };
+    return ctx;
+  }
+
+  /** Server-side applies status when it differs from what the object has; records an Event per changed condition. */
+  private async writeStatus(obj: T, status: S, log: Logger): Promise<void> {
+    if (isDeepStrictEqual(obj.status ?? {}, status)) return;
+    await this.o.client.apply(this.resource, { metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace }, status } as KubeObject,
+      `staysail-${this.name}`, { force: true, subresource: 'status' });
+    this.o.metrics.statusWrites.inc({ controller: this.name });
+    log.debug('status written');
+    const before = (obj.status as StatusBase | undefined)?.conditions ?? [];
+    for (const c of status.conditions ?? []) {
+      const old = before.find((b) => b.type === c.type);
+      if (old && old.status === c.status && old.reason === c.reason) continue;
+      void this.o.events.record(obj, c.status === 'False' ? 'Warning' : 'Normal', c.reason, `${c.type} is ${c.status}: ${c.message}`);
+    }
+  }
+
+  /** Writes the finalizer list, guarded by resourceVersion so a concurrent change is not lost (409: retry). */
+  private async setFinalizers(obj: T, finalizers: string[]): Promise<void> {
+    const updated = await this.o.client.mergePatch<T>(this.resource, obj.metadata.namespace, obj.metadata.name,
+      { metadata: { finalizers, resourceVersion: obj.metadata.resourceVersion } });
+    obj.metadata.finalizers = finalizers;
+    obj.metadata.resourceVersion = updated.metadata.resourceVersion;
+  }
+}
