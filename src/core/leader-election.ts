@@ -18,6 +18,9 @@ interface LeaseSpec {
 }
 type Lease = KubeObject<LeaseSpec>;
 
+/** A Lease's times are MicroTime: RFC 3339 with exactly six fractional digits. */
+export const microTime = (ms: number): string => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+
 export interface LeaderElectionOptions {
   client: KubeClient;
   namespace: string;
@@ -87,7 +90,7 @@ export class LeaderElector {
       const lease = await this.o.client.get<Lease>(leases, this.o.namespace, this.o.name);
       if (lease.spec?.holderIdentity !== this.o.identity) return;
       await this.o.client.replace<Lease>(leases, { ...lease, spec: { ...lease.spec, holderIdentity: null, leaseDurationSeconds: 1,
-        renewTime: new Date(this.o.clock.now()).toISOString() } });
+        renewTime: microTime(this.o.clock.now()) } });
       this.o.log.info('released the leader Lease', { lease: this.leaseName });
     } catch (err) {
       this.o.log.warn('could not release the leader Lease', { lease: this.leaseName, error: err });
@@ -98,7 +101,7 @@ export class LeaderElector {
 
   private async tryAcquireOrRenew(): Promise<boolean> {
     const { client, namespace, name, identity, clock, leaseDurationMs } = this.o;
-    const now = new Date(clock.now()).toISOString();
+    const now = microTime(clock.now());
     const durationSeconds = Math.ceil(leaseDurationMs / 1000);
     let lease: Lease;
     try {
