@@ -1,0 +1,87 @@
+// The reconcile skeleton's error taxonomy and finalizers, with a probe reconciler on Applications.
+import assert from 'node:assert/strict';
+import { resources } from '../../../src/api/v1alpha1/index.ts';
+import { findCondition } from '../../../src/core/conditions.ts';
+import { isNotFound, TerminalError, WaitingError } from '../../../src/core/errors.ts';
+import type { Manager } from '../../../src/core/manager.ts';
+import type { Application } from '../../../src/controllers/application/reconciler.ts';
+import { waitFor } from '../../cluster/probe.ts';
+import { installCrds } from '../crds.ts';
+import { sharedCluster } from '../setup.ts';
+import { testManager } from './manager-harness.ts';
+
+const namespaces = { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false };
+const finalizer = 'test.staysail.dev/cleanup';
+
+describe('the reconcile skeleton', function () {
+  this.timeout(60_000);
+  const ns = `skeleton-${Date.now().toString(36)}`;
+  let manager: Manager;
+  const passes = new Map<string, number>();
+  const finalized: string[] = [];
+
+  before(async () => {
+    await installCrds(sharedCluster().kubeconfigPath);
+    manager = testManager(ns);
+    await manager.client.create(namespaces, { metadata: { name: ns } });
+    manager.addController('probe', manager.informer<Application>(resources.application), {
+      finalizer,
+      async reconcile(ctx) {
+        const name = ctx.obj.metadata.name;
+        const n = (passes.get(name) ?? 0) + 1;
+        passes.set(name, n);
+        if (name === 'terminal') throw new TerminalError('BadSpec', 'Application "terminal": spec.description is not allowed; remove it');
+        if (name === 'waiting') throw new WaitingError('AccountMissing', 'Account "prod" does not exist yet', 300);
+        if (name === 'flaky' && n < 3) throw new Error('transient failure');
+        ctx.setCondition({ type: 'Ready', status: 'True', reason: 'Done', message: `succeeded after ${name === 'flaky' ? 2 : 0} failures` });
+      },
+      async finalize(ctx) { finalized.push(ctx.obj.metadata.name); },
+    });
+    await manager.start();
+  });
+  after(async () => {
+    await manager?.stop();
+    await manager?.client.delete(namespaces, undefined, ns).catch(() => undefined);
+  });
+
+  const create = (name: string) => manager.client.create(resources.application, { metadata: { name, namespace: ns }, spec: {} });
+  const get = (name: string) => manager.client.get<Application>(resources.application, ns, name);
+
+  it('records a TerminalError as a condition and does not retry it; observedGeneration stays unset', async () => {
+    await create('terminal');
+    await waitFor(async () => findCondition((await get('terminal')).status?.conditions, 'Ready')?.reason === 'BadSpec', 20_000, () => 'no condition');
+    const app = await get('terminal');
+    assert.equal(findCondition(app.status?.conditions, 'Ready')?.message, 'Application "terminal": spec.description is not allowed; remove it');
+    assert.equal(findCondition(app.status?.conditions, 'Ready')?.status, 'False');
+    assert.equal(app.status?.observedGeneration, undefined, 'observedGeneration moves only on success');
+    await new Promise((r) => setTimeout(r, 1000)); // the status write itself is an update: let that pass run
+    const n = passes.get('terminal');
+    await new Promise((r) => setTimeout(r, 2000)); // far past the first back-offs (100 ms, 200 ms, ...)
+    assert.equal(passes.get('terminal'), n, 'a terminal error is not retried');
+  });
+
+  it('records a WaitingError as a condition and checks again after its delay', async () => {
+    await create('waiting');
+    await waitFor(async () => (passes.get('waiting') ?? 0) >= 3, 20_000, () => `only ${passes.get('waiting')} passes`);
+    assert.equal(findCondition((await get('waiting')).status?.conditions, 'Ready')?.reason, 'AccountMissing');
+  });
+
+  it('retries a transient error with back-off until it succeeds', async () => {
+    await create('flaky');
+    await waitFor(async () => (await get('flaky')).status?.observedGeneration === 1, 20_000, () => 'never succeeded');
+    assert.equal(findCondition((await get('flaky')).status?.conditions, 'Ready')?.message, 'succeeded after 2 failures');
+    await new Promise((r) => setTimeout(r, 1000));
+    const settled = passes.get('flaky');
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(passes.get('flaky'), settled, 'once the status is right, writing it does not start another round');
+  });
+
+  it('adds its finalizer, and on delete finalizes before the object goes', async () => {
+    await create('doomed');
+    await waitFor(async () => (await get('doomed')).metadata.finalizers?.includes(finalizer) ?? false, 20_000, () => 'no finalizer');
+    await manager.client.delete(resources.application, ns, 'doomed');
+    await waitFor(async () => { try { await get('doomed'); return false; } catch (err) { return isNotFound(err); } }, 20_000,
+      () => 'the object was never released');
+    assert.deepEqual(finalized, ['doomed']);
+  });
+});
