@@ -26,13 +26,13 @@ export interface OperatorOptions {
 interface Flag { env: string; fallback: string; help: string; kind: 'string' | 'int' | 'bool' | 'list' | 'addr' }
 
 const flags: Record<string, Flag> = {
-  kubeconfig: { env: 'KUBECONFIG', fallback: '', kind: 'string', help: 'kubeconfig to use (default: ~/.kube/config, or in-cluster)' },
-  namespaces: { env: 'STAYSAIL_NAMESPACES', fallback: '', kind: 'list', help: 'comma-separated namespaces to watch (default: all)' },
+  kubeconfig: { env: 'KUBECONFIG', fallback: '', kind: 'string', help: 'kubeconfig to use; empty: KUBECONFIG, ~/.kube/config, or in-cluster' },
+  namespaces: { env: 'STAYSAIL_NAMESPACES', fallback: '', kind: 'list', help: 'comma-separated namespaces to watch; empty: all' },
   workers: { env: 'STAYSAIL_WORKERS', fallback: '2', kind: 'int', help: 'workers per controller' },
   qps: { env: 'STAYSAIL_KUBE_QPS', fallback: '20', kind: 'int', help: 'Kubernetes API requests per second, sustained' },
   burst: { env: 'STAYSAIL_KUBE_BURST', fallback: '40', kind: 'int', help: 'Kubernetes API requests allowed in a burst' },
   'health-addr': { env: 'STAYSAIL_HEALTH_ADDR', fallback: ':8081', kind: 'addr', help: 'where /healthz and /readyz are served' },
-  'metrics-addr': { env: 'STAYSAIL_METRICS_ADDR', fallback: ':8080', kind: 'addr', help: 'where /metrics is served ("" to disable)' },
+  'metrics-addr': { env: 'STAYSAIL_METRICS_ADDR', fallback: ':8080', kind: 'addr', help: 'where /metrics is served; empty: not served' },
   'leader-elect': { env: 'STAYSAIL_LEADER_ELECT', fallback: 'false', kind: 'bool', help: 'elect one active process through a Lease (run several replicas)' },
   'leader-election-namespace': { env: 'POD_NAMESPACE', fallback: 'default', kind: 'string', help: 'namespace of the leader Lease' },
   'leader-election-id': { env: 'STAYSAIL_LEADER_ELECTION_ID', fallback: 'staysail-operator', kind: 'string', help: 'name of the leader Lease' },
