@@ -57,6 +57,7 @@ export default tseslint.config(
   },
   {
     files: pureFolders.map((g) => `${g}/*.ts`),
+    ignores: ['**/*.test.ts'], // tests may read golden files
     rules: { 'no-restricted-imports': ['error', {
       paths: ioModules.map((name) => ({ name, message: 'pure folders do no I/O: take data in, return plans out.' })),
       patterns: [
