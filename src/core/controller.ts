@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from './clock.ts';
 import { setCondition, type Condition, type ConditionUpdate } from './conditions.ts';
 import { ApiError, isConflict, isNotFound, isTransientApiError, TerminalError, WaitingError } from './errors.ts';
-import type { EventRecorder } from './events.ts';
+import type { EventRecorder, EventType } from './events.ts';
 import { objectKey, type ObjectCache } from './informer.ts';
 import type { KubeClient, KubeObject, ResourceType } from './kube-client.ts';
 import type { Logger } from './logger.ts';
@@ -27,6 +27,8 @@ export interface ReconcileContext<T extends KubeObject, S extends StatusBase> {
   readonly clock: Clock;
   /** Sets a condition on status, stamped with the object's generation. */
   setCondition(update: ConditionUpdate): void;
+  /** Records an Event on the object once this pass's status is written. */
+  recordEvent(type: EventType, reason: string, message: string): void;
 }
 
 /** What a pass asks for: nothing (done), or to come back after a delay. */
@@ -161,21 +163,28 @@ export class Controller<T extends KubeObject, S extends StatusBase = StatusBase>
       } else if (err instanceof ApiError && !isTransientApiError(err) && !isNotFound(err)) {
         ctx.setCondition({ type: ready, status: 'False', reason: err.reason || 'APIError', message: err.message });
         await this.writeStatus(obj, ctx.status, log);
+        this.emit(obj, ctx.pendingEvents);
         throw err;
       } else {
         throw err;
       }
     }
     await this.writeStatus(obj, ctx.status, log);
+    this.emit(obj, ctx.pendingEvents);
     return outcome;
   }
 
-  private context(obj: T, log: Logger): ReconcileContext<T, S> {
+  private emit(obj: T, events: [EventType, string, string][]): void {
+    for (const [type, reason, message] of events) void this.o.events.record(obj, type, reason, message);
+  }
+
+  private context(obj: T, log: Logger): ReconcileContext<T, S> & { pendingEvents: [EventType, string, string][] } {
     const clock = this.o.clock;
-    const ctx: ReconcileContext<T, S> = {
-      obj, log, clock,
+    const ctx: ReconcileContext<T, S> & { pendingEvents: [EventType, string, string][] } = {
+      obj, log, clock, pendingEvents: [],
       status: structuredClone((obj.status ?? {}) as S),
       setCondition: (update) => { ctx.status.conditions = setCondition(ctx.status.conditions, update, obj.metadata.generation, clock.now()); },
+      recordEvent: (type, reason, message) => { ctx.pendingEvents.push([type, reason, message]); },
     };
     return ctx;
   }

@@ -24,6 +24,8 @@ export interface ExpressionScope {
   stages: Record<string, unknown>;
   /** The run: name, namespace, pipeline, startTime. */
   execution: Record<string, unknown>;
+  /** In an evaluateVariables stage: the variables evaluated so far. */
+  variables?: Record<string, unknown>;
 }
 
 const env = new Environment({ unlistedVariablesAreDyn: true, homogeneousAggregateLiterals: false, enableOptionalTypes: true,

@@ -53,6 +53,7 @@ export const stageRecordSchema = obj('What happened to one stage.', {
   startTime: optional(str('When it started.', { format: 'date-time' })),
   endTime: optional(str('When it finished.', { format: 'date-time' })),
   attempts: optional(int('Attempts so far, counting retries and restarts.', { minimum: 0 })),
+  suspendedUntil: optional(str('When a SUSPENDED stage may start: its execution window opens (plus jitter).', { format: 'date-time' })),
   message: optional(str('What it is doing, or why it failed.', { maxLength: 32768 })),
   outputs: optional(freeform('Values the stage produced, read by later stages as ${stages.<refId>.outputs...}.')),
   judgment: optional(obj('The decision of a manualJudgment stage.', {

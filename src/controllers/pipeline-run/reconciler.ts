@@ -1,0 +1,42 @@
+// PipelineRun controller: starts a run (snapshot of the pipeline, parameters, concurrency slot), then
+// moves it through its stage graph until it finishes. Everything it knows lives in the run's status.
+import type { Reconciler } from '../../core/controller.ts';
+import type { ObjectCache } from '../../core/informer.ts';
+import type { KubeClient } from '../../core/kube-client.ts';
+import type { StageRegistry } from '../../pipeline/stages/stage-type.ts';
+import { advanceRun } from './advance.ts';
+import { finishRun, startRun } from './start.ts';
+import { isFinished, isStarted, type Pipeline, type PipelineRun, type PipelineRunStatus } from './types.ts';
+
+export interface PipelineRunDeps {
+  pipelines: ObjectCache<Pipeline>;
+  client: KubeClient;
+  registry: StageRegistry;
+}
+
+export function pipelineRunReconciler(deps: PipelineRunDeps): Reconciler<PipelineRun, PipelineRunStatus> {
+  return {
+    readyCondition: 'Succeeded',
+    async reconcile(ctx) {
+      if (isFinished(ctx.obj)) return;
+      if (!isStarted(ctx.obj) && ctx.obj.spec?.status === 'Cancelled') {
+        finishRun(ctx, false, 'Cancelled', `PipelineRun "${ctx.obj.metadata.name}" was canceled before it started`);
+        return;
+      }
+      if (!isStarted(ctx.obj)) {
+        const start = await startRun(ctx, deps);
+        if (!start.started) return start.requeueAfterMs !== undefined ? { requeueAfterMs: start.requeueAfterMs } : undefined;
+      }
+      const { requeueAfterMs } = await advanceRun(ctx, deps);
+      return requeueAfterMs !== undefined ? { requeueAfterMs } : undefined;
+    },
+  };
+}
+
+/** Runs of the same pipeline waiting to start: a run that finishes may free their slot. */
+export function waitingRunsOf(runs: ObjectCache<PipelineRun>) {
+  return (changed: PipelineRun): string[] => runs.list(changed.metadata.namespace)
+    .filter((r) => r.spec?.pipelineRef.name === changed.spec?.pipelineRef.name && r.metadata.name !== changed.metadata.name
+      && !isStarted(r) && !isFinished(r))
+    .map((r) => `${r.metadata.namespace}/${r.metadata.name}`);
+}

@@ -1,0 +1,116 @@
+// Starting a run: find the pipeline, check it and the parameters, wait for a concurrency slot, then
+// copy the pipeline's spec into the run's status. A run that cannot start fails at once, saying why.
+import type { ReconcileContext } from '../../core/controller.ts';
+import { isNotFound } from '../../core/errors.ts';
+import type { ObjectCache } from '../../core/informer.ts';
+import type { KubeClient } from '../../core/kube-client.ts';
+import { resources } from '../../api/v1alpha1/index.ts';
+import { topologicalOrder } from '../../pipeline/graph/dag.ts';
+import { resolveParameters } from '../../pipeline/parameters.ts';
+import type { StageRegistry } from '../../pipeline/stages/stage-type.ts';
+import { pipelineProblems } from '../../pipeline/validate.ts';
+import { isFinished, isStarted, type Pipeline, type PipelineRun, type PipelineRunStatus } from './types.ts';
+
+export type RunContext = ReconcileContext<PipelineRun, PipelineRunStatus>;
+
+export interface StartDeps {
+  pipelines: ObjectCache<Pipeline>;
+  client: KubeClient;
+  registry: StageRegistry;
+}
+
+/** Ends the run: its Succeeded condition (the change of which is recorded as an Event) and completion time. */
+export function finishRun(ctx: RunContext, succeeded: boolean, reason: string, message: string): void {
+  ctx.setCondition({ type: 'Succeeded', status: succeeded ? 'True' : 'False', reason, message });
+  ctx.status.completionTime ??= new Date(ctx.clock.now()).toISOString();
+}
+
+/** One start at a time per pipeline in this process, so two runs never take the same slot. */
+const locks = new Map<string, Promise<void>>();
+async function withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const previous = locks.get(key) ?? Promise.resolve();
+  let release!: () => void;
+  const mine = new Promise<void>((r) => { release = r; });
+  locks.set(key, previous.then(() => mine));
+  await previous;
+  try { return await fn(); } finally { release(); if (locks.get(key) === mine) locks.delete(key); }
+}
+
+/** Starts the run, queues it, or fails it. Returns a requeue delay while it is queued. */
+export async function startRun(ctx: RunContext, deps: StartDeps): Promise<{ requeueAfterMs?: number; started: boolean }> {
+  const run = ctx.obj;
+  const ns = run.metadata.namespace!;
+  const name = run.spec!.pipelineRef.name;
+  const runName = `PipelineRun "${run.metadata.name}"`;
+
+  let pipeline = deps.pipelines.get(`${ns}/${name}`);
+  if (!pipeline) {
+    // Applied together, the run may be seen before the pipeline reaches the cache: ask the API server.
+    try { pipeline = await deps.client.get<Pipeline>(resources.pipeline, ns, name); } catch (err) { if (!isNotFound(err)) throw err; }
+  }
+  if (!pipeline?.spec) {
+    finishRun(ctx, false, 'PipelineNotFound', `${runName}: pipeline "${name}" does not exist in namespace "${ns}"; create it, then start a new run`);
+    return { started: false };
+  }
+  if (pipeline.spec.disabled) {
+    finishRun(ctx, false, 'PipelineDisabled', `${runName}: pipeline "${name}" is disabled (spec.disabled); enable it, then start a new run`);
+    return { started: false };
+  }
+  const problems = pipelineProblems(name, pipeline.spec, deps.registry.types);
+  if (problems.length > 0) {
+    finishRun(ctx, false, 'PipelineInvalid', `${runName}: ${problems.map((p) => p.message).join('; ')}`);
+    return { started: false };
+  }
+  const params = resolveParameters(name, pipeline.spec.parameters, run.spec!.parameters);
+  if (params.problems.length > 0) {
+    finishRun(ctx, false, 'ParameterInvalid', `${runName}: ${params.problems.join('; ')}`);
+    return { started: false };
+  }
+
+  return withLock(`${ns}/${name}`, async () => {
+    const slot = await claimSlot(ctx, deps, pipeline);
+    if (slot.outcome === 'superseded') {
+      finishRun(ctx, false, 'Cancelled', `${runName}: canceled because newer run "${slot.by}" is waiting for pipeline "${name}" (keepWaitingRuns is false)`);
+      return { started: false };
+    }
+    if (slot.outcome === 'queued') {
+      ctx.setCondition({ type: 'Succeeded', status: 'Unknown', reason: 'Queued', message: slot.message });
+      return { started: false, requeueAfterMs: 30_000 };
+    }
+    const now = new Date(ctx.clock.now()).toISOString();
+    ctx.status.pipelineSpec = structuredClone(pipeline.spec) as Record<string, unknown>;
+    ctx.status.pipelineGeneration = pipeline.metadata.generation;
+    ctx.status.parameters = params.values;
+    ctx.status.startTime = now;
+    ctx.status.stages = topologicalOrder(pipeline.spec!.stages).map((s) => ({ refId: s.refId, ...(s.name ? { name: s.name } : {}), type: s.type,
+      status: 'NOT_STARTED' as const }));
+    ctx.setCondition({ type: 'Succeeded', status: 'Unknown', reason: 'Running',
+      message: `${runName} started pipeline "${name}" (generation ${pipeline.metadata.generation})` });
+    return { started: true };
+  });
+}
+
+type Slot = { outcome: 'start' } | { outcome: 'queued'; message: string } | { outcome: 'superseded'; by: string };
+
+/** Whether the run may start now under the pipeline's concurrency limit (Spinnaker's limitConcurrent and keepWaitingPipelines). */
+async function claimSlot(ctx: RunContext, deps: StartDeps, pipeline: Pipeline): Promise<Slot> {
+  const max = pipeline.spec!.concurrency?.maxConcurrentRuns ?? 1;
+  if (max === 0) return { outcome: 'start' };
+  const keepWaiting = pipeline.spec!.concurrency?.keepWaitingRuns ?? false;
+  const me = ctx.obj;
+  // Read live, not from the cache: a run started a moment ago must count.
+  const all = (await deps.client.list<PipelineRun>(resources.pipelineRun, me.metadata.namespace)).items
+    .filter((r) => r.spec?.pipelineRef.name === pipeline.metadata.name && r.metadata.name !== me.metadata.name && !isFinished(r));
+  const active = all.filter(isStarted);
+  const created = (r: PipelineRun) => `${r.metadata.creationTimestamp ?? ''}/${r.metadata.name}`;
+  const waiting = all.filter((r) => !isStarted(r) && r.metadata.deletionTimestamp === undefined && r.spec?.status !== 'Cancelled');
+  // A run that already had to queue gives way to a newer waiting run when keepWaitingRuns is false.
+  const wasQueued = me.status?.conditions?.some((c) => c.type === 'Succeeded' && c.reason === 'Queued') ?? false;
+  if (!keepWaiting && wasQueued) {
+    const newer = waiting.filter((r) => created(r) > created(me)).sort((a, b) => created(a).localeCompare(created(b))).pop();
+    if (newer) return { outcome: 'superseded', by: newer.metadata.name };
+  }
+  const ahead = keepWaiting ? waiting.filter((r) => created(r) < created(me)).length : 0;
+  if (active.length + ahead < max) return { outcome: 'start' };
+  return { outcome: 'queued', message: `waiting for pipeline "${pipeline.metadata.name}": ${active.length} of ${max} runs active (${active.map((r) => r.metadata.name).join(', ')})${ahead ? `, ${ahead} queued ahead` : ''}` };
+}

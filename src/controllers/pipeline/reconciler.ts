@@ -1,0 +1,62 @@
+// Pipeline controller: checks what the API server cannot (the stage graph, stage types, expressions,
+// execution windows) and reports it as the Ready condition; summarises stages and the last run; keeps
+// only as many finished runs as the history limits say.
+import { isDeepStrictEqual } from 'node:util';
+import { resources } from '../../api/v1alpha1/index.ts';
+import type { Reconciler } from '../../core/controller.ts';
+import { isNotFound } from '../../core/errors.ts';
+import type { ObjectCache } from '../../core/informer.ts';
+import type { KubeClient } from '../../core/kube-client.ts';
+import type { StageRegistry } from '../../pipeline/stages/stage-type.ts';
+import { pipelineProblems } from '../../pipeline/validate.ts';
+import { isFinished, type Pipeline, type PipelineRun } from '../pipeline-run/types.ts';
+import type { PipelineStatus } from '../../api/v1alpha1/pipeline.ts';
+
+export interface PipelineDeps { runs: ObjectCache<PipelineRun>; client: KubeClient; registry: StageRegistry }
+
+const resultOf = (run: PipelineRun): string => {
+  const c = run.status?.conditions?.find((x) => x.type === 'Succeeded');
+  if (!c || c.status === 'Unknown') return c?.reason === 'Queued' ? 'Queued' : 'Running';
+  return c.status === 'True' ? 'Succeeded' : c.reason === 'Cancelled' ? 'Cancelled' : 'Failed';
+};
+
+export function pipelineReconciler(deps: PipelineDeps): Reconciler<Pipeline, PipelineStatus> {
+  return {
+    async reconcile(ctx) {
+      const p = ctx.obj;
+      const problems = pipelineProblems(p.metadata.name, p.spec!, deps.registry.types);
+      ctx.status.stageCount = p.spec!.stages.length;
+      if (problems.length > 0) {
+        ctx.setCondition({ type: 'Ready', status: 'False', reason: problems[0]!.reason, message: problems.map((x) => x.message).join('; ') });
+      } else {
+        ctx.setCondition({ type: 'Ready', status: 'True', reason: 'Valid', message: `${p.spec!.stages.length} stages form a valid graph` });
+      }
+      const runs = deps.runs.list(p.metadata.namespace).filter((r) => r.spec?.pipelineRef.name === p.metadata.name)
+        .sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? '') || b.metadata.name.localeCompare(a.metadata.name));
+      const last = runs[0];
+      const lastRun = last ? { name: last.metadata.name, result: resultOf(last), ...(last.status?.startTime ? { startTime: last.status.startTime } : {}) } : undefined;
+      if (!isDeepStrictEqual(ctx.status.lastRun, lastRun)) {
+        if (lastRun) ctx.status.lastRun = lastRun; else delete ctx.status.lastRun;
+      }
+      await pruneHistory(deps, p, runs);
+    },
+  };
+}
+
+/** Deletes finished runs beyond the history limits, oldest first. */
+async function pruneHistory(deps: PipelineDeps, p: Pipeline, newestFirst: PipelineRun[]): Promise<void> {
+  const limits = { succeeded: p.spec!.history?.succeededRunsLimit ?? 20, failed: p.spec!.history?.failedRunsLimit ?? 20 };
+  const finished = newestFirst.filter((r) => isFinished(r) && !r.metadata.deletionTimestamp);
+  const succeeded = finished.filter((r) => resultOf(r) === 'Succeeded');
+  const failed = finished.filter((r) => resultOf(r) !== 'Succeeded');
+  for (const r of [...succeeded.slice(limits.succeeded), ...failed.slice(limits.failed)]) {
+    try {
+      await deps.client.delete(resources.pipelineRun, r.metadata.namespace, r.metadata.name, { uid: r.metadata.uid });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+}
+
+/** The Pipeline a run belongs to. */
+export const pipelineKeyOf = (r: PipelineRun): string[] => (r.spec?.pipelineRef.name ? [`${r.metadata.namespace}/${r.spec.pipelineRef.name}`] : []);

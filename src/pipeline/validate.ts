@@ -1,0 +1,29 @@
+// Everything about a pipeline that only code can check (the API server checked the rest): the stage
+// graph, stage types, expressions that do not parse, execution windows' time zones.
+import type { PipelineSpec } from '../api/v1alpha1/pipeline.ts';
+import { expressionsIn, parseProblem } from './expressions.ts';
+import { graphProblems } from './graph/dag.ts';
+import { windowProblem } from './window.ts';
+
+export interface PipelineProblem { reason: 'InvalidGraph' | 'UnknownStageType' | 'InvalidExpression' | 'InvalidExecutionWindow'; message: string }
+
+export function pipelineProblems(name: string, spec: PipelineSpec, stageTypes: ReadonlySet<string>): PipelineProblem[] {
+  const problems: PipelineProblem[] = graphProblems(name, spec.stages, stageTypes)
+    .map((message) => ({ reason: message.includes('is not a stage type') ? 'UnknownStageType' : 'InvalidGraph', message }));
+  for (const stage of spec.stages) {
+    let expressions: string[];
+    try {
+      expressions = expressionsIn(stage);
+    } catch (err) {
+      problems.push({ reason: 'InvalidExpression', message: `Pipeline "${name}": stage "${stage.refId}": ${(err as Error).message}` });
+      continue;
+    }
+    for (const e of expressions) {
+      const problem = parseProblem(e);
+      if (problem) problems.push({ reason: 'InvalidExpression', message: `Pipeline "${name}": stage "${stage.refId}": expression \${${e}} does not parse: ${problem}` });
+    }
+    const w = stage.executionWindow ? windowProblem(stage.executionWindow) : undefined;
+    if (w) problems.push({ reason: 'InvalidExecutionWindow', message: `Pipeline "${name}": stage "${stage.refId}": executionWindow: ${w}` });
+  }
+  return problems;
+}
