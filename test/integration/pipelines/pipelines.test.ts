@@ -1,0 +1,195 @@
+// Pipelines end to end: the operator runs as a process against the local control plane; pipelines
+// and runs are applied with kubectl, judgments and cancels are kubectl patches.
+import assert from 'node:assert/strict';
+import { stringify } from 'yaml';
+import { waitFor } from '../../cluster/probe.ts';
+import { installCrds } from '../crds.ts';
+import { kubectl, kubectlOk } from '../kubectl.ts';
+import { OperatorProcess } from '../operator-process.ts';
+import { sharedCluster } from '../setup.ts';
+
+interface StageRecord { refId: string; status: string; startTime?: string; endTime?: string; message?: string; outputs?: Record<string, unknown>;
+  judgment?: { decision: string; user?: string } }
+interface Run { metadata: { name: string }; status?: { stages?: StageRecord[]; outputs?: Record<string, unknown>;
+  conditions?: { type: string; status: string; reason: string; message: string }[]; completionTime?: string } }
+
+const api = 'staysail.dev/v1alpha1';
+const ns = `pipelines-${Date.now().toString(36)}`;
+const k = (args: string[], input?: string) => kubectlOk(sharedCluster().kubeconfigPath, ['-n', ns, ...args], input);
+const apply = (...docs: object[]) => k(['apply', '--server-side', '-f', '-'], docs.map((d) => stringify(d)).join('---\n'));
+
+function pipeline(name: string, stages: object[], extra: object = {}) {
+  return { apiVersion: api, kind: 'Pipeline', metadata: { name }, spec: { application: 'demo', stages, concurrency: { maxConcurrentRuns: 0 }, ...extra } };
+}
+const run = (name: string, pipelineName: string, extra: object = {}) =>
+  ({ apiVersion: api, kind: 'PipelineRun', metadata: { name }, spec: { pipelineRef: { name: pipelineName }, ...extra } });
+const wait = (refId: string, duration: string, requisites: string[] = [], extra: object = {}) =>
+  ({ refId, type: 'wait', wait: { duration }, requisiteStageRefIds: requisites, ...extra });
+const check = (refId: string, expression: string, requisites: string[] = [], extra: object = {}) =>
+  ({ refId, type: 'checkPreconditions', checkPreconditions: { preconditions: [{ expression, message: `${refId} says no` }] }, requisiteStageRefIds: requisites, ...extra });
+
+async function getRun(name: string): Promise<Run> { return JSON.parse(await k(['get', 'pipelinerun', name, '-o', 'json'])) as Run; }
+const succeeded = (r: Run) => r.status?.conditions?.find((c) => c.type === 'Succeeded');
+const stage = (r: Run, refId: string) => r.status?.stages?.find((s) => s.refId === refId);
+async function finished(name: string, timeoutMs = 60_000): Promise<Run> {
+  let last: Run | undefined;
+  await waitFor(async () => { last = await getRun(name); return (succeeded(last)?.status ?? 'Unknown') !== 'Unknown'; }, timeoutMs,
+    () => `run ${name} did not finish: ${JSON.stringify(last?.status)}`);
+  return last!;
+}
+const statuses = (r: Run) => Object.fromEntries((r.status?.stages ?? []).map((s) => [s.refId, s.status]));
+
+describe('pipelines, with the operator as a process', function () {
+  this.timeout(180_000);
+  let operator: OperatorProcess;
+
+  before(async () => {
+    await installCrds(sharedCluster().kubeconfigPath);
+    await kubectlOk(sharedCluster().kubeconfigPath, ['create', 'namespace', ns]);
+    operator = new OperatorProcess(['--namespaces', ns]);
+    await operator.running();
+  });
+  after(async () => {
+    assert.equal(await operator?.stop(), 0);
+    await kubectl(sharedCluster().kubeconfigPath, ['delete', 'namespace', ns, '--wait=false']);
+  });
+
+  it('fans out and in: a stage starts only after all its requisites finish', async () => {
+    await apply(pipeline('diamond', [wait('a', '1s'), wait('b', '1s', ['a']), wait('c', '3s', ['a']), wait('d', '1s', ['b', 'c'])]), run('diamond-1', 'diamond'));
+    const r = await finished('diamond-1');
+    assert.equal(succeeded(r)?.reason, 'Succeeded');
+    const t = (id: string, f: 'startTime' | 'endTime') => Date.parse(stage(r, id)![f]!);
+    assert.ok(t('b', 'startTime') >= t('a', 'endTime') && t('c', 'startTime') >= t('a', 'endTime'), 'b and c wait for a');
+    assert.ok(Math.abs(t('b', 'startTime') - t('c', 'startTime')) < 1500, 'b and c run in parallel');
+    assert.ok(t('d', 'startTime') >= t('c', 'endTime') && t('d', 'startTime') >= t('b', 'endTime'), 'd waits for both');
+    const pl = JSON.parse(await k(['get', 'pipeline', 'diamond', '-o', 'json']));
+    assert.deepEqual(pl.status.lastRun.name, 'diamond-1');
+    assert.equal(pl.status.stageCount, 4);
+  });
+
+  it('applies each failure policy as Spinnaker does', async () => {
+    const policies: [string, string, string, Record<string, string>][] = [
+      ['failPipeline', 'False', 'Failed', { bad: 'TERMINAL', after: 'NOT_STARTED' }],
+      ['continue', 'True', 'Succeeded', { bad: 'FAILED_CONTINUE', after: 'SUCCEEDED', other: 'SUCCEEDED' }],
+      ['stopBranch', 'True', 'Succeeded', { bad: 'STOPPED', after: 'NOT_STARTED', other: 'SUCCEEDED' }],
+      ['stopBranchThenFail', 'False', 'Failed', { bad: 'STOPPED', after: 'NOT_STARTED', other: 'SUCCEEDED' }],
+    ];
+    for (const [policy] of policies) {
+      const name = `policy-${policy.toLowerCase()}`;
+      await apply(pipeline(name, [check('bad', '${1 == 2}', [], { failurePolicy: policy }), wait('after', '1s', ['bad']), wait('other', '2s')]),
+        run(`${name}-1`, name));
+    }
+    for (const [policy, status, reason, want] of policies) {
+      const r = await finished(`policy-${policy.toLowerCase()}-1`);
+      assert.equal(succeeded(r)?.status, status, policy);
+      assert.equal(succeeded(r)?.reason, reason, policy);
+      for (const [id, st] of Object.entries(want)) assert.equal(statuses(r)[id], st, `${policy}: stage ${id}`);
+      assert.equal(stage(r, 'bad')?.message, 'bad says no');
+    }
+  });
+
+  it('times a stage out, and fails the run with reason Timeout', async () => {
+    await apply(pipeline('slow', [wait('forever', '10m', [], { timeout: '1s' })]), run('slow-1', 'slow'));
+    const r = await finished('slow-1');
+    assert.equal(succeeded(r)?.reason, 'Timeout');
+    assert.equal(stage(r, 'forever')?.status, 'TERMINAL');
+    assert.equal(stage(r, 'forever')?.message, 'timed out after 1s');
+  });
+
+  it('cancels a run: running stages are CANCELED', async () => {
+    await apply(pipeline('long', [wait('a', '10m'), wait('b', '1s', ['a'])]), run('long-1', 'long'));
+    await waitFor(async () => stage(await getRun('long-1'), 'a')?.status === 'RUNNING', 20_000, () => 'a never ran');
+    await k(['patch', 'pipelinerun', 'long-1', '--type=merge', '-p', '{"spec":{"status":"Cancelled"}}']);
+    const r = await finished('long-1');
+    assert.equal(succeeded(r)?.reason, 'Cancelled');
+    assert.deepEqual(statuses(r), { a: 'CANCELED', b: 'NOT_STARTED' });
+  });
+
+  it('decides manual judgments from kubectl patch: approved and rejected, with input and who decided', async () => {
+    const judge = { refId: 'approve', type: 'manualJudgment', manualJudgment: { instructions: 'ok?', inputs: ['go', 'hold'] } };
+    const next = { refId: 'next', type: 'evaluateVariables', requisiteStageRefIds: ['approve'],
+      evaluateVariables: { variables: [{ key: 'choice', value: '${stages.approve.outputs.judgmentInput}' }] } };
+    await apply(pipeline('judged', [judge, next]), run('judged-yes', 'judged'), run('judged-no', 'judged'));
+    for (const name of ['judged-yes', 'judged-no']) {
+      await waitFor(async () => /waiting for a judgment/.test(stage(await getRun(name), 'approve')?.message ?? ''), 20_000, () => `${name} never waited`);
+    }
+    await k(['patch', 'pipelinerun', 'judged-yes', '--type=merge', '-p', '{"spec":{"judgments":[{"stage":"approve","decision":"approve","input":"go"}]}}']);
+    await k(['patch', 'pipelinerun', 'judged-no', '--type=merge', '-p', '{"spec":{"judgments":[{"stage":"approve","decision":"reject","comment":"not today"}]}}']);
+    const yes = await finished('judged-yes');
+    assert.equal(succeeded(yes)?.reason, 'Succeeded');
+    assert.deepEqual(stage(yes, 'next')?.outputs, { choice: 'go' });
+    assert.equal(stage(yes, 'approve')?.judgment?.decision, 'approve');
+    assert.equal(stage(yes, 'approve')?.judgment?.user, 'kubectl-patch');
+    const no = await finished('judged-no');
+    assert.equal(succeeded(no)?.reason, 'Failed');
+    assert.equal(stage(no, 'approve')?.status, 'TERMINAL');
+    assert.equal(stage(no, 'approve')?.message, 'rejected: not today');
+  });
+
+  it('checks parameters: defaults, types, and a missing required one fails the run at once, naming it', async () => {
+    const params = { parameters: [{ name: 'version', required: true }, { name: 'replicas', type: 'integer', default: 2 }] };
+    const vars = { refId: 'vars', type: 'evaluateVariables', evaluateVariables: { variables: [
+      { key: 'tag', value: 'v${parameters.version}' }, { key: 'more', value: '${parameters.replicas + 1}' },
+      { key: 'both', value: '${variables.tag + "/" + string(variables.more)}' }] } };
+    await apply(pipeline('params', [vars], params), run('params-ok', 'params', { parameters: { version: '1.2', replicas: '4' } }),
+      run('params-missing', 'params'));
+    const ok = await finished('params-ok');
+    assert.deepEqual(stage(ok, 'vars')?.outputs, { tag: 'v1.2', more: 5, both: 'v1.2/5' });
+    assert.deepEqual(ok.status?.outputs, { vars: { tag: 'v1.2', more: 5, both: 'v1.2/5' } });
+    const missing = await finished('params-missing');
+    assert.equal(succeeded(missing)?.reason, 'ParameterInvalid');
+    assert.match(succeeded(missing)!.message, /parameter "version" is required by pipeline "params" and was not given/);
+    assert.equal(missing.status?.stages, undefined, 'no stage ran');
+  });
+
+  it('fails a stage whose expression fails, naming the expression, and skips a stage whose condition is false', async () => {
+    await apply(pipeline('exprs', [
+      { refId: 'broken', type: 'evaluateVariables', evaluateVariables: { variables: [{ key: 'x', value: '${parameters.nope + 1}' }] } },
+      wait('maybe', '1s', [], { if: '${1 > 2}' }),
+    ]), run('exprs-1', 'exprs'));
+    const r = await finished('exprs-1');
+    assert.equal(stage(r, 'broken')?.status, 'TERMINAL');
+    assert.equal(stage(r, 'broken')?.message, 'expression ${parameters.nope + 1} failed: No such key: nope');
+    assert.equal(stage(r, 'maybe')?.status, 'SKIPPED');
+  });
+
+  it('holds a stage outside its execution window, SUSPENDED, until asked to skip the wait', async () => {
+    const hour = (h: number) => `${String(h % 24).padStart(2, '0')}:00`;
+    const now = new Date().getUTCHours();
+    const window = { hours: [{ start: hour(now + 2), end: hour(now + 3) }], timeZone: 'UTC' };
+    await apply(pipeline('windowed', [wait('gated', '1s', [], { executionWindow: window })]), run('windowed-1', 'windowed'));
+    await waitFor(async () => stage(await getRun('windowed-1'), 'gated')?.status === 'SUSPENDED', 20_000, () => 'never suspended');
+    assert.match(stage(await getRun('windowed-1'), 'gated')!.message!, /waiting for its execution window until/);
+    await k(['patch', 'pipelinerun', 'windowed-1', '--type=merge', '-p', '{"spec":{"skipExecutionWindows":["gated"]}}']);
+    const r = await finished('windowed-1');
+    assert.equal(succeeded(r)?.reason, 'Succeeded');
+  });
+
+  it('queues runs beyond the concurrency limit and starts them in order', async () => {
+    await apply(pipeline('serial', [wait('a', '2s')], { concurrency: { maxConcurrentRuns: 1, keepWaitingRuns: true } }));
+    await apply(run('serial-1', 'serial'));
+    await waitFor(async () => stage(await getRun('serial-1'), 'a')?.status === 'RUNNING', 20_000, () => 'serial-1 never ran');
+    await apply(run('serial-2', 'serial'));
+    await waitFor(async () => succeeded(await getRun('serial-2'))?.reason === 'Queued', 20_000, () => 'serial-2 was not queued');
+    const first = await finished('serial-1');
+    const second = await finished('serial-2');
+    assert.ok(Date.parse(stage(second, 'a')!.startTime!) >= Date.parse(first.status!.completionTime!), 'serial-2 ran after serial-1');
+  });
+
+  it('keeps only as many finished runs as the history limits allow', async () => {
+    await apply(pipeline('short', [wait('a', '1ms')], { history: { succeededRunsLimit: 1, failedRunsLimit: 1 } }));
+    await apply(run('short-1', 'short'));
+    await finished('short-1');
+    await apply(run('short-2', 'short'));
+    await finished('short-2');
+    await waitFor(async () => !(await k(['get', 'pipelineruns', '-o', 'name'])).includes('short-1'), 20_000, () => 'short-1 was not deleted');
+  });
+
+  it('records an Event per stage transition (kubectl describe)', async () => {
+    const out = await k(['describe', 'pipelinerun', 'diamond-1']);
+    for (const id of ['a', 'b', 'c', 'd']) {
+      assert.match(out, new RegExp(`StageRunning .*stage "${id}" NOT_STARTED -> RUNNING`));
+      assert.match(out, new RegExp(`StageSucceeded .*stage "${id}" RUNNING -> SUCCEEDED`));
+    }
+  });
+});
