@@ -1,16 +1,16 @@
 // Every controller, registered on a manager.
 import { resources } from '../api/v1alpha1/index.ts';
 import type { Manager } from '../core/manager.ts';
-import { basicStageTypes } from '../pipeline/stages/index.ts';
+import { builtInStageTypes } from '../pipeline/stages/index.ts';
 import { StageRegistry } from '../pipeline/stages/stage-type.ts';
 import { applicationKeyOf, applicationReconciler, type Application, type Cluster } from './application/reconciler.ts';
 import { pipelineKeyOf, pipelineReconciler } from './pipeline/reconciler.ts';
-import { pipelineRunReconciler, waitingRunsOf } from './pipeline-run/reconciler.ts';
+import { parentRunOf, pipelineRunReconciler, waitingRunsOf } from './pipeline-run/reconciler.ts';
 import type { Pipeline, PipelineRun } from './pipeline-run/types.ts';
 
 /** The stage types a run can use. */
 export function stageRegistry(): StageRegistry {
-  return new StageRegistry().register(...basicStageTypes);
+  return new StageRegistry().register(...builtInStageTypes);
 }
 
 export function registerControllers(manager: Manager): void {
@@ -23,5 +23,5 @@ export function registerControllers(manager: Manager): void {
   const runs = manager.informer<PipelineRun>(resources.pipelineRun);
   manager.addController('pipeline', pipelines, pipelineReconciler({ runs, client: manager.client, registry })).watch(runs, pipelineKeyOf);
   manager.addController('pipelinerun', runs, pipelineRunReconciler({ pipelines, client: manager.client, registry }))
-    .watch(runs, waitingRunsOf(runs));
+    .watch(runs, (r) => [...waitingRunsOf(runs)(r), ...parentRunOf(r)]);
 }

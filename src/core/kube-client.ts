@@ -126,6 +126,11 @@ export class KubeClient {
       { body: patch, contentType: 'application/merge-patch+json' });
   }
 
+  /** JSON patch (RFC 6902): precise list edits, guarded by test operations. */
+  async jsonPatch<T extends KubeObject>(rt: ResourceType, namespace: string | undefined, name: string, ops: unknown[]): Promise<T> {
+    return this.request<T>('patch', 'PATCH', this.path(rt, namespace, name), { body: ops, contentType: 'application/json-patch+json' });
+  }
+
   /** Server-side apply as fieldManager: the operator owns exactly the fields it sends. */
   async apply<T extends KubeObject>(rt: ResourceType, obj: T, fieldManager: string, options: { force?: boolean; subresource?: 'status' } = {}): Promise<T> {
     return this.request<T>('apply', 'PATCH', this.path(rt, obj.metadata.namespace, obj.metadata.name, options.subresource), {
@@ -176,6 +181,12 @@ export class KubeClient {
     } finally {
       signal.removeEventListener('abort', aborted);
     }
+  }
+
+  /** A plain-text GET (pod logs), given up after timeoutMs. */
+  async requestText(method: string, path: string, query: Query = {}, timeoutMs = 5000): Promise<string> {
+    const response = await this.send('get', method, path, { query, signal: AbortSignal.timeout(timeoutMs) });
+    return response.text();
   }
 
   /** A JSON request; non-2xx answers throw ApiError with the Status reason and message. */

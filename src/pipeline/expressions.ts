@@ -26,6 +26,8 @@ export interface ExpressionScope {
   execution: Record<string, unknown>;
   /** In an evaluateVariables stage: the variables evaluated so far. */
   variables?: Record<string, unknown>;
+  /** In a webhook stage's poll: the last response (statusCode, body). */
+  response?: Record<string, unknown>;
 }
 
 const env = new Environment({ unlistedVariablesAreDyn: true, homogeneousAggregateLiterals: false, enableOptionalTypes: true,

@@ -56,6 +56,7 @@ export const stageRecordSchema = obj('What happened to one stage.', {
   suspendedUntil: optional(str('When a SUSPENDED stage may start: its execution window opens (plus jitter).', { format: 'date-time' })),
   message: optional(str('What it is doing, or why it failed.', { maxLength: 32768 })),
   outputs: optional(freeform('Values the stage produced, read by later stages as ${stages.<refId>.outputs...}.')),
+  state: optional(freeform('The stage type\'s own progress (a child\'s name, a retry time), so a restarted operator carries on where it was.')),
   judgment: optional(obj('The decision of a manualJudgment stage.', {
     decision: oneOf('The decision.', ['approve', 'reject'] as const),
     input: optional(str('The input chosen.', { maxLength: 256 })),

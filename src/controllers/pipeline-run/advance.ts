@@ -166,6 +166,12 @@ async function stepStage(ctx: RunContext, deps: AdvanceDeps, def: Stage, r: Stag
     fail(`timed out after ${formatDuration(timeoutMs)}`);
     return true;
   }
+  const retryAt = typeof r.state?.retryAt === 'string' ? Date.parse(r.state.retryAt) : undefined;
+  if (retryAt !== undefined) {
+    if (now < retryAt) { waits.push(retryAt - now); return false; }
+    r.attempts = (r.attempts ?? 1) + 1;
+    r.state = {};
+  }
   let outcome: StageOutcome;
   try {
     outcome = await type.execute(stageRun(ctx, deps, def, r, config));
@@ -176,12 +182,20 @@ async function stepStage(ctx: RunContext, deps: AdvanceDeps, def: Stage, r: Stag
     return true;
   }
   if (outcome.outputs) r.outputs = { ...(r.outputs ?? {}), ...outcome.outputs };
+  if (outcome.state) r.state = outcome.state;
   if ('judgment' in outcome && outcome.judgment) r.judgment = outcome.judgment;
   if (outcome.status === 'RUNNING') {
     if (outcome.message !== undefined) r.message = outcome.message;
     waits.push(Math.min(outcome.pollAfterMs, timeoutMs !== undefined ? timeoutMs - elapsed : Infinity));
   } else if (outcome.status === 'SUCCEEDED') {
     transition(r, 'SUCCEEDED', outcome.message, now);
+  } else if (type.retryable && def.retries && (r.attempts ?? 1) <= def.retries.limit) {
+    // Retry with back-off, doubling per attempt; the stage stays RUNNING meanwhile.
+    const backoff = parseDuration(def.retries.backoff ?? '10s') * 2 ** ((r.attempts ?? 1) - 1);
+    r.state = { ...(r.state ?? {}), retryAt: iso(now + backoff) };
+    r.message = `attempt ${r.attempts ?? 1} of ${def.retries.limit + 1} failed: ${outcome.message}; retrying in ${formatDuration(backoff)}`;
+    ctx.recordEvent('Warning', 'StageRetrying', `stage "${r.refId}" ${r.message}`);
+    waits.push(backoff);
   } else {
     fail(outcome.message);
   }

@@ -5,6 +5,7 @@ import type { ObjectCache } from '../../core/informer.ts';
 import type { KubeClient } from '../../core/kube-client.ts';
 import type { StageRegistry } from '../../pipeline/stages/stage-type.ts';
 import { advanceRun } from './advance.ts';
+import { applyRestarts } from './restart.ts';
 import { finishRun, startRun } from './start.ts';
 import { isFinished, isStarted, type Pipeline, type PipelineRun, type PipelineRunStatus } from './types.ts';
 
@@ -18,7 +19,8 @@ export function pipelineRunReconciler(deps: PipelineRunDeps): Reconciler<Pipelin
   return {
     readyCondition: 'Succeeded',
     async reconcile(ctx) {
-      if (isFinished(ctx.obj)) return;
+      const restarted = await applyRestarts(ctx, deps.client);
+      if (isFinished(ctx.obj) && !restarted) return;
       if (!isStarted(ctx.obj) && ctx.obj.spec?.status === 'Cancelled') {
         finishRun(ctx, false, 'Cancelled', `PipelineRun "${ctx.obj.metadata.name}" was canceled before it started`);
         return;
@@ -40,3 +42,7 @@ export function waitingRunsOf(runs: ObjectCache<PipelineRun>) {
       && !isStarted(r) && !isFinished(r))
     .map((r) => `${r.metadata.namespace}/${r.metadata.name}`);
 }
+
+/** The PipelineRun that owns a child run (the pipeline stage), so the parent wakes when the child changes. */
+export const parentRunOf = (r: PipelineRun): string[] =>
+  (r.metadata.ownerReferences ?? []).filter((o) => o.kind === 'PipelineRun').map((o) => `${r.metadata.namespace}/${o.name}`);

@@ -15,7 +15,9 @@ export const waitStage: StageType = {
     const duration = parseDuration(String(s.config.duration));
     const left = duration - elapsed(s);
     if (left <= 0) return { status: 'SUCCEEDED', message: `waited ${formatDuration(duration)}` };
-    return { status: 'RUNNING', message: `waiting ${formatDuration(duration)}; ${formatDuration(left)} left`, pollAfterMs: left };
+    // A message that does not change while waiting: every change would be a status write.
+    const until = new Date(s.clock.now() + left).toISOString();
+    return { status: 'RUNNING', message: `waiting ${formatDuration(duration)}, until ${until.replace(/\.\d{3}Z$/, 'Z')}`, pollAfterMs: left };
   },
 };
 

@@ -1,5 +1,9 @@
 // The built-in stage types.
 import { checkPreconditionsStage, evaluateVariablesStage, manualJudgmentStage, waitStage } from './basic.ts';
+import { childPipelineStage } from './child-pipeline.ts';
+import { runJobStage } from './run-job.ts';
 import type { StageType } from './stage-type.ts';
+import { webhookStage } from './webhook.ts';
 
-export const basicStageTypes: StageType[] = [waitStage, evaluateVariablesStage, checkPreconditionsStage, manualJudgmentStage];
+export const builtInStageTypes: StageType[] = [waitStage, evaluateVariablesStage, checkPreconditionsStage, manualJudgmentStage,
+  webhookStage, runJobStage, childPipelineStage];

@@ -25,10 +25,11 @@ export interface StageRun {
 
 export type Outputs = Record<string, unknown>;
 
-export type StageOutcome =
+/** What a step of a stage came to; state, when given, replaces the stage's saved progress. */
+export type StageOutcome = { state?: Record<string, unknown> } & (
   | { status: 'RUNNING'; message?: string; pollAfterMs: number; outputs?: Outputs }
   | { status: 'SUCCEEDED'; message?: string; outputs?: Outputs; judgment?: StageRecord['judgment'] }
-  | { status: 'FAILED'; message: string; outputs?: Outputs; judgment?: StageRecord['judgment'] };
+  | { status: 'FAILED'; message: string; outputs?: Outputs; judgment?: StageRecord['judgment'] });
 
 export interface StageType {
   readonly type: string;

@@ -1,0 +1,56 @@
+// Restarting a stage (spec.restarts): the stage and everything downstream run again, even in a
+// finished run. Each request has an id and is carried out once (status.handledRestarts).
+import { resources } from '../../api/v1alpha1/index.ts';
+import { downstreamOf } from '../../pipeline/graph/dag.ts';
+import { complete, type ExecutionStatus } from '../../pipeline/graph/scheduler.ts';
+import type { KubeClient } from '../../core/kube-client.ts';
+import type { RunContext } from './start.ts';
+import type { PipelineSpec } from './types.ts';
+
+/** Carries out restart requests not yet handled; true when any stage was reset. */
+export async function applyRestarts(ctx: RunContext, client: KubeClient): Promise<boolean> {
+  const handled = new Set(ctx.status.handledRestarts ?? []);
+  const pending = (ctx.obj.spec?.restarts ?? []).filter((r) => !handled.has(r.id));
+  if (pending.length === 0 || !ctx.status.pipelineSpec) return false;
+  const spec = ctx.status.pipelineSpec as unknown as PipelineSpec;
+  let reset = false;
+  for (const req of pending) {
+    handled.add(req.id);
+    const record = ctx.status.stages?.find((r) => r.refId === req.stage);
+    if (!record) {
+      ctx.recordEvent('Warning', 'RestartRefused', `restart ${req.id}: the run has no stage "${req.stage}"`);
+      continue;
+    }
+    if (!complete.has(record.status as ExecutionStatus) && record.status !== 'NOT_STARTED') {
+      ctx.recordEvent('Warning', 'RestartRefused', `restart ${req.id}: stage "${req.stage}" is ${record.status}; only a finished stage can restart`);
+      continue;
+    }
+    const ids = new Set([req.stage, ...downstreamOf(spec.stages, req.stage)]);
+    for (const r of ctx.status.stages ?? []) {
+      if (!ids.has(r.refId)) continue;
+      r.status = 'NOT_STARTED';
+      for (const f of ['startTime', 'endTime', 'message', 'outputs', 'state', 'judgment', 'suspendedUntil'] as const) delete r[f];
+    }
+    await clearJudgments(ctx, client, spec, ids);
+    ctx.recordEvent('Normal', 'StageRestarted', `restart ${req.id}: stage "${req.stage}" and ${ids.size - 1} downstream stages run again`);
+    reset = true;
+  }
+  ctx.status.handledRestarts = [...handled];
+  if (reset) {
+    delete ctx.status.completionTime;
+    delete ctx.status.outputs;
+    ctx.setCondition({ type: 'Succeeded', status: 'Unknown', reason: 'Running', message: `PipelineRun "${ctx.obj.metadata.name}" restarted` });
+  }
+  return reset;
+}
+
+/** A restarted manualJudgment stage asks again: its earlier decision is removed from the spec. */
+async function clearJudgments(ctx: RunContext, client: KubeClient, spec: PipelineSpec, ids: Set<string>): Promise<void> {
+  const judged = new Set(spec.stages.filter((s) => s.type === 'manualJudgment' && ids.has(s.refId)).map((s) => s.refId));
+  const judgments = ctx.obj.spec?.judgments ?? [];
+  const ops = judgments.flatMap((j, i) => (judged.has(j.stage) ? [{ i, stage: j.stage }] : [])).reverse()
+    .flatMap(({ i, stage }) => [{ op: 'test', path: `/spec/judgments/${i}/stage`, value: stage }, { op: 'remove', path: `/spec/judgments/${i}` }]);
+  if (ops.length === 0) return;
+  await client.jsonPatch(resources.pipelineRun, ctx.obj.metadata.namespace, ctx.obj.metadata.name, ops);
+  ctx.obj.spec!.judgments = judgments.filter((j) => !judged.has(j.stage));
+}
