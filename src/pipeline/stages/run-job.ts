@@ -2,10 +2,9 @@
 // owned by the PipelineRun, so a repeated pass finds it and deleting the run cleans it up. Outputs:
 // the exit code, declared values from the container's termination message (key=value lines), and a
 // log excerpt where a kubelet can serve logs.
-import { apiVersionOf, type KubeObject, type ResourceType } from '../../core/kube-client.ts';
-import { isConflict, isNotFound } from '../../core/errors.ts';
-import { resources } from '../../api/v1alpha1/index.ts';
-import { childName } from './names.ts';
+import type { KubeObject, ResourceType } from '../../core/kube-client.ts';
+import { isNotFound } from '../../core/errors.ts';
+import { ensureChild } from './children.ts';
 import type { StageOutcome, StageRun, StageType } from './stage-type.ts';
 
 const jobs: ResourceType = { group: 'batch', version: 'v1', plural: 'jobs', kind: 'Job', namespaced: true };
@@ -15,34 +14,14 @@ const nodes: ResourceType = { group: '', version: 'v1', plural: 'nodes', kind: '
 type Job = KubeObject<Record<string, unknown>, { conditions?: { type: string; status: string; reason?: string; message?: string }[] }>;
 type Pod = KubeObject<{ nodeName?: string }, { containerStatuses?: { name: string; state?: { terminated?: { exitCode: number; message?: string } } }[] }>;
 
-export function ownerReference(run: KubeObject) {
-  return { apiVersion: apiVersionOf(resources.pipelineRun), kind: 'PipelineRun', name: run.metadata.name, uid: run.metadata.uid!,
-    controller: true, blockOwnerDeletion: true };
-}
-
 export const runJobStage: StageType = {
   type: 'runJob',
   retryable: true,
   async execute(s): Promise<StageOutcome> {
     const ns = s.run.metadata.namespace!;
-    const name = childName(s.run.metadata.name, s.stage.refId, s.record.attempts ?? 1);
-    let job: Job;
-    try {
-      job = await s.client.get<Job>(jobs, ns, name);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-      const template = (s.config.jobTemplate ?? {}) as Record<string, unknown>;
-      try {
-        await s.client.create<Job>(jobs, {
-          metadata: { name, namespace: ns, ownerReferences: [ownerReference(s.run)],
-            labels: { 'staysail.dev/pipeline-run': s.run.metadata.name, 'staysail.dev/stage': s.stage.refId } },
-          spec: { backoffLimit: 0, ...template },
-        });
-      } catch (createErr) {
-        if (!isConflict(createErr)) throw createErr;
-      }
-      return { status: 'RUNNING', message: `Job ${name} created`, pollAfterMs: 1000, state: { job: name } };
-    }
+    const { name, child: job, created } = await ensureChild<Job>(s, jobs, { backoffLimit: 0, ...(s.config.jobTemplate ?? {}) as object },
+      { 'staysail.dev/pipeline-run': s.run.metadata.name });
+    if (created || !job) return { status: 'RUNNING', message: `Job ${name} created`, pollAfterMs: 1000, state: { job: name } };
     const done = job.status?.conditions?.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
     if (!done) return { status: 'RUNNING', message: `Job ${name} is running`, pollAfterMs: 2000, state: { job: name } };
     const outputs = await jobOutputs(s, ns, name);

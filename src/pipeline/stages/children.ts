@@ -1,0 +1,42 @@
+// What stages create (Jobs, child runs): deterministic names, owned by the run, looked up before
+// created, so a pass repeated after a crash finds what the first one made instead of making it again.
+import { createHash } from 'node:crypto';
+import { resources } from '../../api/v1alpha1/index.ts';
+import { isConflict, isNotFound } from '../../core/errors.ts';
+import { apiVersionOf, type KubeObject, type ResourceType } from '../../core/kube-client.ts';
+import type { StageRun } from './stage-type.ts';
+
+/** <run>-<refId>[-<attempt>], lower-cased, at most 63 characters (a hash keeps long names unique). */
+export function childName(run: string, refId: string, attempt = 1): string {
+  const base = `${run}-${refId}${attempt > 1 ? `-${attempt}` : ''}`.toLowerCase().replace(/[^a-z0-9-]/g, '-');
+  if (base.length <= 63) return base;
+  const hash = createHash('sha256').update(base).digest('hex').slice(0, 8);
+  return `${base.slice(0, 54).replace(/-+$/, '')}-${hash}`;
+}
+
+export function ownerReference(run: KubeObject) {
+  return { apiVersion: apiVersionOf(resources.pipelineRun), kind: 'PipelineRun', name: run.metadata.name, uid: run.metadata.uid!,
+    controller: true, blockOwnerDeletion: true };
+}
+
+/**
+ * The stage's child named by childName for this attempt: read, or created from spec when missing
+ * (owned by the run, labelled with the run and stage). created says which.
+ */
+export async function ensureChild<T extends KubeObject>(s: StageRun, rt: ResourceType, spec: unknown,
+  labels: Record<string, string>): Promise<{ name: string; child?: T; created: boolean }> {
+  const ns = s.run.metadata.namespace!;
+  const name = childName(s.run.metadata.name, s.stage.refId, s.record.attempts ?? 1);
+  try {
+    return { name, child: await s.client.get<T>(rt, ns, name), created: false };
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  try {
+    await s.client.create(rt, { metadata: { name, namespace: ns, ownerReferences: [ownerReference(s.run)],
+      labels: { ...labels, 'staysail.dev/stage': s.stage.refId } }, spec } as KubeObject);
+  } catch (err) {
+    if (!isConflict(err)) throw err;
+  }
+  return { name, created: true };
+}
