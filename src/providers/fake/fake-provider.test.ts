@@ -1,0 +1,19 @@
+import { ManualClock } from '../../core/clock.ts';
+import { serverGroupContract } from '../../../test/contracts/server-groups.ts';
+import { FakeProvider } from './fake-provider.ts';
+
+serverGroupContract('fake', async () => {
+  const clock = new ManualClock(Date.now());
+  const provider = new FakeProvider({ clock, readyAfterMs: 5000 });
+  return {
+    provider: provider.serverGroups,
+    account: { name: 'test', namespace: 'default', spec: { provider: 'kubernetes' } },
+    location: { namespace: 'default' },
+    async pause(ms) { clock.advance(ms); },
+    async eventually(check, what) {
+      for (let i = 0; i < 100; i++) { if (await check()) return; clock.advance(1000); }
+      throw new Error(`never ${what}`);
+    },
+    template: (version) => ({ kubernetes: { podTemplate: { spec: { containers: [{ name: 'web', image: `web:${version}` }] } } } }),
+  };
+});
