@@ -1,0 +1,185 @@
+// The deploy strategies as pure planners (Orca's red/black, rolling red/black, highlander and none):
+// from what is observed and the rollout record, the next actions. A rollout is a list of steps; each
+// step first asks whether the world is already so (then the next step runs at once), else returns
+// the actions that make it so, or how long to wait. Called again after the actions are applied, the
+// same step finds its work done and moves on.
+import { nextSequence, serverGroupName } from '../api/moniker.ts';
+import type { Capacity } from '../api/v1alpha1/common.ts';
+import { describeAction, type ObservedServerGroup, type RolloutAction, type RolloutInput, type RolloutPlan, type RolloutRecord } from './types.ts';
+
+type StepResult = 'next' | { actions: RolloutAction[] } | { waitMs: number; message: string } | { fail: string };
+type Step = (s: StepContext) => StepResult;
+
+interface StepContext {
+  input: RolloutInput;
+  rollout: RolloutRecord;
+  newGroup?: ObservedServerGroup;
+  others: ObservedServerGroup[];
+  stepElapsedMs: number;
+}
+
+/** Rollback steps are numbered from here, after any strategy's own steps. */
+const rollbackBase = 1000;
+const healthPollMs = 2000;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+// ---- steps -----------------------------------------------------------------------------------
+
+const create = (capacity: (s: StepContext) => Capacity, enabled: boolean): Step => (s) => {
+  if (s.newGroup) return 'next';
+  const name = s.rollout.newServerGroup!;
+  return { actions: [{ kind: 'create', name, sequence: Number(name.slice(-3)), capacity: capacity(s), enabled }] };
+};
+
+/** Healthy instances needed: targetHealthyPercentage of desired, rounded up, never 0 unless 0 is wanted. */
+export function healthyNeeded(desired: number, percent: number): number {
+  if (desired === 0 || percent === 0) return 0;
+  return Math.max(1, Math.ceil((desired * percent) / 100));
+}
+
+const waitHealthy: Step = (s) => {
+  const g = s.newGroup;
+  if (!g) return { waitMs: healthPollMs, message: `waiting for ${s.rollout.newServerGroup} to appear` };
+  const needed = healthyNeeded(g.capacity.desired, s.input.targetHealthyPercentage);
+  if (g.healthy >= needed) return 'next';
+  if (s.stepElapsedMs >= s.input.progressDeadlineMs) {
+    return { fail: `${g.name} has ${g.healthy} of ${needed} healthy instances needed after ${Math.round(s.input.progressDeadlineMs / 1000)}s` };
+  }
+  return { waitMs: healthPollMs, message: `waiting for ${g.name}: ${g.healthy} of ${needed} healthy instances` };
+};
+
+const enableNew: Step = (s) => (s.newGroup!.enabled ? 'next' : { actions: [{ kind: 'enable', name: s.newGroup!.name }] });
+
+/** Destroys the oldest disabled server groups beyond maxRemaining (counting the new one). */
+const shrink: Step = (s) => {
+  const max = s.input.strategy.maxRemainingServerGroups;
+  if (!max) return 'next';
+  const doomed = s.others.slice(Math.max(0, max - 1)).filter((g) => !g.enabled);
+  return doomed.length ? { actions: doomed.map((g) => ({ kind: 'destroy' as const, name: g.name })) } : 'next';
+};
+
+/** A wait before touching the old server groups; with none (a first deploy) there is nothing to wait for. */
+const delay = (ms: (s: StepContext) => number | undefined, what: string): Step => (s) => {
+  const wanted = s.others.length ? ms(s) ?? 0 : 0;
+  return s.stepElapsedMs >= wanted ? 'next' : { waitMs: wanted - s.stepElapsedMs, message: `waiting ${Math.round(wanted / 1000)}s ${what}` };
+};
+
+const disableOthers: Step = (s) => {
+  const enabled = s.others.filter((g) => g.enabled);
+  return enabled.length ? { actions: enabled.map((g) => ({ kind: 'disable' as const, name: g.name })) } : 'next';
+};
+
+const scaleDownOthers: Step = (s) => {
+  if (!s.input.strategy.scaleDown) return 'next';
+  const big = s.others.filter((g) => !g.enabled && g.capacity.desired > 0);
+  return big.length ? { actions: big.map((g) => ({ kind: 'resize' as const, name: g.name, capacity: { min: 0, max: g.capacity.max, desired: 0 } })) } : 'next';
+};
+
+const destroyOthers: Step = (s) => (s.others.length ? { actions: s.others.map((g) => ({ kind: 'destroy' as const, name: g.name })) } : 'next');
+
+/** rolling red/black: grow the new server group to p% of the desired capacity, pinned until 100%. */
+const growTo = (percent: number): Step => (s) => {
+  const c = s.input.capacity;
+  const size = Math.ceil((c.desired * percent) / 100);
+  const capacity = percent < 100 ? { min: size, max: size, desired: size } : { ...c };
+  const g = s.newGroup!;
+  if (g.capacity.desired === capacity.desired && g.capacity.min === capacity.min && g.capacity.max === capacity.max) return 'next';
+  return { actions: [{ kind: 'resize', name: g.name, capacity }] };
+};
+
+// ---- strategies ------------------------------------------------------------------------------
+
+const delayBeforeCleanup = delay((s) => s.input.strategy.delayBeforeCleanupMs, 'before cleanup');
+const delayBeforeScaleDown = delay((s) => (s.input.strategy.scaleDown ? s.input.strategy.delayBeforeScaleDownMs : 0), 'before scaling down');
+const full = (s: StepContext) => s.input.capacity;
+
+export function stepsFor(input: RolloutInput): Step[] {
+  switch (input.strategy.type) {
+    case 'none':
+      return [create(full, true), waitHealthy];
+    case 'highlander':
+      return [create(full, false), waitHealthy, enableNew, destroyOthers];
+    case 'rollingredblack': {
+      const percents = [...(input.strategy.targetPercentages ?? [])];
+      if (percents[percents.length - 1] !== 100) percents.push(100);
+      return [create(() => ({ min: 0, max: 0, desired: 0 }), false),
+        ...percents.flatMap((p, i) => [growTo(p), waitHealthy, ...(i === 0 ? [enableNew] : []), delayBeforeCleanup]),
+        disableOthers, delayBeforeScaleDown, scaleDownOthers];
+    }
+    case 'redblack':
+    default:
+      return [create(full, false), waitHealthy, enableNew, shrink, delayBeforeCleanup, disableOthers, delayBeforeScaleDown, scaleDownOthers];
+  }
+}
+
+/** Re-enable the previous server group, then disable (or destroy) the new one. */
+const rollbackSteps: Step[] = [
+  (s) => {
+    const prev = s.others.find((g) => g.name === s.rollout.previousServerGroup);
+    if (!prev) return 'next';
+    const actions: RolloutAction[] = [];
+    if (prev.capacity.desired < s.input.capacity.desired) actions.push({ kind: 'resize', name: prev.name, capacity: { ...s.input.capacity } });
+    if (!prev.enabled) actions.push({ kind: 'enable', name: prev.name });
+    return actions.length ? { actions } : 'next';
+  },
+  (s) => (s.newGroup?.enabled ? { actions: [{ kind: 'disable', name: s.newGroup.name }] } : 'next'),
+  (s) => (s.input.strategy.destroyLatestOnFailure && s.newGroup ? { actions: [{ kind: 'destroy', name: s.newGroup.name }] } : 'next'),
+];
+
+// ---- the planner -----------------------------------------------------------------------------
+
+export function planRollout(input: RolloutInput): RolloutPlan {
+  const { now, serverGroups } = input;
+  let r = input.rollout;
+  if (!r || r.templateHash !== input.templateHash) {
+    const newest = serverGroups[0];
+    if (!r && newest && newest.templateHash === input.templateHash) {
+      // Adopting a cluster whose newest server group already runs the template.
+      return { actions: [], rollout: { phase: 'Succeeded', revision: 0, templateHash: input.templateHash, newServerGroup: newest.name,
+        message: `${newest.name} runs the current template` } };
+    }
+    const sequence = nextSequence(input.cluster, serverGroups);
+    r = { phase: 'Progressing', revision: (r?.revision ?? 0) + 1, templateHash: input.templateHash, step: 0, startTime: iso(now), stepStartTime: iso(now),
+      newServerGroup: serverGroupName(input.cluster, sequence), previousServerGroup: serverGroups.find((g) => g.enabled)?.name,
+      message: `rolling out ${serverGroupName(input.cluster, sequence)}` };
+  } else {
+    r = { ...r };
+  }
+  if (r.phase === 'Succeeded' || r.phase === 'Failed' || r.phase === 'RolledBack') return { actions: [], rollout: r };
+
+  const steps = stepsFor(input);
+  for (let guard = 0; guard < 100; guard++) {
+    const rollingBack = (r.step ?? 0) >= rollbackBase;
+    const list = rollingBack ? rollbackSteps : steps;
+    const index = (r.step ?? 0) - (rollingBack ? rollbackBase : 0);
+    if (index >= list.length) {
+      r.phase = rollingBack ? (input.strategy.rollbackOnFailure === false ? 'Failed' : 'RolledBack') : 'Succeeded';
+      r.message = rollingBack ? `rolled back to ${r.previousServerGroup ?? 'nothing'}: ${r.message}` : `${r.newServerGroup} is live`;
+      return { actions: [], rollout: r };
+    }
+    const ctx: StepContext = {
+      input, rollout: r,
+      newGroup: serverGroups.find((g) => g.name === r!.newServerGroup),
+      others: serverGroups.filter((g) => g.name !== r!.newServerGroup),
+      stepElapsedMs: now - Date.parse(r.stepStartTime ?? iso(now)),
+    };
+    const result = list[index]!(ctx);
+    if (result === 'next') {
+      r.step = (r.step ?? 0) + 1;
+      r.stepStartTime = iso(now);
+      continue;
+    }
+    if ('actions' in result) {
+      r.message = result.actions.map(describeAction).join('; ');
+      return { actions: result.actions, rollout: r };
+    }
+    if ('waitMs' in result) { r.message = result.message; return { actions: [], rollout: r, requeueAfterMs: result.waitMs }; }
+    // A step failed: roll back (or stop, when rollback is off).
+    r.message = result.fail;
+    if (input.strategy.rollbackOnFailure === false) { r.phase = 'Failed'; return { actions: [], rollout: r }; }
+    r.step = rollbackBase;
+    r.stepStartTime = iso(now);
+  }
+  throw new Error('rollout planner did not settle');
+}
