@@ -108,8 +108,9 @@ export function stepsFor(input: RolloutInput): Step[] {
         disableOthers, delayBeforeScaleDown, scaleDownOthers];
     }
     case 'redblack':
-    default:
       return [create(full, false), waitHealthy, enableNew, shrink, delayBeforeCleanup, disableOthers, delayBeforeScaleDown, scaleDownOthers];
+    case 'canary':
+      throw new Error('the canary strategy is planned with canary analysis, not here');
   }
 }
 
