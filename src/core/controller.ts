@@ -16,6 +16,9 @@ import type { Logger } from './logger.ts';
 import type { OperatorMetrics, ReconcileResult } from './metrics.ts';
 import { WorkQueue } from './work-queue.ts';
 
+/** How long a pass waits for the cache to show this controller's last status write (then goes on). */
+const staleWaitMs = 5000;
+
 export interface StatusBase { observedGeneration?: number; conditions?: Condition[] }
 
 export interface ReconcileContext<T extends KubeObject, S extends StatusBase> {
@@ -61,14 +64,23 @@ export class Controller<T extends KubeObject, S extends StatusBase = StatusBase>
   private readonly o: ControllerOptions<T, S>;
   private readonly resource: ResourceType;
   private running: Promise<void>[] = [];
+  /**
+   * The resourceVersion of each key's last status write, until the cache shows it: a pass that started
+   * from an older copy would act on stale state (and could repeat a side effect).
+   */
+  private readonly written = new Map<string, { rv: string; at: number }>();
 
   constructor(options: ControllerOptions<T, S>) {
     this.o = options;
     this.name = options.name;
     this.resource = options.informer.resource;
     this.queue = new WorkQueue({ clock: options.clock, observer: options.metrics.queueObserver(options.name) });
-    const enqueue = (obj: KubeObject) => this.queue.add(objectKey(obj));
-    options.informer.on({ add: enqueue, update: enqueue, delete: enqueue });
+    const enqueue = (obj: KubeObject) => {
+      const key = objectKey(obj);
+      if (this.written.get(key)?.rv === obj.metadata.resourceVersion) this.written.delete(key);
+      this.queue.add(key);
+    };
+    options.informer.on({ add: enqueue, update: enqueue, delete: (obj) => { this.written.delete(objectKey(obj)); this.queue.add(objectKey(obj)); } });
   }
 
   /** Maps events of another informer to keys of this controller (children, referenced objects). */
@@ -126,6 +138,12 @@ export class Controller<T extends KubeObject, S extends StatusBase = StatusBase>
   }
 
   private async reconcileKey(key: string, log: Logger): Promise<{ result: ReconcileResult; requeueAfterMs?: number }> {
+    const pending = this.written.get(key);
+    if (pending && this.o.clock.now() - pending.at < staleWaitMs) {
+      log.debug('waiting for the cache to show the last status write');
+      return { result: 'requeue', requeueAfterMs: 50 };
+    }
+    this.written.delete(key);
     const cached = this.o.informer.get(key);
     if (!cached) {
       log.debug('gone');
@@ -192,8 +210,9 @@ export class Controller<T extends KubeObject, S extends StatusBase = StatusBase>
   /** Server-side applies status when it differs from what the object has; records an Event per changed condition. */
   private async writeStatus(obj: T, status: S, log: Logger): Promise<void> {
     if (isDeepStrictEqual(obj.status ?? {}, status)) return;
-    await this.o.client.apply(this.resource, { metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace }, status } as KubeObject,
+    const updated = await this.o.client.apply(this.resource, { metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace }, status } as KubeObject,
       `staysail-${this.name}`, { force: true, subresource: 'status' });
+    if (updated?.metadata?.resourceVersion) this.written.set(objectKey(obj), { rv: updated.metadata.resourceVersion, at: this.o.clock.now() });
     this.o.metrics.statusWrites.inc({ controller: this.name });
     log.debug('status written');
     const before = (obj.status as StatusBase | undefined)?.conditions ?? [];

@@ -56,6 +56,8 @@ export interface ClientOptions {
   /** Called after every request with its verb and HTTP status (0: no answer). */
   onRequest?: (verb: string, code: number) => void;
   userAgent?: string;
+  /** Time a request (not a watch) may take before it is abandoned (default 30 s). */
+  requestTimeoutMs?: number;
 }
 
 type Query = Record<string, string | number | boolean | undefined>;
@@ -88,6 +90,7 @@ export class KubeClient {
   private readonly limiter: RateLimiter;
   private readonly onRequest: (verb: string, code: number) => void;
   private readonly userAgent: string;
+  private readonly requestTimeoutMs: number;
 
   constructor(kc: KubeConfig, options: ClientOptions) {
     const cluster = kc.getCurrentCluster();
@@ -97,6 +100,7 @@ export class KubeClient {
     this.limiter = new RateLimiter(options.clock, options.qps ?? 20, options.burst ?? 40);
     this.onRequest = options.onRequest ?? (() => {});
     this.userAgent = options.userAgent ?? 'staysail';
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   }
 
   /** The REST path of a collection or of one object (and optionally its subresource). */
@@ -212,7 +216,7 @@ export class KubeClient {
         method, headers,
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
         dispatcher: ctx.getDispatcher() as Dispatcher | undefined,
-        signal: options.signal,
+        signal: options.signal ?? (verb === 'watch' ? undefined : AbortSignal.timeout(this.requestTimeoutMs)),
       });
     } catch (err) {
       this.onRequest(verb, 0);

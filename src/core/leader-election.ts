@@ -39,6 +39,12 @@ export class LeaderElector {
   private stopped = false;
   private lastRenew = 0;
   private wake: (() => void) | undefined;
+  /**
+   * The Lease record as last seen, and when (by this process's clock) it last changed. Expiry is
+   * judged from that local time, as client-go does, so clocks that disagree between hosts do not
+   * let a candidate take a Lease that is still being renewed.
+   */
+  private observed: { record: string; at: number } | undefined;
 
   constructor(options: LeaderElectionOptions) {
     this.o = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, ...options };
@@ -119,8 +125,9 @@ export class LeaderElector {
     }
     const spec = lease.spec ?? {};
     const holder = spec.holderIdentity ?? '';
-    const renewedAt = spec.renewTime ? Date.parse(spec.renewTime) : 0;
-    const expired = clock.now() > renewedAt + (spec.leaseDurationSeconds ?? durationSeconds) * 1000;
+    const record = JSON.stringify([holder, spec.renewTime, spec.leaseTransitions, spec.leaseDurationSeconds]);
+    if (this.observed?.record !== record) this.observed = { record, at: clock.now() };
+    const expired = clock.now() > this.observed.at + (spec.leaseDurationSeconds ?? durationSeconds) * 1000;
     if (holder !== identity && holder !== '' && !expired) return false;
     const takeover = holder !== identity;
     try {

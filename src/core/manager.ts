@@ -92,8 +92,13 @@ export class Manager {
     if (!options.leaderElect) {
       await this.runControllers();
     } else {
-      this.elector = new LeaderElector({ client: this.client, namespace: options.leaderElectionNamespace, name: options.leaderElectionId,
-        identity: this.identity, clock: this.deps.clock, log, ...this.deps.leaderElection });
+      // Its own client, whose requests give up before the renew deadline: a hung renewal must not keep
+      // this process leading past it.
+      const timings = this.deps.leaderElection ?? { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
+      const client = new KubeClient(this.deps.kubeConfig, { clock: this.deps.clock, qps: 5, burst: 10, requestTimeoutMs: timings.renewDeadlineMs / 2,
+        onRequest: (verb, code) => this.metrics.countRequest(verb, code) });
+      this.elector = new LeaderElector({ client, namespace: options.leaderElectionNamespace, name: options.leaderElectionId,
+        identity: this.identity, clock: this.deps.clock, log, ...timings });
       void this.elector.run(
         () => { this.metrics.leader.set(1); void this.runControllers(); },
         () => { this.metrics.leader.set(0); this.lost?.(); },

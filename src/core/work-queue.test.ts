@@ -83,6 +83,17 @@ describe('WorkQueue', () => {
     assert.equal(clock.pending, 0);
   });
 
+  it('hands out nothing after shut-down, not even keys that were ready or held and added again', async () => {
+    const { q } = queue();
+    q.add('a'); q.add('b');
+    const held = (await q.get())!;
+    q.add(held);
+    q.shutDown();
+    assert.equal(await q.get(), undefined);
+    q.done(held);
+    assert.equal(await q.get(), undefined);
+  });
+
   it('reports depth and wait time', async () => {
     const clock = new ManualClock();
     const depths: number[] = [];

@@ -91,7 +91,7 @@ export class WorkQueue {
   /** Ends work on key; if it was added meanwhile, it is ready again. */
   done(key: string): void {
     this.processing.delete(key);
-    if (this.dirty.delete(key)) {
+    if (this.dirty.delete(key) && !this.shuttingDown) {
       this.ready.set(key, this.clock.now());
       this.handOut();
     }
@@ -116,6 +116,7 @@ export class WorkQueue {
   }
 
   private take(): string | undefined {
+    if (this.shuttingDown) return undefined;
     for (const [key, since] of this.ready) {
       this.ready.delete(key);
       this.processing.add(key);

@@ -7,6 +7,7 @@ import { ApiError, isTransientApiError } from '../../core/errors.ts';
 import type { KubeClient } from '../../core/kube-client.ts';
 import { evaluateCondition, ExpressionError, interpolate, type ExpressionScope } from '../../pipeline/expressions.ts';
 import { complete, failureStatus, planRun, type ExecutionStatus } from '../../pipeline/graph/scheduler.ts';
+import { ChildError } from '../../pipeline/stages/children.ts';
 import type { StageOutcome, StageRegistry, StageRun } from '../../pipeline/stages/stage-type.ts';
 import { jitterFor, nextOpening } from '../../pipeline/window.ts';
 import { finishRun, type RunContext } from './start.ts';
@@ -57,8 +58,14 @@ export async function advanceRun(ctx: RunContext, deps: AdvanceDeps): Promise<{ 
     for (const id of plan.cancel) {
       const r = records.get(id)!;
       const def = stages.find((s) => s.refId === id)!;
-      await deps.registry.get(def.type)?.cancel?.(stageRun(ctx, deps, def, r, {}));
-      transition(r, 'CANCELED', cancelled ? 'canceled with the run' : 'canceled because the run failed', now);
+      let note = '';
+      try {
+        await deps.registry.get(def.type)?.cancel?.(stageRun(ctx, deps, def, r, {}));
+      } catch (err) {
+        if (err instanceof ApiError && isTransientApiError(err)) throw err; // the pass is retried
+        note = `; stopping what it started failed: ${(err as Error).message}`;
+      }
+      transition(r, 'CANCELED', `${cancelled ? 'canceled with the run' : 'canceled because the run failed'}${note}`, now);
       changed = true;
     }
     for (const id of plan.start) {
@@ -162,8 +169,14 @@ async function stepStage(ctx: RunContext, deps: AdvanceDeps, def: Stage, r: Stag
   }
   const elapsed = now - Date.parse(r.startTime!);
   if (timeoutMs !== undefined && elapsed >= timeoutMs) {
-    await type.cancel?.(stageRun(ctx, deps, def, r, config));
-    fail(`timed out after ${formatDuration(timeoutMs)}`);
+    let note = '';
+    try {
+      await type.cancel?.(stageRun(ctx, deps, def, r, config));
+    } catch (err) {
+      if (err instanceof ApiError && isTransientApiError(err)) throw err;
+      note = `; stopping what it started failed: ${(err as Error).message}`;
+    }
+    fail(`timed out after ${formatDuration(timeoutMs)}${note}`);
     return true;
   }
   const retryAt = typeof r.state?.retryAt === 'string' ? Date.parse(r.state.retryAt) : undefined;
@@ -177,7 +190,9 @@ async function stepStage(ctx: RunContext, deps: AdvanceDeps, def: Stage, r: Stag
     outcome = await type.execute(stageRun(ctx, deps, def, r, config));
   } catch (err) {
     if (err instanceof ApiError && isTransientApiError(err)) throw err; // the pass is retried
-    if (!(err instanceof ExpressionError) && !(err instanceof ApiError)) ctx.log.warn('stage failed unexpectedly', { stage: def.refId, error: err });
+    if (!(err instanceof ExpressionError) && !(err instanceof ApiError) && !(err instanceof ChildError)) {
+      ctx.log.warn('stage failed unexpectedly', { stage: def.refId, error: err });
+    }
     fail((err as Error).message);
     return true;
   }

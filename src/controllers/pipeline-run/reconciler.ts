@@ -17,8 +17,11 @@ export interface PipelineRunDeps {
 
 export function pipelineRunReconciler(deps: PipelineRunDeps): Reconciler<PipelineRun, PipelineRunStatus> {
   return {
-    readyCondition: 'Succeeded',
+    // Errors of the controller itself (a forbidden call, an API error) must not end the run: they are
+    // reported as Reconciled=False and retried, while Succeeded speaks only of the run.
+    readyCondition: 'Reconciled',
     async reconcile(ctx) {
+      ctx.setCondition({ type: 'Reconciled', status: 'True', reason: 'Reconciled', message: 'the controller is acting on the run' });
       const restarted = await applyRestarts(ctx, deps.client);
       if (isFinished(ctx.obj) && !restarted) return;
       if (!isStarted(ctx.obj) && ctx.obj.spec?.status === 'Cancelled') {

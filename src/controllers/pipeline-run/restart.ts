@@ -3,6 +3,7 @@
 import { resources } from '../../api/v1alpha1/index.ts';
 import { downstreamOf } from '../../pipeline/graph/dag.ts';
 import { complete, type ExecutionStatus } from '../../pipeline/graph/scheduler.ts';
+import { ApiError } from '../../core/errors.ts';
 import type { KubeClient } from '../../core/kube-client.ts';
 import type { RunContext } from './start.ts';
 import type { PipelineSpec } from './types.ts';
@@ -26,6 +27,11 @@ export async function applyRestarts(ctx: RunContext, client: KubeClient): Promis
       continue;
     }
     const ids = new Set([req.stage, ...downstreamOf(spec.stages, req.stage)]);
+    const busy = (ctx.status.stages ?? []).filter((r) => ids.has(r.refId) && ['RUNNING', 'SUSPENDED'].includes(r.status)).map((r) => r.refId);
+    if (busy.length > 0) {
+      ctx.recordEvent('Warning', 'RestartRefused', `restart ${req.id}: downstream stages ${busy.join(', ')} are still running; cancel or wait for them first`);
+      continue;
+    }
     for (const r of ctx.status.stages ?? []) {
       if (!ids.has(r.refId)) continue;
       r.status = 'NOT_STARTED';
@@ -51,6 +57,12 @@ async function clearJudgments(ctx: RunContext, client: KubeClient, spec: Pipelin
   const ops = judgments.flatMap((j, i) => (judged.has(j.stage) ? [{ i, stage: j.stage }] : [])).reverse()
     .flatMap(({ i, stage }) => [{ op: 'test', path: `/spec/judgments/${i}/stage`, value: stage }, { op: 'remove', path: `/spec/judgments/${i}` }]);
   if (ops.length === 0) return;
-  await client.jsonPatch(resources.pipelineRun, ctx.obj.metadata.namespace, ctx.obj.metadata.name, ops);
+  try {
+    await client.jsonPatch(resources.pipelineRun, ctx.obj.metadata.namespace, ctx.obj.metadata.name, ops);
+  } catch (err) {
+    // A failed test operation (422) means the judgments changed meanwhile: retry the pass.
+    if (err instanceof ApiError && err.status === 422) throw new Error(`judgments changed while restarting: ${err.message}`, { cause: err });
+    throw err;
+  }
   ctx.obj.spec!.judgments = judgments.filter((j) => !judged.has(j.stage));
 }

@@ -27,6 +27,12 @@ export function finishRun(ctx: RunContext, succeeded: boolean, reason: string, m
 
 /** One start at a time per pipeline in this process, so two runs never take the same slot. */
 const locks = new Map<string, Promise<void>>();
+/**
+ * Runs this process decided to start, by pipeline, until the API server shows them started: the
+ * decision is taken under the lock, but the status that records it is written after the lock is
+ * released, so a live list alone would not count them yet.
+ */
+const claimed = new Map<string, Set<string>>();
 async function withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
   const previous = locks.get(key) ?? Promise.resolve();
   let release!: () => void;
@@ -77,6 +83,9 @@ export async function startRun(ctx: RunContext, deps: StartDeps): Promise<{ requ
       ctx.setCondition({ type: 'Succeeded', status: 'Unknown', reason: 'Queued', message: slot.message });
       return { started: false, requeueAfterMs: 30_000 };
     }
+    const pipelineKey = `${ns}/${name}`;
+    if (!claimed.has(pipelineKey)) claimed.set(pipelineKey, new Set());
+    claimed.get(pipelineKey)!.add(run.metadata.name);
     const now = new Date(ctx.clock.now()).toISOString();
     ctx.status.pipelineSpec = structuredClone(pipeline.spec) as Record<string, unknown>;
     ctx.status.pipelineGeneration = pipeline.metadata.generation;
@@ -99,11 +108,19 @@ async function claimSlot(ctx: RunContext, deps: StartDeps, pipeline: Pipeline): 
   const keepWaiting = pipeline.spec!.concurrency?.keepWaitingRuns ?? false;
   const me = ctx.obj;
   // Read live, not from the cache: a run started a moment ago must count.
-  const all = (await deps.client.list<PipelineRun>(resources.pipelineRun, me.metadata.namespace)).items
-    .filter((r) => r.spec?.pipelineRef.name === pipeline.metadata.name && r.metadata.name !== me.metadata.name && !isFinished(r));
-  const active = all.filter(isStarted);
+  const listed = (await deps.client.list<PipelineRun>(resources.pipelineRun, me.metadata.namespace)).items
+    .filter((r) => r.spec?.pipelineRef.name === pipeline.metadata.name && r.metadata.name !== me.metadata.name);
+  // Claims this process made are active until the list shows those runs started (or gone, or finished).
+  const mine = claimed.get(`${me.metadata.namespace}/${pipeline.metadata.name}`) ?? new Set<string>();
+  for (const name of [...mine]) {
+    const r = listed.find((x) => x.metadata.name === name);
+    if (!r || isStarted(r) || isFinished(r)) mine.delete(name);
+  }
+  const all = listed.filter((r) => !isFinished(r));
+  const active = all.filter((r) => isStarted(r) || mine.has(r.metadata.name));
   const created = (r: PipelineRun) => `${r.metadata.creationTimestamp ?? ''}/${r.metadata.name}`;
-  const waiting = all.filter((r) => !isStarted(r) && r.metadata.deletionTimestamp === undefined && r.spec?.status !== 'Cancelled');
+  const waiting = all.filter((r) => !isStarted(r) && !mine.has(r.metadata.name) && r.metadata.deletionTimestamp === undefined
+    && r.spec?.status !== 'Cancelled');
   // A run that already had to queue gives way to a newer waiting run when keepWaitingRuns is false.
   const wasQueued = me.status?.conditions?.some((c) => c.type === 'Succeeded' && c.reason === 'Queued') ?? false;
   if (!keepWaiting && wasQueued) {

@@ -46,7 +46,13 @@ export function pipelineReconciler(deps: PipelineDeps): Reconciler<Pipeline, Pip
 /** Deletes finished runs beyond the history limits, oldest first. */
 async function pruneHistory(deps: PipelineDeps, p: Pipeline, newestFirst: PipelineRun[]): Promise<void> {
   const limits = { succeeded: p.spec!.history?.succeededRunsLimit ?? 20, failed: p.spec!.history?.failedRunsLimit ?? 20 };
-  const finished = newestFirst.filter((r) => isFinished(r) && !r.metadata.deletionTimestamp);
+  // A child run whose parent still runs is kept: the parent reads its result.
+  const parentRunning = (r: PipelineRun) => (r.metadata.ownerReferences ?? []).some((o) => {
+    if (o.kind !== 'PipelineRun') return false;
+    const parent = deps.runs.get(`${r.metadata.namespace}/${o.name}`);
+    return parent !== undefined && !isFinished(parent);
+  });
+  const finished = newestFirst.filter((r) => isFinished(r) && !r.metadata.deletionTimestamp && !parentRunning(r));
   const succeeded = finished.filter((r) => resultOf(r) === 'Succeeded');
   const failed = finished.filter((r) => resultOf(r) !== 'Succeeded');
   for (const r of [...succeeded.slice(limits.succeeded), ...failed.slice(limits.failed)]) {

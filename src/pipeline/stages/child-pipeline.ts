@@ -18,7 +18,7 @@ export const childPipelineStage: StageType = {
       pipelineRef: { name: c.pipelineRef.name }, ...(c.parameters ? { parameters: c.parameters } : {}),
       trigger: { type: 'pipeline', payload: { parentRun: s.run.metadata.name, parentStage: s.stage.refId,
         parentPipeline: (s.run.spec as { pipelineRef?: { name: string } } | undefined)?.pipelineRef?.name } },
-    }, { 'staysail.dev/parent-run': s.run.metadata.name });
+    }, { 'staysail.dev/parent-run': s.run.metadata.name }, 'child');
     if (c.waitForCompletion === false) return { status: 'SUCCEEDED', message: `started PipelineRun ${name}`, outputs: { childRun: name }, state: { child: name } };
     // The child's own changes wake this run (it is owned by it), so polling is only a fallback.
     if (created || !child) return { status: 'RUNNING', message: `started PipelineRun ${name}`, pollAfterMs: 30_000, state: { child: name } };

@@ -19,22 +19,34 @@ export function ownerReference(run: KubeObject) {
     controller: true, blockOwnerDeletion: true };
 }
 
+export class ChildError extends Error {}
+
 /**
  * The stage's child named by childName for this attempt: read, or created from spec when missing
- * (owned by the run, labelled with the run and stage). created says which.
+ * (owned by the run, labelled with the run, stage and attempt). created says which. Throws
+ * ChildError when the name belongs to something else, or when a child this stage made is gone
+ * (deleted before its result was read): it is never made a second time.
  */
 export async function ensureChild<T extends KubeObject>(s: StageRun, rt: ResourceType, spec: unknown,
-  labels: Record<string, string>): Promise<{ name: string; child?: T; created: boolean }> {
+  labels: Record<string, string>, stateKey: string): Promise<{ name: string; child?: T; created: boolean }> {
   const ns = s.run.metadata.namespace!;
+  const attempt = String(s.record.attempts ?? 1);
   const name = childName(s.run.metadata.name, s.stage.refId, s.record.attempts ?? 1);
   try {
-    return { name, child: await s.client.get<T>(rt, ns, name), created: false };
+    const child = await s.client.get<T>(rt, ns, name);
+    const ours = child.metadata.ownerReferences?.some((o) => o.uid === s.run.metadata.uid)
+      && child.metadata.labels?.['staysail.dev/stage'] === s.stage.refId && child.metadata.labels?.['staysail.dev/attempt'] === attempt;
+    if (!ours) throw new ChildError(`${rt.kind} ${name} exists but was not made by this stage of this run; delete it, then restart the stage`);
+    return { name, child, created: false };
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }
+  if (s.record.state?.[stateKey] === name) {
+    throw new ChildError(`${rt.kind} ${name} was deleted before its result was read`);
+  }
   try {
     await s.client.create(rt, { metadata: { name, namespace: ns, ownerReferences: [ownerReference(s.run)],
-      labels: { ...labels, 'staysail.dev/stage': s.stage.refId } }, spec } as KubeObject);
+      labels: { ...labels, 'staysail.dev/stage': s.stage.refId, 'staysail.dev/attempt': attempt } }, spec } as KubeObject);
   } catch (err) {
     if (!isConflict(err)) throw err;
   }

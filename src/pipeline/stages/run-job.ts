@@ -20,7 +20,7 @@ export const runJobStage: StageType = {
   async execute(s): Promise<StageOutcome> {
     const ns = s.run.metadata.namespace!;
     const { name, child: job, created } = await ensureChild<Job>(s, jobs, { backoffLimit: 0, ...(s.config.jobTemplate ?? {}) as object },
-      { 'staysail.dev/pipeline-run': s.run.metadata.name });
+      { 'staysail.dev/pipeline-run': s.run.metadata.name }, 'job');
     if (created || !job) return { status: 'RUNNING', message: `Job ${name} created`, pollAfterMs: 1000, state: { job: name } };
     const done = job.status?.conditions?.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
     if (!done) return { status: 'RUNNING', message: `Job ${name} is running`, pollAfterMs: 2000, state: { job: name } };
