@@ -14,6 +14,8 @@ export interface ContractWorld {
   eventually(check: () => Promise<boolean>, what: string): Promise<void>;
   /** A template this provider can run. */
   template(version: string): CreateServerGroup['template'];
+  /** Removes what the test made. */
+  cleanup?(): Promise<void>;
 }
 
 export function serverGroupContract(name: string, world: () => Promise<ContractWorld>): void {
@@ -21,6 +23,7 @@ export function serverGroupContract(name: string, world: () => Promise<ContractW
     this.timeout(120_000);
     let w: ContractWorld;
     beforeEach(async () => { w = await world(); });
+    afterEach(async () => { await w?.cleanup?.(); });
 
     const request = (sequence: number, version = 'v1', overrides: Partial<CreateServerGroup> = {}): CreateServerGroup => ({
       name: `shop-prod-v${String(sequence).padStart(3, '0')}`, cluster: 'shop-prod', sequence, location: w.location,

@@ -1,0 +1,16 @@
+// The labels and annotations the Kubernetes provider puts on what it makes, and what they mean.
+export const managedBy = { 'app.kubernetes.io/managed-by': 'staysail' };
+export const serverGroupLabel = 'staysail.dev/server-group';
+export const clusterLabel = 'moniker.staysail.dev/cluster';
+export const sequenceLabel = 'moniker.staysail.dev/sequence';
+export const templateHashAnnotation = 'staysail.dev/template-hash';
+export const capacityAnnotation = 'staysail.dev/capacity';
+export const enabledAnnotation = 'staysail.dev/enabled';
+export const loadBalancersAnnotation = 'staysail.dev/load-balancers';
+export const ownerAnnotation = 'staysail.dev/owner';
+
+/** The label a LoadBalancer's Service selects: on a server group's pods while it is enabled. */
+export const trafficLabel = (loadBalancer: string) => `lb.staysail.dev/${loadBalancer}`;
+export const trafficValue = 'enabled';
+/** The label a SecurityGroup's NetworkPolicy selects: on the pods of server groups that name it. */
+export const securityGroupLabel = (securityGroup: string) => `sg.staysail.dev/${securityGroup}`;

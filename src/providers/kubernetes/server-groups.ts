@@ -1,0 +1,152 @@
+// Server groups on Kubernetes: a ReplicaSet named app-stack-detail-vNNN. Enabled means the labels its
+// load balancers' Services select are on the ReplicaSet's pod template and on every live pod of it
+// (so enabling and disabling move traffic without restarting anything), as Spinnaker does.
+import { parseServerGroupName } from '../../api/moniker.ts';
+import type { Capacity } from '../../api/v1alpha1/common.ts';
+import { ApiError, isConflict, isNotFound } from '../../core/errors.ts';
+import type { KubeClient, KubeObject, ResourceType } from '../../core/kube-client.ts';
+import { conflict, invalid, notFound } from '../errors.ts';
+import type { CreateServerGroup, Location, ProviderAccount, ServerGroupDescription, ServerGroupProvider } from '../interfaces.ts';
+import { capacityAnnotation, clusterLabel, enabledAnnotation, loadBalancersAnnotation, managedBy, ownerAnnotation, securityGroupLabel,
+  sequenceLabel, serverGroupLabel, templateHashAnnotation, trafficLabel, trafficValue } from './labels.ts';
+
+export const replicaSets: ResourceType = { group: 'apps', version: 'v1', plural: 'replicasets', kind: 'ReplicaSet', namespaced: true };
+export const pods: ResourceType = { group: '', version: 'v1', plural: 'pods', kind: 'Pod', namespaced: true };
+
+type PodTemplate = { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: Record<string, unknown> };
+type ReplicaSet = KubeObject<{ replicas?: number; selector: { matchLabels: Record<string, string> }; template: PodTemplate },
+  { replicas?: number; readyReplicas?: number }>;
+
+/** How the provider reaches an account's cluster. */
+export type ClientFor = (account: ProviderAccount) => Promise<KubeClient>;
+
+const namespaceOf = (a: ProviderAccount, l: Location) => l.namespace ?? a.namespace;
+
+/** Turns API errors into the provider's typed errors. */
+export async function typed<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    if (err.status === 404) throw notFound(`${what}: ${err.message}`);
+    if (err.status === 409) throw conflict(`${what}: ${err.message}`);
+    if (err.status === 422 || err.status === 400) throw invalid(`${what}: ${err.message}`);
+    throw err;
+  }
+}
+
+function describe(rs: ReplicaSet): ServerGroupDescription {
+  const a = rs.metadata.annotations ?? {};
+  const parsed = parseServerGroupName(rs.metadata.name);
+  const saved = a[capacityAnnotation] ? JSON.parse(a[capacityAnnotation]) as Capacity : undefined;
+  const desired = rs.spec?.replicas ?? 0;
+  return {
+    name: rs.metadata.name,
+    cluster: rs.metadata.labels?.[clusterLabel] ?? parsed.cluster,
+    sequence: Number(rs.metadata.labels?.[sequenceLabel] ?? parsed.sequence ?? 0),
+    createdAt: rs.metadata.creationTimestamp ?? '',
+    enabled: a[enabledAnnotation] === 'true',
+    capacity: { min: Math.min(saved?.min ?? desired, desired), max: Math.max(saved?.max ?? desired, desired), desired },
+    instances: { total: rs.status?.replicas ?? 0, healthy: rs.status?.readyReplicas ?? 0 },
+    loadBalancers: a[loadBalancersAnnotation] ? JSON.parse(a[loadBalancersAnnotation]) as string[] : [],
+    templateHash: a[templateHashAnnotation] ?? '',
+    providerId: `${rs.metadata.namespace}/replicasets/${rs.metadata.name}`,
+  };
+}
+
+export function kubernetesServerGroups(clientFor: ClientFor): ServerGroupProvider {
+  const get = async (a: ProviderAccount, l: Location, name: string) =>
+    (await clientFor(a)).get<ReplicaSet>(replicaSets, namespaceOf(a, l), name);
+
+  /** Adds or removes the traffic labels on the template and on every live pod of the server group. */
+  async function setTraffic(a: ProviderAccount, l: Location, name: string, enabled: boolean, loadBalancers: string[]): Promise<void> {
+    const client = await clientFor(a);
+    const ns = namespaceOf(a, l);
+    const rs = await typed(`server group ${name}`, () => get(a, l, name));
+    const lbs = loadBalancers.length ? loadBalancers : describe(rs).loadBalancers;
+    const labels = Object.fromEntries(lbs.map((lb) => [trafficLabel(lb), enabled ? trafficValue : null]));
+    // Pod template first, so pods created from now on are right; then the live pods.
+    await typed(`server group ${name}`, () => client.mergePatch(replicaSets, ns, name, {
+      metadata: { annotations: { [enabledAnnotation]: String(enabled) } }, spec: { template: { metadata: { labels } } } }));
+    const live = await client.list<KubeObject>(pods, ns, { labelSelector: `${serverGroupLabel}=${name}` });
+    for (const pod of live.items) {
+      if (pod.metadata.deletionTimestamp) continue;
+      try {
+        await client.mergePatch(pods, ns, pod.metadata.name, { metadata: { labels } });
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+  }
+
+  return {
+    async describe(a, l, name) {
+      try { return describe(await get(a, l, name)); } catch (err) { if (isNotFound(err)) return undefined; throw err; }
+    },
+
+    async list(a, l, cluster) {
+      const client = await clientFor(a);
+      const result = await client.list<ReplicaSet>(replicaSets, namespaceOf(a, l), { labelSelector: `${clusterLabel}=${cluster}` });
+      return result.items.map(describe).sort((x, y) => y.createdAt.localeCompare(x.createdAt) || y.sequence - x.sequence);
+    },
+
+    async create(a, req: CreateServerGroup) {
+      const client = await clientFor(a);
+      const ns = namespaceOf(a, req.location);
+      const template = req.template.kubernetes?.podTemplate as PodTemplate | undefined;
+      if (!template?.spec) throw invalid(`server group ${req.name}: the Kubernetes provider needs template.kubernetes.podTemplate with a spec`);
+      try {
+        const existing = describe(await get(a, req.location, req.name));
+        if (existing.templateHash === req.templateHash) return existing;
+        throw conflict(`server group ${req.name} already exists in namespace ${ns} with another template`);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+      const podLabels: Record<string, string> = {
+        ...(template.metadata?.labels ?? {}), ...managedBy,
+        [serverGroupLabel]: req.name, [clusterLabel]: req.cluster, [sequenceLabel]: String(req.sequence),
+        ...Object.fromEntries(req.securityGroups.map((sg) => [securityGroupLabel(sg), 'true'])),
+        ...(req.enabled ? Object.fromEntries(req.loadBalancers.map((lb) => [trafficLabel(lb), trafficValue])) : {}),
+      };
+      const rs: ReplicaSet = {
+        metadata: {
+          name: req.name, namespace: ns,
+          labels: { ...managedBy, [clusterLabel]: req.cluster, [sequenceLabel]: String(req.sequence), [serverGroupLabel]: req.name },
+          annotations: {
+            [templateHashAnnotation]: req.templateHash, [capacityAnnotation]: JSON.stringify({ min: req.capacity.min, max: req.capacity.max }),
+            [enabledAnnotation]: String(req.enabled), [loadBalancersAnnotation]: JSON.stringify(req.loadBalancers),
+            [ownerAnnotation]: `${req.owner.kind}/${req.owner.name}/${req.owner.uid}`,
+          },
+        },
+        spec: { replicas: req.capacity.desired, selector: { matchLabels: { [serverGroupLabel]: req.name } },
+          template: { ...template, metadata: { ...(template.metadata ?? {}), labels: podLabels } } },
+      };
+      try {
+        return describe(await typed(`server group ${req.name}`, () => client.create(replicaSets, rs)));
+      } catch (err) {
+        if (!isConflict(err) && !(err instanceof Error && err.name === 'ConflictError')) throw err;
+        return (await this.create(a, req));
+      }
+    },
+
+    async resize(a, l, name, capacity) {
+      const client = await clientFor(a);
+      await typed(`server group ${name}`, () => client.mergePatch(replicaSets, namespaceOf(a, l), name, {
+        metadata: { annotations: { [capacityAnnotation]: JSON.stringify({ min: capacity.min, max: capacity.max }) } },
+        spec: { replicas: capacity.desired } }));
+    },
+
+    enable: (a, l, name, loadBalancers) => setTraffic(a, l, name, true, loadBalancers),
+    disable: (a, l, name, loadBalancers) => setTraffic(a, l, name, false, loadBalancers),
+
+    async destroy(a, l, name) {
+      const client = await clientFor(a);
+      try {
+        await client.delete(replicaSets, namespaceOf(a, l), name, { propagationPolicy: 'Background' });
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    },
+  };
+}
+

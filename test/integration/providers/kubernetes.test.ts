@@ -1,0 +1,108 @@
+// The Kubernetes provider against the local control plane: the server-group contract, traffic moved
+// by labels between server groups behind a Service, and security groups as NetworkPolicies.
+import assert from 'node:assert/strict';
+import { realClock } from '../../../src/core/clock.ts';
+import { KubeClient } from '../../../src/core/kube-client.ts';
+import { isProviderError } from '../../../src/providers/errors.ts';
+import type { ProviderAccount } from '../../../src/providers/interfaces.ts';
+import { KubernetesProvider } from '../../../src/providers/kubernetes/provider.ts';
+import { waitFor } from '../../cluster/probe.ts';
+import { serverGroupContract } from '../../contracts/server-groups.ts';
+import { kubectlOk } from '../kubectl.ts';
+import { sharedCluster } from '../setup.ts';
+
+const namespaces = { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false };
+let counter = 0;
+
+async function freshNamespace(client: KubeClient): Promise<string> {
+  const ns = `prov-${Date.now().toString(36)}-${counter++}`;
+  await client.create(namespaces, { metadata: { name: ns } });
+  await waitFor(async () => {
+    try { await client.get({ group: '', version: 'v1', plural: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true }, ns, 'default'); return true; } catch { return false; }
+  }, 30_000, () => `no default ServiceAccount in ${ns}`);
+  return ns;
+}
+
+const template = (version: string) => ({ kubernetes: { podTemplate: { metadata: { labels: { app: 'shop' } },
+  spec: { containers: [{ name: 'web', image: `shop/web:${version}` }] } } } });
+
+serverGroupContract('kubernetes', async () => {
+  const client = new KubeClient(sharedCluster().kubeConfig(), { clock: realClock });
+  const ns = await freshNamespace(client);
+  const provider = new KubernetesProvider(client, realClock);
+  const account: ProviderAccount = { name: 'local', namespace: ns, spec: { provider: 'kubernetes' } };
+  return {
+    provider: provider.serverGroups, account, location: { namespace: ns }, template,
+    pause: (ms) => new Promise((r) => setTimeout(r, ms)),
+    eventually: (check, what) => waitFor(check, 60_000, () => `never ${what}`, 300),
+    cleanup: async () => { await client.delete(namespaces, undefined, ns).catch(() => undefined); },
+  };
+});
+
+describe('the Kubernetes provider', function () {
+  this.timeout(120_000);
+  let client: KubeClient;
+  let provider: KubernetesProvider;
+  let account: ProviderAccount;
+  let ns: string;
+  const owner = { apiVersion: 'staysail.dev/v1alpha1', kind: 'Cluster', name: 'shop-prod', uid: 'uid-1' };
+
+  before(async () => {
+    client = new KubeClient(sharedCluster().kubeConfig(), { clock: realClock });
+    ns = await freshNamespace(client);
+    provider = new KubernetesProvider(client, realClock);
+    account = { name: 'local', namespace: ns, spec: { provider: 'kubernetes' } };
+  });
+
+  const create = (seq: number, version: string, enabled: boolean) => provider.serverGroups.create(account, {
+    name: `shop-prod-v00${seq}`, cluster: 'shop-prod', sequence: seq, location: {}, template: template(version), templateHash: version,
+    capacity: { min: 1, max: 3, desired: 2 }, enabled, loadBalancers: ['shop-web'], securityGroups: ['shop-web'], owner });
+
+  const endpoints = async () => {
+    const lb = await provider.loadBalancers.describe(account, {}, 'shop-web');
+    return { serverGroups: lb?.serverGroups ?? [], healthy: lb?.healthyEndpoints ?? 0 };
+  };
+
+  it('moves a Service\'s endpoints between server groups by enabling and disabling them', async () => {
+    await provider.loadBalancers.upsert(account, {}, 'shop-web', { application: 'shop', accountRef: { name: 'local' }, type: 'internal',
+      ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }] }, owner);
+    await create(1, 'v1', true);
+    await waitFor(async () => (await endpoints()).healthy === 2, 60_000, () => 'v1 never served');
+    assert.deepEqual((await endpoints()).serverGroups, ['shop-prod-v001']);
+
+    await create(2, 'v2', false);
+    await waitFor(async () => (await provider.serverGroups.describe(account, {}, 'shop-prod-v002'))?.instances.healthy === 2, 60_000, () => 'v2 never ready');
+    assert.deepEqual((await endpoints()).serverGroups, ['shop-prod-v001'], 'a disabled server group takes no traffic');
+
+    await provider.serverGroups.enable(account, {}, 'shop-prod-v002', []);
+    await waitFor(async () => (await endpoints()).healthy === 4, 60_000, () => 'both never served');
+    await provider.serverGroups.disable(account, {}, 'shop-prod-v001', []);
+    await waitFor(async () => (await endpoints()).healthy === 2 && (await endpoints()).serverGroups.join() === 'shop-prod-v002', 60_000,
+      () => 'traffic did not move from v001 to v002');
+    const v1 = await provider.serverGroups.describe(account, {}, 'shop-prod-v001');
+    assert.equal(v1?.enabled, false);
+    assert.equal(v1?.instances.healthy, 2, 'a disabled server group keeps its pods');
+    const svc = JSON.parse(await kubectlOk(sharedCluster().kubeconfigPath, ['-n', ns, 'get', 'service', 'shop-web', '-o', 'json']));
+    assert.deepEqual(svc.spec.selector, { 'lb.staysail.dev/shop-web': 'enabled' });
+  });
+
+  it('makes a NetworkPolicy for a security group, and refuses what NetworkPolicy cannot express', async () => {
+    await provider.securityGroups.upsert(account, {}, 'shop-web', { application: 'shop', accountRef: { name: 'local' }, ingress: [
+      { from: { cidr: '10.20.0.0/16' }, protocol: 'tcp', ports: { from: 8080, to: 8081 } },
+      { from: { securityGroupRef: { name: 'shop-api' } }, protocol: 'all' },
+    ] }, owner);
+    const np = JSON.parse(await kubectlOk(sharedCluster().kubeconfigPath, ['-n', ns, 'get', 'networkpolicy', 'shop-web', '-o', 'json']));
+    assert.deepEqual(np.spec.podSelector, { matchLabels: { 'sg.staysail.dev/shop-web': 'true' } });
+    assert.deepEqual(np.spec.ingress, [
+      { from: [{ ipBlock: { cidr: '10.20.0.0/16' } }], ports: [{ protocol: 'TCP', port: 8080, endPort: 8081 }] },
+      { from: [{ podSelector: { matchLabels: { 'sg.staysail.dev/shop-api': 'true' } } }] },
+    ]);
+    const pods = await kubectlOk(sharedCluster().kubeconfigPath, ['-n', ns, 'get', 'pods', '-l', 'sg.staysail.dev/shop-web=true', '-o', 'name']);
+    assert.ok(pods.trim().split('\n').length >= 2, 'the server groups that name it carry its label');
+    await assert.rejects(provider.securityGroups.upsert(account, {}, 'pinging', { application: 'shop', accountRef: { name: 'local' },
+      ingress: [{ from: { cidr: '0.0.0.0/0' }, protocol: 'icmp' }] }, owner),
+    (err: unknown) => isProviderError(err, 'Invalid') && /spec\.ingress\[0\]\.protocol icmp cannot be expressed/.test((err as Error).message));
+  });
+
+  after(async () => { await client?.delete(namespaces, undefined, ns).catch(() => undefined); });
+});
