@@ -7,6 +7,8 @@ import { createLogger } from './core/logger.ts';
 import { Manager } from './core/manager.ts';
 import { optionsHelp, OptionsError, parseOptions } from './core/options.ts';
 import { registerControllers } from './controllers/index.ts';
+import { KubernetesProvider } from './providers/kubernetes/provider.ts';
+import { ProviderRegistry } from './providers/registry.ts';
 
 async function main(): Promise<number> {
   let options;
@@ -33,7 +35,7 @@ async function main(): Promise<number> {
   }
 
   const manager = new Manager({ kubeConfig: kc, options, clock: realClock, log });
-  registerControllers(manager);
+  registerControllers(manager, new ProviderRegistry().register(new KubernetesProvider(manager.client, realClock)));
   const stopped = new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));

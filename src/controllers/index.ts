@@ -1,6 +1,12 @@
 // Every controller, registered on a manager.
 import { resources } from '../api/v1alpha1/index.ts';
 import type { Manager } from '../core/manager.ts';
+import type { KubeObject } from '../core/kube-client.ts';
+import type { ProviderRegistry } from '../providers/registry.ts';
+import type { Account } from './accounts.ts';
+import { clusterReconciler, owningCluster } from './cluster/reconciler.ts';
+import { loadBalancerReconciler, securityGroupReconciler, type LoadBalancer, type SecurityGroup } from './load-balancer/reconciler.ts';
+import { serverGroupReconciler, type ServerGroup } from './server-group/reconciler.ts';
 import { builtInStageTypes } from '../pipeline/stages/index.ts';
 import { StageRegistry } from '../pipeline/stages/stage-type.ts';
 import { applicationKeyOf, applicationReconciler, type Application, type Cluster } from './application/reconciler.ts';
@@ -13,10 +19,20 @@ export function stageRegistry(): StageRegistry {
   return new StageRegistry().register(...builtInStageTypes);
 }
 
-export function registerControllers(manager: Manager): void {
+export function registerControllers(manager: Manager, providers: ProviderRegistry): void {
   const applications = manager.informer<Application>(resources.application);
   const clusters = manager.informer<Cluster>(resources.cluster);
   manager.addController('application', applications, applicationReconciler(clusters)).watch(clusters, applicationKeyOf);
+
+  const accounts = manager.informer<Account>(resources.account);
+  const serverGroups = manager.informer<ServerGroup>(resources.serverGroup);
+  const sgController = manager.addController('servergroup', serverGroups, serverGroupReconciler(accounts, providers));
+  for (const source of providers.all().flatMap((p) => p.changeSources ?? [])) {
+    sgController.watch(manager.informer<KubeObject>(source.resource, source.labelSelector), (o) => [source.serverGroupKeyOf(o)].filter((k): k is string => !!k));
+  }
+  manager.addController('cluster', clusters, clusterReconciler(serverGroups, manager.client)).watch(serverGroups, owningCluster);
+  manager.addController('loadbalancer', manager.informer<LoadBalancer>(resources.loadBalancer), loadBalancerReconciler(accounts, providers));
+  manager.addController('securitygroup', manager.informer<SecurityGroup>(resources.securityGroup), securityGroupReconciler(accounts, providers));
 
   const registry = stageRegistry();
   const pipelines = manager.informer<Pipeline>(resources.pipeline);

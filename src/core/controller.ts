@@ -17,7 +17,7 @@ import type { OperatorMetrics, ReconcileResult } from './metrics.ts';
 import { WorkQueue } from './work-queue.ts';
 
 /** How long a pass waits for the cache to show this controller's last status write (then goes on). */
-const staleWaitMs = 5000;
+const staleWaitMs = 2000;
 
 export interface StatusBase { observedGeneration?: number; conditions?: Condition[] }
 
@@ -212,7 +212,11 @@ export class Controller<T extends KubeObject, S extends StatusBase = StatusBase>
     if (isDeepStrictEqual(obj.status ?? {}, status)) return;
     const updated = await this.o.client.apply(this.resource, { metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace }, status } as KubeObject,
       `staysail-${this.name}`, { force: true, subresource: 'status' });
-    if (updated?.metadata?.resourceVersion) this.written.set(objectKey(obj), { rv: updated.metadata.resourceVersion, at: this.o.clock.now() });
+    const rv = updated?.metadata?.resourceVersion;
+    // The watch may have delivered the write before this call returned: then the cache already shows it.
+    if (rv && this.o.informer.get(objectKey(obj))?.metadata.resourceVersion !== rv) {
+      this.written.set(objectKey(obj), { rv, at: this.o.clock.now() });
+    }
     this.o.metrics.statusWrites.inc({ controller: this.name });
     log.debug('status written');
     const before = (obj.status as StatusBase | undefined)?.conditions ?? [];

@@ -53,12 +53,12 @@ export class Manager {
     this.events = new EventRecorder({ client: this.client, clock: deps.clock, log: deps.log, component: 'staysail', instance: this.identity });
   }
 
-  /** The shared cache of a resource type, over the watched namespaces. */
-  informer<T extends KubeObject>(resource: ResourceType): ObjectCache<T> {
-    const key = `${resource.group}/${resource.version}/${resource.plural}`;
+  /** The shared cache of a resource type (optionally only objects with labels), over the watched namespaces. */
+  informer<T extends KubeObject>(resource: ResourceType, labelSelector?: string): ObjectCache<T> {
+    const key = `${resource.group}/${resource.version}/${resource.plural}?${labelSelector ?? ''}`;
     let informer = this.informers.get(key);
     if (!informer) {
-      const base = { client: this.client, resource, clock: this.deps.clock, log: this.deps.log };
+      const base = { client: this.client, resource, clock: this.deps.clock, log: this.deps.log, labelSelector };
       const namespaces = this.deps.options.namespaces;
       informer = resource.namespaced && namespaces.length > 0 ? new InformerSet(base, namespaces) : new Informer(base);
       this.informers.set(key, informer);

@@ -3,6 +3,7 @@
 // security groups: describe, upsert, delete. Every operation is idempotent and names things the
 // caller chose; "is the world already so?" is the provider's first question.
 import type { Capacity } from '../api/v1alpha1/common.ts';
+import type { KubeObject, ResourceType } from '../core/kube-client.ts';
 import type { ServerGroupTemplate } from '../api/v1alpha1/template.ts';
 import type { AccountSpec, ProviderName } from '../api/v1alpha1/account.ts';
 import type { LoadBalancerSpec } from '../api/v1alpha1/load-balancer.ts';
@@ -88,10 +89,22 @@ export interface SecurityGroupProvider {
   delete(account: ProviderAccount, location: Location, name: string): Promise<void>;
 }
 
+/**
+ * Kubernetes objects whose changes mean a server group changed (its ReplicaSet's pods became ready),
+ * so its controller can watch them instead of polling. Clouds have none.
+ */
+export interface ChangeSource {
+  resource: ResourceType;
+  labelSelector: string;
+  /** The ServerGroup (namespace/name) a changed object belongs to. */
+  serverGroupKeyOf(obj: KubeObject): string | undefined;
+}
+
 /** Everything one provider (kubernetes, aws, gce, azure, fake) offers. */
 export interface Provider {
   readonly name: ProviderName | 'fake';
   readonly serverGroups: ServerGroupProvider;
   readonly loadBalancers: LoadBalancerProvider;
   readonly securityGroups: SecurityGroupProvider;
+  readonly changeSources?: ChangeSource[];
 }

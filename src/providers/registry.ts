@@ -12,6 +12,9 @@ export class ProviderRegistry {
     return this;
   }
 
+  /** Every registered provider. */
+  all(): Provider[] { return [...new Set(this.byName.values())]; }
+
   /** The provider of an account; an Invalid error names the account, the provider and those available. */
   forAccount(account: ProviderAccount): Provider {
     const p = this.byName.get(account.spec.provider);

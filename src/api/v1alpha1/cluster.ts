@@ -62,6 +62,7 @@ export const clusterSpec = obj('The cluster wanted: what runs, how much of it, b
   capacity: capacitySchema,
   useSourceCapacity: optional(bool('Copy capacity from the current server group instead of spec.capacity (for autoscaled clusters).')),
   targetHealthyPercentage: optional(percent('How many of the desired instances must be healthy before the new server group counts as up.', { default: 100 })),
+  progressDeadline: optional(duration('How long a new server group may take to become healthy before the rollout fails (and rolls back).', { default: '10m' })),
   loadBalancerRefs: optional(arr('LoadBalancers (in this namespace) that enabled server groups join.', localRef('A LoadBalancer.'), { maxItems: 16 })),
   securityGroupRefs: optional(arr('SecurityGroups (in this namespace) that apply to every server group.', localRef('A SecurityGroup.'), { maxItems: 16 })),
   strategy: optional(strategySchema),

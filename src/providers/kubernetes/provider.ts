@@ -5,10 +5,11 @@ import type { Clock } from '../../core/clock.ts';
 import { isNotFound } from '../../core/errors.ts';
 import { KubeClient, type KubeObject, type ResourceType } from '../../core/kube-client.ts';
 import { invalid } from '../errors.ts';
-import type { Provider, ProviderAccount } from '../interfaces.ts';
+import type { ChangeSource, Provider, ProviderAccount } from '../interfaces.ts';
+import { managedBy, serverGroupLabel } from './labels.ts';
 import { kubernetesLoadBalancers } from './load-balancers.ts';
 import { kubernetesSecurityGroups } from './security-groups.ts';
-import { kubernetesServerGroups, type ClientFor } from './server-groups.ts';
+import { kubernetesServerGroups, replicaSets, type ClientFor } from './server-groups.ts';
 
 const secrets: ResourceType = { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true };
 
@@ -17,6 +18,12 @@ export class KubernetesProvider implements Provider {
   readonly serverGroups;
   readonly loadBalancers;
   readonly securityGroups;
+  /** ReplicaSets Staysail made: their pods becoming ready is a server group changing. */
+  readonly changeSources: ChangeSource[] = [{
+    resource: replicaSets,
+    labelSelector: Object.entries(managedBy).map(([k, v]) => `${k}=${v}`).join(','),
+    serverGroupKeyOf: (rs) => (rs.metadata.labels?.[serverGroupLabel] ? `${rs.metadata.namespace}/${rs.metadata.labels[serverGroupLabel]}` : undefined),
+  }];
 
   /** home: the client of the cluster Staysail runs in (where Accounts and their Secrets live). */
   constructor(home: KubeClient, clock: Clock) {

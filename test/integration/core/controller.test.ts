@@ -7,6 +7,9 @@ import { findCondition } from '../../../src/core/conditions.ts';
 import type { KubeObject } from '../../../src/core/kube-client.ts';
 import type { Manager } from '../../../src/core/manager.ts';
 import { registerControllers } from '../../../src/controllers/index.ts';
+import { realClock } from '../../../src/core/clock.ts';
+import { KubernetesProvider } from '../../../src/providers/kubernetes/provider.ts';
+import { ProviderRegistry } from '../../../src/providers/registry.ts';
 import type { Application } from '../../../src/controllers/application/reconciler.ts';
 import { waitFor } from '../../cluster/probe.ts';
 import { installCrds } from '../crds.ts';
@@ -31,7 +34,7 @@ describe('the controller loop', function () {
     await installCrds(sharedCluster().kubeconfigPath);
     manager = testManager(ns);
     await manager.client.create(namespaces, { metadata: { name: ns } });
-    registerControllers(manager);
+    registerControllers(manager, new ProviderRegistry().register(new KubernetesProvider(manager.client, realClock)));
     metricsAddress = (await manager.start()).metricsAddress!;
   });
   after(async () => {

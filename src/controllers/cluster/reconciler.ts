@@ -1,0 +1,147 @@
+// Cluster controller: owns the rollout. When the desired template changes it runs the strategy's
+// planner over the cluster's ServerGroups (observe -> plan -> apply) and records in status.rollout
+// only what cannot be observed again. Actions become changes to ServerGroup objects, which the
+// ServerGroup controller makes real through the provider.
+import { parseDuration } from '../../api/duration.ts';
+import { clusterName, parseServerGroupName } from '../../api/moniker.ts';
+import { templateHash } from '../../api/template-hash.ts';
+import type { ClusterSpec, ClusterStatus } from '../../api/v1alpha1/cluster.ts';
+import { apiVersion, resources } from '../../api/v1alpha1/index.ts';
+import type { Reconciler } from '../../core/controller.ts';
+import { isConflict, isNotFound, TerminalError } from '../../core/errors.ts';
+import type { ObjectCache } from '../../core/informer.ts';
+import type { KubeClient, KubeObject } from '../../core/kube-client.ts';
+import { healthyNeeded, planRollout } from '../../strategies/planner.ts';
+import { describeAction, type ObservedServerGroup, type RolloutAction, type StrategySettings } from '../../strategies/types.ts';
+import type { ServerGroup } from '../server-group/reconciler.ts';
+
+export type Cluster = KubeObject<ClusterSpec, ClusterStatus>;
+export const clusterLabel = 'staysail.dev/cluster';
+const hashAnnotation = 'staysail.dev/template-hash';
+
+/** The strategy settings a planner takes, from the Cluster's spec. */
+export function strategySettings(c: Cluster): StrategySettings {
+  const s = c.spec!.strategy ?? { type: 'redblack' as const };
+  const ms = (d?: string) => (d ? parseDuration(d) : undefined);
+  switch (s.type) {
+    case 'canary':
+      throw new TerminalError('StrategyNotAvailable', `Cluster "${c.metadata.name}": spec.strategy.type canary needs canary analysis, which this operator does not run yet; use redblack, rollingredblack, highlander or none`);
+    case 'rollingredblack': {
+      const r = s.rollingRedBlack!;
+      return { type: 'rollingredblack', targetPercentages: r.targetPercentages, delayBeforeCleanupMs: ms(r.delayBeforeCleanup), scaleDown: r.scaleDown,
+        delayBeforeScaleDownMs: ms(r.delayBeforeScaleDown), rollbackOnFailure: r.rollback?.onFailure ?? true, destroyLatestOnFailure: r.rollback?.destroyLatest };
+    }
+    case 'redblack': {
+      const r = s.redBlack ?? {};
+      return { type: 'redblack', maxRemainingServerGroups: r.maxRemainingServerGroups, delayBeforeCleanupMs: ms(r.delayBeforeCleanup), scaleDown: r.scaleDown,
+        delayBeforeScaleDownMs: ms(r.delayBeforeScaleDown), rollbackOnFailure: r.rollback?.onFailure ?? true, destroyLatestOnFailure: r.rollback?.destroyLatest };
+    }
+    default:
+      return { type: s.type };
+  }
+}
+
+/** The cluster's server groups as the planner sees them: enabled and healthy as last observed by their controller. */
+export function observe(c: Cluster, serverGroups: ObjectCache<ServerGroup>): ObservedServerGroup[] {
+  return serverGroups.list(c.metadata.namespace)
+    .filter((sg) => sg.metadata.labels?.[clusterLabel] === c.metadata.name && sg.metadata.ownerReferences?.some((o) => o.uid === c.metadata.uid)
+      && !sg.metadata.deletionTimestamp)
+    .map((sg) => {
+      const current = sg.status?.observedGeneration === sg.metadata.generation;
+      return {
+        name: sg.metadata.name, sequence: sg.spec!.moniker.sequence, createdAt: sg.metadata.creationTimestamp ?? '',
+        enabled: current ? sg.status?.enabled ?? false : sg.status?.enabled === true && sg.spec!.enabled,
+        capacity: sg.spec!.capacity, healthy: current ? sg.status?.readyReplicas ?? 0 : 0, templateHash: sg.metadata.annotations?.[hashAnnotation] ?? '',
+      };
+    })
+    .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.sequence - a.sequence);
+}
+
+export function clusterReconciler(serverGroups: ObjectCache<ServerGroup>, client: KubeClient): Reconciler<Cluster, ClusterStatus> {
+  return {
+    async reconcile(ctx) {
+      const c = ctx.obj;
+      const spec = c.spec!;
+      const observed = observe(c, serverGroups);
+      const hash = templateHash(spec.template);
+      const source = observed.find((g) => g.enabled) ?? observed[0];
+      const capacity = spec.useSourceCapacity && source ? source.capacity : spec.capacity;
+      const plan = planRollout({
+        now: ctx.clock.now(), cluster: clusterName(spec.moniker), templateHash: hash, capacity, strategy: strategySettings(c),
+        targetHealthyPercentage: spec.targetHealthyPercentage ?? 100, progressDeadlineMs: parseDuration(spec.progressDeadline ?? '10m'),
+        serverGroups: observed, rollout: ctx.status.rollout as never,
+      });
+      const actions: RolloutAction[] = [...plan.actions];
+      // Between rollouts, a capacity change resizes the live server group.
+      const live = observed.find((g) => g.name === plan.rollout.newServerGroup);
+      if (plan.rollout.phase === 'Succeeded' && live && !spec.useSourceCapacity && JSON.stringify(live.capacity) !== JSON.stringify(spec.capacity)) {
+        actions.push({ kind: 'resize', name: live.name, capacity: spec.capacity });
+      }
+      for (const a of actions) {
+        await apply(client, c, a, hash);
+        ctx.recordEvent('Normal', `Rollout${a.kind[0]!.toUpperCase()}${a.kind.slice(1)}`, `Cluster "${c.metadata.name}" rollout ${plan.rollout.revision}: ${describeAction(a)}`);
+      }
+
+      ctx.status.rollout = plan.rollout as ClusterStatus['rollout'];
+      ctx.status.serverGroups = observed.map((g) => ({ name: g.name, enabled: g.enabled, readyReplicas: g.healthy, desiredReplicas: g.capacity.desired }));
+      const active = observed.find((g) => g.enabled);
+      if (active) {
+        ctx.status.activeServerGroup = active.name;
+        ctx.status.readyReplicas = active.healthy;
+        ctx.status.desiredReplicas = active.capacity.desired;
+        ctx.status.ready = `${active.healthy}/${active.capacity.desired}`;
+      } else {
+        delete ctx.status.activeServerGroup;
+        ctx.status.ready = '0/0';
+      }
+      const serving = active && active.healthy >= healthyNeeded(active.capacity.desired, spec.targetHealthyPercentage ?? 100);
+      ctx.setCondition(serving
+        ? { type: 'Ready', status: 'True', reason: 'Serving', message: `${active.name} serves with ${active.healthy} of ${active.capacity.desired} instances healthy` }
+        : { type: 'Ready', status: 'False', reason: active ? 'Unhealthy' : 'NoActiveServerGroup',
+          message: active ? `${active.name} has ${active.healthy} of ${active.capacity.desired} instances healthy` : 'no server group is enabled yet' });
+      const phase = plan.rollout.phase;
+      ctx.setCondition({ type: 'Progressing', status: phase === 'Progressing' ? 'True' : 'False', reason: phase,
+        message: plan.rollout.message ?? phase });
+      if (actions.length) return { requeueAfterMs: 200 };
+      return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : undefined;
+    },
+  };
+}
+
+/** Carries an action out on the cluster's ServerGroup objects (each is idempotent). */
+async function apply(client: KubeClient, c: Cluster, a: RolloutAction, hash: string): Promise<void> {
+  const ns = c.metadata.namespace!;
+  const spec = c.spec!;
+  try {
+    switch (a.kind) {
+      case 'create':
+        await client.create<ServerGroup>(resources.serverGroup, {
+          metadata: { name: a.name, namespace: ns, labels: { [clusterLabel]: c.metadata.name, 'app.kubernetes.io/managed-by': 'staysail' },
+            annotations: { [hashAnnotation]: hash },
+            ownerReferences: [{ apiVersion, kind: 'Cluster', name: c.metadata.name, uid: c.metadata.uid!, controller: true, blockOwnerDeletion: true }] },
+          spec: { moniker: { ...spec.moniker, sequence: parseServerGroupName(a.name).sequence ?? a.sequence }, accountRef: spec.accountRef,
+            ...(spec.location ? { location: spec.location } : {}), template: spec.template, capacity: a.capacity, enabled: a.enabled,
+            ...(spec.loadBalancerRefs ? { loadBalancerRefs: spec.loadBalancerRefs } : {}),
+            ...(spec.securityGroupRefs ? { securityGroupRefs: spec.securityGroupRefs } : {}) },
+        });
+        return;
+      case 'resize':
+        await client.mergePatch(resources.serverGroup, ns, a.name, { spec: { capacity: a.capacity } });
+        return;
+      case 'enable': case 'disable':
+        await client.mergePatch(resources.serverGroup, ns, a.name, { spec: { enabled: a.kind === 'enable' } });
+        return;
+      case 'destroy':
+        await client.delete(resources.serverGroup, ns, a.name);
+        return;
+    }
+  } catch (err) {
+    if (a.kind === 'create' && isConflict(err)) return;
+    if (a.kind === 'destroy' && isNotFound(err)) return;
+    throw err;
+  }
+}
+
+/** The Cluster that owns a ServerGroup. */
+export const owningCluster = (sg: ServerGroup): string[] =>
+  (sg.metadata.ownerReferences ?? []).filter((o) => o.kind === 'Cluster').map((o) => `${sg.metadata.namespace}/${o.name}`);

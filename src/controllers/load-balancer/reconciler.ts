@@ -1,0 +1,65 @@
+// LoadBalancer and SecurityGroup controllers: upsert through the account's provider, report what it
+// sees, delete when the object goes.
+import type { LoadBalancerSpec, LoadBalancerStatus } from '../../api/v1alpha1/load-balancer.ts';
+import type { SecurityGroupSpec, SecurityGroupStatus } from '../../api/v1alpha1/security-group.ts';
+import { apiVersion } from '../../api/v1alpha1/index.ts';
+import type { Reconciler } from '../../core/controller.ts';
+import type { ObjectCache } from '../../core/informer.ts';
+import type { KubeObject } from '../../core/kube-client.ts';
+import type { ProviderRegistry } from '../../providers/registry.ts';
+import { asReconcileError, resolveAccount, type Account } from '../accounts.ts';
+
+export type LoadBalancer = KubeObject<LoadBalancerSpec, LoadBalancerStatus>;
+export type SecurityGroup = KubeObject<SecurityGroupSpec, SecurityGroupStatus>;
+
+const owner = (o: KubeObject, kind: string) => ({ apiVersion, kind, name: o.metadata.name, uid: o.metadata.uid! });
+
+export function loadBalancerReconciler(accounts: ObjectCache<Account>, registry: ProviderRegistry): Reconciler<LoadBalancer, LoadBalancerStatus> {
+  return {
+    finalizer: 'staysail.dev/load-balancer',
+    async finalize(ctx) {
+      let r;
+      try { r = resolveAccount(accounts, registry, ctx.obj, ctx.obj.spec!.accountRef); } catch { return; }
+      await r.provider.loadBalancers.delete(r.account, ctx.obj.spec!.location ?? {}, ctx.obj.metadata.name);
+    },
+    async reconcile(ctx) {
+      const lb = ctx.obj;
+      const { account, provider } = resolveAccount(accounts, registry, lb, lb.spec!.accountRef);
+      try {
+        const desc = await provider.loadBalancers.upsert(account, lb.spec!.location ?? {}, lb.metadata.name, lb.spec!, owner(lb, 'LoadBalancer'));
+        ctx.status.providerId = desc.providerId;
+        if (desc.address) ctx.status.address = desc.address;
+        ctx.status.serverGroups = desc.serverGroups;
+        ctx.status.readyEndpoints = desc.healthyEndpoints;
+        ctx.setCondition({ type: 'Ready', status: 'True', reason: 'Provisioned',
+          message: `${desc.providerId}: ${desc.healthyEndpoints} healthy endpoints from ${desc.serverGroups.length} server groups` });
+        // Membership follows server groups being enabled elsewhere: look again now and then.
+        return { requeueAfterMs: 10_000 };
+      } catch (err) {
+        throw asReconcileError(`LoadBalancer "${lb.metadata.name}"`, err);
+      }
+    },
+  };
+}
+
+export function securityGroupReconciler(accounts: ObjectCache<Account>, registry: ProviderRegistry): Reconciler<SecurityGroup, SecurityGroupStatus> {
+  return {
+    finalizer: 'staysail.dev/security-group',
+    async finalize(ctx) {
+      let r;
+      try { r = resolveAccount(accounts, registry, ctx.obj, ctx.obj.spec!.accountRef); } catch { return; }
+      await r.provider.securityGroups.delete(r.account, ctx.obj.spec!.location ?? {}, ctx.obj.metadata.name);
+    },
+    async reconcile(ctx) {
+      const sg = ctx.obj;
+      const { account, provider } = resolveAccount(accounts, registry, sg, sg.spec!.accountRef);
+      try {
+        const desc = await provider.securityGroups.upsert(account, sg.spec!.location ?? {}, sg.metadata.name, sg.spec!, owner(sg, 'SecurityGroup'));
+        ctx.status.providerId = desc.providerId;
+        ctx.setCondition({ type: 'Ready', status: 'True', reason: 'Provisioned', message: `${desc.providerId}: ${desc.ingressRules} ingress rules` });
+      } catch (err) {
+        throw asReconcileError(`SecurityGroup "${sg.metadata.name}"`, err);
+      }
+    },
+  };
+}

@@ -1,0 +1,122 @@
+// Deploy strategies end to end on kwok, with the operator as a process: a Cluster's template is
+// edited (as GitOps would) and the strategy moves traffic between ReplicaSets behind a Service.
+import assert from 'node:assert/strict';
+import { stringify } from 'yaml';
+import { waitFor } from '../../cluster/probe.ts';
+import { installCrds } from '../crds.ts';
+import { kubectl, kubectlOk } from '../kubectl.ts';
+import { OperatorProcess } from '../operator-process.ts';
+import { sharedCluster } from '../setup.ts';
+
+const api = 'staysail.dev/v1alpha1';
+const ns = `rollouts-${Date.now().toString(36)}`;
+const k = (args: string[], input?: string) => kubectlOk(sharedCluster().kubeconfigPath, ['-n', ns, ...args], input);
+const apply = (...docs: object[]) => k(['apply', '--server-side', '-f', '-'], docs.map((d) => stringify(d)).join('---\n'));
+
+const podTemplate = (image: string, extra: object = {}) => ({ kubernetes: { podTemplate: { spec: { containers: [{ name: 'web', image, ports: [{ containerPort: 8080 }] }], ...extra } } } });
+const cluster = (stack: string, image: string, strategy: object, extra: object = {}) => ({
+  apiVersion: api, kind: 'Cluster', metadata: { name: `shop-${stack}` },
+  spec: { moniker: { app: 'shop', stack }, accountRef: { name: 'local' }, capacity: { min: 1, max: 6, desired: 2 },
+    loadBalancerRefs: [{ name: `lb-${stack}` }], template: podTemplate(image), strategy, ...extra },
+});
+const lb = (stack: string) => ({ apiVersion: api, kind: 'LoadBalancer', metadata: { name: `lb-${stack}` },
+  spec: { application: 'shop', accountRef: { name: 'local' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } });
+
+interface ClusterStatus { activeServerGroup?: string; rollout?: { phase: string; message?: string; revision: number } }
+const status = async (name: string) => JSON.parse(await k(['get', 'cluster', name, '-o', 'jsonpath={.status}']) || '{}') as ClusterStatus;
+const readyEndpoints = async (service: string): Promise<string[]> => {
+  const out = await k(['get', 'endpointslices', '-l', `kubernetes.io/service-name=${service}`, '-o', 'json']);
+  return (JSON.parse(out).items as { endpoints?: { addresses: string[]; conditions?: { ready?: boolean } }[] }[])
+    .flatMap((s) => (s.endpoints ?? []).filter((e) => e.conditions?.ready).flatMap((e) => e.addresses)).sort();
+};
+const replicaSets = async () => (await k(['get', 'replicasets', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.spec.replicas} {end}'])).trim().split(/\s+/).filter(Boolean).sort();
+
+/** Applies the cluster, then waits for its next rollout to reach phase while sampling the Service's ready endpoints. */
+async function rollTo(manifest: { metadata: { name: string } }, service: string, phase: string, timeoutMs = 60_000): Promise<string[][]> {
+  const name = manifest.metadata.name;
+  const before = (await kubectl(sharedCluster().kubeconfigPath, ['-n', ns, 'get', 'cluster', name])).code === 0 ? (await status(name)).rollout?.revision ?? 0 : 0;
+  await apply(manifest);
+  const samples: string[][] = [];
+  await waitFor(async () => {
+    samples.push(await readyEndpoints(service));
+    const r = (await status(name)).rollout;
+    return (r?.revision ?? 0) > before && r?.phase === phase;
+  }, timeoutMs, () => `cluster ${name} never reached ${phase} in a new rollout`, 100);
+  samples.push(await readyEndpoints(service));
+  return samples;
+}
+
+describe('deploy strategies on kwok, with the operator as a process', function () {
+  this.timeout(240_000);
+  let operator: OperatorProcess;
+
+  before(async () => {
+    await installCrds(sharedCluster().kubeconfigPath);
+    await kubectlOk(sharedCluster().kubeconfigPath, ['create', 'namespace', ns]);
+    await waitFor(async () => (await kubectl(sharedCluster().kubeconfigPath, ['-n', ns, 'get', 'serviceaccount', 'default'])).code === 0,
+      30_000, () => 'no default ServiceAccount');
+    await apply({ apiVersion: api, kind: 'Account', metadata: { name: 'local' }, spec: { provider: 'kubernetes' } });
+    operator = new OperatorProcess(['--namespaces', ns]);
+    await operator.running();
+  });
+  after(async () => {
+    assert.equal(await operator?.stop(), 0);
+    await kubectl(sharedCluster().kubeconfigPath, ['delete', 'namespace', ns, '--wait=false']);
+  });
+
+  it('redblack: v1 -> v2 switches endpoints without a moment of none; old disabled, scaled down; maxRemaining holds', async () => {
+    const strategy = { type: 'redblack', redBlack: { maxRemainingServerGroups: 2, scaleDown: true } };
+    await apply(lb('rb'));
+    await rollTo(cluster('rb', 'shop:1', strategy), 'lb-rb', 'Succeeded');
+    const v1 = await readyEndpoints('lb-rb');
+    assert.equal(v1.length, 2);
+
+    const samples = await rollTo(cluster('rb', 'shop:2', strategy), 'lb-rb', 'Succeeded');
+    assert.ok(samples.every((s) => s.length > 0), 'a moment with no ready endpoint');
+    const v2 = await readyEndpoints('lb-rb');
+    assert.equal(v2.length, 2);
+    assert.deepEqual(v2.filter((ip) => v1.includes(ip)), [], 'traffic moved to the new pods');
+    assert.equal((await status('shop-rb')).activeServerGroup, 'shop-rb-v001');
+    await waitFor(async () => (await replicaSets()).join(' ') === 'shop-rb-v000=0 shop-rb-v001=2', 30_000, () => 'v000 was not scaled down');
+
+    await rollTo(cluster('rb', 'shop:3', strategy), 'lb-rb', 'Succeeded');
+    await waitFor(async () => (await replicaSets()).filter((r) => r.startsWith('shop-rb-')).join(' ') === 'shop-rb-v001=0 shop-rb-v002=2', 30_000,
+      () => 'maxRemainingServerGroups 2 did not hold');
+  });
+
+  it('highlander: the old ReplicaSets are removed', async () => {
+    await apply(lb('hl'));
+    await rollTo(cluster('hl', 'shop:1', { type: 'highlander' }), 'lb-hl', 'Succeeded');
+    const samples = await rollTo(cluster('hl', 'shop:2', { type: 'highlander' }), 'lb-hl', 'Succeeded');
+    assert.ok(samples.every((s) => s.length > 0), 'a moment with no ready endpoint');
+    await waitFor(async () => (await replicaSets()).filter((r) => r.startsWith('shop-hl-')).join(' ') === 'shop-hl-v001=2', 30_000,
+      () => 'the old ReplicaSet was not removed');
+  });
+
+  it('rollingredblack: ready endpoints never drop below the desired count', async () => {
+    const strategy = { type: 'rollingredblack', rollingRedBlack: { targetPercentages: [50, 100], delayBeforeCleanup: '2s', scaleDown: true } };
+    await apply(lb('rr'));
+    await rollTo(cluster('rr', 'shop:1', strategy), 'lb-rr', 'Succeeded');
+    const samples = await rollTo(cluster('rr', 'shop:2', strategy), 'lb-rr', 'Succeeded');
+    assert.ok(samples.every((s) => s.length >= 2), `ready endpoints fell below 2: ${JSON.stringify(samples.map((s) => s.length))}`);
+    assert.ok(samples.some((s) => s.length > 2), 'old and new served together during the steps');
+    await waitFor(async () => (await replicaSets()).filter((r) => r.startsWith('shop-rr-')).join(' ') === 'shop-rr-v000=0 shop-rr-v001=2', 30_000,
+      () => 'the old server group was not scaled down');
+  });
+
+  it('rolls back a rollout whose pods never become Ready; traffic never leaves v1', async () => {
+    const strategy = { type: 'redblack' };
+    await apply(lb('bad'));
+    await rollTo(cluster('bad', 'shop:1', strategy, { progressDeadline: '5s' }), 'lb-bad', 'Succeeded');
+    const v1 = await readyEndpoints('lb-bad');
+    const broken = cluster('bad', 'shop:2', strategy, { progressDeadline: '5s' }) as { spec: { template: unknown } };
+    broken.spec.template = podTemplate('shop:2', { nodeSelector: { 'no-such-node': 'true' } }); // never scheduled, never Ready
+    const samples = await rollTo(broken as never, 'lb-bad', 'RolledBack');
+    assert.ok(samples.every((s) => JSON.stringify(s) === JSON.stringify(v1)), 'traffic left v1');
+    const st = await status('shop-bad');
+    assert.equal(st.activeServerGroup, 'shop-bad-v000');
+    assert.match(st.rollout!.message!, /rolled back to shop-bad-v000: shop-bad-v001 has 0 of 2 healthy instances needed after 5s/);
+    const ready = JSON.parse(await k(['get', 'cluster', 'shop-bad', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")]}']));
+    assert.equal(ready.status, 'True', 'the cluster still serves from v1');
+  });
+});
