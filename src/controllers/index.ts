@@ -1,6 +1,7 @@
 // Every controller, registered on a manager.
 import { resources } from '../api/v1alpha1/index.ts';
 import type { Manager } from '../core/manager.ts';
+import type { ObjectCache } from '../core/informer.ts';
 import type { KubeObject } from '../core/kube-client.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import type { Account } from './accounts.ts';
@@ -31,8 +32,14 @@ export function registerControllers(manager: Manager, providers: ProviderRegistr
     sgController.watch(manager.informer<KubeObject>(source.resource, source.labelSelector), (o) => [source.serverGroupKeyOf(o)].filter((k): k is string => !!k));
   }
   manager.addController('cluster', clusters, clusterReconciler(serverGroups, manager.client)).watch(serverGroups, owningCluster);
-  manager.addController('loadbalancer', manager.informer<LoadBalancer>(resources.loadBalancer), loadBalancerReconciler(accounts, providers));
-  manager.addController('securitygroup', manager.informer<SecurityGroup>(resources.securityGroup), securityGroupReconciler(accounts, providers));
+  const loadBalancers = manager.informer<LoadBalancer>(resources.loadBalancer);
+  const securityGroups = manager.informer<SecurityGroup>(resources.securityGroup);
+  const lbController = manager.addController('loadbalancer', loadBalancers, loadBalancerReconciler(accounts, providers));
+  const secgController = manager.addController('securitygroup', securityGroups, securityGroupReconciler(accounts, providers));
+  // Objects waiting for their Account start as soon as it appears.
+  sgController.watch(accounts, usersOf(serverGroups));
+  lbController.watch(accounts, usersOf(loadBalancers));
+  secgController.watch(accounts, usersOf(securityGroups));
 
   const registry = stageRegistry();
   const pipelines = manager.informer<Pipeline>(resources.pipeline);
@@ -40,4 +47,10 @@ export function registerControllers(manager: Manager, providers: ProviderRegistr
   manager.addController('pipeline', pipelines, pipelineReconciler({ runs, client: manager.client, registry })).watch(runs, pipelineKeyOf);
   manager.addController('pipelinerun', runs, pipelineRunReconciler({ pipelines, client: manager.client, registry }))
     .watch(runs, (r) => [...waitingRunsOf(runs)(r), ...parentRunOf(r)]);
+}
+
+/** Keys of the objects whose spec.accountRef names an Account. */
+function usersOf<T extends KubeObject<{ accountRef: { name: string } }>>(cache: ObjectCache<T>) {
+  return (account: KubeObject): string[] => cache.list(account.metadata.namespace)
+    .filter((o) => o.spec?.accountRef.name === account.metadata.name).map((o) => `${o.metadata.namespace}/${o.metadata.name}`);
 }

@@ -10,8 +10,9 @@ describe('the operator process', function () {
   this.timeout(60_000);
 
   it('connects, reports ready, and exits 0 on SIGTERM', async () => {
+    // Watching a namespace of its own: other suites' objects are not this operator's business.
     const child = spawn(process.execPath, [join(repoRoot, 'src/main.ts'), '--kubeconfig', sharedCluster().kubeconfigPath,
-      '--health-addr', '127.0.0.1:0', '--metrics-addr', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      '--health-addr', '127.0.0.1:0', '--metrics-addr', '127.0.0.1:0', '--namespaces', 'operator-test-empty'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const lines: Record<string, unknown>[] = [];
     let buffer = '';
     child.stdout.on('data', (d: Buffer) => {

@@ -57,9 +57,9 @@ describe('the controller loop', function () {
     assert.equal((await ready())?.message, '1 of 1 clusters are not Ready: shop-prod');
     assert.equal((await app()).status?.clusters, 1);
 
-    await manager.client.mergePatch(resources.cluster, ns, 'shop-prod', { status: { conditions: [{ type: 'Ready', status: 'True',
-      reason: 'Ready', message: 'ok', lastTransitionTime: new Date().toISOString() }] } }, 'status');
-    await waitFor(async () => (await ready())?.reason === 'ClustersReady', 20_000, () => 'never Ready after the cluster was');
+    // The cluster becomes Ready for real: its Account appears, its rollout runs, its pods become Ready on kwok.
+    await manager.client.create(resources.account, { metadata: { name: 'local', namespace: ns }, spec: { provider: 'kubernetes' } });
+    await waitFor(async () => (await ready())?.reason === 'ClustersReady', 60_000, () => 'never Ready after the cluster was');
     assert.equal((await app()).status?.readyClusters, 1);
 
     await manager.client.mergePatch(resources.application, ns, 'shop', { spec: { description: 'v2' } });
