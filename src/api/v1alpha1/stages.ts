@@ -68,6 +68,15 @@ export const stageBlocks = {
     outputs: optional(arr('Values to read from the Job\'s log into outputs: lines STAYSAIL_OUTPUT key=value.', str('A key.',
       { pattern: '^[A-Za-z_][A-Za-z0-9_]*$', maxLength: 128 }), { listType: 'set', maxItems: 64 })),
   }),
+  deploy: obj('deploy: roll a new template out to a Cluster (its strategy decides how) and wait for the rollout to finish. The same engine as editing the Cluster.', {
+    clusterRef: obj('The Cluster, in this namespace.', { name: objectName('Its name.') }),
+    template: freeform('The server group template to deploy, as in the Cluster\'s spec.template; expressions may fill it in.'),
+    capacity: optional(obj('A new capacity for the cluster (default: unchanged).', {
+      min: int('Fewest instances.', { minimum: 0, maximum: 100000 }),
+      max: int('Most instances.', { minimum: 0, maximum: 100000 }),
+      desired: int('Instances wanted now.', { minimum: 0, maximum: 100000 }),
+    })),
+  }),
   pipeline: obj('pipeline: start another Pipeline as a child run and wait for it.', {
     pipelineRef: obj('The Pipeline to run, in this namespace.', { name: objectName('Its name.') }),
     parameters: optional(mapOf('Parameters for the child run; values may use expressions.', anyValue('A value.'))),
@@ -80,7 +89,7 @@ export const stageTypes = Object.keys(stageBlocks) as StageType[];
 export const failurePolicies = ['failPipeline', 'stopBranch', 'stopBranchThenFail', 'continue'] as const;
 
 /** Stage types that cannot run without their block (manualJudgment can). */
-const blockRequired: StageType[] = ['wait', 'evaluateVariables', 'checkPreconditions', 'webhook', 'runJob', 'pipeline'];
+const blockRequired: StageType[] = ['wait', 'evaluateVariables', 'checkPreconditions', 'webhook', 'runJob', 'deploy', 'pipeline'];
 
 const blockMatchesType: Rule[] = [
   ...stageTypes.map((t) => ({

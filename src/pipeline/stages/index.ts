@@ -1,9 +1,10 @@
 // The built-in stage types.
 import { checkPreconditionsStage, evaluateVariablesStage, manualJudgmentStage, waitStage } from './basic.ts';
 import { childPipelineStage } from './child-pipeline.ts';
+import { deployStage } from './deploy.ts';
 import { runJobStage } from './run-job.ts';
 import type { StageType } from './stage-type.ts';
 import { webhookStage } from './webhook.ts';
 
 export const builtInStageTypes: StageType[] = [waitStage, evaluateVariablesStage, checkPreconditionsStage, manualJudgmentStage,
-  webhookStage, runJobStage, childPipelineStage];
+  webhookStage, runJobStage, deployStage, childPipelineStage];

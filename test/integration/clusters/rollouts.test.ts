@@ -11,7 +11,8 @@ import { sharedCluster } from '../setup.ts';
 const api = 'staysail.dev/v1alpha1';
 const ns = `rollouts-${Date.now().toString(36)}`;
 const k = (args: string[], input?: string) => kubectlOk(sharedCluster().kubeconfigPath, ['-n', ns, ...args], input);
-const apply = (...docs: object[]) => k(['apply', '--server-side', '-f', '-'], docs.map((d) => stringify(d)).join('---\n'));
+// As a GitOps tool applies: server-side, taking the fields it sends (a deploy stage may have set them last).
+const apply = (...docs: object[]) => k(['apply', '--server-side', '--force-conflicts', '-f', '-'], docs.map((d) => stringify(d)).join('---\n'));
 
 const podTemplate = (image: string, extra: object = {}) => ({ kubernetes: { podTemplate: { spec: { containers: [{ name: 'web', image, ports: [{ containerPort: 8080 }] }], ...extra } } } });
 const cluster = (stack: string, image: string, strategy: object, extra: object = {}) => ({
@@ -118,5 +119,29 @@ describe('deploy strategies on kwok, with the operator as a process', function (
     assert.match(st.rollout!.message!, /rolled back to shop-bad-v000: shop-bad-v001 has 0 of 2 healthy instances needed after 5s/);
     const ready = JSON.parse(await k(['get', 'cluster', 'shop-bad', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")]}']));
     assert.equal(ready.status, 'True', 'the cluster still serves from v1');
+  });
+
+  it('deploys through a pipeline\'s deploy stage with the same engine, then by editing the Cluster', async () => {
+    const strategy = { type: 'redblack', redBlack: { scaleDown: true } };
+    await apply(lb('pl'));
+    await rollTo(cluster('pl', 'shop:1', strategy), 'lb-pl', 'Succeeded');
+    await apply({ apiVersion: api, kind: 'Pipeline', metadata: { name: 'release' }, spec: { application: 'shop',
+      parameters: [{ name: 'image', required: true }],
+      stages: [{ refId: 'deploy', type: 'deploy', deploy: { clusterRef: { name: 'shop-pl' }, template: podTemplate('${parameters.image}') } }] } },
+    { apiVersion: api, kind: 'PipelineRun', metadata: { name: 'release-1' }, spec: { pipelineRef: { name: 'release' }, parameters: { image: 'shop:2' } } });
+    let run: { status?: { stages?: { status: string; outputs?: Record<string, unknown> }[]; conditions?: { type: string; reason: string }[] } } = {};
+    await waitFor(async () => {
+      run = JSON.parse(await k(['get', 'pipelinerun', 'release-1', '-o', 'json']));
+      return run.status?.conditions?.some((c) => c.type === 'Succeeded' && c.reason !== 'Running') ?? false;
+    }, 60_000, () => `the release did not finish: ${JSON.stringify(run.status)}`);
+    assert.equal(run.status?.conditions?.find((c) => c.type === 'Succeeded')?.reason, 'Succeeded');
+    assert.deepEqual(run.status?.stages?.[0]?.outputs, { cluster: 'shop-pl', serverGroup: 'shop-pl-v001', revision: 2 });
+    const image = await k(['get', 'replicaset', 'shop-pl-v001', '-o', 'jsonpath={.spec.template.spec.containers[0].image}']);
+    assert.equal(image, 'shop:2');
+    assert.equal((await status('shop-pl')).activeServerGroup, 'shop-pl-v001');
+
+    // GitOps edits the same Cluster: the same engine rolls out v002.
+    await rollTo(cluster('pl', 'shop:3', strategy), 'lb-pl', 'Succeeded');
+    assert.equal((await status('shop-pl')).activeServerGroup, 'shop-pl-v002');
   });
 });
