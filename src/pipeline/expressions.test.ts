@@ -20,6 +20,8 @@ describe('expressions', () => {
     ['maps come back as objects', '${{"a": parameters.replicas}}', { a: 3 }],
     ['a } in a quoted string does not end the expression', '${"}" + trigger.user}', '}alice'],
     ['$${ is a literal ${', 'cost: $${price}', 'cost: ${price}'],
+    ['a raw string keeps its backslashes', '${r"\\d+" + "}"}', '\\d+}'],
+    ['a triple-quoted string may hold quotes and }', '${"""a"}b"""}', 'a"}b'],
     ['no expression: unchanged', 'plain text', 'plain text'],
     ['deep in objects and arrays', { a: ['${execution.name}', 1], b: { c: '${trigger.user}' } }, { a: ['release-1', 1], b: { c: 'alice' } }],
   ];
@@ -47,6 +49,12 @@ describe('expressions', () => {
     assert.equal(parseProblem('a.b'), undefined);
     assert.match(parseProblem('a +')!, /Unexpected token/);
     assert.deepEqual(splitTemplate('${a}'), [{ expression: 'a' }]);
+  });
+
+  it('keeps parameters declared number as doubles, even when whole', () => {
+    const s = { ...scope, parameters: { ...scope.parameters, ratio: 2 }, numberParameters: ['ratio'] };
+    assert.equal(interpolate('${parameters.ratio * 1.5}', s), 3);
+    assert.equal(interpolate('${parameters.replicas + 1}', s), 4, 'integers stay ints');
   });
 
   it('cannot reach outside its sandbox', () => {

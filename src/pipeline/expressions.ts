@@ -28,6 +28,8 @@ export interface ExpressionScope {
   variables?: Record<string, unknown>;
   /** In a webhook stage's poll: the last response (statusCode, body). */
   response?: Record<string, unknown>;
+  /** Parameters declared type number: CEL doubles even when whole (2 is then 2.0, not the int 2). */
+  numberParameters?: readonly string[];
 }
 
 const env = new Environment({ unlistedVariablesAreDyn: true, homogeneousAggregateLiterals: false, enableOptionalTypes: true,
@@ -44,15 +46,19 @@ export function splitTemplate(s: string): Piece[] {
     if (s.startsWith('$${', i)) { text += '${'; i += 3; continue; }
     if (!s.startsWith('${', i)) { text += s[i]; i++; continue; }
     let depth = 0;
-    let quote: string | undefined;
+    /** The open string literal: its closing delimiter, and whether backslashes escape (not in r"..."). */
+    let quote: { close: string; escapes: boolean } | undefined;
     let j = i + 2;
     for (; j < s.length; j++) {
       const c = s[j]!;
       if (quote) {
-        if (c === '\\') j++;
-        else if (c === quote) quote = undefined;
-      } else if (c === '"' || c === "'") quote = c;
-      else if (c === '{') depth++;
+        if (quote.escapes && c === '\\') j++;
+        else if (s.startsWith(quote.close, j)) { j += quote.close.length - 1; quote = undefined; }
+      } else if (c === '"' || c === "'") {
+        const close = s.startsWith(c.repeat(3), j) ? c.repeat(3) : c;
+        quote = { close, escapes: !/[rR]/.test(s[j - 1] ?? '') };
+        j += close.length - 1;
+      } else if (c === '{') depth++;
       else if (c === '}') { if (depth === 0) break; depth--; }
     }
     if (j >= s.length) throw new ExpressionError(s.slice(i + 2), 'it has no closing }');
@@ -84,7 +90,13 @@ export function evaluate(expression: string, scope: ExpressionScope): unknown {
   const problem = parseProblem(expression);
   if (problem) throw new ExpressionError(expression, problem);
   try {
-    return fromCel(env.evaluate(expression, toCel(scope) as Record<string, unknown>));
+    const { numberParameters, ...vars } = scope;
+    const cel = toCel(vars) as Record<string, unknown>;
+    for (const name of numberParameters ?? []) {
+      const v = scope.parameters[name];
+      if (typeof v === 'number') (cel.parameters as Record<string, unknown>)[name] = v;
+    }
+    return fromCel(env.evaluate(expression, cel));
   } catch (err) {
     throw new ExpressionError(expression, firstLine(err));
   }

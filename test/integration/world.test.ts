@@ -68,7 +68,9 @@ describe('the local control plane', function () {
     await waitFor(async () => (await pods()).filter(isReady).length === 2, 60_000, () => 'replicaset rs never had 2 ready pods');
     await apps.patchNamespacedReplicaSetScale({ name: 'rs', namespace, body: [{ op: 'replace', path: '/spec/replicas', value: 0 }] });
     await waitFor(async () => (await pods()).length === 0, 60_000, () => "pods of rs remain after scaling to 0");
-    assert.equal((await apps.readNamespacedReplicaSet({ name: 'rs', namespace })).status?.replicas ?? 0, 0);
+    // The ReplicaSet's own status follows its pods a moment later.
+    await waitFor(async () => ((await apps.readNamespacedReplicaSet({ name: 'rs', namespace })).status?.replicas ?? 0) === 0, 30_000,
+      () => 'replicaset rs still counts replicas');
   });
 
   it('refuses an invalid object with 422 and a message naming the field', async () => {

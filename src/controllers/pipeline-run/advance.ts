@@ -26,6 +26,8 @@ export function scopeOf(ctx: RunContext): ExpressionScope {
       ...(r.startTime ? { startTime: r.startTime } : {}), ...(r.endTime ? { endTime: r.endTime } : {}) }])),
     execution: { name: run.metadata.name, namespace: run.metadata.namespace, uid: run.metadata.uid, pipeline: run.spec?.pipelineRef.name,
       startTime: ctx.status.startTime },
+    numberParameters: ((ctx.status.pipelineSpec as unknown as PipelineSpec | undefined)?.parameters ?? [])
+      .filter((p) => p.type === 'number').map((p) => p.name),
   };
 }
 
