@@ -12,7 +12,7 @@ const account: ProviderAccount = { name: 'test', namespace: 'default', spec: { p
 const location = { namespace: 'default' };
 const capacity = { min: 2, max: 6, desired: 4 };
 
-interface Deploy { version: string; unhealthy?: boolean }
+interface Deploy { version: string; unhealthy?: boolean; rollback?: string }
 
 /** Runs deploys one after another to the end; returns the step log. */
 async function simulate(strategy: StrategySettings, deploys: Deploy[]): Promise<string[]> {
@@ -23,13 +23,13 @@ async function simulate(strategy: StrategySettings, deploys: Deploy[]): Promise<
   let rollout: RolloutRecord | undefined;
   for (const d of deploys) {
     if (d.unhealthy) fake.markUnhealthy(d.version);
-    log.push(`-- deploy ${d.version}`);
+    log.push(`-- deploy ${d.version}${d.rollback ? ` with rollback request ${d.rollback} in the spec` : ''}`);
     const servingBefore = await servingInstances(fake);
     for (let pass = 0; pass < 300; pass++) {
       const groups = await fake.serverGroups.list(account, location, 'shop-prod');
       const input: RolloutInput = {
         now: clock.now(), cluster: 'shop-prod', templateHash: d.version, capacity, strategy, targetHealthyPercentage: 100,
-        progressDeadlineMs: 60_000, rollout,
+        progressDeadlineMs: 60_000, rollout, ...(d.rollback ? { rollbackRequest: { id: d.rollback } } : {}),
         serverGroups: groups.map((g) => ({ name: g.name, sequence: g.sequence, createdAt: g.createdAt, enabled: g.enabled,
           capacity: g.capacity, healthy: g.instances.healthy, templateHash: g.templateHash })),
       };
@@ -74,6 +74,8 @@ describe('deploy strategies (golden simulations)', () => {
         [{ version: 'v1' }, { version: 'v2', unhealthy: true }]],
       ['highlander: every older server group is destroyed', { type: 'highlander' }, [{ version: 'v1' }, { version: 'v2' }, { version: 'v3' }]],
       ['none: the new server group joins the old', { type: 'none' }, [{ version: 'v1' }, { version: 'v2' }]],
+      ['redblack: a rollback request returns to the previous server group and stays there', { type: 'redblack', scaleDown: true },
+        [{ version: 'v1' }, { version: 'v2' }, { version: 'v2', rollback: 'r1' }, { version: 'v2', rollback: 'r1' }, { version: 'v3', rollback: 'r1' }]],
       ['rollingredblack: 25%, 50%, 100%', { type: 'rollingredblack', targetPercentages: [25, 50], scaleDown: true },
         [{ version: 'v1' }, { version: 'v2' }]],
       ['rollingredblack: a step that never becomes healthy rolls back', { type: 'rollingredblack', targetPercentages: [50] },

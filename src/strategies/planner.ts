@@ -20,6 +20,8 @@ interface StepContext {
 
 /** Rollback steps are numbered from here, after any strategy's own steps. */
 const rollbackBase = 1000;
+/** Steps of a manual rollback (requested in the Cluster's spec) are numbered from here. */
+const manualBase = 2000;
 const healthPollMs = 2000;
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -128,12 +130,36 @@ const rollbackSteps: Step[] = [
   (s) => (s.input.strategy.destroyLatestOnFailure && s.newGroup ? { actions: [{ kind: 'destroy', name: s.newGroup.name }] } : 'next'),
 ];
 
+/** A manual rollback: bring the target back to full size and enabled, wait for it, disable the rest. */
+const manualRollbackSteps: Step[] = [
+  (s) => {
+    const g = s.newGroup;
+    if (!g) return { fail: `server group ${s.rollout.newServerGroup} does not exist` };
+    const actions: RolloutAction[] = [];
+    if (g.capacity.desired < s.input.capacity.desired) actions.push({ kind: 'resize', name: g.name, capacity: { ...s.input.capacity } });
+    if (!g.enabled) actions.push({ kind: 'enable', name: g.name });
+    return actions.length ? { actions } : 'next';
+  },
+  waitHealthy,
+  disableOthers,
+];
+
 // ---- the planner -----------------------------------------------------------------------------
 
 export function planRollout(input: RolloutInput): RolloutPlan {
   const { now, serverGroups } = input;
   let r = input.rollout;
-  if (!r || r.templateHash !== input.templateHash) {
+  const request = input.rollbackRequest;
+  if (request && r && request.id !== r.rollbackId) {
+    // A manual rollback: the cluster stays on its target until the template changes again.
+    const active = serverGroups.find((g) => g.enabled);
+    const target = request.toServerGroup ?? serverGroups.find((g) => g.name !== active?.name && g.name !== r?.newServerGroup)?.name
+      ?? serverGroups.find((g) => g.name !== active?.name)?.name;
+    r = { phase: 'Progressing', revision: (r?.revision ?? 0) + 1, templateHash: input.templateHash, step: manualBase, startTime: iso(now),
+      stepStartTime: iso(now), newServerGroup: target, previousServerGroup: active?.name, rollbackId: request.id,
+      message: target ? `rolling back to ${target} (request ${request.id})` : `no server group to roll back to (request ${request.id})` };
+    if (!target) return { actions: [], rollout: { ...r, phase: 'Failed' } };
+  } else if (!r || r.templateHash !== input.templateHash) {
     const newest = serverGroups[0];
     if (!r && newest && newest.templateHash === input.templateHash) {
       // Adopting a cluster whose newest server group already runs the template.
@@ -143,7 +169,9 @@ export function planRollout(input: RolloutInput): RolloutPlan {
     const sequence = nextSequence(input.cluster, serverGroups);
     r = { phase: 'Progressing', revision: (r?.revision ?? 0) + 1, templateHash: input.templateHash, step: 0, startTime: iso(now), stepStartTime: iso(now),
       newServerGroup: serverGroupName(input.cluster, sequence), previousServerGroup: serverGroups.find((g) => g.enabled)?.name,
-      message: `rolling out ${serverGroupName(input.cluster, sequence)}` };
+      message: `rolling out ${serverGroupName(input.cluster, sequence)}`,
+      // A rollback request standing in the spec before any rollout has nothing to roll back: it counts as handled.
+      ...(r?.rollbackId ?? request?.id ? { rollbackId: r?.rollbackId ?? request!.id } : {}) };
   } else {
     r = { ...r };
   }
@@ -151,12 +179,15 @@ export function planRollout(input: RolloutInput): RolloutPlan {
 
   const steps = stepsFor(input);
   for (let guard = 0; guard < 100; guard++) {
-    const rollingBack = (r.step ?? 0) >= rollbackBase;
-    const list = rollingBack ? rollbackSteps : steps;
-    const index = (r.step ?? 0) - (rollingBack ? rollbackBase : 0);
+    const step = r.step ?? 0;
+    const manual = step >= manualBase;
+    const rollingBack = !manual && step >= rollbackBase;
+    const list = manual ? manualRollbackSteps : rollingBack ? rollbackSteps : steps;
+    const index = step - (manual ? manualBase : rollingBack ? rollbackBase : 0);
     if (index >= list.length) {
-      r.phase = rollingBack ? (input.strategy.rollbackOnFailure === false ? 'Failed' : 'RolledBack') : 'Succeeded';
-      r.message = rollingBack ? `rolled back to ${r.previousServerGroup ?? 'nothing'}: ${r.message}` : `${r.newServerGroup} is live`;
+      r.phase = manual || rollingBack ? (input.strategy.rollbackOnFailure === false && rollingBack ? 'Failed' : 'RolledBack') : 'Succeeded';
+      r.message = manual ? `rolled back to ${r.newServerGroup} on request ${r.rollbackId}`
+        : rollingBack ? `rolled back to ${r.previousServerGroup ?? 'nothing'}: ${r.message}` : `${r.newServerGroup} is live`;
       return { actions: [], rollout: r };
     }
     const ctx: StepContext = {
@@ -176,9 +207,9 @@ export function planRollout(input: RolloutInput): RolloutPlan {
       return { actions: result.actions, rollout: r };
     }
     if ('waitMs' in result) { r.message = result.message; return { actions: [], rollout: r, requeueAfterMs: result.waitMs }; }
-    // A step failed: roll back (or stop, when rollback is off).
+    // A step failed: roll back (or stop, when rollback is off or this was a rollback).
     r.message = result.fail;
-    if (input.strategy.rollbackOnFailure === false) { r.phase = 'Failed'; return { actions: [], rollout: r }; }
+    if (input.strategy.rollbackOnFailure === false || manual || rollingBack) { r.phase = 'Failed'; return { actions: [], rollout: r }; }
     r.step = rollbackBase;
     r.stepStartTime = iso(now);
   }

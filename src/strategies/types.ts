@@ -24,6 +24,8 @@ export interface RolloutRecord {
   newServerGroup?: string;
   previousServerGroup?: string;
   message?: string;
+  /** The last manual rollback request carried out. */
+  rollbackId?: string;
 }
 
 export interface StrategySettings {
@@ -51,6 +53,8 @@ export interface RolloutInput {
   /** The cluster's server groups, newest first. */
   serverGroups: ObservedServerGroup[];
   rollout?: RolloutRecord;
+  /** A manual rollback request from the Cluster's spec. */
+  rollbackRequest?: { id: string; toServerGroup?: string };
 }
 
 export type RolloutAction =

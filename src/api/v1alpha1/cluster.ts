@@ -66,6 +66,10 @@ export const clusterSpec = obj('The cluster wanted: what runs, how much of it, b
   loadBalancerRefs: optional(arr('LoadBalancers (in this namespace) that enabled server groups join.', localRef('A LoadBalancer.'), { maxItems: 16 })),
   securityGroupRefs: optional(arr('SecurityGroups (in this namespace) that apply to every server group.', localRef('A SecurityGroup.'), { maxItems: 16 })),
   strategy: optional(strategySchema),
+  rollback: optional(obj('A rollback request: the previous server group (or toServerGroup) is enabled at full size and the others disabled; the cluster stays there until its template changes again. Give each request a new id.', {
+    id: str('Unique id of the request (a new one each time).', { pattern: '^[A-Za-z0-9][-A-Za-z0-9_.]*$', maxLength: 63 }),
+    toServerGroup: optional(str('The server group to return to (default: the newest one before the active one).', { maxLength: 63 })),
+  })),
 });
 
 export const rolloutPhases = ['Idle', 'Progressing', 'Analyzing', 'Succeeded', 'Failed', 'RolledBack'] as const;
@@ -92,6 +96,7 @@ export const clusterStatus = obj('What the controller observed of the cluster an
     newServerGroup: optional(str('The server group being rolled out.', { maxLength: 63 })),
     previousServerGroup: optional(str('The server group it replaces.', { maxLength: 63 })),
     message: optional(str('What the rollout is doing or why it stopped.', { maxLength: 4096 })),
+    rollbackId: optional(str('The id of the last rollback request carried out.', { maxLength: 63 })),
   })),
 });
 

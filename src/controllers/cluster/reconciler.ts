@@ -41,7 +41,7 @@ export function strategySettings(c: Cluster): StrategySettings {
   }
 }
 
-/** The cluster's server groups as the planner sees them: enabled and healthy as last observed by their controller. */
+/** The cluster's server groups as the planner sees them: enabled and healthy as their controller last made and saw them. */
 export function observe(c: Cluster, serverGroups: ObjectCache<ServerGroup>): ObservedServerGroup[] {
   return serverGroups.list(c.metadata.namespace)
     .filter((sg) => sg.metadata.labels?.[clusterLabel] === c.metadata.name && sg.metadata.ownerReferences?.some((o) => o.uid === c.metadata.uid)
@@ -50,7 +50,8 @@ export function observe(c: Cluster, serverGroups: ObjectCache<ServerGroup>): Obs
       const current = sg.status?.observedGeneration === sg.metadata.generation;
       return {
         name: sg.metadata.name, sequence: sg.spec!.moniker.sequence, createdAt: sg.metadata.creationTimestamp ?? '',
-        enabled: current ? sg.status?.enabled ?? false : sg.status?.enabled === true && sg.spec!.enabled,
+        // As last done by the ServerGroup controller: a server group asked to leave traffic still serves until it has.
+        enabled: sg.status?.enabled ?? false,
         capacity: sg.spec!.capacity, healthy: current ? sg.status?.readyReplicas ?? 0 : 0, templateHash: sg.metadata.annotations?.[hashAnnotation] ?? '',
       };
     })
@@ -70,11 +71,12 @@ export function clusterReconciler(serverGroups: ObjectCache<ServerGroup>, client
         now: ctx.clock.now(), cluster: clusterName(spec.moniker), templateHash: hash, capacity, strategy: strategySettings(c),
         targetHealthyPercentage: spec.targetHealthyPercentage ?? 100, progressDeadlineMs: parseDuration(spec.progressDeadline ?? '10m'),
         serverGroups: observed, rollout: ctx.status.rollout as never,
+        ...(spec.rollback ? { rollbackRequest: spec.rollback } : {}),
       });
       const actions: RolloutAction[] = [...plan.actions];
       // Between rollouts, a capacity change resizes the live server group.
       const live = observed.find((g) => g.name === plan.rollout.newServerGroup);
-      if (plan.rollout.phase === 'Succeeded' && live && !spec.useSourceCapacity && JSON.stringify(live.capacity) !== JSON.stringify(spec.capacity)) {
+      if ((plan.rollout.phase === 'Succeeded' || (plan.rollout.phase === 'RolledBack' && plan.rollout.rollbackId)) && live && !spec.useSourceCapacity && JSON.stringify(live.capacity) !== JSON.stringify(spec.capacity)) {
         actions.push({ kind: 'resize', name: live.name, capacity: spec.capacity });
       }
       for (const a of actions) {

@@ -74,9 +74,10 @@ describe('deploy strategies on kwok, with the operator as a process', function (
 
     const samples = await rollTo(cluster('rb', 'shop:2', strategy), 'lb-rb', 'Succeeded');
     assert.ok(samples.every((s) => s.length > 0), 'a moment with no ready endpoint');
-    const v2 = await readyEndpoints('lb-rb');
-    assert.equal(v2.length, 2);
-    assert.deepEqual(v2.filter((ip) => v1.includes(ip)), [], 'traffic moved to the new pods');
+    // EndpointSlices follow pod labels asynchronously: the Service settles on v2's pods alone.
+    let v2: string[] = [];
+    await waitFor(async () => { v2 = await readyEndpoints('lb-rb'); return v2.length === 2 && v2.every((ip) => !v1.includes(ip)); }, 30_000,
+      () => `the Service did not settle on v2's pods: ${v2.join(', ')}`);
     assert.equal((await status('shop-rb')).activeServerGroup, 'shop-rb-v001');
     await waitFor(async () => (await replicaSets()).join(' ') === 'shop-rb-v000=0 shop-rb-v001=2', 30_000, () => 'v000 was not scaled down');
 
@@ -143,5 +144,25 @@ describe('deploy strategies on kwok, with the operator as a process', function (
     // GitOps edits the same Cluster: the same engine rolls out v002.
     await rollTo(cluster('pl', 'shop:3', strategy), 'lb-pl', 'Succeeded');
     assert.equal((await status('shop-pl')).activeServerGroup, 'shop-pl-v002');
+  });
+
+  it('rolls back on request (spec.rollback): the previous server group serves again, until the template changes', async () => {
+    const strategy = { type: 'redblack', redBlack: { scaleDown: true } };
+    await apply(lb('undo'));
+    await rollTo(cluster('undo', 'shop:1', strategy), 'lb-undo', 'Succeeded');
+    const v1 = await readyEndpoints('lb-undo');
+    await rollTo(cluster('undo', 'shop:2', strategy), 'lb-undo', 'Succeeded');
+    const samples = await rollTo(cluster('undo', 'shop:2', strategy, { rollback: { id: 'undo-1' } }), 'lb-undo', 'RolledBack');
+    assert.ok(samples.every((s) => s.length > 0), 'a moment with no ready endpoint');
+    const st = await status('shop-undo');
+    assert.equal(st.activeServerGroup, 'shop-undo-v000');
+    assert.match(st.rollout!.message!, /rolled back to shop-undo-v000 on request undo-1/);
+    let now: string[] = [];
+    await waitFor(async () => { now = await readyEndpoints('lb-undo'); return now.length === 2; }, 30_000, () => `endpoints: ${now.join(', ')}`);
+    const v000 = (await k(['get', 'pods', '-l', 'staysail.dev/server-group=shop-undo-v000', '-o', 'jsonpath={.items[*].status.podIP}'])).trim().split(/\s+/).sort();
+    assert.deepEqual(now, v000, 'the Service serves v000\'s pods');
+    assert.equal(v1.length, 2);
+    await rollTo(cluster('undo', 'shop:3', strategy, { rollback: { id: 'undo-1' } }), 'lb-undo', 'Succeeded');
+    assert.equal((await status('shop-undo')).activeServerGroup, 'shop-undo-v002');
   });
 });
