@@ -31,7 +31,10 @@ export function registerControllers(manager: Manager, providers: ProviderRegistr
   for (const source of providers.all().flatMap((p) => p.changeSources ?? [])) {
     sgController.watch(manager.informer<KubeObject>(source.resource, source.labelSelector), (o) => [source.serverGroupKeyOf(o)].filter((k): k is string => !!k));
   }
-  manager.addController('cluster', clusters, clusterReconciler(serverGroups, manager.client)).watch(serverGroups, owningCluster);
+  const runs = manager.informer<PipelineRun>(resources.pipelineRun);
+  manager.addController('cluster', clusters, clusterReconciler(serverGroups, runs, manager.client))
+    .watch(serverGroups, owningCluster)
+    .watch(runs, owningCluster);
   const loadBalancers = manager.informer<LoadBalancer>(resources.loadBalancer);
   const securityGroups = manager.informer<SecurityGroup>(resources.securityGroup);
   const lbController = manager.addController('loadbalancer', loadBalancers, loadBalancerReconciler(accounts, providers));
@@ -43,7 +46,6 @@ export function registerControllers(manager: Manager, providers: ProviderRegistr
 
   const registry = stageRegistry();
   const pipelines = manager.informer<Pipeline>(resources.pipeline);
-  const runs = manager.informer<PipelineRun>(resources.pipelineRun);
   manager.addController('pipeline', pipelines, pipelineReconciler({ runs, client: manager.client, registry })).watch(runs, pipelineKeyOf);
   manager.addController('pipelinerun', runs, pipelineRunReconciler({ pipelines, client: manager.client, registry }))
     .watch(runs, (r) => [...waitingRunsOf(runs)(r), ...parentRunOf(r)]);

@@ -84,9 +84,10 @@ export class Controller<T extends KubeObject, S extends StatusBase = StatusBase>
   }
 
   /** Maps events of another informer to keys of this controller (children, referenced objects). */
-  watch<U extends KubeObject>(informer: ObjectCache<U>, toKeys: (obj: U) => string[]): void {
+  watch<U extends KubeObject>(informer: ObjectCache<U>, toKeys: (obj: U) => string[]): this {
     const enqueue = (obj: U) => { for (const k of toKeys(obj)) this.queue.add(k); };
     informer.on({ add: enqueue, update: (obj, old) => { enqueue(old); enqueue(obj); }, delete: enqueue });
+    return this;
   }
 
   /** Starts the workers; resolves at once. */

@@ -12,7 +12,7 @@ const account: ProviderAccount = { name: 'test', namespace: 'default', spec: { p
 const location = { namespace: 'default' };
 const capacity = { min: 2, max: 6, desired: 4 };
 
-interface Deploy { version: string; unhealthy?: boolean; rollback?: string }
+interface Deploy { version: string; unhealthy?: boolean; rollback?: string; failValidationAt?: number }
 
 /** Runs deploys one after another to the end; returns the step log. */
 async function simulate(strategy: StrategySettings, deploys: Deploy[]): Promise<string[]> {
@@ -25,11 +25,12 @@ async function simulate(strategy: StrategySettings, deploys: Deploy[]): Promise<
     if (d.unhealthy) fake.markUnhealthy(d.version);
     log.push(`-- deploy ${d.version}${d.rollback ? ` with rollback request ${d.rollback} in the spec` : ''}`);
     const servingBefore = await servingInstances(fake);
+    const validations: Record<number, 'Running' | 'Succeeded' | 'Failed'> = {};
     for (let pass = 0; pass < 300; pass++) {
       const groups = await fake.serverGroups.list(account, location, 'shop-prod');
       const input: RolloutInput = {
         now: clock.now(), cluster: 'shop-prod', templateHash: d.version, capacity, strategy, targetHealthyPercentage: 100,
-        progressDeadlineMs: 60_000, rollout, ...(d.rollback ? { rollbackRequest: { id: d.rollback } } : {}),
+        progressDeadlineMs: 60_000, rollout, ...(d.rollback ? { rollbackRequest: { id: d.rollback } } : {}), validations: { ...validations },
         serverGroups: groups.map((g) => ({ name: g.name, sequence: g.sequence, createdAt: g.createdAt, enabled: g.enabled,
           capacity: g.capacity, healthy: g.instances.healthy, templateHash: g.templateHash })),
       };
@@ -38,6 +39,10 @@ async function simulate(strategy: StrategySettings, deploys: Deploy[]): Promise<
         log.push(`t+${(clock.now() - start) / 1000}s ${plan.rollout.phase} step ${plan.rollout.step ?? '-'}: ${plan.rollout.message ?? ''}`);
       }
       rollout = plan.rollout;
+      // A validation run started in an earlier pass has finished by now.
+      for (const [p, v] of Object.entries(validations)) {
+        if (v === 'Running') validations[Number(p)] = Number(p) === d.failValidationAt ? 'Failed' : 'Succeeded';
+      }
       for (const a of plan.actions) {
         log.push(`t+${(clock.now() - start) / 1000}s   ${describeAction(a)}`);
         if (a.kind === 'create') {
@@ -45,6 +50,7 @@ async function simulate(strategy: StrategySettings, deploys: Deploy[]): Promise<
             templateHash: d.version, capacity: a.capacity, enabled: a.enabled, loadBalancers: [], securityGroups: [],
             owner: { apiVersion: 'v1', kind: 'Cluster', name: 'shop-prod', uid: 'u' } });
         } else if (a.kind === 'resize') await fake.serverGroups.resize(account, location, a.name, a.capacity);
+        else if (a.kind === 'validate') validations[a.percent] = 'Running';
         else await fake.serverGroups[a.kind](account, location, a.name, []);
         // Traffic never drops to nothing once something served it.
         if (servingBefore > 0) assert.ok(await servingInstances(fake) > 0, `no healthy enabled instance after: ${describeAction(a)}`);
@@ -78,6 +84,10 @@ describe('deploy strategies (golden simulations)', () => {
         [{ version: 'v1' }, { version: 'v2' }, { version: 'v2', rollback: 'r1' }, { version: 'v2', rollback: 'r1' }, { version: 'v3', rollback: 'r1' }]],
       ['rollingredblack: 25%, 50%, 100%', { type: 'rollingredblack', targetPercentages: [25, 50], scaleDown: true },
         [{ version: 'v1' }, { version: 'v2' }]],
+      ['rollingredblack with a validation pipeline after each step', { type: 'rollingredblack', targetPercentages: [50], validateSteps: true },
+        [{ version: 'v1' }, { version: 'v2' }]],
+      ['rollingredblack: a failed validation rolls back', { type: 'rollingredblack', targetPercentages: [50], validateSteps: true },
+        [{ version: 'v1' }, { version: 'v2', failValidationAt: 50 }]],
       ['rollingredblack: a step that never becomes healthy rolls back', { type: 'rollingredblack', targetPercentages: [50] },
         [{ version: 'v1' }, { version: 'v2', unhealthy: true }]],
     ];

@@ -90,6 +90,16 @@ const growTo = (percent: number): Step => (s) => {
   return { actions: [{ kind: 'resize', name: g.name, capacity }] };
 };
 
+/** rolling red/black: the validation pipeline for this step must succeed before the next. */
+const validate = (percent: number): Step => (s) => {
+  if (!s.input.strategy.validateSteps) return 'next';
+  const result = s.input.validations?.[percent];
+  if (result === 'Succeeded') return 'next';
+  if (result === 'Failed') return { fail: `the validation pipeline failed at ${percent}%` };
+  if (result === 'Running') return { waitMs: healthPollMs, message: `validating ${s.rollout.newServerGroup} at ${percent}%` };
+  return { actions: [{ kind: 'validate', percent, serverGroup: s.rollout.newServerGroup!, ...(s.rollout.previousServerGroup ? { source: s.rollout.previousServerGroup } : {}) }] };
+};
+
 // ---- strategies ------------------------------------------------------------------------------
 
 const delayBeforeCleanup = delay((s) => s.input.strategy.delayBeforeCleanupMs, 'before cleanup');
@@ -106,7 +116,7 @@ export function stepsFor(input: RolloutInput): Step[] {
       const percents = [...(input.strategy.targetPercentages ?? [])];
       if (percents[percents.length - 1] !== 100) percents.push(100);
       return [create(() => ({ min: 0, max: 0, desired: 0 }), false),
-        ...percents.flatMap((p, i) => [growTo(p), waitHealthy, ...(i === 0 ? [enableNew] : []), delayBeforeCleanup]),
+        ...percents.flatMap((p, i) => [growTo(p), waitHealthy, ...(i === 0 ? [enableNew] : []), delayBeforeCleanup, validate(p)]),
         disableOthers, delayBeforeScaleDown, scaleDownOthers];
     }
     case 'redblack':
@@ -187,7 +197,7 @@ export function planRollout(input: RolloutInput): RolloutPlan {
     if (index >= list.length) {
       r.phase = manual || rollingBack ? (input.strategy.rollbackOnFailure === false && rollingBack ? 'Failed' : 'RolledBack') : 'Succeeded';
       r.message = manual ? `rolled back to ${r.newServerGroup} on request ${r.rollbackId}`
-        : rollingBack ? `rolled back to ${r.previousServerGroup ?? 'nothing'}: ${r.message}` : `${r.newServerGroup} is live`;
+        : rollingBack ? `rolled back to ${r.previousServerGroup ?? 'nothing'}: ${r.message?.replace(/^rolling back: /, '')}` : `${r.newServerGroup} is live`;
       return { actions: [], rollout: r };
     }
     const ctx: StepContext = {
@@ -203,13 +213,21 @@ export function planRollout(input: RolloutInput): RolloutPlan {
       continue;
     }
     if ('actions' in result) {
-      r.message = result.actions.map(describeAction).join('; ');
+      // While rolling back, the message keeps saying why.
+      if (!rollingBack) r.message = result.actions.map(describeAction).join('; ');
       return { actions: result.actions, rollout: r };
     }
-    if ('waitMs' in result) { r.message = result.message; return { actions: [], rollout: r, requeueAfterMs: result.waitMs }; }
+    if ('waitMs' in result) {
+      if (!rollingBack) r.message = result.message;
+      return { actions: [], rollout: r, requeueAfterMs: result.waitMs };
+    }
     // A step failed: roll back (or stop, when rollback is off or this was a rollback).
-    r.message = result.fail;
-    if (input.strategy.rollbackOnFailure === false || manual || rollingBack) { r.phase = 'Failed'; return { actions: [], rollout: r }; }
+    if (input.strategy.rollbackOnFailure === false || manual || rollingBack) {
+      r.phase = 'Failed';
+      r.message = result.fail;
+      return { actions: [], rollout: r };
+    }
+    r.message = `rolling back: ${result.fail}`;
     r.step = rollbackBase;
     r.stepStartTime = iso(now);
   }

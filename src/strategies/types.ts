@@ -38,6 +38,8 @@ export interface StrategySettings {
   destroyLatestOnFailure?: boolean;
   /** rollingredblack: increasing steps ending at 100. */
   targetPercentages?: number[];
+  /** rollingredblack: run a validation pipeline after each step. */
+  validateSteps?: boolean;
 }
 
 export interface RolloutInput {
@@ -55,6 +57,8 @@ export interface RolloutInput {
   rollout?: RolloutRecord;
   /** A manual rollback request from the Cluster's spec. */
   rollbackRequest?: { id: string; toServerGroup?: string };
+  /** Results of this rollout's validation runs, by step percentage. */
+  validations?: Record<number, 'Running' | 'Succeeded' | 'Failed'>;
 }
 
 export type RolloutAction =
@@ -62,7 +66,9 @@ export type RolloutAction =
   | { kind: 'resize'; name: string; capacity: Capacity }
   | { kind: 'enable'; name: string }
   | { kind: 'disable'; name: string }
-  | { kind: 'destroy'; name: string };
+  | { kind: 'destroy'; name: string }
+  /** Start the validation pipeline for a rolling step. */
+  | { kind: 'validate'; percent: number; serverGroup: string; source?: string };
 
 export interface RolloutPlan {
   actions: RolloutAction[];
@@ -75,6 +81,7 @@ export const describeAction = (a: RolloutAction): string => {
   switch (a.kind) {
     case 'create': return `create ${a.name} (${a.enabled ? 'enabled' : 'disabled'}, ${a.capacity.desired} instances)`;
     case 'resize': return `resize ${a.name} to ${a.capacity.desired}`;
+    case 'validate': return `validate ${a.serverGroup} at ${a.percent}%`;
     default: return `${a.kind} ${a.name}`;
   }
 };

@@ -13,6 +13,7 @@ import type { ObjectCache } from '../../core/informer.ts';
 import type { KubeClient, KubeObject } from '../../core/kube-client.ts';
 import { healthyNeeded, planRollout } from '../../strategies/planner.ts';
 import { describeAction, type ObservedServerGroup, type RolloutAction, type StrategySettings } from '../../strategies/types.ts';
+import type { PipelineRun } from '../pipeline-run/types.ts';
 import type { ServerGroup } from '../server-group/reconciler.ts';
 
 export type Cluster = KubeObject<ClusterSpec, ClusterStatus>;
@@ -28,7 +29,8 @@ export function strategySettings(c: Cluster): StrategySettings {
       throw new TerminalError('StrategyNotAvailable', `Cluster "${c.metadata.name}": spec.strategy.type canary needs canary analysis, which this operator does not run yet; use redblack, rollingredblack, highlander or none`);
     case 'rollingredblack': {
       const r = s.rollingRedBlack!;
-      return { type: 'rollingredblack', targetPercentages: r.targetPercentages, delayBeforeCleanupMs: ms(r.delayBeforeCleanup), scaleDown: r.scaleDown,
+      return { type: 'rollingredblack', targetPercentages: r.targetPercentages, validateSteps: r.validationPipelineRef !== undefined,
+        delayBeforeCleanupMs: ms(r.delayBeforeCleanup), scaleDown: r.scaleDown,
         delayBeforeScaleDownMs: ms(r.delayBeforeScaleDown), rollbackOnFailure: r.rollback?.onFailure ?? true, destroyLatestOnFailure: r.rollback?.destroyLatest };
     }
     case 'redblack': {
@@ -58,7 +60,23 @@ export function observe(c: Cluster, serverGroups: ObjectCache<ServerGroup>): Obs
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.sequence - a.sequence);
 }
 
-export function clusterReconciler(serverGroups: ObjectCache<ServerGroup>, client: KubeClient): Reconciler<Cluster, ClusterStatus> {
+type Run = PipelineRun;
+const rolloutLabel = 'staysail.dev/rollout';
+const stepLabel = 'staysail.dev/step';
+
+/** Results of the validation runs of a rollout, by step percentage. */
+function validations(c: Cluster, revision: number | undefined, runs: ObjectCache<Run>): Record<number, 'Running' | 'Succeeded' | 'Failed'> {
+  const out: Record<number, 'Running' | 'Succeeded' | 'Failed'> = {};
+  for (const r of runs.list(c.metadata.namespace)) {
+    const l = r.metadata.labels ?? {};
+    if (l[clusterLabel] !== c.metadata.name || l[rolloutLabel] !== String(revision)) continue;
+    const done = r.status?.conditions?.find((x) => x.type === 'Succeeded' && x.status !== 'Unknown');
+    out[Number(l[stepLabel])] = !done ? 'Running' : done.status === 'True' ? 'Succeeded' : 'Failed';
+  }
+  return out;
+}
+
+export function clusterReconciler(serverGroups: ObjectCache<ServerGroup>, runs: ObjectCache<Run>, client: KubeClient): Reconciler<Cluster, ClusterStatus> {
   return {
     async reconcile(ctx) {
       const c = ctx.obj;
@@ -72,6 +90,7 @@ export function clusterReconciler(serverGroups: ObjectCache<ServerGroup>, client
         targetHealthyPercentage: spec.targetHealthyPercentage ?? 100, progressDeadlineMs: parseDuration(spec.progressDeadline ?? '10m'),
         serverGroups: observed, rollout: ctx.status.rollout as never,
         ...(spec.rollback ? { rollbackRequest: spec.rollback } : {}),
+        validations: validations(c, ctx.status.rollout?.revision, runs),
       });
       const actions: RolloutAction[] = [...plan.actions];
       // Between rollouts, a capacity change resizes the live server group.
@@ -80,7 +99,7 @@ export function clusterReconciler(serverGroups: ObjectCache<ServerGroup>, client
         actions.push({ kind: 'resize', name: live.name, capacity: spec.capacity });
       }
       for (const a of actions) {
-        await apply(client, c, a, hash);
+        await apply(client, c, a, hash, plan.rollout.revision);
         ctx.recordEvent('Normal', `Rollout${a.kind[0]!.toUpperCase()}${a.kind.slice(1)}`, `Cluster "${c.metadata.name}" rollout ${plan.rollout.revision}: ${describeAction(a)}`);
       }
 
@@ -110,17 +129,29 @@ export function clusterReconciler(serverGroups: ObjectCache<ServerGroup>, client
   };
 }
 
-/** Carries an action out on the cluster's ServerGroup objects (each is idempotent). */
-async function apply(client: KubeClient, c: Cluster, a: RolloutAction, hash: string): Promise<void> {
+/** Carries an action out on the cluster's ServerGroup objects, or starts a validation run (each is idempotent). */
+async function apply(client: KubeClient, c: Cluster, a: RolloutAction, hash: string, revision: number): Promise<void> {
   const ns = c.metadata.namespace!;
   const spec = c.spec!;
+  const owner = { apiVersion, kind: 'Cluster', name: c.metadata.name, uid: c.metadata.uid!, controller: true, blockOwnerDeletion: true };
   try {
     switch (a.kind) {
+      case 'validate': {
+        const ref = spec.strategy!.rollingRedBlack!.validationPipelineRef!;
+        await client.create(resources.pipelineRun, {
+          metadata: { name: `${c.metadata.name}-r${revision}-${a.percent}`.slice(0, 63), namespace: ns,
+            labels: { [clusterLabel]: c.metadata.name, [rolloutLabel]: String(revision), [stepLabel]: String(a.percent) }, ownerReferences: [owner] },
+          spec: { pipelineRef: { name: ref.name }, parameters: { ...(ref.parameters ?? {}), deployedServerGroup: a.serverGroup,
+            sourceServerGroup: a.source ?? '', percentageComplete: a.percent },
+          trigger: { type: 'pipeline', payload: { cluster: c.metadata.name, rollout: revision } } },
+        });
+        return;
+      }
       case 'create':
         await client.create<ServerGroup>(resources.serverGroup, {
           metadata: { name: a.name, namespace: ns, labels: { [clusterLabel]: c.metadata.name, 'app.kubernetes.io/managed-by': 'staysail' },
             annotations: { [hashAnnotation]: hash },
-            ownerReferences: [{ apiVersion, kind: 'Cluster', name: c.metadata.name, uid: c.metadata.uid!, controller: true, blockOwnerDeletion: true }] },
+            ownerReferences: [owner] },
           spec: { moniker: { ...spec.moniker, sequence: parseServerGroupName(a.name).sequence ?? a.sequence }, accountRef: spec.accountRef,
             ...(spec.location ? { location: spec.location } : {}), template: spec.template, capacity: a.capacity, enabled: a.enabled,
             ...(spec.loadBalancerRefs ? { loadBalancerRefs: spec.loadBalancerRefs } : {}),
@@ -138,12 +169,12 @@ async function apply(client: KubeClient, c: Cluster, a: RolloutAction, hash: str
         return;
     }
   } catch (err) {
-    if (a.kind === 'create' && isConflict(err)) return;
+    if ((a.kind === 'create' || a.kind === 'validate') && isConflict(err)) return;
     if (a.kind === 'destroy' && isNotFound(err)) return;
     throw err;
   }
 }
 
-/** The Cluster that owns a ServerGroup. */
-export const owningCluster = (sg: ServerGroup): string[] =>
-  (sg.metadata.ownerReferences ?? []).filter((o) => o.kind === 'Cluster').map((o) => `${sg.metadata.namespace}/${o.name}`);
+/** The Cluster that owns a ServerGroup or a validation run. */
+export const owningCluster = (o: KubeObject): string[] =>
+  (o.metadata.ownerReferences ?? []).filter((r) => r.kind === 'Cluster').map((r) => `${o.metadata.namespace}/${r.name}`);

@@ -165,4 +165,28 @@ describe('deploy strategies on kwok, with the operator as a process', function (
     await rollTo(cluster('undo', 'shop:3', strategy, { rollback: { id: 'undo-1' } }), 'lb-undo', 'Succeeded');
     assert.equal((await status('shop-undo')).activeServerGroup, 'shop-undo-v002');
   });
+
+  it('rollingredblack runs a validation pipeline after each step, and rolls back when one fails', async () => {
+    await apply({ apiVersion: api, kind: 'Pipeline', metadata: { name: 'validate' }, spec: { application: 'shop',
+      concurrency: { maxConcurrentRuns: 0 },
+      parameters: [{ name: 'deployedServerGroup' }, { name: 'sourceServerGroup' }, { name: 'percentageComplete', type: 'integer' }],
+      stages: [{ refId: 'check', type: 'checkPreconditions', checkPreconditions: { preconditions: [
+        { expression: '${parameters.deployedServerGroup != "shop-val-v001" || parameters.percentageComplete < 100}', message: 'v001 fails at 100%' }] } }] } });
+    const strategy = { type: 'rollingredblack', rollingRedBlack: { targetPercentages: [50], validationPipelineRef: { name: 'validate' } } };
+    await apply(lb('val'));
+    await rollTo(cluster('val', 'shop:1', strategy), 'lb-val', 'Succeeded');
+    const v1 = await readyEndpoints('lb-val');
+    await rollTo(cluster('val', 'shop:2', strategy), 'lb-val', 'RolledBack');
+    const st = await status('shop-val');
+    assert.match(st.rollout!.message!, /rolled back to shop-val-v000: the validation pipeline failed at 100%/);
+    const runs = JSON.parse(await k(['get', 'pipelineruns', '-l', 'staysail.dev/cluster=shop-val,staysail.dev/rollout=2', '-o', 'json'])).items as
+      { metadata: { labels: Record<string, string> }; spec: { parameters: Record<string, unknown> }; status: { conditions: { type: string; reason: string }[] } }[];
+    const byStep = Object.fromEntries(runs.map((r) => [r.metadata.labels['staysail.dev/step']!, r] as const));
+    assert.deepEqual(byStep['50']!.spec.parameters, { deployedServerGroup: 'shop-val-v001', sourceServerGroup: 'shop-val-v000', percentageComplete: 50 });
+    assert.equal(byStep['50']!.status.conditions.find((c) => c.type === 'Succeeded')?.reason, 'Succeeded');
+    assert.equal(byStep['100']!.status.conditions.find((c) => c.type === 'Succeeded')?.reason, 'Failed');
+    let now: string[] = [];
+    await waitFor(async () => { now = await readyEndpoints('lb-val'); return JSON.stringify(now) === JSON.stringify(v1); }, 30_000,
+      () => `traffic is not back on v1: ${now.join(', ')}`);
+  });
 });
