@@ -4,7 +4,7 @@ import { WaitingError, TerminalError } from '../core/errors.ts';
 import type { ObjectCache } from '../core/informer.ts';
 import type { KubeObject } from '../core/kube-client.ts';
 import { isProviderError } from '../providers/errors.ts';
-import type { Provider, ProviderAccount } from '../providers/interfaces.ts';
+import type { Location, Provider, ProviderAccount } from '../providers/interfaces.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 
 export type Account = KubeObject<AccountSpec>;
@@ -31,4 +31,16 @@ export function asReconcileError(what: string, err: unknown): unknown {
   if (isProviderError(err, 'Invalid')) return new TerminalError('Invalid', `${what}: ${err.message}`);
   if (isProviderError(err, 'Quota')) return new WaitingError('QuotaExceeded', `${what}: ${err.message}`, 60_000);
   return err;
+}
+
+/**
+ * Removes what the provider holds for obj, when the object is deleted. Without its Account nothing
+ * of ours can be reached any more, so the object is let go (what the provider held may remain).
+ */
+export async function removeThrough(accounts: ObjectCache<Account>, registry: ProviderRegistry,
+  obj: KubeObject<{ accountRef: { name: string }; location?: Location }>,
+  remove: (provider: Provider, account: ProviderAccount, location: Location) => Promise<void>): Promise<void> {
+  let resolved;
+  try { resolved = resolveAccount(accounts, registry, obj, obj.spec!.accountRef); } catch { return; }
+  await remove(resolved.provider, resolved.account, obj.spec!.location ?? {});
 }

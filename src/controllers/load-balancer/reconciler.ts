@@ -7,7 +7,7 @@ import type { Reconciler } from '../../core/controller.ts';
 import type { ObjectCache } from '../../core/informer.ts';
 import type { KubeObject } from '../../core/kube-client.ts';
 import type { ProviderRegistry } from '../../providers/registry.ts';
-import { asReconcileError, resolveAccount, type Account } from '../accounts.ts';
+import { asReconcileError, removeThrough, resolveAccount, type Account } from '../accounts.ts';
 
 export type LoadBalancer = KubeObject<LoadBalancerSpec, LoadBalancerStatus>;
 export type SecurityGroup = KubeObject<SecurityGroupSpec, SecurityGroupStatus>;
@@ -17,11 +17,7 @@ const owner = (o: KubeObject, kind: string) => ({ apiVersion, kind, name: o.meta
 export function loadBalancerReconciler(accounts: ObjectCache<Account>, registry: ProviderRegistry): Reconciler<LoadBalancer, LoadBalancerStatus> {
   return {
     finalizer: 'staysail.dev/load-balancer',
-    async finalize(ctx) {
-      let r;
-      try { r = resolveAccount(accounts, registry, ctx.obj, ctx.obj.spec!.accountRef); } catch { return; }
-      await r.provider.loadBalancers.delete(r.account, ctx.obj.spec!.location ?? {}, ctx.obj.metadata.name);
-    },
+    finalize: (ctx) => removeThrough(accounts, registry, ctx.obj, (p, a, l) => p.loadBalancers.delete(a, l, ctx.obj.metadata.name)),
     async reconcile(ctx) {
       const lb = ctx.obj;
       const { account, provider } = resolveAccount(accounts, registry, lb, lb.spec!.accountRef);
@@ -45,11 +41,7 @@ export function loadBalancerReconciler(accounts: ObjectCache<Account>, registry:
 export function securityGroupReconciler(accounts: ObjectCache<Account>, registry: ProviderRegistry): Reconciler<SecurityGroup, SecurityGroupStatus> {
   return {
     finalizer: 'staysail.dev/security-group',
-    async finalize(ctx) {
-      let r;
-      try { r = resolveAccount(accounts, registry, ctx.obj, ctx.obj.spec!.accountRef); } catch { return; }
-      await r.provider.securityGroups.delete(r.account, ctx.obj.spec!.location ?? {}, ctx.obj.metadata.name);
-    },
+    finalize: (ctx) => removeThrough(accounts, registry, ctx.obj, (p, a, l) => p.securityGroups.delete(a, l, ctx.obj.metadata.name)),
     async reconcile(ctx) {
       const sg = ctx.obj;
       const { account, provider } = resolveAccount(accounts, registry, sg, sg.spec!.accountRef);

@@ -8,7 +8,7 @@ import type { Reconciler } from '../../core/controller.ts';
 import type { ObjectCache } from '../../core/informer.ts';
 import type { KubeObject } from '../../core/kube-client.ts';
 import type { ProviderRegistry } from '../../providers/registry.ts';
-import { asReconcileError, resolveAccount, type Account } from '../accounts.ts';
+import { asReconcileError, removeThrough, resolveAccount, type Account } from '../accounts.ts';
 
 export type ServerGroup = KubeObject<ServerGroupSpec, ServerGroupStatus>;
 export const serverGroupFinalizer = 'staysail.dev/server-group';
@@ -16,12 +16,7 @@ export const serverGroupFinalizer = 'staysail.dev/server-group';
 export function serverGroupReconciler(accounts: ObjectCache<Account>, registry: ProviderRegistry): Reconciler<ServerGroup, ServerGroupStatus> {
   return {
     finalizer: serverGroupFinalizer,
-    async finalize(ctx) {
-      const sg = ctx.obj;
-      let resolved;
-      try { resolved = resolveAccount(accounts, registry, sg, sg.spec!.accountRef); } catch { return; } // no account: nothing of ours can exist
-      await resolved.provider.serverGroups.destroy(resolved.account, sg.spec!.location ?? {}, sg.metadata.name);
-    },
+    finalize: (ctx) => removeThrough(accounts, registry, ctx.obj, (p, a, l) => p.serverGroups.destroy(a, l, ctx.obj.metadata.name)),
     async reconcile(ctx) {
       const sg = ctx.obj;
       const spec = sg.spec!;
