@@ -1,12 +1,13 @@
 import { ManualClock } from '../../core/clock.ts';
-import { serverGroupContract } from '../../../test/contracts/server-groups.ts';
+import { loadBalancerContract, securityGroupContract } from '../../../test/contracts/network.ts';
+import { serverGroupContract, type ContractWorld } from '../../../test/contracts/server-groups.ts';
 import { FakeProvider } from './fake-provider.ts';
 
-serverGroupContract('fake', async () => {
+function fakeWorld(): Omit<ContractWorld, 'provider'> & { fake: FakeProvider } {
   const clock = new ManualClock(Date.now());
   const provider = new FakeProvider({ clock, readyAfterMs: 5000 });
   return {
-    provider: provider.serverGroups,
+    fake: provider,
     account: { name: 'test', namespace: 'default', spec: { provider: 'kubernetes' } },
     location: { namespace: 'default' },
     async pause(ms) { clock.advance(ms); },
@@ -16,4 +17,8 @@ serverGroupContract('fake', async () => {
     },
     template: (version) => ({ kubernetes: { podTemplate: { spec: { containers: [{ name: 'web', image: `web:${version}` }] } } } }),
   };
-});
+}
+
+serverGroupContract('fake', async () => { const w = fakeWorld(); return { ...w, provider: w.fake.serverGroups }; });
+loadBalancerContract('fake', async () => { const w = fakeWorld(); return { ...w, provider: w.fake }; });
+securityGroupContract('fake', async () => { const w = fakeWorld(); return { ...w, provider: w.fake }; });

@@ -1,13 +1,15 @@
 // The Kubernetes provider against the local control plane: the server-group contract, traffic moved
 // by labels between server groups behind a Service, and security groups as NetworkPolicies.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { realClock } from '../../../src/core/clock.ts';
 import { KubeClient } from '../../../src/core/kube-client.ts';
 import { isProviderError } from '../../../src/providers/errors.ts';
 import type { ProviderAccount } from '../../../src/providers/interfaces.ts';
 import { KubernetesProvider } from '../../../src/providers/kubernetes/provider.ts';
 import { waitFor } from '../../cluster/probe.ts';
-import { serverGroupContract } from '../../contracts/server-groups.ts';
+import { loadBalancerContract, securityGroupContract } from '../../contracts/network.ts';
+import { serverGroupContract, type ContractWorld } from '../../contracts/server-groups.ts';
 import { kubectlOk } from '../kubectl.ts';
 import { sharedCluster } from '../setup.ts';
 
@@ -26,18 +28,22 @@ async function freshNamespace(client: KubeClient): Promise<string> {
 const template = (version: string) => ({ kubernetes: { podTemplate: { metadata: { labels: { app: 'shop' } },
   spec: { containers: [{ name: 'web', image: `shop/web:${version}` }] } } } });
 
-serverGroupContract('kubernetes', async () => {
+async function kubernetesWorld(): Promise<Omit<ContractWorld, 'provider'> & { kubernetes: KubernetesProvider }> {
   const client = new KubeClient(sharedCluster().kubeConfig(), { clock: realClock });
   const ns = await freshNamespace(client);
   const provider = new KubernetesProvider(client, realClock);
   const account: ProviderAccount = { name: 'local', namespace: ns, spec: { provider: 'kubernetes' } };
   return {
-    provider: provider.serverGroups, account, location: { namespace: ns }, template,
+    kubernetes: provider, account, location: { namespace: ns }, template,
     pause: (ms) => new Promise((r) => setTimeout(r, ms)),
     eventually: (check, what) => waitFor(check, 60_000, () => `never ${what}`, 300),
     cleanup: async () => { await client.delete(namespaces, undefined, ns).catch(() => undefined); },
   };
-});
+}
+
+serverGroupContract('kubernetes', async () => { const w = await kubernetesWorld(); return { ...w, provider: w.kubernetes.serverGroups }; });
+loadBalancerContract('kubernetes', async () => { const w = await kubernetesWorld(); return { ...w, provider: w.kubernetes }; });
+securityGroupContract('kubernetes', async () => { const w = await kubernetesWorld(); return { ...w, provider: w.kubernetes }; });
 
 describe('the Kubernetes provider', function () {
   this.timeout(120_000);
@@ -102,6 +108,19 @@ describe('the Kubernetes provider', function () {
     await assert.rejects(provider.securityGroups.upsert(account, {}, 'pinging', { application: 'shop', accountRef: { name: 'local' },
       ingress: [{ from: { cidr: '0.0.0.0/0' }, protocol: 'icmp' }] }, owner),
     (err: unknown) => isProviderError(err, 'Invalid') && /spec\.ingress\[0\]\.protocol icmp cannot be expressed/.test((err as Error).message));
+  });
+
+  it('reaches another cluster through a kubeconfig Secret, and names a missing Secret', async () => {
+    const secrets = { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true };
+    const kubeconfig = readFileSync(sharedCluster().kubeconfigPath, 'utf8');
+    await client.create(secrets, { metadata: { name: 'remote', namespace: ns }, data: { kubeconfig: Buffer.from(kubeconfig).toString('base64') } } as never);
+    const remote: ProviderAccount = { name: 'remote', namespace: ns, spec: { provider: 'kubernetes', kubernetes: { kubeconfigSecretRef: { name: 'remote' } } } };
+    await provider.serverGroups.create(remote, { name: 'far-v000', cluster: 'far', sequence: 0, location: {}, template: template('v1'), templateHash: 'h',
+      capacity: { min: 1, max: 1, desired: 1 }, enabled: false, loadBalancers: [], securityGroups: [], owner });
+    assert.equal((await provider.serverGroups.describe(account, {}, 'far-v000'))?.name, 'far-v000', 'made in the cluster the kubeconfig names');
+    const missing: ProviderAccount = { name: 'gone', namespace: ns, spec: { provider: 'kubernetes', kubernetes: { kubeconfigSecretRef: { name: 'nope' } } } };
+    await assert.rejects(provider.serverGroups.describe(missing, {}, 'x'),
+      (err: unknown) => isProviderError(err, 'Invalid') && /Account "gone": Secret "nope" \(spec\.kubernetes\.kubeconfigSecretRef\) does not exist/.test((err as Error).message));
   });
 
   after(async () => { await client?.delete(namespaces, undefined, ns).catch(() => undefined); });
