@@ -1,4 +1,4 @@
-// Lint rules, and the import borders of STYLE.md: arrows point one way,
+// Lint rules, and the import borders (docs/development.md): arrows point one way,
 // controllers -> (pipeline, strategies, canary, provider interfaces, api, core); core imports none of them;
 // pure folders do no I/O; concrete providers are reached only through the registry.
 import js from '@eslint/js';

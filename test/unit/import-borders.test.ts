@@ -1,4 +1,4 @@
-// The lint rules that keep STYLE.md's import borders: each case lints a one-line file at a path in
+// The lint rules that keep the import borders (docs/development.md): each case lints a one-line file at a path in
 // src/ and expects the border to be refused (or allowed).
 import assert from 'node:assert/strict';
 import { ESLint } from 'eslint';
