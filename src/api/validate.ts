@@ -21,14 +21,6 @@ function validatorFor(def: KindDefinition): ValidateFunction {
   return v;
 }
 
-export class SpecInvalidError extends Error {
-  readonly problems: string[];
-  constructor(kind: string, name: string, problems: string[]) {
-    super(`${kind} "${name}" is invalid: ${problems.join('; ')}`);
-    this.problems = problems;
-  }
-}
-
 function describe(e: ErrorObject): string {
   const path = `spec${e.instancePath.replaceAll(/\/(\d+)/g, '[$1]').replaceAll('/', '.')}`;
   switch (e.keyword) {
@@ -45,10 +37,4 @@ export function specProblems(kind: string, spec: unknown): string[] {
   if (!def) return [`unknown kind ${kind}`];
   const validate = validatorFor(def);
   return validate(spec) ? [] : (validate.errors ?? []).map(describe);
-}
-
-/** Throws SpecInvalidError naming every problem. */
-export function assertValidSpec(kind: string, name: string, spec: unknown): void {
-  const problems = specProblems(kind, spec);
-  if (problems.length) throw new SpecInvalidError(kind, name, problems);
 }

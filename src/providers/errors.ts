@@ -17,6 +17,3 @@ export const invalid = (message: string) => new ProviderError('Invalid', message
 
 export const isProviderError = (err: unknown, kind?: ProviderErrorKind): err is ProviderError =>
   err instanceof ProviderError && (kind === undefined || err.kind === kind);
-
-/** Throttled and Conflict pass with time; Quota and Invalid need a person. */
-export const isRetryable = (err: unknown): boolean => isProviderError(err) && (err.kind === 'Throttled' || err.kind === 'Conflict');

@@ -13,9 +13,6 @@ export const executionStatuses = ['NOT_STARTED', 'RUNNING', 'PAUSED', 'SUSPENDED
   'CANCELED', 'STOPPED', 'SKIPPED'] as const;
 export type ExecutionStatus = (typeof executionStatuses)[number];
 
-/** Reasons of the Succeeded condition, as Tekton's. */
-export const runReasons = ['Pending', 'Queued', 'Running', 'Succeeded', 'Failed', 'Cancelled', 'Timeout'] as const;
-
 const refId = (description: string) => str(description, { pattern: refIdPattern, maxLength: 63 });
 
 export const pipelineRunSpec = obj('The run wanted, and the decisions people make while it runs.', {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { CanaryConfigSpec, CanaryMetric } from '../../api/v1alpha1/canary-config.ts';
 import { classifyMetric, cles, judge, scoreResults, seededGaussian, transform, type MetricResult } from './judge.ts';
 import { mannWhitney } from './mann-whitney.ts';
-import { normalCdf, normalQuantile, percentile, ranks } from './stats.ts';
+import { normalCdf, normalQuantile, percentile } from './stats.ts';
 
 /** Deterministic samples: normal(mu, sd) from a seeded generator. */
 function sample(n: number, mu: number, sd: number, seed: number): number[] {
@@ -16,9 +16,6 @@ describe('statistics', () => {
     assert.ok(Math.abs(normalQuantile(0.975) - 1.959964) < 1e-6);
     assert.ok(Math.abs(normalCdf(1.96) - 0.9750021) < 1e-7);
     assert.ok(Math.abs(normalCdf(-1) - 0.1586553) < 1e-7);
-  });
-  it('ranks ties by their average', () => {
-    assert.deepEqual(ranks([10, 20, 20, 30, 20]), { ranks: [1, 3, 3, 5, 3], ties: [1, 3, 1] });
   });
   it('takes R-7 percentiles', () => {
     assert.equal(percentile([1, 2, 3, 4], 25), 1.75);

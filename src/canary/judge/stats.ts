@@ -18,22 +18,6 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
 }
 
-/** Ranks (1-based) with ties given their average rank, and the sizes of the tie groups. */
-export function ranks(values: readonly number[]): { ranks: number[]; ties: number[] } {
-  const order = values.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
-  const out = new Array<number>(values.length);
-  const ties: number[] = [];
-  for (let i = 0; i < order.length;) {
-    let j = i;
-    while (j + 1 < order.length && order[j + 1]![0] === order[i]![0]) j++;
-    const avg = (i + j + 2) / 2;
-    for (let k = i; k <= j; k++) out[order[k]![1]] = avg;
-    ties.push(j - i + 1);
-    i = j + 1;
-  }
-  return { ranks: out, ties };
-}
-
 const LN_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 
 /** The standard normal distribution function, by Marsaglia's series (|error| < 1e-15 for |z| < 8). */

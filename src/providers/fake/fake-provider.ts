@@ -1,8 +1,8 @@
 // An in-memory provider for planner simulations and the contract suites: server groups, load
 // balancers and security groups in maps, instances that become healthy after a delay (or never, for
-// templates marked unhealthy), failures injected per operation, and a log of every change.
+// templates marked unhealthy), and a log of every change.
 import type { Clock } from '../../core/clock.ts';
-import { conflict, notFound, type ProviderError } from '../errors.ts';
+import { conflict, notFound } from '../errors.ts';
 import type { CreateServerGroup, LoadBalancerDescription, LoadBalancerProvider, Location, Provider, ProviderAccount,
   SecurityGroupDescription, SecurityGroupProvider, ServerGroupDescription, ServerGroupProvider } from '../interfaces.ts';
 
@@ -31,7 +31,6 @@ export class FakeProvider implements Provider {
   private readonly lbs = new Map<string, LoadBalancerDescription>();
   private readonly sgs = new Map<string, SecurityGroupDescription>();
   private readonly unhealthy = new Set<string>();
-  private readonly failures = new Map<string, ProviderError>();
   private readonly o: Required<FakeOptions>;
 
   constructor(options: FakeOptions) {
@@ -42,23 +41,22 @@ export class FakeProvider implements Provider {
         .map(([, g]) => this.snapshot(g)!).sort((x, y) => y.createdAt.localeCompare(x.createdAt) || y.sequence - x.sequence),
       create: async (a, req) => this.create(a, req),
       resize: async (a, l, name, capacity) => {
-        const g = this.mustGet('resize', a, l, name);
+        const g = this.mustGet(a, l, name);
         g.desc.capacity = { ...capacity };
         g.changedAt = this.o.clock.now();
         this.log.push(`resize ${name} to ${capacity.desired}`);
       },
       enable: async (a, l, name) => {
-        const g = this.mustGet('enable', a, l, name);
+        const g = this.mustGet(a, l, name);
         if (!g.desc.enabled) this.log.push(`enable ${name}`);
         g.desc.enabled = true;
       },
       disable: async (a, l, name) => {
-        const g = this.mustGet('disable', a, l, name);
+        const g = this.mustGet(a, l, name);
         if (g.desc.enabled) this.log.push(`disable ${name}`);
         g.desc.enabled = false;
       },
       destroy: async (a, l, name) => {
-        this.maybeFail('destroy');
         if (this.groups.delete(where(a, l, name))) this.log.push(`destroy ${name}`);
       },
     };
@@ -71,7 +69,6 @@ export class FakeProvider implements Provider {
           healthyEndpoints: members.reduce((n, g) => n + this.snapshot(g)!.instances.healthy, 0) };
       },
       upsert: async (a, l, name) => {
-        this.maybeFail('upsertLoadBalancer');
         const lb = { name, serverGroups: [], healthyEndpoints: 0, providerId: `fake-lb/${name}`, address: `${name}.fake` };
         if (!this.lbs.has(where(a, l, name))) this.log.push(`create load balancer ${name}`);
         this.lbs.set(where(a, l, name), lb);
@@ -82,7 +79,6 @@ export class FakeProvider implements Provider {
     this.securityGroups = {
       describe: async (a, l, name) => this.sgs.get(where(a, l, name)),
       upsert: async (a, l, name, spec) => {
-        this.maybeFail('upsertSecurityGroup');
         const sg = { name, providerId: `fake-sg/${name}`, ingressRules: spec.ingress.length };
         this.sgs.set(where(a, l, name), sg);
         return sg;
@@ -94,23 +90,13 @@ export class FakeProvider implements Provider {
   /** Server groups from this template never become healthy (a bad release). */
   markUnhealthy(templateHash: string): void { this.unhealthy.add(templateHash); }
 
-  /** The next call of op fails with err. */
-  failNext(op: string, err: ProviderError): void { this.failures.set(op, err); }
-
-  private maybeFail(op: string): void {
-    const err = this.failures.get(op);
-    if (err) { this.failures.delete(op); throw err; }
-  }
-
-  private mustGet(op: string, a: ProviderAccount, l: Location, name: string): FakeServerGroup {
-    this.maybeFail(op);
+  private mustGet(a: ProviderAccount, l: Location, name: string): FakeServerGroup {
     const g = this.groups.get(where(a, l, name));
     if (!g) throw notFound(`server group ${name} does not exist`);
     return g;
   }
 
   private async create(a: ProviderAccount, req: CreateServerGroup): Promise<ServerGroupDescription> {
-    this.maybeFail('create');
     const key = where(a, req.location, req.name);
     const existing = this.groups.get(key);
     if (existing) {
