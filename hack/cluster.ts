@@ -74,8 +74,9 @@ async function down(): Promise<number> {
   const deadline = Date.now() + 60_000;
   while (isAlive(state.pid) && Date.now() < deadline) await sleep(200);
   if (isAlive(state.pid)) process.kill(state.pid, 'SIGKILL'); // the cluster's watchdog then reaps its components
-  const left = state.dataDir ? processesMentioning(state.dataDir) : [];
-  for (let i = 0; left.length > 0 && i < 60; i++) { await sleep(250); left.splice(0, left.length, ...processesMentioning(state.dataDir!)); }
+  const stillRunning = () => (state.dataDir ? processesMentioning(state.dataDir) : []);
+  let left = stillRunning();
+  for (let i = 0; left.length > 0 && i < 60; i++) { await sleep(250); left = stillRunning(); }
   if (left.length > 0) {
     console.error(`still running after cluster:down:\n${left.map((p) => `  ${p.pid} ${p.cmdline}`).join('\n')}`);
     return 1;

@@ -147,8 +147,9 @@ function startStage(ctx: RunContext, def: Stage, r: StageRecord, now: number, tr
   transition(r, 'RUNNING', undefined, now);
 }
 
-function stageRun(ctx: RunContext, deps: AdvanceDeps, def: Stage, r: StageRecord, config: Record<string, unknown>): StageRun {
-  return { run: ctx.obj, stage: def, config, record: r, scope: scopeOf(ctx), clock: ctx.clock, client: deps.client, log: ctx.log };
+function stageRun(ctx: RunContext, deps: AdvanceDeps, def: Stage, r: StageRecord, config: Record<string, unknown>,
+  scope: ExpressionScope = scopeOf(ctx)): StageRun {
+  return { run: ctx.obj, stage: def, config, record: r, scope, clock: ctx.clock, client: deps.client, log: ctx.log };
 }
 
 /** Runs one step of a RUNNING stage; true when its record changed. */
@@ -157,14 +158,15 @@ async function stepStage(ctx: RunContext, deps: AdvanceDeps, def: Stage, r: Stag
   const before = JSON.stringify(r);
   const type = deps.registry.get(def.type)!;
   const fail = (message: string) => transition(r, failureStatus(def.failurePolicy), message, now);
+  const scope = scopeOf(ctx);
   let config: Record<string, unknown>;
   let timeoutMs: number | undefined;
   try {
-    timeoutMs = def.timeout ? parseDuration(String(interpolate(def.timeout, scopeOf(ctx)))) : type.defaultTimeoutMs;
+    timeoutMs = def.timeout ? parseDuration(String(interpolate(def.timeout, scope))) : type.defaultTimeoutMs;
     const block = { ...((def as Record<string, unknown>)[def.type] as Record<string, unknown> | undefined ?? {}) };
     const raw = Object.fromEntries((type.rawFields ?? []).filter((f) => f in block).map((f) => [f, block[f]]));
     for (const f of type.rawFields ?? []) delete block[f];
-    config = { ...interpolate(block, scopeOf(ctx)), ...raw };
+    config = { ...interpolate(block, scope), ...raw };
   } catch (err) {
     fail((err as Error).message);
     return true;
@@ -173,7 +175,7 @@ async function stepStage(ctx: RunContext, deps: AdvanceDeps, def: Stage, r: Stag
   if (timeoutMs !== undefined && elapsed >= timeoutMs) {
     let note = '';
     try {
-      await type.cancel?.(stageRun(ctx, deps, def, r, config));
+      await type.cancel?.(stageRun(ctx, deps, def, r, config, scope));
     } catch (err) {
       if (err instanceof ApiError && isTransientApiError(err)) throw err;
       note = `; stopping what it started failed: ${(err as Error).message}`;
@@ -189,7 +191,7 @@ async function stepStage(ctx: RunContext, deps: AdvanceDeps, def: Stage, r: Stag
   }
   let outcome: StageOutcome;
   try {
-    outcome = await type.execute(stageRun(ctx, deps, def, r, config));
+    outcome = await type.execute(stageRun(ctx, deps, def, r, config, scope));
   } catch (err) {
     if (err instanceof ApiError && isTransientApiError(err)) throw err; // the pass is retried
     if (!(err instanceof ExpressionError) && !(err instanceof ApiError) && !(err instanceof ChildError)) {

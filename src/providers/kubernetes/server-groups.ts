@@ -3,9 +3,9 @@
 // (so enabling and disabling move traffic without restarting anything), as Spinnaker does.
 import { parseServerGroupName } from '../../api/moniker.ts';
 import type { Capacity } from '../../api/v1alpha1/common.ts';
-import { ApiError, isConflict, isNotFound } from '../../core/errors.ts';
+import { ApiError, isNotFound } from '../../core/errors.ts';
 import type { KubeClient, KubeObject, ResourceType } from '../../core/kube-client.ts';
-import { conflict, invalid, notFound } from '../errors.ts';
+import { conflict, invalid, isProviderError, notFound } from '../errors.ts';
 import type { CreateServerGroup, Location, ProviderAccount, ServerGroupDescription, ServerGroupProvider } from '../interfaces.ts';
 import { capacityAnnotation, clusterLabel, enabledAnnotation, loadBalancersAnnotation, managedBy, ownerAnnotation, securityGroupLabel,
   sequenceLabel, serverGroupLabel, templateHashAnnotation, trafficLabel, trafficValue } from './labels.ts';
@@ -124,8 +124,9 @@ export function kubernetesServerGroups(clientFor: ClientFor): ServerGroupProvide
       try {
         return describe(await typed(`server group ${req.name}`, () => client.create(replicaSets, rs)));
       } catch (err) {
-        if (!isConflict(err) && !(err instanceof Error && err.name === 'ConflictError')) throw err;
-        return (await this.create(a, req));
+        // Made by a concurrent call meanwhile: look again (same template: done; another: Conflict).
+        if (!isProviderError(err, 'Conflict')) throw err;
+        return this.create(a, req);
       }
     },
 
