@@ -10,6 +10,7 @@ const kubectl = (...args: string[]) => execFileSync('kubectl', ['--kubeconfig', 
 try {
   kubectl('apply', '--server-side', '-f', join(repoRoot, 'crds'));
   kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd', '-l', 'app.kubernetes.io/part-of=staysail');
+  kubectl('apply', '--server-side', '-f', join(repoRoot, 'config/policy'));
 } catch (err) {
   await cluster.stop();
   throw err;

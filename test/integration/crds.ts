@@ -1,4 +1,4 @@
-// Installs Staysail's CRDs on a test cluster and waits until they are served.
+// Installs Staysail's CRDs and its admission policy on a test cluster and waits until they are served.
 import { join } from 'node:path';
 import { repoRoot } from '../cluster/binaries.ts';
 import { kubectlOk } from './kubectl.ts';
@@ -6,4 +6,5 @@ import { kubectlOk } from './kubectl.ts';
 export async function installCrds(kubeconfig: string): Promise<void> {
   await kubectlOk(kubeconfig, ['apply', '--server-side', '-f', join(repoRoot, 'crds')]);
   await kubectlOk(kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '-l', 'app.kubernetes.io/part-of=staysail']);
+  await kubectlOk(kubeconfig, ['apply', '--server-side', '-f', join(repoRoot, 'config/policy')]);
 }

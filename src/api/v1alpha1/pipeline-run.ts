@@ -33,6 +33,7 @@ export const pipelineRunSpec = obj('The run wanted, and the decisions people mak
     decision: oneOf('approve continues the run; reject fails the stage.', ['approve', 'reject'] as const),
     input: optional(str('One of the stage\'s inputs.', { maxLength: 256 })),
     comment: optional(str('Why.', { maxLength: 4096 })),
+    user: optional(str('Who decides: the Kubernetes user name you are signed in as (kubectl auth whoami). With the judgment policy installed (config/policy, or the Helm chart) the API server refuses a decision whose user is not the requester.', { maxLength: 256 })),
   }), { listType: 'map', listMapKeys: ['stage'], maxItems: 200 })),
   skipExecutionWindows: optional(arr('refIds of stages that should stop waiting for their execution window and run now.', refId('A refId.'),
     { listType: 'set', maxItems: 200 })),
@@ -57,7 +58,8 @@ export const stageRecordSchema = obj('What happened to one stage.', {
   judgment: optional(obj('The decision of a manualJudgment stage.', {
     decision: oneOf('The decision.', ['approve', 'reject'] as const),
     input: optional(str('The input chosen.', { maxLength: 256 })),
-    user: optional(str('Who decided.', { maxLength: 256 })),
+    user: optional(str('Who decided, as named in spec.judgments (checked by the judgment policy when installed).', { maxLength: 256 })),
+    client: optional(str('The client that wrote the decision (its field manager, e.g. kubectl-patch or staysail).', { maxLength: 256 })),
     time: str('When the decision was seen.', { format: 'date-time' }),
   })),
 });

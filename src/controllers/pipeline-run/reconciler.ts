@@ -5,9 +5,9 @@ import type { ObjectCache } from '../../core/informer.ts';
 import type { KubeClient } from '../../core/kube-client.ts';
 import type { StageRegistry } from '../../pipeline/stages/stage-type.ts';
 import { advanceRun } from './advance.ts';
-import { applyRestarts } from './restart.ts';
-import { finishRun, startRun } from './start.ts';
-import { isFinished, isStarted, type Pipeline, type PipelineRun, type PipelineRunStatus } from './types.ts';
+import { applyRestarts, restartable } from './restart.ts';
+import { finishRun, restartSlot, startRun } from './start.ts';
+import { isFinished, isQueued, isStarted, pendingRestarts, type Pipeline, type PipelineRun, type PipelineRunStatus } from './types.ts';
 
 export interface PipelineRunDeps {
   pipelines: ObjectCache<Pipeline>;
@@ -22,6 +22,19 @@ export function pipelineRunReconciler(deps: PipelineRunDeps): Reconciler<Pipelin
     readyCondition: 'Reconciled',
     async reconcile(ctx) {
       ctx.setCondition({ type: 'Reconciled', status: 'True', reason: 'Reconciled', message: 'the controller is acting on the run' });
+      // A finished run that is asked to restart runs again only when its pipeline has a free slot.
+      if (isStarted(ctx.obj) && (isFinished(ctx.obj) || isQueued(ctx.obj)) && pendingRestarts(ctx.obj).some((r) => restartable(ctx, r) === undefined)) {
+        if (ctx.obj.spec?.status === 'Cancelled') {
+          ctx.status.handledRestarts = [...(ctx.status.handledRestarts ?? []), ...pendingRestarts(ctx.obj).map((r) => r.id)];
+          finishRun(ctx, false, 'Cancelled', `PipelineRun "${ctx.obj.metadata.name}" was canceled while its restart waited`);
+          return;
+        }
+        const slot = await restartSlot(ctx, deps);
+        if (slot.outcome === 'queued') {
+          ctx.setCondition({ type: 'Succeeded', status: 'Unknown', reason: 'Queued', message: slot.message });
+          return { requeueAfterMs: 30_000 };
+        }
+      }
       const restarted = await applyRestarts(ctx, deps.client);
       if (isFinished(ctx.obj) && !restarted) return;
       if (!isStarted(ctx.obj) && ctx.obj.spec?.status === 'Cancelled') {
@@ -38,11 +51,11 @@ export function pipelineRunReconciler(deps: PipelineRunDeps): Reconciler<Pipelin
   };
 }
 
-/** Runs of the same pipeline waiting to start: a run that finishes may free their slot. */
+/** Runs of the same pipeline waiting to start or restart: a run that finishes may free their slot. */
 export function waitingRunsOf(runs: ObjectCache<PipelineRun>) {
   return (changed: PipelineRun): string[] => runs.list(changed.metadata.namespace)
     .filter((r) => r.spec?.pipelineRef.name === changed.spec?.pipelineRef.name && r.metadata.name !== changed.metadata.name
-      && !isStarted(r) && !isFinished(r))
+      && ((!isStarted(r) && !isFinished(r)) || isQueued(r)))
     .map((r) => `${r.metadata.namespace}/${r.metadata.name}`);
 }
 

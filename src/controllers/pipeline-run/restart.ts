@@ -6,32 +6,38 @@ import { complete, type ExecutionStatus } from '../../pipeline/graph/scheduler.t
 import { ApiError } from '../../core/errors.ts';
 import type { KubeClient } from '../../core/kube-client.ts';
 import type { RunContext } from './start.ts';
-import type { PipelineSpec } from './types.ts';
+import { pendingRestarts, type PipelineSpec } from './types.ts';
+
+type RestartRequest = NonNullable<NonNullable<RunContext['obj']['spec']>['restarts']>[number];
+
+/** Why a restart request cannot be carried out, or undefined when it can. */
+export function restartable(ctx: RunContext, req: RestartRequest): string | undefined {
+  const record = ctx.status.stages?.find((r) => r.refId === req.stage);
+  if (!record || !ctx.status.pipelineSpec) return `the run has no stage "${req.stage}"`;
+  if (!complete.has(record.status as ExecutionStatus) && record.status !== 'NOT_STARTED') {
+    return `stage "${req.stage}" is ${record.status}; only a finished stage can restart`;
+  }
+  const spec = ctx.status.pipelineSpec as unknown as PipelineSpec;
+  const ids = new Set([req.stage, ...downstreamOf(spec.stages, req.stage)]);
+  const busy = (ctx.status.stages ?? []).filter((r) => ids.has(r.refId) && ['RUNNING', 'SUSPENDED'].includes(r.status)).map((r) => r.refId);
+  return busy.length > 0 ? `downstream stages ${busy.join(', ')} are still running; cancel or wait for them first` : undefined;
+}
 
 /** Carries out restart requests not yet handled; true when any stage was reset. */
 export async function applyRestarts(ctx: RunContext, client: KubeClient): Promise<boolean> {
-  const handled = new Set(ctx.status.handledRestarts ?? []);
-  const pending = (ctx.obj.spec?.restarts ?? []).filter((r) => !handled.has(r.id));
+  const pending = pendingRestarts(ctx.obj);
   if (pending.length === 0 || !ctx.status.pipelineSpec) return false;
+  const handled = new Set(ctx.status.handledRestarts ?? []);
   const spec = ctx.status.pipelineSpec as unknown as PipelineSpec;
   let reset = false;
   for (const req of pending) {
     handled.add(req.id);
-    const record = ctx.status.stages?.find((r) => r.refId === req.stage);
-    if (!record) {
-      ctx.recordEvent('Warning', 'RestartRefused', `restart ${req.id}: the run has no stage "${req.stage}"`);
-      continue;
-    }
-    if (!complete.has(record.status as ExecutionStatus) && record.status !== 'NOT_STARTED') {
-      ctx.recordEvent('Warning', 'RestartRefused', `restart ${req.id}: stage "${req.stage}" is ${record.status}; only a finished stage can restart`);
+    const refused = restartable(ctx, req);
+    if (refused) {
+      ctx.recordEvent('Warning', 'RestartRefused', `restart ${req.id}: ${refused}`);
       continue;
     }
     const ids = new Set([req.stage, ...downstreamOf(spec.stages, req.stage)]);
-    const busy = (ctx.status.stages ?? []).filter((r) => ids.has(r.refId) && ['RUNNING', 'SUSPENDED'].includes(r.status)).map((r) => r.refId);
-    if (busy.length > 0) {
-      ctx.recordEvent('Warning', 'RestartRefused', `restart ${req.id}: downstream stages ${busy.join(', ')} are still running; cancel or wait for them first`);
-      continue;
-    }
     for (const r of ctx.status.stages ?? []) {
       if (!ids.has(r.refId)) continue;
       r.status = 'NOT_STARTED';

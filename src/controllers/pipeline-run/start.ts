@@ -9,7 +9,7 @@ import { topologicalOrder } from '../../pipeline/graph/dag.ts';
 import { resolveParameters } from '../../pipeline/parameters.ts';
 import type { StageRegistry } from '../../pipeline/stages/stage-type.ts';
 import { pipelineProblems } from '../../pipeline/validate.ts';
-import { isFinished, isStarted, type Pipeline, type PipelineRun, type PipelineRunStatus } from './types.ts';
+import { isActive, isFinished, isQueued, isStarted, pendingRestarts, type Pipeline, type PipelineRun, type PipelineRunStatus } from './types.ts';
 
 export type RunContext = ReconcileContext<PipelineRun, PipelineRunStatus>;
 
@@ -28,11 +28,15 @@ export function finishRun(ctx: RunContext, succeeded: boolean, reason: string, m
 /** One start at a time per pipeline in this process, so two runs never take the same slot. */
 const locks = new Map<string, Promise<void>>();
 /**
- * Runs this process decided to start, by pipeline, until the API server shows them started: the
+ * Runs this process decided to start (or restart), by pipeline, until the API server shows it: the
  * decision is taken under the lock, but the status that records it is written after the lock is
  * released, so a live list alone would not count them yet.
  */
-const claimed = new Map<string, Set<string>>();
+const claimed = new Map<string, Map<string, 'start' | 'restart'>>();
+function claim(key: string, run: string, kind: 'start' | 'restart'): void {
+  if (!claimed.has(key)) claimed.set(key, new Map());
+  claimed.get(key)!.set(run, kind);
+}
 async function withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
   const previous = locks.get(key) ?? Promise.resolve();
   let release!: () => void;
@@ -83,9 +87,7 @@ export async function startRun(ctx: RunContext, deps: StartDeps): Promise<{ requ
       ctx.setCondition({ type: 'Succeeded', status: 'Unknown', reason: 'Queued', message: slot.message });
       return { started: false, requeueAfterMs: 30_000 };
     }
-    const pipelineKey = `${ns}/${name}`;
-    if (!claimed.has(pipelineKey)) claimed.set(pipelineKey, new Set());
-    claimed.get(pipelineKey)!.add(run.metadata.name);
+    claim(`${ns}/${name}`, run.metadata.name, 'start');
     const now = new Date(ctx.clock.now()).toISOString();
     ctx.status.pipelineSpec = structuredClone(pipeline.spec) as Record<string, unknown>;
     ctx.status.pipelineGeneration = pipeline.metadata.generation;
@@ -101,33 +103,59 @@ export async function startRun(ctx: RunContext, deps: StartDeps): Promise<{ requ
 
 type Slot = { outcome: 'start' } | { outcome: 'queued'; message: string } | { outcome: 'superseded'; by: string };
 
-/** Whether the run may start now under the pipeline's concurrency limit (Spinnaker's limitConcurrent and keepWaitingPipelines). */
-async function claimSlot(ctx: RunContext, deps: StartDeps, pipeline: Pipeline): Promise<Slot> {
-  const max = pipeline.spec!.concurrency?.maxConcurrentRuns ?? 1;
-  if (max === 0) return { outcome: 'start' };
-  const keepWaiting = pipeline.spec!.concurrency?.keepWaitingRuns ?? false;
+/** The pipeline's other runs, read live (a run started a moment ago must count), and which of them hold a slot. */
+async function slotsOf(ctx: RunContext, deps: StartDeps, pipeline: Pipeline) {
   const me = ctx.obj;
-  // Read live, not from the cache: a run started a moment ago must count.
   const listed = (await deps.client.list<PipelineRun>(resources.pipelineRun, me.metadata.namespace)).items
     .filter((r) => r.spec?.pipelineRef.name === pipeline.metadata.name && r.metadata.name !== me.metadata.name);
-  // Claims this process made are active until the list shows those runs started (or gone, or finished).
-  const mine = claimed.get(`${me.metadata.namespace}/${pipeline.metadata.name}`) ?? new Set<string>();
-  for (const name of [...mine]) {
+  // Claims this process made hold a slot until the list shows them carried out (or the run gone).
+  const mine = claimed.get(`${me.metadata.namespace}/${pipeline.metadata.name}`) ?? new Map<string, 'start' | 'restart'>();
+  for (const [name, kind] of [...mine]) {
     const r = listed.find((x) => x.metadata.name === name);
-    if (!r || isStarted(r) || isFinished(r)) mine.delete(name);
+    if (!r || (kind === 'start' ? isStarted(r) || isFinished(r) : isActive(r) || pendingRestarts(r).length === 0)) mine.delete(name);
   }
-  const all = listed.filter((r) => !isFinished(r));
-  const active = all.filter((r) => isStarted(r) || mine.has(r.metadata.name));
+  const active = listed.filter((r) => isActive(r) || mine.has(r.metadata.name));
+  const max = pipeline.spec!.concurrency?.maxConcurrentRuns ?? 1;
+  const message = `${active.length} of ${max} runs active (${active.map((r) => r.metadata.name).join(', ')})`;
+  return { listed, mine, active, max, message };
+}
+
+/** Whether the run may start now under the pipeline's concurrency limit (Spinnaker's limitConcurrent and keepWaitingPipelines). */
+async function claimSlot(ctx: RunContext, deps: StartDeps, pipeline: Pipeline): Promise<Slot> {
+  if ((pipeline.spec!.concurrency?.maxConcurrentRuns ?? 1) === 0) return { outcome: 'start' };
+  const keepWaiting = pipeline.spec!.concurrency?.keepWaitingRuns ?? false;
+  const me = ctx.obj;
+  const { listed, mine, active, max, message } = await slotsOf(ctx, deps, pipeline);
   const created = (r: PipelineRun) => `${r.metadata.creationTimestamp ?? ''}/${r.metadata.name}`;
-  const waiting = all.filter((r) => !isStarted(r) && !mine.has(r.metadata.name) && r.metadata.deletionTimestamp === undefined
+  const waiting = listed.filter((r) => !isStarted(r) && !isFinished(r) && !mine.has(r.metadata.name) && r.metadata.deletionTimestamp === undefined
     && r.spec?.status !== 'Cancelled');
   // A run that already had to queue gives way to a newer waiting run when keepWaitingRuns is false.
-  const wasQueued = me.status?.conditions?.some((c) => c.type === 'Succeeded' && c.reason === 'Queued') ?? false;
-  if (!keepWaiting && wasQueued) {
+  if (!keepWaiting && isQueued(me)) {
     const newer = waiting.filter((r) => created(r) > created(me)).sort((a, b) => created(a).localeCompare(created(b))).pop();
     if (newer) return { outcome: 'superseded', by: newer.metadata.name };
   }
   const ahead = keepWaiting ? waiting.filter((r) => created(r) < created(me)).length : 0;
   if (active.length + ahead < max) return { outcome: 'start' };
-  return { outcome: 'queued', message: `waiting for pipeline "${pipeline.metadata.name}": ${active.length} of ${max} runs active (${active.map((r) => r.metadata.name).join(', ')})${ahead ? `, ${ahead} queued ahead` : ''}` };
+  return { outcome: 'queued', message: `waiting for pipeline "${pipeline.metadata.name}": ${message}${ahead ? `, ${ahead} queued ahead` : ''}` };
+}
+
+/**
+ * Whether a finished run may carry out its restart requests now: running again takes a slot under
+ * the pipeline's concurrency limit, as a new run would (Spinnaker queues a restart the same way).
+ * The pipeline's current concurrency settings apply; a deleted pipeline no longer limits its runs.
+ */
+export async function restartSlot(ctx: RunContext, deps: StartDeps): Promise<Slot> {
+  const ns = ctx.obj.metadata.namespace!;
+  const name = ctx.obj.spec!.pipelineRef.name;
+  let pipeline = deps.pipelines.get(`${ns}/${name}`);
+  if (!pipeline) {
+    try { pipeline = await deps.client.get<Pipeline>(resources.pipeline, ns, name); } catch (err) { if (!isNotFound(err)) throw err; }
+  }
+  if (!pipeline?.spec || (pipeline.spec.concurrency?.maxConcurrentRuns ?? 1) === 0) return { outcome: 'start' };
+  return withLock(`${ns}/${name}`, async () => {
+    const { active, max, message } = await slotsOf(ctx, deps, pipeline);
+    if (active.length >= max) return { outcome: 'queued', message: `restart waits for pipeline "${name}": ${message}` };
+    claim(`${ns}/${name}`, ctx.obj.metadata.name, 'restart');
+    return { outcome: 'start' };
+  });
 }

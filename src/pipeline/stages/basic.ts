@@ -49,7 +49,7 @@ export const checkPreconditionsStage: StageType = {
   },
 };
 
-interface Judgment { stage: string; decision: 'approve' | 'reject'; input?: string; comment?: string }
+interface Judgment { stage: string; decision: 'approve' | 'reject'; input?: string; comment?: string; user?: string }
 
 export const manualJudgmentStage: StageType = {
   type: 'manualJudgment',
@@ -60,16 +60,16 @@ export const manualJudgmentStage: StageType = {
     const j = spec?.judgments?.find((x) => x.stage === s.stage.refId);
     const inputs = (s.config.inputs ?? []) as string[];
     if (!j) {
-      const how = `kubectl patch pipelinerun ${s.run.metadata.name} --type=merge -p '{"spec":{"judgments":[{"stage":"${s.stage.refId}","decision":"approve"}]}}'`;
+      const how = `kubectl patch pipelinerun ${s.run.metadata.name} --type=merge -p '{"spec":{"judgments":[{"stage":"${s.stage.refId}","decision":"approve","user":"<kubectl auth whoami>"}]}}'`;
       return { status: 'RUNNING', message: `waiting for a judgment${inputs.length ? ` (inputs: ${inputs.join(', ')})` : ''}; approve with: ${how}`,
         pollAfterMs: 3_600_000 };
     }
     if (j.input !== undefined && inputs.length > 0 && !inputs.includes(j.input)) {
       return { status: 'RUNNING', message: `judgment input "${j.input}" is not one of ${inputs.join(', ')}; patch spec.judgments again`, pollAfterMs: 3_600_000 };
     }
-    const user = await judgedBy(s);
+    const client = await judgedBy(s);
     const judgment = { decision: j.decision, ...(j.input !== undefined ? { input: j.input } : {}),
-      ...(user ? { user } : {}), time: new Date(s.clock.now()).toISOString() };
+      ...(j.user ? { user: j.user } : {}), ...(client ? { client } : {}), time: new Date(s.clock.now()).toISOString() };
     const outputs = { judgmentStatus: j.decision, ...(j.input !== undefined ? { judgmentInput: j.input } : {}), ...(j.comment ? { comment: j.comment } : {}) };
     return j.decision === 'approve'
       ? { status: 'SUCCEEDED', message: `approved${j.comment ? `: ${j.comment}` : ''}`, outputs, judgment }
@@ -78,7 +78,7 @@ export const manualJudgmentStage: StageType = {
 };
 
 /**
- * Who set the judgment: the field manager that owns the stage's entry in spec.judgments (kubectl
+ * Which client set the judgment: the field manager that owns the stage's entry in spec.judgments (kubectl
  * patch shows as "kubectl-patch", the CLI as "staysail"). The cache drops managedFields, so read live.
  */
 async function judgedBy(s: StageRun): Promise<string | undefined> {

@@ -8,8 +8,8 @@ import { kubectl, kubectlOk } from '../kubectl.ts';
 import { OperatorProcess } from '../operator-process.ts';
 import { sharedCluster } from '../setup.ts';
 
-interface StageRecord { refId: string; status: string; startTime?: string; endTime?: string; message?: string; outputs?: Record<string, unknown>;
-  judgment?: { decision: string; user?: string } }
+interface StageRecord { refId: string; status: string; attempts?: number; startTime?: string; endTime?: string; message?: string; outputs?: Record<string, unknown>;
+  judgment?: { decision: string; input?: string; user?: string; client?: string; time?: string } }
 interface Run { metadata: { name: string }; status?: { stages?: StageRecord[]; outputs?: Record<string, unknown>;
   conditions?: { type: string; status: string; reason: string; message: string }[]; completionTime?: string } }
 
@@ -113,17 +113,28 @@ describe('pipelines, with the operator as a process', function () {
     for (const name of ['judged-yes', 'judged-no']) {
       await waitFor(async () => /waiting for a judgment/.test(stage(await getRun(name), 'approve')?.message ?? ''), 20_000, () => `${name} never waited`);
     }
-    await k(['patch', 'pipelinerun', 'judged-yes', '--type=merge', '-p', '{"spec":{"judgments":[{"stage":"approve","decision":"approve","input":"go"}]}}']);
-    await k(['patch', 'pipelinerun', 'judged-no', '--type=merge', '-p', '{"spec":{"judgments":[{"stage":"approve","decision":"reject","comment":"not today"}]}}']);
+    // The judgment policy refuses a decision that does not name the person sending it, and says whom to name.
+    const as = (user: string) => ['--as', user, '--as-group', 'system:masters'];
+    const decide = (user: string, runName: string, judgment: object) => kubectl(sharedCluster().kubeconfigPath,
+      ['-n', ns, ...as(user), 'patch', 'pipelinerun', runName, '--type=merge', '-p', JSON.stringify({ spec: { judgments: [judgment] } })]);
+    const unnamed = await decide('alice', 'judged-yes', { stage: 'approve', decision: 'approve', input: 'go' });
+    assert.notEqual(unnamed.code, 0);
+    assert.match(unnamed.stderr, /PipelineRun judged-yes: spec\.judgments for stage\(s\) approve must set user to the name you are signed in as \("alice"/);
+    const impostor = await decide('alice', 'judged-yes', { stage: 'approve', decision: 'approve', input: 'go', user: 'bob' });
+    assert.notEqual(impostor.code, 0);
+    assert.equal(stage(await getRun('judged-yes'), 'approve')?.status, 'RUNNING', 'a refused decision changed nothing');
+    assert.equal((await decide('alice', 'judged-yes', { stage: 'approve', decision: 'approve', input: 'go', user: 'alice' })).code, 0);
+    assert.equal((await decide('bob', 'judged-no', { stage: 'approve', decision: 'reject', comment: 'not today', user: 'bob' })).code, 0);
     const yes = await finished('judged-yes');
     assert.equal(succeeded(yes)?.reason, 'Succeeded');
     assert.deepEqual(stage(yes, 'next')?.outputs, { choice: 'go' });
-    assert.equal(stage(yes, 'approve')?.judgment?.decision, 'approve');
-    assert.equal(stage(yes, 'approve')?.judgment?.user, 'kubectl-patch');
+    assert.deepEqual({ ...stage(yes, 'approve')?.judgment, time: undefined },
+      { decision: 'approve', input: 'go', user: 'alice', client: 'kubectl-patch', time: undefined });
     const no = await finished('judged-no');
     assert.equal(succeeded(no)?.reason, 'Failed');
     assert.equal(stage(no, 'approve')?.status, 'TERMINAL');
     assert.equal(stage(no, 'approve')?.message, 'rejected: not today');
+    assert.equal(stage(no, 'approve')?.judgment?.user, 'bob');
   });
 
   it('checks parameters: defaults, types, and a missing required one fails the run at once, naming it', async () => {
@@ -174,6 +185,31 @@ describe('pipelines, with the operator as a process', function () {
     const first = await finished('serial-1');
     const second = await finished('serial-2');
     assert.ok(Date.parse(stage(second, 'a')!.startTime!) >= Date.parse(first.status!.completionTime!), 'serial-2 ran after serial-1');
+  });
+
+  it('holds the restart of a finished run while its pipeline is at its concurrency limit', async () => {
+    await apply(pipeline('gated', [{ refId: 'hold', type: 'manualJudgment', manualJudgment: {} }], { concurrency: { maxConcurrentRuns: 1 } }));
+    const approve = (name: string) => k(['patch', 'pipelinerun', name, '--type=merge', '-p',
+      JSON.stringify({ spec: { judgments: [{ stage: 'hold', decision: 'approve', user: 'staysail-admin' }] } })]);
+    const waiting = (name: string) => waitFor(async () => /waiting for a judgment/.test(stage(await getRun(name), 'hold')?.message ?? ''), 20_000,
+      () => `${name} never waited for its judgment`);
+    await apply(run('gated-1', 'gated'));
+    await waiting('gated-1');
+    await approve('gated-1');
+    assert.equal(succeeded(await finished('gated-1'))?.reason, 'Succeeded');
+    await apply(run('gated-2', 'gated'));
+    await waiting('gated-2');
+    await k(['patch', 'pipelinerun', 'gated-1', '--type=merge', '-p', '{"spec":{"restarts":[{"id":"again","stage":"hold"}]}}']);
+    await waitFor(async () => succeeded(await getRun('gated-1'))?.reason === 'Queued', 20_000, () => 'the restart did not queue');
+    assert.match(succeeded(await getRun('gated-1'))!.message, /restart waits for pipeline "gated": 1 of 1 runs active \(gated-2\)/);
+    assert.equal(stage(await getRun('gated-1'), 'hold')?.status, 'SUCCEEDED', 'a queued restart changed nothing yet');
+    await approve('gated-2');
+    await finished('gated-2');
+    await waiting('gated-1');
+    await approve('gated-1');
+    const again = await finished('gated-1');
+    assert.equal(succeeded(again)?.reason, 'Succeeded');
+    assert.equal(stage(again, 'hold')?.attempts, 2);
   });
 
   it('keeps only as many finished runs as the history limits allow', async () => {
