@@ -12,6 +12,7 @@ if [[ -z "${STAYSAIL_BIN_DIR:-}" ]] && ! command -v go >/dev/null; then
 fi
 command -v openssl >/dev/null || missing "openssl makes the local cluster's certificates. Install it (Debian: apt-get install openssl)."
 command -v kubectl >/dev/null || missing "kubectl drives the local cluster in tests. Install it (https://kubernetes.io/docs/tasks/tools/)."
+bash hack/ensure-prometheus.sh
 
 echo "== lint";      run eslint .
 echo "== typecheck"; run tsc --noEmit -p tsconfig.json

@@ -1,6 +1,7 @@
 // Certificates for the local control plane, made with the openssl CLI: a cluster CA, the API server's
-// serving certificate for 127.0.0.1 and localhost, an admin client certificate in system:masters, and
-// the service-account signing key pair. ECDSA P-256 keys, valid for 7 days, as envtest does.
+// serving certificate for 127.0.0.1 and localhost, an admin client certificate in system:masters, kwok's
+// kubelet serving certificate (for localhost, where the fake nodes' kubelet API listens), and the
+// service-account signing key pair. ECDSA P-256 keys, valid for 7 days, as envtest does.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +18,9 @@ export interface ClusterCerts {
   /** The client certificate the API server presents to aggregated API servers (front proxy). */
   proxyCert: string;
   proxyKey: string;
+  /** kwok's serving certificate for the kubelet API of every fake node, which the API server checks against the CA. */
+  kubeletCert: string;
+  kubeletKey: string;
 }
 
 function openssl(dir: string, args: string[]): void {
@@ -50,6 +54,9 @@ export function makeCerts(dir: string): ClusterCerts {
   signed(dir, 'apiserver', '/CN=kube-apiserver',
     'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc\n' +
     'keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n');
+  signed(dir, 'kubelet', '/CN=kwok-kubelet',
+    'subjectAltName=IP:127.0.0.1,DNS:localhost\n' +
+    'keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n');
   signed(dir, 'admin', '/O=system:masters/CN=staysail-admin',
     'keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n');
   signed(dir, 'front-proxy-client', '/CN=front-proxy-client',
@@ -61,5 +68,6 @@ export function makeCerts(dir: string): ClusterCerts {
     caCert: at('ca.crt'), caKey: at('ca.key'), serverCert: at('apiserver.crt'), serverKey: at('apiserver.key'),
     adminCert: at('admin.crt'), adminKey: at('admin.key'), saKey: at('sa.key'), saPub: at('sa.pub'),
     proxyCert: at('front-proxy-client.crt'), proxyKey: at('front-proxy-client.key'),
+    kubeletCert: at('kubelet.crt'), kubeletKey: at('kubelet.key'),
   };
 }
