@@ -62,14 +62,13 @@ export class MetricsTarget {
   }
 
   static async start(): Promise<MetricsTarget> {
-    let target!: MetricsTarget;
-    const server = createServer((req, res) => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const target = new MetricsTarget(server, `127.0.0.1:${(server.address() as { port: number }).port}`);
+    server.on('request', (req, res) => {
       if (req.url !== '/metrics') { res.writeHead(404).end(); return; }
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(target.render());
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as { port: number };
-    target = new MetricsTarget(server, `127.0.0.1:${port}`);
     return target;
   }
 
