@@ -1,6 +1,6 @@
 // Stage definitions of a Pipeline: the fields every stage has, and one configuration block per
 // built-in stage type. String fields of stage blocks may hold expressions ${...}.
-import { anyValue, arr, bool, durationPattern, freeform, int, mapOf, obj, objectName, oneOf, optional, str, type Rule, type Static } from '../schema.ts';
+import { anyValue, arr, bool, durationPattern, freeform, int, mapOf, num, obj, objectName, oneOf, optional, str, type Rule, type Static } from '../schema.ts';
 
 export const refIdPattern = '^[A-Za-z0-9][-A-Za-z0-9_]*$';
 const expressionPattern = '\\$\\{.*\\}';
@@ -24,6 +24,11 @@ export const executionWindowSchema = obj('Run the stage only inside these times;
     max: stageDuration('Longest extra wait.'),
   })),
 }, { rules: [{ rule: 'has(self.days) || has(self.hours)', message: 'an execution window needs days, hours or both' }] });
+
+const canaryScope = (description: string) => obj(description, {
+  scope: str('What its series are labelled with, usually the server group name; fills ${scope} in the queries. May be an expression.', { maxLength: 1024 }),
+  location: optional(str('Where it runs (namespace or region); fills ${location}. May be an expression.', { maxLength: 1024 })),
+});
 
 /** Built-in stage types and their configuration blocks; the block named by `type` configures the stage. */
 export const stageBlocks = {
@@ -77,6 +82,26 @@ export const stageBlocks = {
       desired: int('Instances wanted now.', { minimum: 0, maximum: 100000 }),
     })),
   }),
+  canaryAnalysis: obj('canaryAnalysis: judge a canary against its baseline with a CanaryConfig, interval by interval, without deploying anything (Kayenta\'s standalone analysis). Real time with lifetime; retrospective with startTime and endTime.', {
+    canaryConfigRef: obj('The CanaryConfig, in this namespace.', { name: objectName('Its name.') }),
+    baseline: canaryScope('The baseline (control): what the canary is compared with.'),
+    canary: canaryScope('The canary (experiment): the new version.'),
+    extendedScopeParams: optional(mapOf('More labels for the queries\' ${...} placeholders, for both scopes.', str('A value.', { maxLength: 1024 }))),
+    lifetime: optional(stageDuration('Real time: how long the analysis runs from the stage\'s start (after the warm-up); each interval is judged as it ends.')),
+    startTime: optional(str('Retrospective: the start of the period analysed, RFC 3339 (with endTime); may be an expression.', { maxLength: 256 })),
+    endTime: optional(str('Retrospective: the end of the period analysed, RFC 3339; may be an expression.', { maxLength: 256 })),
+    interval: optional(stageDuration('How often a judgement is made (default: once, over the whole lifetime or period).')),
+    warmup: optional(stageDuration('Real time: wait before the first window opens.')),
+    lookback: optional(stageDuration('Judge only the last lookback of each window (a sliding window); default: windows grow from the start.')),
+    thresholds: optional(obj('Overrides of the CanaryConfig\'s thresholds.', {
+      pass: num('The final score must reach this.', { minimum: 0, maximum: 100 }),
+      marginal: num('An interval scoring at or below this fails the stage at once.', { minimum: 0, maximum: 100 }),
+    }, { rules: [{ rule: 'self.marginal < self.pass', message: 'thresholds.marginal must be below thresholds.pass' }] })),
+  }, { rules: [
+    { rule: 'has(self.lifetime) != (has(self.startTime) && has(self.endTime))',
+      message: 'set lifetime (real time) or both startTime and endTime (retrospective), not both', fieldPath: '.lifetime' },
+    { rule: 'has(self.startTime) == has(self.endTime)', message: 'startTime and endTime go together', fieldPath: '.startTime' },
+  ] }),
   pipeline: obj('pipeline: start another Pipeline as a child run and wait for it.', {
     pipelineRef: obj('The Pipeline to run, in this namespace.', { name: objectName('Its name.') }),
     parameters: optional(mapOf('Parameters for the child run; values may use expressions.', anyValue('A value.'))),
@@ -89,7 +114,7 @@ export const stageTypes = Object.keys(stageBlocks) as StageType[];
 export const failurePolicies = ['failPipeline', 'stopBranch', 'stopBranchThenFail', 'continue'] as const;
 
 /** Stage types that cannot run without their block (manualJudgment can). */
-const blockRequired: StageType[] = ['wait', 'evaluateVariables', 'checkPreconditions', 'webhook', 'runJob', 'deploy', 'pipeline'];
+const blockRequired: StageType[] = ['wait', 'evaluateVariables', 'checkPreconditions', 'webhook', 'runJob', 'deploy', 'canaryAnalysis', 'pipeline'];
 
 const blockMatchesType: Rule[] = [
   ...stageTypes.map((t) => ({

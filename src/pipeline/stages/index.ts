@@ -1,4 +1,5 @@
 // The built-in stage types.
+import { canaryAnalysisStage } from './canary-analysis.ts';
 import { checkPreconditionsStage, evaluateVariablesStage, manualJudgmentStage, waitStage } from './basic.ts';
 import { childPipelineStage } from './child-pipeline.ts';
 import { deployStage } from './deploy.ts';
@@ -7,4 +8,4 @@ import type { StageType } from './stage-type.ts';
 import { webhookStage } from './webhook.ts';
 
 export const builtInStageTypes: StageType[] = [waitStage, evaluateVariablesStage, checkPreconditionsStage, manualJudgmentStage,
-  webhookStage, runJobStage, deployStage, childPipelineStage];
+  webhookStage, runJobStage, deployStage, canaryAnalysisStage, childPipelineStage];
