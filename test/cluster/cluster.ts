@@ -1,5 +1,6 @@
 // A real Kubernetes control plane on loopback, built from upstream parts: etcd, kube-apiserver,
-// kube-controller-manager, kube-scheduler, and kwok for fake nodes whose pods become Ready.
+// kube-controller-manager, kube-scheduler, and kwok for fake nodes whose pods become Ready. kwok also
+// serves the nodes' kubelet API on loopback, so pods/log works (see container-logs.ts).
 // Each cluster has its own free ports, certificates and temporary data folder; stop() (or the
 // watchdog, when the owning process dies) leaves no process and no file behind.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { binary, repoRoot, type Component } from './binaries.ts';
 import { makeCerts, type ClusterCerts } from './certs.ts';
+import { installLogCrds, logKinds, serveContainerLog } from './container-logs.ts';
 import { ManagedProcess, processesMentioning } from './processes.ts';
 import { freePorts, httpStatus, waitFor, type TlsMaterial } from './probe.ts';
 
@@ -53,8 +55,9 @@ export class LocalCluster {
   static async start(options: LocalClusterOptions = {}): Promise<LocalCluster> {
     const log = options.log ?? ((line: string) => process.stderr.write(`[cluster] ${line}\n`));
     const dataDir = mkdtempSync(join(tmpdir(), dataDirPrefix));
-    for (const sub of ['certs', 'logs', 'etcd', 'kcm', 'scheduler']) mkdirSync(join(dataDir, sub));
-    const [etcdPort, peerPort, apiPort, kcmPort, schedPort] = await freePorts(5) as [number, number, number, number, number];
+    for (const sub of ['certs', 'logs', 'etcd', 'kcm', 'scheduler', 'container-logs']) mkdirSync(join(dataDir, sub));
+    const [etcdPort, peerPort, apiPort, kcmPort, schedPort, kubeletPort] =
+      await freePorts(6) as [number, number, number, number, number, number];
     const cluster = new LocalCluster(dataDir, apiPort, makeCerts(join(dataDir, 'certs')), options.nodes ?? 2, log);
     live.add(cluster);
     if (options.handleSignals ?? true) installSignalHandlers();
@@ -64,6 +67,8 @@ export class LocalCluster {
       await cluster.startEtcd(etcdPort, peerPort);
       await cluster.startApiServer(apiPort, etcdPort);
       cluster.startControllers(kcmPort, schedPort);
+      await installLogCrds(cluster.kubeConfig(), startDeadlineMs);
+      cluster.startKwok(kubeletPort);
       await cluster.registerNodes();
       await cluster.waitForDefaultServiceAccount();
       log(`ready: ${cluster.server} (kubeconfig ${cluster.kubeconfigPath})`);
@@ -80,6 +85,14 @@ export class LocalCluster {
     const kc = new KubeConfig();
     kc.loadFromFile(this.kubeconfigPath);
     return kc;
+  }
+
+  /**
+   * Makes `lines` what `kubectl logs` (pods/log) returns for every container named `container` in pods
+   * of `namespace`, as long as the cluster runs. Calling it again replaces the lines.
+   */
+  serveContainerLog(namespace: string, container: string, lines: string[]): Promise<void> {
+    return serveContainerLog(this.kubeConfig(), join(this.dataDir, 'container-logs'), namespace, container, lines);
   }
 
   /** The last lines of every component's log. */
@@ -179,6 +192,9 @@ export class LocalCluster {
       '--requestheader-username-headers=X-Remote-User', '--requestheader-group-headers=X-Remote-Group',
       '--requestheader-extra-headers-prefix=X-Remote-Extra-',
       `--proxy-client-cert-file=${c.proxyCert}`, `--proxy-client-key-file=${c.proxyKey}`,
+      // Every node's kubelet is kwok's server on localhost (each node's InternalDNS address), serving a
+      // certificate from the cluster CA; its InternalIP in 10.0.0.0/8 is not reachable.
+      '--kubelet-preferred-address-types=InternalDNS', `--kubelet-certificate-authority=${c.caCert}`,
       '--profiling=false', '--v=1',
     ];
     const p = this.run('kube-apiserver', this.apiServerArgs);
@@ -200,10 +216,16 @@ export class LocalCluster {
       kc, ...delegated, '--leader-elect=false', '--bind-address=127.0.0.1', `--secure-port=${schedPort}`,
       `--cert-dir=${join(this.dataDir, 'scheduler')}`, '--profiling=false', '--v=1',
     ]);
+  }
+
+  /** kwok, which also serves the kubelet API of every node it manages on kubeletPort (the nodes' daemonEndpoints). */
+  private startKwok(kubeletPort: number): void {
     this.run('kwok', [
-      kc, `--config=${join(repoRoot, 'hack', 'kwok', 'stages.yaml')}`,
+      `--kubeconfig=${this.kubeconfigPath}`, `--config=${join(repoRoot, 'hack', 'kwok', 'stages.yaml')}`,
       '--manage-all-nodes=true', `--cidr=${podCidr}`, '--node-ip=10.0.0.1', '--node-lease-duration-seconds=40',
-      '--v=INFO',
+      `--server-address=127.0.0.1:${kubeletPort}`, `--node-port=${kubeletPort}`,
+      `--tls-cert-file=${this.certs.kubeletCert}`, `--tls-private-key-file=${this.certs.kubeletKey}`,
+      `--enable-crds=${logKinds.join(',')}`, '--v=INFO',
     ]);
   }
 

@@ -1,5 +1,6 @@
 // Stage types that reach outside the run, end to end: webhook (against a local HTTP receiver), runJob
-// (Jobs completed by kwok), a child pipeline; retries, restarts and keepWaitingRuns.
+// (Jobs completed by kwok, their logs served by kwok's kubelet API), a child pipeline; retries,
+// restarts and keepWaitingRuns.
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -112,21 +113,24 @@ describe('stage types, with the operator as a process', function () {
     assert.match(stage(r, 'refuse')!.message!, /^webhook GET http:\/\/127\.0\.0\.1:\d+\/refuse answered 404: \{"error":"no such thing"\}$/);
   });
 
-  it('runJob: a Job that succeeds gives its declared outputs; one that fails gives its exit code', async () => {
-    const job = (annotations: Record<string, string>) => ({ template: { metadata: { annotations },
-      spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'tool:1' }] } } });
+  it('runJob: a Job that succeeds gives its log and declared outputs; one that fails gives its exit code', async () => {
+    const job = (annotations: Record<string, string>, container = 'main') => ({ template: { metadata: { annotations },
+      spec: { restartPolicy: 'Never', containers: [{ name: container, image: 'tool:1' }] } } });
+    const log = ['building 1.2.3', 'STAYSAIL_OUTPUT version=1.2.3', 'STAYSAIL_OUTPUT checked=from-log', 'STAYSAIL_OUTPUT undeclared=x',
+      'plain=not-an-output', 'done'];
+    await sharedCluster().serveContainerLog(ns, 'build', log);
     await apply(pipeline('jobs', [
-      { refId: 'good', type: 'runJob', runJob: { jobTemplate: job({ 'test.staysail.dev/termination-message': 'checked=yes\nignored=1' }),
-        outputs: ['checked'] } },
+      { refId: 'good', type: 'runJob', runJob: { jobTemplate: job({ 'test.staysail.dev/termination-message': 'checked=yes\nignored=1' }, 'build'),
+        outputs: ['checked', 'version', 'plain'] } },
       { refId: 'bad', type: 'runJob', failurePolicy: 'continue', runJob: { jobTemplate: job({ 'test.staysail.dev/exit-code': '3' }) } },
     ]), run('jobs-1', 'jobs'));
     const r = await finished('jobs-1');
     assert.equal(stage(r, 'good')?.status, 'SUCCEEDED');
-    assert.equal(stage(r, 'good')?.outputs?.checked, 'yes');
-    assert.equal(stage(r, 'good')?.outputs?.exitCode, 0);
-    assert.equal(stage(r, 'good')?.outputs?.ignored, undefined, 'only declared outputs');
+    assert.deepEqual(stage(r, 'good')?.outputs, { exitCode: 0, checked: 'yes', version: '1.2.3', logExcerpt: `${log.join('\n')}\n` },
+      'declared outputs only, the termination message before STAYSAIL_OUTPUT log lines, the log as served through the API server');
     assert.equal(stage(r, 'bad')?.status, 'FAILED_CONTINUE');
     assert.equal(stage(r, 'bad')?.outputs?.exitCode, 3);
+    assert.match(String(stage(r, 'bad')?.outputs?.logExcerpt), /^\(no log: .*no logs found for container "main"/, 'kwok has no log for it');
     assert.match(stage(r, 'bad')!.message!, /^Job jobs-1-bad failed: .*; exit code 3$/);
     const owner = JSON.parse(await k(['get', 'job', 'jobs-1-good', '-o', 'jsonpath={.metadata.ownerReferences[0]}']));
     assert.equal(owner.kind, 'PipelineRun');
