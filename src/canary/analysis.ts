@@ -1,55 +1,11 @@
-// Canary analysis over time (Kayenta's real-time and retrospective runs): the windows each interval
-// judges, the rule that ends an analysis early or at its end, and one interval's judgement from a
-// metric source. Planning and deciding are pure; only `analyseInterval` reads metrics.
+// One interval of a canary analysis: both scopes' series from a metric source over the interval's
+// window, judged; and what status keeps of the judgement.
 import type { CanaryConfigSpec } from '../api/v1alpha1/canary-config.ts';
+import type { AnalysisWindow } from './judge/intervals.ts';
 import { judge, type Judgement } from './judge/judge.ts';
 import type { CanaryScope, MetricSource } from './metrics/index.ts';
 
-export interface Thresholds { pass: number; marginal: number }
-
-export interface AnalysisTiming {
-  /** When the analysis began (real time) or the start of the period analysed (retrospective). */
-  startMs: number;
-  /** Time before the first window opens. */
-  warmupMs?: number;
-  /** Length of the analysis after the warm-up. */
-  lifetimeMs: number;
-  /** Each interval's length; missing, zero or longer than the lifetime means one interval of the whole lifetime. */
-  intervalMs?: number;
-  /** Judge only the last lookback of each interval's window (sliding); missing means windows grow from the start. */
-  lookbackMs?: number;
-}
-
-export interface AnalysisWindow { index: number; startMs: number; endMs: number }
-
-/** The windows judged, one per interval: interval i ends at begin + i·interval (Kayenta's RunCanaryIntervalsStage). */
-export function analysisWindows(t: AnalysisTiming): AnalysisWindow[] {
-  const interval = !t.intervalMs || t.intervalMs > t.lifetimeMs ? t.lifetimeMs : t.intervalMs;
-  const count = Math.max(1, Math.floor(t.lifetimeMs / interval));
-  const begin = t.startMs + (t.warmupMs ?? 0);
-  return Array.from({ length: count }, (_, i) => {
-    const endMs = begin + (i + 1) * interval;
-    return { index: i + 1, startMs: t.lookbackMs ? endMs - t.lookbackMs : begin, endMs };
-  });
-}
-
-export type Verdict = { outcome: 'continue' } | { outcome: 'pass' | 'fail'; reason: string };
-
-/**
- * What the scores so far mean (Orca's MonitorKayentaCanaryTask and AggregateCanaryResultsTask): an
- * interval at or below marginal fails at once; after the last interval only its score counts, and
- * must reach pass.
- */
-export function canaryVerdict(scores: readonly number[], intervals: number, thresholds: Thresholds): Verdict {
-  const last = scores.at(-1);
-  if (last === undefined) return { outcome: 'continue' };
-  if (last <= thresholds.marginal) {
-    return { outcome: 'fail', reason: `interval ${scores.length} of ${intervals} scored ${last}, at or below the marginal threshold ${thresholds.marginal}` };
-  }
-  if (scores.length < intervals) return { outcome: 'continue' };
-  if (last < thresholds.pass) return { outcome: 'fail', reason: `the final score ${last} is below the pass threshold ${thresholds.pass}` };
-  return { outcome: 'pass', reason: `the final score ${last} reached the pass threshold ${thresholds.pass}` };
-}
+export { analysisWindows, canaryVerdict, type AnalysisTiming, type AnalysisWindow, type Thresholds, type Verdict } from './judge/intervals.ts';
 
 export interface ScopePair { baseline: Omit<CanaryScope, 'start' | 'end' | 'stepSeconds'>; canary: Omit<CanaryScope, 'start' | 'end' | 'stepSeconds'> }
 

@@ -12,7 +12,13 @@ const account: ProviderAccount = { name: 'test', namespace: 'default', spec: { p
 const location = { namespace: 'default' };
 const capacity = { min: 2, max: 6, desired: 4 };
 
-interface Deploy { version: string; unhealthy?: boolean; rollback?: string; failValidationAt?: number }
+interface Deploy { version: string; unhealthy?: boolean; rollback?: string; failValidationAt?: number;
+  /** canary: the score each interval's analysis gives. */
+  canaryScores?: number[];
+  /** canary: a person's decision, made once the analysis runs. */
+  decision?: 'promote' | 'abort' }
+
+const canarySettings = { replicas: 1, intervalMs: 600_000, lifetimeMs: 1_800_000 };
 
 /** Runs deploys one after another to the end; returns the step log. */
 async function simulate(strategy: StrategySettings, deploys: Deploy[]): Promise<string[]> {
@@ -26,13 +32,20 @@ async function simulate(strategy: StrategySettings, deploys: Deploy[]): Promise<
     log.push(`-- deploy ${d.version}${d.rollback ? ` with rollback request ${d.rollback} in the spec` : ''}`);
     const servingBefore = await servingInstances(fake);
     const validations: Record<number, 'Running' | 'Succeeded' | 'Failed'> = {};
+    const scores: number[] = [];
     for (let pass = 0; pass < 300; pass++) {
       const groups = await fake.serverGroups.list(account, location, 'shop-prod');
+      const pair = [...await fake.serverGroups.list(account, location, 'shop-prod-baseline'), ...await fake.serverGroups.list(account, location, 'shop-prod-canary')];
+      const observed = (g: (typeof groups)[number]) => ({ name: g.name, sequence: g.sequence, createdAt: g.createdAt, enabled: g.enabled,
+        capacity: g.capacity, healthy: g.instances.healthy, templateHash: g.templateHash });
+      const decision = d.decision && rollout?.phase === 'Analyzing' && rollout.canaryDecisionId !== `${d.version}-${d.decision}`
+        ? { id: `${d.version}-${d.decision}`, decision: d.decision } : undefined;
       const input: RolloutInput = {
         now: clock.now(), cluster: 'shop-prod', templateHash: d.version, capacity, strategy, targetHealthyPercentage: 100,
         progressDeadlineMs: 60_000, rollout, ...(d.rollback ? { rollbackRequest: { id: d.rollback } } : {}), validations: { ...validations },
-        serverGroups: groups.map((g) => ({ name: g.name, sequence: g.sequence, createdAt: g.createdAt, enabled: g.enabled,
-          capacity: g.capacity, healthy: g.instances.healthy, templateHash: g.templateHash })),
+        serverGroups: groups.map(observed),
+        canaryGroups: pair.map((g) => ({ ...observed(g), role: g.cluster.endsWith('-baseline') ? 'baseline' as const : 'canary' as const })),
+        canary: { scores: [...scores], ...(scores.length ? { thresholds: { pass: 75, marginal: 50 } } : {}), ...(decision ? { decision } : {}) },
       };
       const plan = planRollout(input);
       if (plan.rollout.phase !== rollout?.phase || plan.rollout.step !== rollout?.step) {
@@ -46,11 +59,16 @@ async function simulate(strategy: StrategySettings, deploys: Deploy[]): Promise<
       for (const a of plan.actions) {
         log.push(`t+${(clock.now() - start) / 1000}s   ${describeAction(a)}`);
         if (a.kind === 'create') {
-          await fake.serverGroups.create(account, { name: a.name, cluster: 'shop-prod', sequence: a.sequence, location, template: {},
-            templateHash: d.version, capacity: a.capacity, enabled: a.enabled, loadBalancers: [], securityGroups: [],
+          const from = a.templateFrom ? groups.find((g) => g.name === a.templateFrom)!.templateHash : d.version;
+          await fake.serverGroups.create(account, { name: a.name, cluster: a.role ? `shop-prod-${a.role}` : 'shop-prod', sequence: a.sequence, location,
+            template: {}, templateHash: from, capacity: a.capacity, enabled: a.enabled, loadBalancers: [], securityGroups: [],
             owner: { apiVersion: 'v1', kind: 'Cluster', name: 'shop-prod', uid: 'u' } });
         } else if (a.kind === 'resize') await fake.serverGroups.resize(account, location, a.name, a.capacity);
         else if (a.kind === 'validate') validations[a.percent] = 'Running';
+        else if (a.kind === 'analyze') {
+          scores.push(d.canaryScores![a.interval - 1]!);
+          log.push(`t+${(clock.now() - start) / 1000}s     window ${(a.startMs - start) / 1000}s..${(a.endMs - start) / 1000}s scored ${scores.at(-1)}`);
+        }
         else await fake.serverGroups[a.kind](account, location, a.name, []);
         // Traffic never drops to nothing once something served it.
         if (servingBefore > 0) assert.ok(await servingInstances(fake) > 0, `no healthy enabled instance after: ${describeAction(a)}`);
@@ -89,6 +107,16 @@ describe('deploy strategies (golden simulations)', () => {
       ['rollingredblack: a failed validation rolls back', { type: 'rollingredblack', targetPercentages: [50], validateSteps: true },
         [{ version: 'v1' }, { version: 'v2', failValidationAt: 50 }]],
       ['rollingredblack: a step that never becomes healthy rolls back', { type: 'rollingredblack', targetPercentages: [50] },
+        [{ version: 'v1' }, { version: 'v2', unhealthy: true }]],
+      ['canary: a first deploy has no baseline and goes red/black; then a canary passes three intervals and is promoted',
+        { type: 'canary', canary: canarySettings }, [{ version: 'v1' }, { version: 'v2', canaryScores: [80, 90, 100] }]],
+      ['canary: a marginal interval fails at once and the pair is destroyed', { type: 'canary', canary: canarySettings },
+        [{ version: 'v1' }, { version: 'v2', canaryScores: [100, 50, 100] }]],
+      ['canary: the final score below pass rolls back', { type: 'canary', canary: canarySettings },
+        [{ version: 'v1' }, { version: 'v2', canaryScores: [100, 100, 70] }]],
+      ['canary: a person promotes during the analysis, then aborts the next canary', { type: 'canary', canary: { ...canarySettings, warmupMs: 300_000 } },
+        [{ version: 'v1' }, { version: 'v2', decision: 'promote' }, { version: 'v3', decision: 'abort' }]],
+      ['canary: a canary that never becomes healthy rolls back', { type: 'canary', canary: canarySettings },
         [{ version: 'v1' }, { version: 'v2', unhealthy: true }]],
     ];
     const out: string[] = [];

@@ -3,9 +3,11 @@
 // step first asks whether the world is already so (then the next step runs at once), else returns
 // the actions that make it so, or how long to wait. Called again after the actions are applied, the
 // same step finds its work done and moves on.
-import { nextSequence, serverGroupName } from '../api/moniker.ts';
+import { nextSequence, parseServerGroupName, serverGroupName } from '../api/moniker.ts';
 import type { Capacity } from '../api/v1alpha1/common.ts';
-import { describeAction, type ObservedServerGroup, type RolloutAction, type RolloutInput, type RolloutPlan, type RolloutRecord } from './types.ts';
+import { analysisWindows, canaryVerdict } from '../canary/judge/intervals.ts';
+import { describeAction, type CanaryRole, type ObservedServerGroup, type RolloutAction, type RolloutInput, type RolloutPlan,
+  type RolloutRecord } from './types.ts';
 
 type StepResult = 'next' | { actions: RolloutAction[] } | { waitMs: number; message: string } | { fail: string };
 type Step = (s: StepContext) => StepResult;
@@ -100,6 +102,66 @@ const validate = (percent: number): Step => (s) => {
   return { actions: [{ kind: 'validate', percent, serverGroup: s.rollout.newServerGroup!, ...(s.rollout.previousServerGroup ? { source: s.rollout.previousServerGroup } : {}) }] };
 };
 
+/** The canary strategy's baseline and canary server group names for a rollout: cluster-baseline-vNNN and cluster-canary-vNNN. */
+export function canaryPairNames(newServerGroup: string): Record<CanaryRole, string> {
+  const { cluster, sequence } = parseServerGroupName(newServerGroup);
+  const name = (role: CanaryRole) => serverGroupName(cluster.includes('-') ? `${cluster}-${role}` : `${cluster}--${role}`, sequence ?? 0);
+  return { baseline: name('baseline'), canary: name('canary') };
+}
+
+const pairMember = (s: StepContext, role: CanaryRole) => s.input.canaryGroups?.find((g) => g.role === role && g.name === canaryPairNames(s.rollout.newServerGroup!)[role]);
+
+/** canary: the baseline (the current version) and the canary (the new one), each at the canary size, both taking traffic. */
+const createCanaryPair: Step = (s) => {
+  const previous = s.rollout.previousServerGroup;
+  if (!previous) return 'next'; // a first deploy has nothing to compare with
+  const n = s.input.strategy.canary!.replicas;
+  const names = canaryPairNames(s.rollout.newServerGroup!);
+  const sequence = parseServerGroupName(s.rollout.newServerGroup!).sequence ?? 0;
+  const actions = (['baseline', 'canary'] as const).filter((role) => !pairMember(s, role)).map((role) => ({
+    kind: 'create' as const, name: names[role], sequence, capacity: { min: n, max: n, desired: n }, enabled: true, role,
+    ...(role === 'baseline' ? { templateFrom: previous } : {}) }));
+  return actions.length ? { actions } : 'next';
+};
+
+const waitCanaryPairHealthy: Step = (s) => {
+  if (!s.rollout.previousServerGroup) return 'next';
+  const needed = healthyNeeded(s.input.strategy.canary!.replicas, s.input.targetHealthyPercentage);
+  const pair = [pairMember(s, 'baseline'), pairMember(s, 'canary')];
+  const short = pair.filter((g) => !g || g.healthy < needed);
+  if (short.length === 0) return 'next';
+  const says = pair.map((g, i) => `${g?.name ?? (i ? 'canary' : 'baseline')}: ${g?.healthy ?? 0} of ${needed}`).join(', ');
+  if (s.stepElapsedMs >= s.input.progressDeadlineMs) return { fail: `the canary pair is not healthy after ${Math.round(s.input.progressDeadlineMs / 1000)}s (${says})` };
+  return { waitMs: healthPollMs, message: `waiting for the canary pair to be healthy (${says})` };
+};
+
+/** canary: judge each interval as its window ends; fail at once at or below marginal, promote when the last reaches pass. */
+const analyze: Step = (s) => {
+  if (!s.rollout.previousServerGroup) return 'next';
+  const c = s.input.strategy.canary!;
+  const progress = s.input.canary ?? { scores: [] };
+  if (progress.decision) {
+    s.rollout.canaryDecisionId = progress.decision.id;
+    if (progress.decision.decision === 'promote') return 'next';
+    return { fail: `the canary was aborted (decision ${progress.decision.id})` };
+  }
+  const startMs = Date.parse(s.rollout.stepStartTime!);
+  const windows = analysisWindows({ startMs, warmupMs: c.warmupMs, lifetimeMs: c.lifetimeMs, intervalMs: c.intervalMs });
+  const verdict = progress.thresholds ? canaryVerdict(progress.scores, windows.length, progress.thresholds) : { outcome: 'continue' as const };
+  if (verdict.outcome === 'pass') return 'next';
+  if (verdict.outcome === 'fail') return { fail: `canary analysis failed: ${verdict.reason}` };
+  const next = windows[progress.scores.length]!;
+  const names = canaryPairNames(s.rollout.newServerGroup!);
+  const scored = progress.scores.length ? `interval ${progress.scores.length} scored ${progress.scores.at(-1)}; ` : '';
+  if (s.input.now < next.endMs) return { waitMs: next.endMs - s.input.now, message: `${scored}judging interval ${next.index} of ${windows.length} at ${iso(next.endMs)}` };
+  return { actions: [{ kind: 'analyze', interval: next.index, startMs: next.startMs, endMs: next.endMs, baseline: names.baseline, canary: names.canary }] };
+};
+
+const destroyCanaryPair: Step = (s) => {
+  const pair = s.input.canaryGroups ?? [];
+  return pair.length ? { actions: pair.map((g) => ({ kind: 'destroy' as const, name: g.name })) } : 'next';
+};
+
 // ---- strategies ------------------------------------------------------------------------------
 
 const delayBeforeCleanup = delay((s) => s.input.strategy.delayBeforeCleanupMs, 'before cleanup');
@@ -122,7 +184,9 @@ export function stepsFor(input: RolloutInput): Step[] {
     case 'redblack':
       return [create(full, false), waitHealthy, enableNew, shrink, delayBeforeCleanup, disableOthers, delayBeforeScaleDown, scaleDownOthers];
     case 'canary':
-      throw new Error('the canary strategy is planned with canary analysis, not here');
+      // Promotion is a red/black deploy of the new version at full size; the pair goes once it is live.
+      return [createCanaryPair, waitCanaryPairHealthy, analyze, create(full, false), waitHealthy, enableNew, shrink, delayBeforeCleanup, disableOthers,
+        delayBeforeScaleDown, scaleDownOthers, destroyCanaryPair];
   }
 }
 
@@ -138,6 +202,7 @@ const rollbackSteps: Step[] = [
   },
   (s) => (s.newGroup?.enabled ? { actions: [{ kind: 'disable', name: s.newGroup.name }] } : 'next'),
   (s) => (s.input.strategy.destroyLatestOnFailure && s.newGroup ? { actions: [{ kind: 'destroy', name: s.newGroup.name }] } : 'next'),
+  destroyCanaryPair,
 ];
 
 /** A manual rollback: bring the target back to full size and enabled, wait for it, disable the rest. */
@@ -181,7 +246,9 @@ export function planRollout(input: RolloutInput): RolloutPlan {
       newServerGroup: serverGroupName(input.cluster, sequence), previousServerGroup: serverGroups.find((g) => g.enabled)?.name,
       message: `rolling out ${serverGroupName(input.cluster, sequence)}`,
       // A rollback request standing in the spec before any rollout has nothing to roll back: it counts as handled.
-      ...(r?.rollbackId ?? request?.id ? { rollbackId: r?.rollbackId ?? request!.id } : {}) };
+      ...(r?.rollbackId ?? request?.id ? { rollbackId: r?.rollbackId ?? request!.id } : {}),
+      // So is a canary decision: it was meant for an earlier canary.
+      ...(input.canary?.decision?.id ?? r?.canaryDecisionId ? { canaryDecisionId: input.canary?.decision?.id ?? r?.canaryDecisionId } : {}) };
   } else {
     r = { ...r };
   }
@@ -206,7 +273,9 @@ export function planRollout(input: RolloutInput): RolloutPlan {
       others: serverGroups.filter((g) => g.name !== r!.newServerGroup),
       stepElapsedMs: now - Date.parse(r.stepStartTime ?? iso(now)),
     };
-    const result = list[index]!(ctx);
+    const current = list[index]!;
+    const result = current(ctx);
+    r.phase = current === analyze && result !== 'next' && !('fail' in result) ? 'Analyzing' : 'Progressing';
     if (result === 'next') {
       r.step = (r.step ?? 0) + 1;
       r.stepStartTime = iso(now);

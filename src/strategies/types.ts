@@ -26,6 +26,29 @@ export interface RolloutRecord {
   message?: string;
   /** The last manual rollback request carried out. */
   rollbackId?: string;
+  /** The last canary decision applied (or standing when the rollout started). */
+  canaryDecisionId?: string;
+}
+
+export type CanaryRole = 'baseline' | 'canary';
+
+/** canary: the analysis' shape; the CanaryConfig itself is read by the controller. */
+export interface CanarySettings {
+  /** Instances in each of the baseline and canary server groups. */
+  replicas: number;
+  warmupMs?: number;
+  intervalMs?: number;
+  lifetimeMs: number;
+}
+
+/** What the controller knows of the running analysis. */
+export interface CanaryProgress {
+  /** Scores of the intervals judged so far, in order. */
+  scores: number[];
+  /** The thresholds in force (known once the first interval has been judged). */
+  thresholds?: { pass: number; marginal: number };
+  /** A person's decision from the Cluster's spec, not yet applied. */
+  decision?: { id: string; decision: 'promote' | 'abort' };
 }
 
 export interface StrategySettings {
@@ -40,6 +63,7 @@ export interface StrategySettings {
   targetPercentages?: number[];
   /** rollingredblack: run a validation pipeline after each step. */
   validateSteps?: boolean;
+  canary?: CanarySettings;
 }
 
 export interface RolloutInput {
@@ -52,8 +76,11 @@ export interface RolloutInput {
   targetHealthyPercentage: number;
   /** How long the new server group may take to become healthy before the rollout fails. */
   progressDeadlineMs: number;
-  /** The cluster's server groups, newest first. */
+  /** The cluster's server groups, newest first (without the canary strategy's baseline and canary). */
   serverGroups: ObservedServerGroup[];
+  /** canary: the baseline and canary server groups that exist. */
+  canaryGroups?: (ObservedServerGroup & { role: CanaryRole })[];
+  canary?: CanaryProgress;
   rollout?: RolloutRecord;
   /** A manual rollback request from the Cluster's spec. */
   rollbackRequest?: { id: string; toServerGroup?: string };
@@ -62,13 +89,16 @@ export interface RolloutInput {
 }
 
 export type RolloutAction =
-  | { kind: 'create'; name: string; sequence: number; capacity: Capacity; enabled: boolean }
+  /** Create a server group; a canary pair member runs the template of `templateFrom` (baseline) or the desired one (canary). */
+  | { kind: 'create'; name: string; sequence: number; capacity: Capacity; enabled: boolean; role?: CanaryRole; templateFrom?: string }
   | { kind: 'resize'; name: string; capacity: Capacity }
   | { kind: 'enable'; name: string }
   | { kind: 'disable'; name: string }
   | { kind: 'destroy'; name: string }
   /** Start the validation pipeline for a rolling step. */
-  | { kind: 'validate'; percent: number; serverGroup: string; source?: string };
+  | { kind: 'validate'; percent: number; serverGroup: string; source?: string }
+  /** Judge canary against baseline over one interval's window, and record the score. */
+  | { kind: 'analyze'; interval: number; startMs: number; endMs: number; baseline: string; canary: string };
 
 export interface RolloutPlan {
   actions: RolloutAction[];
@@ -82,6 +112,7 @@ export const describeAction = (a: RolloutAction): string => {
     case 'create': return `create ${a.name} (${a.enabled ? 'enabled' : 'disabled'}, ${a.capacity.desired} instances)`;
     case 'resize': return `resize ${a.name} to ${a.capacity.desired}`;
     case 'validate': return `validate ${a.serverGroup} at ${a.percent}%`;
+    case 'analyze': return `judge ${a.canary} against ${a.baseline} (interval ${a.interval})`;
     default: return `${a.kind} ${a.name}`;
   }
 };

@@ -1,7 +1,7 @@
 // Cluster: app-stack-detail on one account and location, and the rollout that turns a change of its
 // desired template into a new ServerGroup by a deploy strategy (Orca's deploy strategies).
 import { ageColumn, type KindDefinition } from '../kind.ts';
-import { arr, bool, duration, int, localRef, mapOf, obj, objectName, oneOf, optional, percent, str, type Static } from '../schema.ts';
+import { arr, bool, duration, int, localRef, mapOf, num, obj, objectName, oneOf, optional, percent, str, type Static } from '../schema.ts';
 import { accountRefSchema, capacitySchema, celClusterName, clusterMonikerSchema, locationSchema, statusBase } from './common.ts';
 import { serverGroupTemplate } from './template.ts';
 
@@ -70,6 +70,25 @@ export const clusterSpec = obj('The cluster wanted: what runs, how much of it, b
     id: str('Unique id of the request (a new one each time).', { pattern: '^[A-Za-z0-9][-A-Za-z0-9_.]*$', maxLength: 63 }),
     toServerGroup: optional(str('The server group to return to (default: the newest one before the active one).', { maxLength: 63 })),
   })),
+  canaryDecision: optional(obj('Ends a running canary analysis now: promote rolls the new version out as if the analysis passed; abort rolls it back. Give each decision a new id; one standing when a rollout starts is not applied to it.', {
+    id: str('Unique id of the decision (a new one each time).', { pattern: '^[A-Za-z0-9][-A-Za-z0-9_.]*$', maxLength: 63 }),
+    decision: oneOf('promote or abort.', ['promote', 'abort'] as const),
+  })),
+});
+
+const canaryInterval = obj('One interval\'s judgement.', {
+  interval: int('Its number, from 1.', { minimum: 1 }),
+  start: str('Start of the window judged.', { format: 'date-time' }),
+  end: str('End of the window judged.', { format: 'date-time' }),
+  score: num('The score, 0 to 100.', { minimum: 0, maximum: 100 }),
+  classification: oneOf('Pass, Marginal or Fail by the thresholds.', ['Pass', 'Marginal', 'Fail'] as const),
+  reason: str('How the score came about.', { maxLength: 4096 }),
+  metrics: arr('Each metric\'s verdict.', obj('A metric\'s verdict.', {
+    name: str('The metric.', { maxLength: 128 }),
+    classification: oneOf('Its classification.', ['Pass', 'High', 'Low', 'NoData', 'NoDataFailMetric', 'Error'] as const),
+    critical: optional(bool('True when this result failed the whole analysis.')),
+    reason: str('Why.', { maxLength: 1024 }),
+  }), { maxItems: 100 }),
 });
 
 export const rolloutPhases = ['Idle', 'Progressing', 'Analyzing', 'Succeeded', 'Failed', 'RolledBack'] as const;
@@ -97,6 +116,18 @@ export const clusterStatus = obj('What the controller observed of the cluster an
     previousServerGroup: optional(str('The server group it replaces.', { maxLength: 63 })),
     message: optional(str('What the rollout is doing or why it stopped.', { maxLength: 4096 })),
     rollbackId: optional(str('The id of the last rollback request carried out.', { maxLength: 63 })),
+    canaryDecisionId: optional(str('The id of the last canary decision applied (or standing when the rollout started).', { maxLength: 63 })),
+  })),
+  canary: optional(obj('The canary analysis of the rollout (canary strategy).', {
+    revision: int('The rollout it belongs to.', { minimum: 0 }),
+    baseline: str('The baseline server group (the current version at canary size).', { maxLength: 63 }),
+    canary: str('The canary server group (the new version at canary size).', { maxLength: 63 }),
+    thresholds: obj('The thresholds applied.', {
+      pass: num('Pass.', { minimum: 0, maximum: 100 }),
+      marginal: num('Marginal.', { minimum: 0, maximum: 100 }),
+    }),
+    lastScore: optional(num('The last interval\'s score.', { minimum: 0, maximum: 100 })),
+    intervals: arr('Each interval judged so far.', canaryInterval, { maxItems: 1000 }),
   })),
 });
 
@@ -116,6 +147,7 @@ export const clusterKind: KindDefinition = {
     { name: 'Active', type: 'string', jsonPath: '.status.activeServerGroup', description: 'The newest enabled server group.' },
     { name: 'Ready', type: 'string', jsonPath: '.status.ready', description: 'Healthy instances / desired, of the active server group.' },
     { name: 'Phase', type: 'string', jsonPath: '.status.rollout.phase', description: 'Rollout phase.' },
+    { name: 'Canary', type: 'number', jsonPath: '.status.canary.lastScore', description: 'The last canary analysis score.' },
     { name: 'Strategy', type: 'string', jsonPath: '.spec.strategy.type', description: 'Deploy strategy.', priority: 1 },
     ageColumn,
   ],

@@ -8,16 +8,19 @@ import { templateHash } from '../../api/template-hash.ts';
 import type { ClusterSpec, ClusterStatus } from '../../api/v1alpha1/cluster.ts';
 import { apiVersion, resources } from '../../api/v1alpha1/index.ts';
 import type { Reconciler } from '../../core/controller.ts';
-import { isConflict, isNotFound, TerminalError } from '../../core/errors.ts';
+import { isConflict, isNotFound } from '../../core/errors.ts';
 import type { ObjectCache } from '../../core/informer.ts';
 import type { KubeClient, KubeObject } from '../../core/kube-client.ts';
 import { healthyNeeded, planRollout } from '../../strategies/planner.ts';
-import { describeAction, type ObservedServerGroup, type RolloutAction, type StrategySettings } from '../../strategies/types.ts';
+import { describeAction, type CanaryRole, type ObservedServerGroup, type RolloutAction, type StrategySettings } from '../../strategies/types.ts';
 import type { PipelineRun } from '../pipeline-run/types.ts';
 import type { ServerGroup } from '../server-group/reconciler.ts';
+import { analyzeCanary, canaryProgress } from './canary.ts';
 
 export type Cluster = KubeObject<ClusterSpec, ClusterStatus>;
 export const clusterLabel = 'staysail.dev/cluster';
+/** On the canary strategy's baseline and canary server groups: which of the two it is. */
+const canaryRoleLabel = 'staysail.dev/canary-role';
 const hashAnnotation = 'staysail.dev/template-hash';
 
 /** The strategy settings a planner takes, from the Cluster's spec. */
@@ -25,8 +28,11 @@ export function strategySettings(c: Cluster): StrategySettings {
   const s = c.spec!.strategy ?? { type: 'redblack' as const };
   const ms = (d?: string) => (d ? parseDuration(d) : undefined);
   switch (s.type) {
-    case 'canary':
-      throw new TerminalError('StrategyNotAvailable', `Cluster "${c.metadata.name}": spec.strategy.type canary needs canary analysis, which this operator does not run yet; use redblack, rollingredblack, highlander or none`);
+    case 'canary': {
+      const k = s.canary!;
+      return { type: 'canary', rollbackOnFailure: true,
+        canary: { replicas: k.replicas, warmupMs: ms(k.warmup), intervalMs: ms(k.interval), lifetimeMs: parseDuration(k.lifetime ?? '30m') } };
+    }
     case 'rollingredblack': {
       const r = s.rollingRedBlack!;
       return { type: 'rollingredblack', targetPercentages: r.targetPercentages, validateSteps: r.validationPipelineRef !== undefined,
@@ -44,7 +50,7 @@ export function strategySettings(c: Cluster): StrategySettings {
 }
 
 /** The cluster's server groups as the planner sees them: enabled and healthy as their controller last made and saw them. */
-export function observe(c: Cluster, serverGroups: ObjectCache<ServerGroup>): ObservedServerGroup[] {
+export function observe(c: Cluster, serverGroups: ObjectCache<ServerGroup>): (ObservedServerGroup & { role?: CanaryRole })[] {
   return serverGroups.list(c.metadata.namespace)
     .filter((sg) => sg.metadata.labels?.[clusterLabel] === c.metadata.name && sg.metadata.ownerReferences?.some((o) => o.uid === c.metadata.uid)
       && !sg.metadata.deletionTimestamp)
@@ -55,6 +61,7 @@ export function observe(c: Cluster, serverGroups: ObjectCache<ServerGroup>): Obs
         // As last done by the ServerGroup controller: a server group asked to leave traffic still serves until it has.
         enabled: sg.status?.enabled ?? false,
         capacity: sg.spec!.capacity, healthy: current ? sg.status?.readyReplicas ?? 0 : 0, templateHash: sg.metadata.annotations?.[hashAnnotation] ?? '',
+        ...(sg.metadata.labels?.[canaryRoleLabel] ? { role: sg.metadata.labels[canaryRoleLabel] as CanaryRole } : {}),
       };
     })
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.sequence - a.sequence);
@@ -81,14 +88,16 @@ export function clusterReconciler(serverGroups: ObjectCache<ServerGroup>, runs: 
     async reconcile(ctx) {
       const c = ctx.obj;
       const spec = c.spec!;
-      const observed = observe(c, serverGroups);
+      const all = observe(c, serverGroups);
+      const observed = all.filter((g) => !g.role);
+      const canaryGroups = all.filter((g): g is ObservedServerGroup & { role: CanaryRole } => g.role !== undefined);
       const hash = templateHash(spec.template);
       const source = observed.find((g) => g.enabled) ?? observed[0];
       const capacity = spec.useSourceCapacity && source ? source.capacity : spec.capacity;
       const plan = planRollout({
         now: ctx.clock.now(), cluster: clusterName(spec.moniker), templateHash: hash, capacity, strategy: strategySettings(c),
         targetHealthyPercentage: spec.targetHealthyPercentage ?? 100, progressDeadlineMs: parseDuration(spec.progressDeadline ?? '10m'),
-        serverGroups: observed, rollout: ctx.status.rollout as never,
+        serverGroups: observed, canaryGroups, canary: canaryProgress(c, ctx.status), rollout: ctx.status.rollout as never,
         ...(spec.rollback ? { rollbackRequest: spec.rollback } : {}),
         validations: validations(c, ctx.status.rollout?.revision, runs),
       });
@@ -99,12 +108,18 @@ export function clusterReconciler(serverGroups: ObjectCache<ServerGroup>, runs: 
         actions.push({ kind: 'resize', name: live.name, capacity: spec.capacity });
       }
       for (const a of actions) {
+        if (a.kind === 'analyze') {
+          const report = await analyzeCanary(client, c, a, plan.rollout.revision, ctx.status);
+          ctx.recordEvent(report.score <= ctx.status.canary!.thresholds.marginal ? 'Warning' : 'Normal', 'CanaryInterval',
+            `Cluster "${c.metadata.name}" rollout ${plan.rollout.revision}: ${a.canary} interval ${a.interval} scored ${report.score} (${report.classification}): ${report.reason}`);
+          continue;
+        }
         await apply(client, c, a, hash, plan.rollout.revision);
         ctx.recordEvent('Normal', `Rollout${a.kind[0]!.toUpperCase()}${a.kind.slice(1)}`, `Cluster "${c.metadata.name}" rollout ${plan.rollout.revision}: ${describeAction(a)}`);
       }
 
       ctx.status.rollout = plan.rollout as ClusterStatus['rollout'];
-      ctx.status.serverGroups = observed.map((g) => ({ name: g.name, enabled: g.enabled, readyReplicas: g.healthy, desiredReplicas: g.capacity.desired }));
+      ctx.status.serverGroups = all.map((g) => ({ name: g.name, enabled: g.enabled, readyReplicas: g.healthy, desiredReplicas: g.capacity.desired }));
       const active = observed.find((g) => g.enabled);
       if (active) {
         ctx.status.activeServerGroup = active.name;
@@ -147,17 +162,24 @@ async function apply(client: KubeClient, c: Cluster, a: RolloutAction, hash: str
         });
         return;
       }
-      case 'create':
+      case 'create': {
+        // The baseline runs the template of the server group it copies; the canary and new server groups the desired one.
+        const from = a.templateFrom ? await client.get<ServerGroup>(resources.serverGroup, ns, a.templateFrom) : undefined;
+        const moniker = a.role ? { ...spec.moniker, detail: spec.moniker.detail ? `${spec.moniker.detail}-${a.role}` : a.role } : spec.moniker;
         await client.create<ServerGroup>(resources.serverGroup, {
-          metadata: { name: a.name, namespace: ns, labels: { [clusterLabel]: c.metadata.name, 'app.kubernetes.io/managed-by': 'staysail' },
-            annotations: { [hashAnnotation]: hash },
+          metadata: { name: a.name, namespace: ns, labels: { [clusterLabel]: c.metadata.name, 'app.kubernetes.io/managed-by': 'staysail',
+            ...(a.role ? { [canaryRoleLabel]: a.role } : {}) },
+            annotations: { [hashAnnotation]: from?.metadata.annotations?.[hashAnnotation] ?? hash },
             ownerReferences: [owner] },
-          spec: { moniker: { ...spec.moniker, sequence: parseServerGroupName(a.name).sequence ?? a.sequence }, accountRef: spec.accountRef,
-            ...(spec.location ? { location: spec.location } : {}), template: spec.template, capacity: a.capacity, enabled: a.enabled,
+          spec: { moniker: { ...moniker, sequence: parseServerGroupName(a.name).sequence ?? a.sequence }, accountRef: spec.accountRef,
+            ...(spec.location ? { location: spec.location } : {}), template: from?.spec?.template ?? spec.template, capacity: a.capacity, enabled: a.enabled,
             ...(spec.loadBalancerRefs ? { loadBalancerRefs: spec.loadBalancerRefs } : {}),
             ...(spec.securityGroupRefs ? { securityGroupRefs: spec.securityGroupRefs } : {}) },
         });
         return;
+      }
+      case 'analyze':
+        throw new Error('analyze is carried out by the reconciler');
       case 'resize':
         await client.mergePatch(resources.serverGroup, ns, a.name, { spec: { capacity: a.capacity } });
         return;

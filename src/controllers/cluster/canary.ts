@@ -1,0 +1,51 @@
+// The canary strategy's analysis, as the Cluster controller carries it out: one interval of the
+// baseline and canary server groups judged with the Cluster's CanaryConfig, recorded in status (the
+// score and each metric's verdict) and as an Event. What the planner needs of it comes back out.
+import type { ClusterStatus } from '../../api/v1alpha1/cluster.ts';
+import { analyseInterval, intervalReport, stepSecondsOf, type IntervalReport } from '../../canary/analysis.ts';
+import { CanaryConfigError, loadCanaryConfig } from '../../canary/config.ts';
+import { MetricSourceError } from '../../canary/metrics/index.ts';
+import type { KubeClient } from '../../core/kube-client.ts';
+import type { CanaryProgress, RolloutAction, RolloutRecord } from '../../strategies/types.ts';
+import type { Cluster } from './reconciler.ts';
+
+type Analyze = Extract<RolloutAction, { kind: 'analyze' }>;
+const defaultThresholds = { pass: 75, marginal: 50 };
+
+/** Judges one interval and records it in status.canary; a config or query that cannot work scores 0, saying why. */
+export async function analyzeCanary(client: KubeClient, c: Cluster, a: Analyze, revision: number, status: ClusterStatus): Promise<IntervalReport> {
+  const ns = c.metadata.namespace!;
+  const settings = c.spec!.strategy!.canary!;
+  const location = c.spec!.location?.namespace ?? ns;
+  const window = { index: a.interval, startMs: a.startMs, endMs: a.endMs };
+  let thresholds = settings.thresholds ?? defaultThresholds;
+  let report: IntervalReport;
+  try {
+    const { spec, source } = await loadCanaryConfig(client, ns, settings.canaryConfigRef.name);
+    thresholds = settings.thresholds ?? spec.thresholds;
+    const judgement = await analyseInterval({ ...spec, thresholds }, source, { baseline: { scope: a.baseline, location }, canary: { scope: a.canary, location } },
+      window, stepSecondsOf(spec));
+    report = intervalReport(a.interval, window, judgement);
+  } catch (err) {
+    // An unreachable metric store is retried with the reconcile; what will not get better fails the interval.
+    if (!(err instanceof CanaryConfigError) && !(err instanceof MetricSourceError && !err.retryable)) throw err;
+    report = { interval: a.interval, start: new Date(a.startMs).toISOString(), end: new Date(a.endMs).toISOString(), score: 0, classification: 'Fail',
+      reason: `Cluster "${c.metadata.name}" (spec.strategy.canary.canaryConfigRef): ${(err as Error).message}`, metrics: [] };
+  }
+  const earlier = status.canary?.revision === revision ? status.canary.intervals.filter((i) => i.interval !== a.interval) : [];
+  status.canary = { revision, baseline: a.baseline, canary: a.canary, thresholds, lastScore: report.score,
+    intervals: [...earlier, report].sort((x, y) => x.interval - y.interval) as NonNullable<ClusterStatus['canary']>['intervals'] };
+  return report;
+}
+
+/** What the planner needs of the analysis of this rollout, and a decision from the spec not yet applied. */
+export function canaryProgress(c: Cluster, status: ClusterStatus): CanaryProgress {
+  const rollout = status.rollout as RolloutRecord | undefined;
+  const mine = status.canary && status.canary.revision === rollout?.revision ? status.canary : undefined;
+  const decision = c.spec!.canaryDecision;
+  return {
+    scores: mine?.intervals.map((i) => i.score) ?? [],
+    ...(mine ? { thresholds: mine.thresholds } : {}),
+    ...(decision && decision.id !== rollout?.canaryDecisionId ? { decision } : {}),
+  };
+}

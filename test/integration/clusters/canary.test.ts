@@ -1,0 +1,146 @@
+// The canary strategy end to end: the operator as a process on kwok, a real Prometheus scraping
+// series the test serves per server group. A Cluster's template is edited; a baseline and a canary
+// server group run beside production while each interval is judged; the canary is promoted by
+// red/black or rolled back, and a person can promote or abort it through the Cluster's spec.
+import assert from 'node:assert/strict';
+import { stringify } from 'yaml';
+import { waitFor } from '../../cluster/probe.ts';
+import { LocalPrometheus, MetricsTarget, noisy } from '../../prometheus/prometheus.ts';
+import { installCrds } from '../crds.ts';
+import { kubectl, kubectlOk } from '../kubectl.ts';
+import { OperatorProcess } from '../operator-process.ts';
+import { sharedCluster } from '../setup.ts';
+
+const api = 'staysail.dev/v1alpha1';
+const ns = `canaries-${Date.now().toString(36)}`;
+const k = (args: string[], input?: string) => kubectlOk(sharedCluster().kubeconfigPath, ['-n', ns, ...args], input);
+const apply = (...docs: object[]) => k(['apply', '--server-side', '--force-conflicts', '-f', '-'], docs.map((d) => stringify(d)).join('---\n'));
+
+const small = { effectSize: { measure: 'meanRatio', allowedIncrease: 1.1 } };
+const canaryConfig = (name: string, address: string, metrics: object[]) => ({ apiVersion: api, kind: 'CanaryConfig', metadata: { name },
+  spec: { metricSource: { type: 'prometheus', address, step: '1s' }, metrics, thresholds: { pass: 75, marginal: 50 } } });
+const metric = (name: string, group: string, extra: object = {}) =>
+  ({ name, group, query: `max(app_${name}{server_group="\${scope}"})`, direction: 'increase', ...small, ...extra });
+
+const cluster = (stack: string, image: string, canary: object) => ({
+  apiVersion: api, kind: 'Cluster', metadata: { name: `shop-${stack}` },
+  spec: { moniker: { app: 'shop', stack }, accountRef: { name: 'local' }, capacity: { min: 1, max: 4, desired: 2 },
+    template: { kubernetes: { podTemplate: { spec: { containers: [{ name: 'web', image }] } } } },
+    strategy: { type: 'canary', canary: { replicas: 1, ...canary } } },
+});
+
+interface Interval { interval: number; score: number; classification: string; metrics: { name: string; classification: string; critical?: boolean }[] }
+interface Status { activeServerGroup?: string; rollout?: { phase: string; message?: string; revision: number };
+  canary?: { revision: number; baseline: string; canary: string; lastScore?: number; intervals: Interval[] } }
+const status = async (name: string) => JSON.parse(await k(['get', 'cluster', name, '-o', 'jsonpath={.status}']) || '{}') as Status;
+const serverGroups = async () => (await k(['get', 'servergroups', '-o', 'jsonpath={.items[*].metadata.name}'])).split(/\s+/).filter(Boolean).sort();
+
+/** Applies the cluster and waits for rollout `revision` to reach one of the phases; returns its status. */
+async function rollout(name: string, revision: number, phases: string[], timeoutMs = 90_000): Promise<Status> {
+  let last: Status = {};
+  await waitFor(async () => { last = await status(name); return last.rollout?.revision === revision && phases.includes(last.rollout.phase); },
+    timeoutMs, () => `cluster ${name} rollout ${revision} did not reach ${phases.join(' or ')}: ${JSON.stringify(last.rollout)}`, 250);
+  return last;
+}
+
+describe('the canary strategy on kwok, against a real Prometheus', function () {
+  this.timeout(240_000);
+  let target: MetricsTarget;
+  let prometheus: LocalPrometheus;
+  let operator: OperatorProcess;
+
+  before(async () => {
+    target = await MetricsTarget.start();
+    const serve = (sg: string, errors: () => number, latency: () => number, cpu: () => number) => {
+      target.set('app_errors', { server_group: sg }, errors);
+      target.set('app_latency', { server_group: sg }, latency);
+      target.set('app_cpu', { server_group: sg }, cpu);
+    };
+    // shop-prod: v001 (the second version) is as good as its baseline; v002 errs three times as often.
+    serve('shop-prod-baseline-v001', noisy(10, 0.2, 1), noisy(100, 0.2, 2), noisy(50, 0.2, 3));
+    serve('shop-prod-canary-v001', noisy(10, 0.2, 4), noisy(100, 0.2, 5), noisy(50, 0.2, 6));
+    serve('shop-prod-baseline-v002', noisy(10, 0.2, 7), noisy(100, 0.2, 8), noisy(50, 0.2, 9));
+    serve('shop-prod-canary-v002', noisy(30, 0.1, 10), noisy(100, 0.2, 11), noisy(50, 0.2, 12));
+    // shop-slow: the canary is no worse at errors or cpu but three times slower: half its metrics fail.
+    serve('shop-slow-baseline-v001', noisy(10, 0.2, 13), noisy(100, 0.2, 14), noisy(50, 0.2, 15));
+    serve('shop-slow-canary-v001', noisy(10, 0.2, 16), noisy(300, 0.1, 17), noisy(50, 0.2, 18));
+    prometheus = await LocalPrometheus.start([target.hostPort]);
+
+    await installCrds(sharedCluster().kubeconfigPath);
+    await kubectlOk(sharedCluster().kubeconfigPath, ['create', 'namespace', ns]);
+    await waitFor(async () => (await kubectl(sharedCluster().kubeconfigPath, ['-n', ns, 'get', 'serviceaccount', 'default'])).code === 0,
+      30_000, () => 'no default ServiceAccount');
+    await apply({ apiVersion: api, kind: 'Account', metadata: { name: 'local' }, spec: { provider: 'kubernetes' } },
+      canaryConfig('errors', prometheus.address, [metric('errors', 'errors', { critical: true })]),
+      canaryConfig('speed', prometheus.address, [metric('latency', 'speed'), metric('cpu', 'speed')]));
+    operator = new OperatorProcess(['--namespaces', ns]);
+    await operator.running();
+  });
+  after(async () => {
+    assert.equal(await operator?.stop(), 0);
+    await kubectl(sharedCluster().kubeconfigPath, ['delete', 'namespace', ns, '--wait=false']);
+    await prometheus?.stop();
+    await target?.stop();
+  });
+
+  it('promotes a healthy canary, rolls back an erring one with score 0, and fails a marginal interval at once', async () => {
+    const prod = { canaryConfigRef: { name: 'errors' }, interval: '8s', lifetime: '16s' };
+    const slow = { canaryConfigRef: { name: 'speed' }, interval: '8s', lifetime: '24s' };
+    // First deploys have no baseline to compare with: they go red/black.
+    await apply(cluster('prod', 'shop:1', prod), cluster('slow', 'shop:1', slow));
+    await Promise.all([rollout('shop-prod', 1, ['Succeeded']), rollout('shop-slow', 1, ['Succeeded'])]);
+
+    await apply(cluster('prod', 'shop:2', prod), cluster('slow', 'shop:2', slow));
+    await waitFor(async () => (await status('shop-prod')).rollout?.phase === 'Analyzing', 60_000, () => 'shop-prod never analysed');
+    assert.ok((await serverGroups()).includes('shop-prod-baseline-v001') && (await serverGroups()).includes('shop-prod-canary-v001'),
+      `the pair runs beside production: ${(await serverGroups()).join(', ')}`);
+    const baselineImage = await k(['get', 'servergroup', 'shop-prod-baseline-v001', '-o', 'jsonpath={.spec.template.kubernetes.podTemplate.spec.containers[0].image}']);
+    assert.equal(baselineImage, 'shop:1', 'the baseline runs the current version');
+
+    const [promoted, slowed] = await Promise.all([rollout('shop-prod', 2, ['Succeeded', 'RolledBack', 'Failed']), rollout('shop-slow', 2, ['Succeeded', 'RolledBack', 'Failed'])]);
+    assert.equal(promoted.rollout?.phase, 'Succeeded', JSON.stringify(promoted));
+    assert.equal(promoted.activeServerGroup, 'shop-prod-v001');
+    assert.deepEqual(promoted.canary?.intervals.map((i) => i.score), [100, 100]);
+    assert.deepEqual(promoted.canary?.intervals[1]?.metrics.map((m) => [m.name, m.classification]), [['errors', 'Pass']]);
+    assert.equal(slowed.rollout?.phase, 'RolledBack', JSON.stringify(slowed));
+    assert.equal(slowed.activeServerGroup, 'shop-slow-v000');
+    assert.deepEqual(slowed.canary?.intervals.map((i) => i.score), [50], 'the first interval at marginal ends the analysis');
+    assert.match(slowed.rollout!.message!, /interval 1 of 3 scored 50, at or below the marginal threshold 50/);
+
+    await apply(cluster('prod', 'shop:3', prod));
+    const erring = await rollout('shop-prod', 3, ['Succeeded', 'RolledBack', 'Failed']);
+    assert.equal(erring.rollout?.phase, 'RolledBack', JSON.stringify(erring));
+    assert.equal(erring.activeServerGroup, 'shop-prod-v001', 'production never changed');
+    assert.equal(erring.canary?.lastScore, 0);
+    assert.deepEqual(erring.canary?.intervals[0]?.metrics.map((m) => [m.name, m.classification, m.critical]), [['errors', 'High', true]]);
+    assert.match(erring.rollout!.message!, /critical metric errors is High|scored 0/);
+
+    let left: string[] = [];
+    await waitFor(async () => { left = await serverGroups(); return !left.some((n) => /-(baseline|canary)-v/.test(n)); }, 30_000,
+      () => `the canary pairs were not destroyed: ${left.join(', ')}`);
+    const table = await k(['get', 'clusters']);
+    assert.match(table, /shop-prod\s+shop-prod-v001\s+2\/2\s+RolledBack\s+0\s/);
+    const events = await k(['get', 'events', '--field-selector', 'involvedObject.name=shop-prod,reason=CanaryInterval', '-o', 'jsonpath={.items[*].message}']);
+    assert.match(events, /shop-prod-canary-v002 interval 1 scored 0 \(Fail\)/);
+  });
+
+  it('promotes or aborts a running canary on a person\'s decision in the spec', async () => {
+    const held = { canaryConfigRef: { name: 'errors' }, interval: '5m', lifetime: '10m' };
+    await apply(cluster('held', 'shop:1', held));
+    await rollout('shop-held', 1, ['Succeeded']);
+    await apply(cluster('held', 'shop:2', held));
+    await rollout('shop-held', 2, ['Analyzing']);
+    await k(['patch', 'cluster', 'shop-held', '--type=merge', '-p', '{"spec":{"canaryDecision":{"id":"p1","decision":"promote"}}}']);
+    const promoted = await rollout('shop-held', 2, ['Succeeded', 'RolledBack', 'Failed']);
+    assert.equal(promoted.rollout?.phase, 'Succeeded');
+    assert.equal(promoted.activeServerGroup, 'shop-held-v001');
+
+    await apply(cluster('held', 'shop:3', held));
+    await rollout('shop-held', 3, ['Analyzing']);
+    await k(['patch', 'cluster', 'shop-held', '--type=merge', '-p', '{"spec":{"canaryDecision":{"id":"a1","decision":"abort"}}}']);
+    const aborted = await rollout('shop-held', 3, ['Succeeded', 'RolledBack', 'Failed']);
+    assert.equal(aborted.rollout?.phase, 'RolledBack');
+    assert.match(aborted.rollout!.message!, /the canary was aborted \(decision a1\)/);
+    assert.equal(aborted.activeServerGroup, 'shop-held-v001');
+  });
+});
