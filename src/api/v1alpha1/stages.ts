@@ -1,5 +1,6 @@
 // Stage definitions of a Pipeline: the fields every stage has, and one configuration block per
 // built-in stage type. String fields of stage blocks may hold expressions ${...}.
+import { strategySchema } from './cluster.ts';
 import { anyValue, arr, bool, durationPattern, freeform, int, mapOf, num, obj, objectName, oneOf, optional, str, type Rule, type Static } from '../schema.ts';
 
 export const refIdPattern = '^[A-Za-z0-9][-A-Za-z0-9_]*$';
@@ -81,6 +82,7 @@ export const stageBlocks = {
       max: int('Most instances.', { minimum: 0, maximum: 100000 }),
       desired: int('Instances wanted now.', { minimum: 0, maximum: 100000 }),
     })),
+    strategy: optional({ ...strategySchema, description: 'Deploy with this strategy, e.g. canary with its analysis settings; it becomes the Cluster\'s spec.strategy (default: the Cluster\'s own).' }),
   }),
   canaryAnalysis: obj('canaryAnalysis: judge a canary against its baseline with a CanaryConfig, interval by interval, without deploying anything (Kayenta\'s standalone analysis). Real time with lifetime; retrospective with startTime and endTime.', {
     canaryConfigRef: obj('The CanaryConfig, in this namespace.', { name: objectName('Its name.') }),

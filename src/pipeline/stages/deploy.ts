@@ -13,7 +13,7 @@ export const deployStage: StageType = {
   type: 'deploy',
   retryable: true,
   async execute(s): Promise<StageOutcome> {
-    const c = s.config as { clusterRef: { name: string }; template: Record<string, unknown>; capacity?: ClusterSpec['capacity'] };
+    const c = s.config as { clusterRef: { name: string }; template: Record<string, unknown>; capacity?: ClusterSpec['capacity']; strategy?: ClusterSpec['strategy'] };
     const ns = s.run.metadata.namespace!;
     const name = c.clusterRef.name;
     let cluster: Cluster;
@@ -25,12 +25,17 @@ export const deployStage: StageType = {
     }
     const hash = templateHash(c.template);
     if (s.record.state?.templateHash !== hash) {
-      await s.client.mergePatch(resources.cluster, ns, name, { spec: { template: c.template, ...(c.capacity ? { capacity: c.capacity } : {}) } });
+      // A strategy replaces the Cluster's whole (its blocks belong to one type), so it is sent with null for the blocks it leaves out.
+      const strategy = c.strategy ? { redBlack: null, rollingRedBlack: null, canary: null, ...c.strategy } : undefined;
+      await s.client.mergePatch(resources.cluster, ns, name, { spec: { template: c.template, ...(c.capacity ? { capacity: c.capacity } : {}),
+        ...(strategy ? { strategy } : {}) } });
       return { status: 'RUNNING', message: `deploying to Cluster "${name}"`, pollAfterMs: 1000, state: { templateHash: hash } };
     }
     const rollout = cluster.status?.rollout;
     if (rollout?.templateHash !== hash) return { status: 'RUNNING', message: `waiting for Cluster "${name}" to start its rollout`, pollAfterMs: 1000 };
-    const outputs = { cluster: name, serverGroup: rollout.newServerGroup, revision: rollout.revision };
+    const canary = cluster.status?.canary?.revision === rollout.revision ? cluster.status.canary : undefined;
+    const outputs = { cluster: name, serverGroup: rollout.newServerGroup, revision: rollout.revision,
+      ...(canary ? { canaryScores: canary.intervals.map((i) => i.score), lastScore: canary.lastScore } : {}) };
     switch (rollout.phase) {
       case 'Succeeded': return { status: 'SUCCEEDED', message: `${rollout.newServerGroup} is live in Cluster "${name}"`, outputs };
       case 'Failed': case 'RolledBack': return { status: 'FAILED', message: `Cluster "${name}" rollout ${rollout.revision} ${rollout.phase}: ${rollout.message ?? ''}`, outputs };

@@ -64,6 +64,9 @@ describe('the canary strategy on kwok, against a real Prometheus', function () {
     // shop-slow: the canary is no worse at errors or cpu but three times slower: half its metrics fail.
     serve('shop-slow-baseline-v001', noisy(10, 0.2, 13), noisy(100, 0.2, 14), noisy(50, 0.2, 15));
     serve('shop-slow-canary-v001', noisy(10, 0.2, 16), noisy(300, 0.1, 17), noisy(50, 0.2, 18));
+    // shop-pipe: deployed by a pipeline; its canary is as good as its baseline.
+    serve('shop-pipe-baseline-v001', noisy(10, 0.2, 19), noisy(100, 0.2, 20), noisy(50, 0.2, 21));
+    serve('shop-pipe-canary-v001', noisy(10, 0.2, 22), noisy(100, 0.2, 23), noisy(50, 0.2, 24));
     prometheus = await LocalPrometheus.start([target.hostPort]);
 
     await installCrds(sharedCluster().kubeconfigPath);
@@ -142,5 +145,27 @@ describe('the canary strategy on kwok, against a real Prometheus', function () {
     assert.equal(aborted.rollout?.phase, 'RolledBack');
     assert.match(aborted.rollout!.message!, /the canary was aborted \(decision a1\)/);
     assert.equal(aborted.activeServerGroup, 'shop-held-v001');
+  });
+
+  it('deploys through a pipeline\'s deploy stage with the canary strategy, and puts the scores in its outputs', async () => {
+    const redblack = { ...cluster('pipe', 'shop:1', {}), spec: { ...cluster('pipe', 'shop:1', {}).spec, strategy: { type: 'redblack' } } };
+    await apply(redblack);
+    await rollout('shop-pipe', 1, ['Succeeded']);
+    const canary = { type: 'canary', canary: { canaryConfigRef: { name: 'errors' }, replicas: 1, lifetime: '8s' } };
+    await apply({ apiVersion: api, kind: 'Pipeline', metadata: { name: 'release' }, spec: { application: 'shop',
+      parameters: [{ name: 'image', required: true }],
+      stages: [{ refId: 'deploy', type: 'deploy', deploy: { clusterRef: { name: 'shop-pipe' }, strategy: canary,
+        template: { kubernetes: { podTemplate: { spec: { containers: [{ name: 'web', image: '${parameters.image}' }] } } } } } }] } },
+    { apiVersion: api, kind: 'PipelineRun', metadata: { name: 'release-1' }, spec: { pipelineRef: { name: 'release' }, parameters: { image: 'shop:2' } } });
+    let run: { status?: { conditions?: { type: string; status: string; reason: string }[]; stages?: { refId: string; outputs?: Record<string, unknown> }[] } } = {};
+    await waitFor(async () => {
+      run = JSON.parse(await k(['get', 'pipelinerun', 'release-1', '-o', 'json']));
+      return run.status?.conditions?.some((c) => c.type === 'Succeeded' && c.status !== 'Unknown') ?? false;
+    }, 90_000, () => `release-1 did not finish: ${JSON.stringify(run.status)}`);
+    assert.equal(run.status?.conditions?.find((c) => c.type === 'Succeeded')?.reason, 'Succeeded', JSON.stringify(run.status));
+    assert.deepEqual(run.status?.stages?.[0]?.outputs, { cluster: 'shop-pipe', serverGroup: 'shop-pipe-v001', revision: 2, canaryScores: [100], lastScore: 100 });
+    const strategy = JSON.parse(await k(['get', 'cluster', 'shop-pipe', '-o', 'jsonpath={.spec.strategy}']));
+    assert.deepEqual(strategy, { ...canary, canary: { ...canary.canary, interval: '5m' } },
+      'the Cluster now deploys with the canary strategy (and its defaults), without the red/black block it had');
   });
 });
