@@ -5,6 +5,7 @@ import type { ObjectCache } from '../core/informer.ts';
 import type { KubeObject } from '../core/kube-client.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import type { Account } from './accounts.ts';
+import { canaryConfigReconciler, type CanaryConfig } from './canary-config/reconciler.ts';
 import { clusterReconciler, owningCluster } from './cluster/reconciler.ts';
 import { loadBalancerReconciler, securityGroupReconciler, type LoadBalancer, type SecurityGroup } from './load-balancer/reconciler.ts';
 import { serverGroupReconciler, type ServerGroup } from './server-group/reconciler.ts';
@@ -43,6 +44,8 @@ export function registerControllers(manager: Manager, providers: ProviderRegistr
   sgController.watch(accounts, usersOf(serverGroups));
   lbController.watch(accounts, usersOf(loadBalancers));
   secgController.watch(accounts, usersOf(securityGroups));
+
+  manager.addController('canaryconfig', manager.informer<CanaryConfig>(resources.canaryConfig), canaryConfigReconciler(manager.client));
 
   const registry = stageRegistry();
   const pipelines = manager.informer<Pipeline>(resources.pipeline);

@@ -56,6 +56,7 @@ export const canaryConfigStatus = obj('What the controller found in the configur
 
 export type CanaryConfigSpec = Static<typeof canaryConfigSpec>;
 export type CanaryMetric = Static<typeof canaryMetricSchema>;
+export type CanaryConfigStatus = Static<typeof canaryConfigStatus>;
 
 export const canaryConfigKind: KindDefinition = {
   kind: 'CanaryConfig', plural: 'canaryconfigs', singular: 'canaryconfig', shortNames: ['cc'],

@@ -9,7 +9,7 @@ import { sharedCluster } from '../setup.ts';
 import { LocalPrometheus, MetricsTarget, noisy } from '../../prometheus/prometheus.ts';
 
 const ns = `canary-${Date.now().toString(36)}`;
-const { apply, finished } = inNamespace(ns);
+const { k, apply, finished } = inNamespace(ns);
 
 const canaryConfig = (name: string, address: string, metrics: object[]) => ({ apiVersion: api, kind: 'CanaryConfig', metadata: { name },
   spec: { metricSource: { type: 'prometheus', address, step: '1s' }, metrics, thresholds: { pass: 75, marginal: 50 } } });
@@ -96,5 +96,18 @@ describe('canaryAnalysis, against a real Prometheus', function () {
     const unknown = await finished('unknown-1');
     assert.equal(stage(unknown, 'analyse')?.status, 'TERMINAL');
     assert.match(stage(unknown, 'analyse')!.message!, new RegExp(`CanaryConfig "nope" does not exist in namespace "${ns}"`));
+  });
+
+  it('reports a CanaryConfig\'s problems the schema cannot catch in its Ready condition', async () => {
+    const bad = canaryConfig('weighted', prometheus.address, [errors]);
+    const locked = canaryConfig('locked', prometheus.address, [errors]);
+    await apply({ ...bad, spec: { ...bad.spec, groupWeights: { errors: 50, latncy: 50 } } },
+      { ...locked, spec: { ...locked.spec, metricSource: { ...locked.spec.metricSource, secretRef: { name: 'prom-auth' } } } });
+    await k(['wait', '--for=condition=Ready', '--timeout=30s', 'canaryconfig/errors', 'canaryconfig/speed']);
+    await k(['wait', '--for=condition=Ready=false', '--timeout=30s', 'canaryconfig/weighted', 'canaryconfig/locked']);
+    const message = async (name: string) => k(['get', 'canaryconfig', name, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].message}']);
+    assert.match(await message('weighted'), /CanaryConfig "weighted": spec\.groupWeights\.latncy names no group of spec\.metrics \(groups: errors\)/);
+    assert.match(await message('locked'), /Secret "prom-auth" \(spec\.metricSource\.secretRef\) does not exist/);
+    assert.match(await message('errors'), /1 metric in 1 group, from prometheus at http:\/\/127\.0\.0\.1:\d+/);
   });
 });
