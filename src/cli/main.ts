@@ -1,15 +1,111 @@
-// The staysail command (also kubectl-staysail, as a kubectl plugin).
+// The staysail command, also kubectl-staysail (`kubectl staysail ...` as a kubectl plugin): follow
+// and drive pipeline runs and clusters, and judge a canary offline.
+import { parseArgs } from 'node:util';
+import { decideCanary, rollbackCluster } from './clusters.ts';
 import { judgeCommand } from './judge.ts';
+import { CliError, connect } from './kube.ts';
+import { cancelRun, decide, listRuns, parseParams, print, restartStage, showRun, startRun, type Io, type Output } from './runs.ts';
 
-const usage = `staysail: continuous delivery on Kubernetes
+const usage = `staysail: continuous delivery on Kubernetes (also: kubectl staysail)
 
+Runs
+  staysail get run RUN [--watch]             a run's stages as a tree; --watch follows it to the end
+  staysail list runs [--pipeline P]          the runs in the namespace, newest first
+  staysail start PIPELINE [-p key=value]... [--watch]
+                                             start a run (parameters are checked first)
+  staysail approve RUN STAGE [--input X] [--comment C]
+  staysail reject RUN STAGE [--comment C]    decide a manual judgment, as you
+  staysail cancel RUN                        cancel a run
+  staysail restart RUN STAGE                 run a finished stage and what follows it again
+Clusters
+  staysail rollback CLUSTER [--to SERVERGROUP]
+  staysail promote CLUSTER                   end a running canary analysis and roll out
+  staysail abort CLUSTER                     end a running canary analysis and roll back
+Canary
   staysail judge --config CANARYCONFIG.yaml --baseline SERIES.json --canary SERIES.json
-      judge a canary offline with a CanaryConfig and recorded series
+                                             judge a canary offline with a CanaryConfig and recorded series
+Options
+  -n, --namespace NS     the namespace (default: the context's, or default)
+  --kubeconfig FILE      the kubeconfig (default: KUBECONFIG or ~/.kube/config)
+  --context NAME         the kubeconfig context
+  -o, --output FORMAT    text (default), json or yaml
+  --no-color             plain text even on a terminal (so does NO_COLOR)
 `;
 
-const [command, ...rest] = process.argv.slice(2);
-const out = (s: string) => process.stdout.write(`${s}\n`);
+const options = {
+  namespace: { type: 'string', short: 'n' }, kubeconfig: { type: 'string' }, context: { type: 'string' },
+  output: { type: 'string', short: 'o' }, watch: { type: 'boolean', short: 'w' }, param: { type: 'string', short: 'p', multiple: true },
+  input: { type: 'string' }, comment: { type: 'string' }, pipeline: { type: 'string' }, to: { type: 'string' }, user: { type: 'string' },
+  'no-color': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+} as const;
+
+class UsageError extends Error {}
+
+async function run(argv: string[], io: Io, err: (s: string) => void): Promise<number> {
+  if (argv[0] === 'judge') return judgeCommand(argv.slice(1), io.out, err);
+  const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  const [command, ...args] = positionals;
+  if (!command || values.help || command === 'help') { io.out(usage.trimEnd()); return 0; }
+  const output = (values.output ?? 'text') as Output;
+  if (!['text', 'json', 'yaml'].includes(output)) throw new UsageError(`-o ${values.output}: use text, json or yaml`);
+  const need = (n: number, what: string) => { if (args.length !== n) throw new UsageError(`${command} takes ${what}`); };
+  const target = (kind: string) => { if (args[0] !== kind && args[0] !== `${kind}s`) throw new UsageError(`${command} what? try: staysail ${command} ${kind} ...`); return args.slice(1); };
+  const conn = () => connect({ kubeconfig: values.kubeconfig, context: values.context, namespace: values.namespace });
+  if (values['no-color']) io.colour = false;
+  switch (command) {
+    case 'get': {
+      const rest = target('run');
+      if (rest.length !== 1) throw new UsageError('get run takes the run\'s name');
+      return showRun(conn(), io, rest[0]!, { watch: values.watch ?? false, output });
+    }
+    case 'list':
+      target('run');
+      await listRuns(conn(), io, { ...(values.pipeline ? { pipeline: values.pipeline } : {}), output });
+      return 0;
+    case 'start': {
+      need(1, 'the pipeline\'s name');
+      const c = conn();
+      const created = await startRun(c, args[0]!, parseParams(values.param ?? []));
+      if (values.watch) return showRun(c, io, created.metadata.name, { watch: true, output });
+      if (output === 'text') io.out(`started PipelineRun ${created.metadata.name}; follow it with: staysail get run ${created.metadata.name} --watch`);
+      else print(io, output, created);
+      return 0;
+    }
+    case 'approve': case 'reject':
+      need(2, 'RUN STAGE');
+      io.out(await decide(conn(), args[0]!, args[1]!, command, { ...(values.input !== undefined ? { input: values.input } : {}),
+        ...(values.comment ? { comment: values.comment } : {}), ...(values.user ? { user: values.user } : {}) }));
+      return 0;
+    case 'cancel':
+      need(1, 'the run\'s name');
+      io.out(await cancelRun(conn(), args[0]!));
+      return 0;
+    case 'restart':
+      need(2, 'RUN STAGE');
+      io.out(await restartStage(conn(), args[0]!, args[1]!, io.now()));
+      return 0;
+    case 'rollback':
+      need(1, 'the cluster\'s name');
+      io.out(await rollbackCluster(conn(), args[0]!, values.to, io.now()));
+      return 0;
+    case 'promote': case 'abort':
+      need(1, 'the cluster\'s name');
+      io.out(await decideCanary(conn(), args[0]!, command, io.now()));
+      return 0;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+const controller = new AbortController();
+process.once('SIGINT', () => controller.abort());
+const io: Io = { out: (s) => process.stdout.write(`${s}\n`), tty: process.stdout.isTTY === true,
+  colour: process.stdout.isTTY === true && !process.env.NO_COLOR, now: () => Date.now(), signal: controller.signal };
 const err = (s: string) => process.stderr.write(`${s}\n`);
-if (command === 'judge') process.exitCode = judgeCommand(rest, out, err);
-else if (command === undefined || command === 'help' || command === '--help') process.stdout.write(usage);
-else { err(`unknown command "${command}"\n\n${usage}`); process.exitCode = 2; }
+try {
+  process.exitCode = await run(process.argv.slice(2), io, err);
+} catch (e) {
+  if (e instanceof CliError) { err(`error: ${e.message}`); process.exitCode = 1; }
+  else if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) { err(`${(e as Error).message}\n\n${usage}`); process.exitCode = 2; }
+  else throw e;
+}

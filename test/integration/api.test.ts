@@ -52,7 +52,7 @@ describe('the staysail.dev API', function () {
     const runs = await kubectlOk(kubeconfig, inNs(['get', 'pipelineruns']));
     assert.match(runs.split('\n')[0]!, /^NAME\s+SUCCEEDED\s+REASON\s+STARTTIME\s+COMPLETIONTIME\s+PIPELINE/);
     assert.match(runs, /demo-release-1\s+demo-release/);
-    assert.match((await kubectlOk(kubeconfig, inNs(['get', 'clusters']))).split('\n')[0]!, /^NAME\s+ACTIVE\s+READY\s+PHASE\s+AGE/);
+    assert.match((await kubectlOk(kubeconfig, inNs(['get', 'clusters']))).split('\n')[0]!, /^NAME\s+ACTIVE\s+READY\s+PHASE\s+CANARY\s+AGE/);
     assert.match((await kubectlOk(kubeconfig, inNs(['get', 'servergroups']))).split('\n')[0]!, /^NAME\s+ENABLED\s+READY\s+AGE/);
   });
 

@@ -24,7 +24,7 @@ export function pipelineRunReconciler(deps: PipelineRunDeps): Reconciler<Pipelin
       ctx.setCondition({ type: 'Reconciled', status: 'True', reason: 'Reconciled', message: 'the controller is acting on the run' });
       // A finished run that is asked to restart runs again only when its pipeline has a free slot.
       if (isStarted(ctx.obj) && (isFinished(ctx.obj) || isQueued(ctx.obj)) && pendingRestarts(ctx.obj).some((r) => restartable(ctx, r) === undefined)) {
-        if (ctx.obj.spec?.status === 'Cancelled') {
+        if (isQueued(ctx.obj) && ctx.obj.spec?.status === 'Cancelled') {
           ctx.status.handledRestarts = [...(ctx.status.handledRestarts ?? []), ...pendingRestarts(ctx.obj).map((r) => r.id)];
           finishRun(ctx, false, 'Cancelled', `PipelineRun "${ctx.obj.metadata.name}" was canceled while its restart waited`);
           return;

@@ -48,12 +48,24 @@ export async function applyRestarts(ctx: RunContext, client: KubeClient): Promis
     reset = true;
   }
   ctx.status.handledRestarts = [...handled];
+  if (reset && ctx.obj.spec?.status === 'Cancelled') await clearCancel(ctx, client);
   if (reset) {
     delete ctx.status.completionTime;
     delete ctx.status.outputs;
     ctx.setCondition({ type: 'Succeeded', status: 'Unknown', reason: 'Running', message: `PipelineRun "${ctx.obj.metadata.name}" restarted` });
   }
   return reset;
+}
+
+/** A canceled run that is restarted runs again: the cancel request it carried out is removed from the spec. */
+async function clearCancel(ctx: RunContext, client: KubeClient): Promise<void> {
+  try {
+    await client.jsonPatch(resources.pipelineRun, ctx.obj.metadata.namespace, ctx.obj.metadata.name,
+      [{ op: 'test', path: '/spec/status', value: 'Cancelled' }, { op: 'remove', path: '/spec/status' }]);
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 422)) throw err; // 422: no longer Cancelled, nothing to remove
+  }
+  delete ctx.obj.spec!.status;
 }
 
 /** A restarted manualJudgment stage asks again: its earlier decision is removed from the spec. */

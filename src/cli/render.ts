@@ -1,0 +1,112 @@
+// How the CLI shows runs and clusters: a tree of a run's stages (by their requisites) with status,
+// duration and what a waiting judgment needs; tables for lists. Pure: takes objects and the time,
+// returns lines. Colour only when asked (a terminal without NO_COLOR).
+import type { Stage } from '../api/v1alpha1/stages.ts';
+import { topologicalOrder } from '../pipeline/graph/dag.ts';
+
+export interface RunView {
+  metadata: { name: string; namespace?: string; creationTimestamp?: string };
+  spec?: { pipelineRef: { name: string }; judgments?: { stage: string }[] };
+  status?: {
+    startTime?: string; completionTime?: string; pipelineSpec?: Record<string, unknown>;
+    conditions?: { type: string; status: string; reason: string; message: string }[];
+    stages?: { refId: string; name?: string; type: string; status: string; startTime?: string; endTime?: string; message?: string;
+      judgment?: { decision: string; user?: string; input?: string }; outputs?: Record<string, unknown> }[];
+  };
+}
+
+export interface Style { colour: boolean }
+
+const codes = { red: 31, green: 32, yellow: 33, blue: 34, grey: 90, bold: 1 } as const;
+const paint = (style: Style, colour: keyof typeof codes, text: string) => (style.colour ? `\x1b[${codes[colour]}m${text}\x1b[0m` : text);
+
+/** A short duration: 850ms, 42s, 3m05s, 2h10m. */
+export function shortDuration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+const statusStyle: Record<string, { mark: string; colour: keyof typeof codes }> = {
+  SUCCEEDED: { mark: '✔', colour: 'green' }, FAILED_CONTINUE: { mark: '!', colour: 'yellow' }, SKIPPED: { mark: '-', colour: 'grey' },
+  RUNNING: { mark: '●', colour: 'blue' }, SUSPENDED: { mark: '◌', colour: 'yellow' }, PAUSED: { mark: '◌', colour: 'yellow' },
+  NOT_STARTED: { mark: '○', colour: 'grey' }, TERMINAL: { mark: '✘', colour: 'red' }, STOPPED: { mark: '✘', colour: 'red' },
+  CANCELED: { mark: '✘', colour: 'grey' },
+};
+
+/** The run's state as one word: Running, Queued, Succeeded, Failed, Cancelled, Timeout... */
+export function runPhase(run: RunView): string {
+  const c = run.status?.conditions?.find((x) => x.type === 'Succeeded');
+  if (!c) return 'Pending';
+  if (c.status === 'Unknown') return c.reason === 'Queued' ? 'Queued' : 'Running';
+  return c.status === 'True' ? 'Succeeded' : c.reason;
+}
+
+const elapsed = (start: string | undefined, end: string | undefined, now: number) =>
+  (start ? shortDuration((end ? Date.parse(end) : now) - Date.parse(start)) : '');
+
+/** Whether the stage waits for a person's judgment now. */
+export const awaitsJudgment = (run: RunView, refId: string): boolean => {
+  const r = run.status?.stages?.find((s) => s.refId === refId);
+  return r?.type === 'manualJudgment' && r.status === 'RUNNING' && !run.spec?.judgments?.some((j) => j.stage === refId);
+};
+
+/** The run as a header line and a tree of its stages, each indented under the requisite it waits on longest. */
+export function runTree(run: RunView, now: number, style: Style): string[] {
+  const phase = runPhase(run);
+  const phaseColour = phase === 'Succeeded' ? 'green' : phase === 'Running' || phase === 'Queued' || phase === 'Pending' ? 'blue' : 'red';
+  const lines = [`${paint(style, 'bold', `PipelineRun ${run.metadata.name}`)} (pipeline ${run.spec?.pipelineRef.name ?? '?'})  ${paint(style, phaseColour, phase)}  ${
+    elapsed(run.status?.startTime, run.status?.completionTime, now)}`];
+  const defs = ((run.status?.pipelineSpec?.stages ?? []) as Stage[]);
+  const records = new Map((run.status?.stages ?? []).map((r) => [r.refId, r]));
+  const depth = new Map<string, number>();
+  const ordered = defs.length ? topologicalOrder(defs) : [];
+  for (const s of ordered) depth.set(s.refId, Math.max(0, ...(s.requisiteStageRefIds ?? []).map((id) => (depth.get(id) ?? 0) + 1)));
+  const width = Math.max(0, ...ordered.map((s) => s.refId.length + 2 * (depth.get(s.refId) ?? 0)));
+  for (const s of ordered) {
+    const r = records.get(s.refId);
+    const status = r?.status ?? 'NOT_STARTED';
+    const look = statusStyle[status] ?? { mark: '?', colour: 'grey' as const };
+    const indent = '  '.repeat(depth.get(s.refId) ?? 0);
+    const name = `${indent}${s.refId}`.padEnd(width);
+    let note = '';
+    if (awaitsJudgment(run, s.refId)) note = paint(style, 'yellow', `waits for a judgment: staysail approve ${run.metadata.name} ${s.refId}`);
+    else if (r?.judgment) note = `${r.judgment.decision === 'approve' ? 'approved' : 'rejected'}${r.judgment.user ? ` by ${r.judgment.user}` : ''}${r.judgment.input ? ` (${r.judgment.input})` : ''}`;
+    else if (r?.message && status !== 'SUCCEEDED') note = r.message.split('\n')[0]!.slice(0, 120);
+    lines.push(`  ${paint(style, look.colour, look.mark)} ${name}  ${s.type.padEnd(16)} ${paint(style, look.colour, status.padEnd(15))} ${
+      elapsed(r?.startTime, r?.endTime, now).padEnd(7)} ${note}`.trimEnd());
+  }
+  if (!defs.length) {
+    const c = run.status?.conditions?.find((x) => x.type === 'Succeeded');
+    if (c?.message) lines.push(`  ${c.message}`);
+  }
+  return lines;
+}
+
+/** Lines that describe what changed between two views of a run, for plain (non-terminal) output. */
+export function runChanges(before: RunView | undefined, after: RunView, now: number): string[] {
+  const out: string[] = [];
+  const was = new Map((before?.status?.stages ?? []).map((r) => [r.refId, r.status]));
+  for (const r of after.status?.stages ?? []) {
+    const from = was.get(r.refId) ?? 'NOT_STARTED';
+    if (from === r.status && before) continue;
+    if (!before && r.status === 'NOT_STARTED') continue;
+    const took = complete(r.status) ? ` after ${elapsed(r.startTime, r.endTime, now)}` : '';
+    out.push(`stage ${r.refId} ${r.status}${took}${r.status !== 'SUCCEEDED' && r.message ? `: ${r.message.split('\n')[0]}` : ''}`);
+    if (awaitsJudgment(after, r.refId)) out.push(`stage ${r.refId} waits for a judgment: staysail approve ${after.metadata.name} ${r.refId}`);
+  }
+  const phase = runPhase(after);
+  if (!before || runPhase(before) !== phase) out.push(`run ${after.metadata.name} ${phase}`);
+  return out;
+}
+
+const complete = (s: string) => ['SUCCEEDED', 'FAILED_CONTINUE', 'TERMINAL', 'STOPPED', 'CANCELED', 'SKIPPED'].includes(s);
+
+/** Rows as aligned columns under a header. */
+export function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  return [header, ...rows].map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('   ').trimEnd());
+}

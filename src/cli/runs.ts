@@ -1,0 +1,140 @@
+// The CLI's pipeline commands: show and follow a run, list runs, start a pipeline, decide a
+// judgment, cancel a run, restart a stage. Decisions are written to the run's spec, as kubectl
+// patch would, with server-side apply so one entry changes and nothing else.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { stringify } from 'yaml';
+import { resources } from '../api/v1alpha1/index.ts';
+import type { PipelineRunSpec } from '../api/v1alpha1/pipeline-run.ts';
+import type { Stage } from '../api/v1alpha1/stages.ts';
+import type { KubeObject } from '../core/kube-client.ts';
+import { resolveParameters, type ParameterDefinition } from '../pipeline/parameters.ts';
+import { call, CliError, whoAmI, type Connection } from './kube.ts';
+import { awaitsJudgment, runChanges, runPhase, runTree, shortDuration, table, type RunView } from './render.ts';
+
+export type Output = 'text' | 'json' | 'yaml';
+export interface Io { out: (line: string) => void; tty: boolean; colour: boolean; now: () => number; signal?: AbortSignal }
+
+type Run = RunView & KubeObject;
+const fieldManager = 'staysail';
+
+export function print(io: Io, output: Output, obj: unknown): void {
+  io.out(output === 'json' ? JSON.stringify(obj, null, 2) : stringify(obj).trimEnd());
+}
+
+export async function getRun(conn: Connection, name: string): Promise<Run> {
+  return call(conn, () => conn.client.get<Run>(resources.pipelineRun, conn.namespace, name),
+    `PipelineRun "${name}" not found in namespace "${conn.namespace}" (staysail list runs shows the runs there)`);
+}
+
+const finished = (run: RunView) => ['Succeeded', 'Failed', 'Cancelled', 'Timeout'].includes(runPhase(run))
+  || (run.status?.conditions?.some((c) => c.type === 'Succeeded' && c.status !== 'Unknown') ?? false);
+
+/** Shows a run; with watch, follows it to its end (redrawn on a terminal, one line per change otherwise). Returns the exit code. */
+export async function showRun(conn: Connection, io: Io, name: string, options: { watch: boolean; output: Output }): Promise<number> {
+  let run = await getRun(conn, name);
+  if (options.output !== 'text') {
+    print(io, options.output, run);
+    if (!options.watch) return 0;
+  } else if (!options.watch || io.tty) {
+    io.out(runTree(run, io.now(), io).join('\n'));
+  } else {
+    for (const line of runChanges(undefined, run, io.now())) io.out(line);
+  }
+  if (!options.watch) return 0;
+  let drawn = runTree(run, io.now(), io).length;
+  while (!finished(run) && !io.signal?.aborted) {
+    await sleep(1000, undefined, { signal: io.signal }).catch(() => undefined);
+    if (io.signal?.aborted) break;
+    const next = await getRun(conn, name);
+    if (options.output !== 'text') {
+      if (next.metadata.resourceVersion !== run.metadata.resourceVersion) print(io, options.output, next);
+    } else if (io.tty) {
+      const lines = runTree(next, io.now(), io);
+      io.out(`\x1b[${drawn}A\x1b[J${lines.join('\n')}`);
+      drawn = lines.length;
+    } else {
+      for (const line of runChanges(run, next, io.now())) io.out(line);
+    }
+    run = next;
+  }
+  return runPhase(run) === 'Succeeded' ? 0 : finished(run) ? 1 : 130;
+}
+
+export async function listRuns(conn: Connection, io: Io, options: { pipeline?: string; output: Output }): Promise<void> {
+  const runs = (await call(conn, () => conn.client.list<Run>(resources.pipelineRun, conn.namespace))).items
+    .filter((r) => !options.pipeline || r.spec?.pipelineRef.name === options.pipeline)
+    .sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''));
+  if (options.output !== 'text') { print(io, options.output, { items: runs }); return; }
+  if (runs.length === 0) { io.out(`no PipelineRuns in namespace "${conn.namespace}"${options.pipeline ? ` for pipeline "${options.pipeline}"` : ''}`); return; }
+  io.out(table(['NAME', 'PIPELINE', 'STATUS', 'STARTED', 'DURATION', 'WAITING'], runs.map((r) => [
+    r.metadata.name, r.spec?.pipelineRef.name ?? '', runPhase(r), r.status?.startTime ?? '',
+    r.status?.startTime ? shortDuration((r.status.completionTime ? Date.parse(r.status.completionTime) : io.now()) - Date.parse(r.status.startTime)) : '',
+    (r.status?.stages ?? []).filter((s) => awaitsJudgment(r, s.refId)).map((s) => `judgment ${s.refId}`).join(', '),
+  ])).join('\n'));
+}
+
+/** Parses -p key=value pairs. */
+export function parseParams(pairs: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of pairs) {
+    const i = p.indexOf('=');
+    if (i <= 0) throw new CliError(`-p ${p}: give parameters as key=value`);
+    out[p.slice(0, i)] = p.slice(i + 1);
+  }
+  return out;
+}
+
+/** Starts a run of the pipeline with the given parameters, checked first; returns the run. */
+export async function startRun(conn: Connection, pipeline: string, params: Record<string, string>): Promise<Run> {
+  const p = await call(conn, () => conn.client.get<KubeObject<{ parameters?: ParameterDefinition[]; disabled?: boolean }>>(resources.pipeline, conn.namespace, pipeline),
+    `Pipeline "${pipeline}" not found in namespace "${conn.namespace}" (kubectl get pipelines shows the pipelines there)`);
+  if (p.spec?.disabled) throw new CliError(`Pipeline "${pipeline}" is disabled (spec.disabled); enable it first`);
+  const problems = resolveParameters(pipeline, p.spec?.parameters, params).problems;
+  if (problems.length) throw new CliError(problems.join('\n'));
+  const user = await whoAmI(conn).catch(() => undefined);
+  const run: KubeObject<PipelineRunSpec> = {
+    metadata: { generateName: `${pipeline}-`, namespace: conn.namespace } as Run['metadata'],
+    spec: { pipelineRef: { name: pipeline }, ...(Object.keys(params).length ? { parameters: params } : {}), trigger: { type: 'manual', ...(user ? { user } : {}) } },
+  };
+  return call(conn, () => conn.client.create(resources.pipelineRun, run)) as Promise<Run>;
+}
+
+/** Approves or rejects a manual judgment, naming the caller as the judgment policy asks. */
+export async function decide(conn: Connection, runName: string, stage: string, decision: 'approve' | 'reject',
+  options: { input?: string; comment?: string; user?: string }): Promise<string> {
+  const run = await getRun(conn, runName);
+  const record = run.status?.stages?.find((s) => s.refId === stage);
+  if (!record) throw new CliError(`PipelineRun "${runName}" has no stage "${stage}" (stages: ${(run.status?.stages ?? []).map((s) => s.refId).join(', ') || 'none yet'})`);
+  if (!awaitsJudgment(run, stage)) {
+    throw new CliError(`stage "${stage}" of PipelineRun "${runName}" is not waiting for a judgment (it is a ${record.type} stage, ${record.status})`);
+  }
+  const def = ((run.status?.pipelineSpec?.stages ?? []) as Stage[]).find((s) => s.refId === stage);
+  const inputs = def?.manualJudgment?.inputs ?? [];
+  if (options.input !== undefined && inputs.length && !inputs.includes(options.input)) {
+    throw new CliError(`--input ${options.input} is not one of stage "${stage}"'s inputs: ${inputs.join(', ')}`);
+  }
+  const user = options.user ?? await whoAmI(conn);
+  await call(conn, () => conn.client.apply(resources.pipelineRun, {
+    metadata: { name: runName, namespace: conn.namespace },
+    spec: { judgments: [{ stage, decision, user, ...(options.input !== undefined ? { input: options.input } : {}), ...(options.comment ? { comment: options.comment } : {}) }] },
+  } as unknown as Run, fieldManager));
+  return `${decision === 'approve' ? 'approved' : 'rejected'} stage "${stage}" of PipelineRun "${runName}" as ${user}`;
+}
+
+export async function cancelRun(conn: Connection, runName: string): Promise<string> {
+  const run = await getRun(conn, runName);
+  if (finished(run)) throw new CliError(`PipelineRun "${runName}" has already finished (${runPhase(run)}); nothing to cancel`);
+  await call(conn, () => conn.client.mergePatch(resources.pipelineRun, conn.namespace, runName, { spec: { status: 'Cancelled' } }));
+  return `canceling PipelineRun "${runName}"`;
+}
+
+export async function restartStage(conn: Connection, runName: string, stage: string, now: number): Promise<string> {
+  const run = await getRun(conn, runName);
+  const record = run.status?.stages?.find((s) => s.refId === stage);
+  if (!record) throw new CliError(`PipelineRun "${runName}" has no stage "${stage}" (stages: ${(run.status?.stages ?? []).map((s) => s.refId).join(', ') || 'none yet'})`);
+  if (['RUNNING', 'SUSPENDED'].includes(record.status)) throw new CliError(`stage "${stage}" of PipelineRun "${runName}" is ${record.status}; only a finished stage can restart`);
+  const id = `restart-${now.toString(36)}`;
+  await call(conn, () => conn.client.apply(resources.pipelineRun, { metadata: { name: runName, namespace: conn.namespace }, spec: { restarts: [{ id, stage }] } } as unknown as Run,
+    fieldManager));
+  return `restarting stage "${stage}" of PipelineRun "${runName}" and what follows it (request ${id})`;
+}

@@ -1,0 +1,121 @@
+// kubectl staysail, driven as a person would: a process found by kubectl on PATH, against the local
+// control plane with the operator running. Start a pipeline, approve its judgment, watch it to the
+// end; and the errors a person gets when something is off.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { repoRoot } from '../cluster/binaries.ts';
+import { freePorts, waitFor } from '../cluster/probe.ts';
+import { installCrds } from './crds.ts';
+import { kubectl, kubectlOk } from './kubectl.ts';
+import { OperatorProcess } from './operator-process.ts';
+import { inNamespace, pipeline } from './runs.ts';
+import { sharedCluster } from './setup.ts';
+
+const ns = `cli-${Date.now().toString(36)}`;
+const { apply } = inNamespace(ns);
+
+describe('kubectl staysail, as a kubectl plugin', function () {
+  this.timeout(120_000);
+  let operator: OperatorProcess;
+  let pluginDir: string;
+
+  /** Runs `kubectl staysail ARGS` with the plugin on PATH; never throws. */
+  const plugin = (args: string[], kubeconfig = sharedCluster().kubeconfigPath): Promise<{ code: number; out: string; err: string }> =>
+    new Promise((resolve) => {
+      execFile('kubectl', ['staysail', ...args, '--kubeconfig', kubeconfig, '-n', ns], { timeout: 90_000,
+        env: { ...process.env, PATH: `${pluginDir}${delimiter}${process.env.PATH}`, NO_COLOR: '' } },
+      (e, out, err) => resolve({ code: e ? Number((e as { code?: number }).code ?? 1) : 0, out, err }));
+    });
+
+  before(async () => {
+    // As installed by npm: a kubectl-staysail on PATH that runs bin/staysail.js with this Node.
+    pluginDir = mkdtempSync(join(tmpdir(), 'staysail-plugin-'));
+    writeFileSync(join(pluginDir, 'kubectl-staysail'), `#!/bin/sh\nexec "${process.execPath}" "${join(repoRoot, 'bin/staysail.js')}" "$@"\n`);
+    chmodSync(join(pluginDir, 'kubectl-staysail'), 0o755);
+    await installCrds(sharedCluster().kubeconfigPath);
+    await kubectlOk(sharedCluster().kubeconfigPath, ['create', 'namespace', ns]);
+    operator = new OperatorProcess(['--namespaces', ns]);
+    await operator.running();
+    await apply(pipeline('ship', [
+      { refId: 'check', type: 'checkPreconditions', checkPreconditions: { preconditions: [{ expression: '${parameters.version != "latest"}' }] } },
+      { refId: 'approve', type: 'manualJudgment', requisiteStageRefIds: ['check'], manualJudgment: { inputs: ['go', 'hold'] } },
+      { refId: 'after', type: 'evaluateVariables', requisiteStageRefIds: ['approve'],
+        evaluateVariables: { variables: [{ key: 'choice', value: '${stages.approve.outputs.judgmentInput}' }] } },
+    ], { parameters: [{ name: 'version', required: true }] }));
+  });
+  after(async () => {
+    assert.equal(await operator?.stop(), 0);
+    await kubectl(sharedCluster().kubeconfigPath, ['delete', 'namespace', ns, '--wait=false']);
+    rmSync(pluginDir, { recursive: true, force: true });
+  });
+
+  it('starts a pipeline, approves its judgment as the signed-in user, and watches the run to the end', async () => {
+    const started = await plugin(['start', 'ship', '-p', 'version=1.2.3']);
+    assert.equal(started.code, 0, started.err);
+    const name = /started PipelineRun (ship-\w+)/.exec(started.out)?.[1];
+    assert.ok(name, started.out);
+
+    let list = '';
+    await waitFor(async () => { list = (await plugin(['list', 'runs'])).out; return list.includes('judgment approve'); }, 30_000, () => `never waited: ${list}`);
+    assert.match(list, new RegExp(`^NAME\\s+PIPELINE\\s+STATUS\\s+STARTED\\s+DURATION\\s+WAITING\\n${name}\\s+ship\\s+Running\\s+\\S+\\s+\\S+\\s+judgment approve$`, 'm'));
+    const tree = await plugin(['get', 'run', name]);
+    assert.match(tree.out, new RegExp(`✔ check .*SUCCEEDED[\\s\\S]*● {3}approve .*RUNNING .*waits for a judgment: staysail approve ${name} approve`));
+
+    const wrongInput = await plugin(['approve', name, 'approve', '--input', 'maybe']);
+    assert.equal(wrongInput.code, 1);
+    assert.match(wrongInput.err, /--input maybe is not one of stage "approve"'s inputs: go, hold/);
+    const approved = await plugin(['approve', name, 'approve', '--input', 'go']);
+    assert.equal(approved.code, 0, approved.err);
+    assert.equal(approved.out.trim(), `approved stage "approve" of PipelineRun "${name}" as staysail-admin`);
+
+    const watched = await plugin(['get', 'run', name, '--watch']);
+    assert.equal(watched.code, 0, watched.out + watched.err);
+    assert.match(watched.out, /stage approve SUCCEEDED/);
+    assert.match(watched.out, new RegExp(`run ${name} Succeeded\\n$`));
+
+    const json = JSON.parse((await plugin(['get', 'run', name, '-o', 'json'])).out) as { status: { stages: { refId: string; outputs?: object; judgment?: object }[] } };
+    assert.deepEqual(json.status.stages.find((s) => s.refId === 'after')?.outputs, { choice: 'go' });
+    assert.deepEqual({ ...json.status.stages.find((s) => s.refId === 'approve')?.judgment, time: undefined },
+      { decision: 'approve', input: 'go', user: 'staysail-admin', client: 'staysail', time: undefined });
+    const again = await plugin(['approve', name, 'approve']);
+    assert.equal(again.code, 1);
+    assert.match(again.err, /stage "approve" of PipelineRun "ship-\w+" is not waiting for a judgment \(it is a manualJudgment stage, SUCCEEDED\)/);
+  });
+
+  it('cancels a run, restarts a stage, and says plainly what is wrong', async () => {
+    const started = await plugin(['start', 'ship', '-p', 'version=2', '-o', 'json']);
+    const name = (JSON.parse(started.out) as { metadata: { name: string } }).metadata.name;
+    await waitFor(async () => (await plugin(['list', 'runs', '--pipeline', 'ship'])).out.includes(`${name}`), 20_000, () => 'not listed');
+    assert.equal((await plugin(['cancel', name])).code, 0);
+    await waitFor(async () => /run \S+ Cancelled|Cancelled/.test((await plugin(['get', 'run', name])).out), 30_000, () => 'not canceled');
+    const restarted = await plugin(['restart', name, 'check']);
+    assert.equal(restarted.code, 0, restarted.err);
+    assert.match(restarted.out, new RegExp(`restarting stage "check" of PipelineRun "${name}" and what follows it`));
+    await waitFor(async () => /● {3}approve .*RUNNING/.test((await plugin(['get', 'run', name])).out), 30_000, () => 'the restart did not run');
+
+    const cases: [string[], RegExp, number][] = [
+      [['get', 'run', 'missing'], new RegExp(`PipelineRun "missing" not found in namespace "${ns}" \\(staysail list runs shows the runs there\\)`), 1],
+      [['start', 'ship'], /parameter "version" is required by pipeline "ship" and was not given/, 1],
+      [['start', 'nope'], new RegExp(`Pipeline "nope" not found in namespace "${ns}"`), 1],
+      [['promote', 'shop-prod'], new RegExp(`Cluster "shop-prod" not found in namespace "${ns}"`), 1],
+      [['approve', name], /approve takes RUN STAGE/, 2],
+      [['frobnicate'], /unknown command "frobnicate"/, 2],
+    ];
+    for (const [args, message, code] of cases) {
+      const r = await plugin(args);
+      assert.equal(r.code, code, `${args.join(' ')}: ${r.err}`);
+      assert.match(r.err, message, args.join(' '));
+    }
+    const unreachable = join(pluginDir, 'unreachable.kubeconfig');
+    const [closed] = await freePorts(1);
+    writeFileSync(unreachable, JSON.stringify({ apiVersion: 'v1', kind: 'Config', 'current-context': 'c',
+      clusters: [{ name: 'c', cluster: { server: `https://127.0.0.1:${closed}` } }], contexts: [{ name: 'c', context: { cluster: 'c', user: 'u' } }],
+      users: [{ name: 'u', user: { token: 't' } }] }));
+    const down = await plugin(['list', 'runs'], unreachable);
+    assert.equal(down.code, 1);
+    assert.match(down.err, new RegExp(`cannot reach the cluster at https://127\\.0\\.0\\.1:${closed}: ECONNREFUSED \\(is it running\\? check --kubeconfig and --context\\)`));
+  });
+});
