@@ -1,29 +1,44 @@
-// Writes crds/ from src/api (`npm run gen`), or with --check fails when crds/ differs from what
-// src/api generates (CI runs the check).
+// Writes what is generated from src/api (`npm run gen`): crds/, the chart's copy of them in
+// charts/staysail/crds/, and the chart's template of the judgment policy (config/policy). With
+// --check it changes nothing and fails when any of them differs (CI runs the check).
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { renderCrds } from '../src/api/crd.ts';
 import { repoRoot } from '../test/cluster/binaries.ts';
 
-const dir = join(repoRoot, 'crds');
 const check = process.argv.includes('--check');
-const wanted = renderCrds();
-const present = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.yaml')) : [];
-const problems: string[] = [];
+const crds = renderCrds();
+// In the chart, the policy is named after the release, so two releases (or a kubectl-applied copy) do not collide.
+const policy = readFileSync(join(repoRoot, 'config/policy/judgment-identity.yaml'), 'utf8')
+  .replace(/^(\s*(?:name|policyName)): staysail-judgment-identity$/gm, '$1: {{ include "staysail.fullname" . }}-judgment-identity')
+  .replace(/^(\s*)app\.kubernetes\.io\/part-of: staysail$/gm, (_, indent: string) => `${indent}{{- include "staysail.labels" . | nindent ${indent.length} }}`);
 
-for (const { file, text } of wanted) {
-  const path = join(dir, file);
-  const current = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
-  if (current === text) continue;
-  if (check) problems.push(current === undefined ? `crds/${file} is missing` : `crds/${file} differs from src/api`);
-  else { mkdirSync(dir, { recursive: true }); writeFileSync(path, text); console.log(`wrote crds/${file}`); }
-}
-for (const file of present.filter((f) => !wanted.some((w) => w.file === f))) {
-  if (check) problems.push(`crds/${file} is not generated from src/api`);
-  else { rmSync(join(dir, file)); console.log(`removed crds/${file}`); }
+/** Each generated folder (every .yaml in it is generated) or file, and its wanted contents. */
+const outputs: { path: string; owned: 'folder' | 'file'; files: { file: string; text: string }[] }[] = [
+  { path: 'crds', owned: 'folder', files: crds },
+  { path: 'charts/staysail/crds', owned: 'folder', files: crds },
+  { path: 'charts/staysail/templates', owned: 'file', files: [{ file: 'judgment-policy.yaml',
+    text: `{{- if .Values.judgmentPolicy.enabled }}\n# Generated from config/policy/judgment-identity.yaml by \`npm run gen\`.\n${policy.trimEnd()}\n{{- end }}\n` }] },
+];
+
+const problems: string[] = [];
+for (const out of outputs) {
+  const dir = join(repoRoot, out.path);
+  for (const { file, text } of out.files) {
+    const path = join(dir, file);
+    const current = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+    if (current === text) continue;
+    if (check) problems.push(`${out.path}/${file} is ${current === undefined ? 'missing' : 'out of date'}`);
+    else { mkdirSync(dirname(path), { recursive: true }); writeFileSync(path, text); console.log(`wrote ${out.path}/${file}`); }
+  }
+  if (out.owned !== 'folder' || !existsSync(dir)) continue;
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml') && !out.files.some((w) => w.file === f))) {
+    if (check) problems.push(`${out.path}/${file} is not generated from src/api`);
+    else { rmSync(join(dir, file)); console.log(`removed ${out.path}/${file}`); }
+  }
 }
 if (problems.length) {
-  console.error(`${problems.join('\n')}\nRun \`npm run gen\` and commit crds/.`);
+  console.error(`${problems.join('\n')}\nRun \`npm run gen\` and commit the result.`);
   process.exit(1);
 }
-if (check) console.log(`crds/ matches src/api (${wanted.length} CRDs)`);
+if (check) console.log(`generated files match src/api and config/policy (${crds.length} CRDs, in crds/ and the chart)`);

@@ -10,8 +10,9 @@ export class OperatorProcess {
   readonly lines: { msg: string; level: string; [k: string]: unknown }[] = [];
   private readonly exited: Promise<number | null>;
 
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, [join(repoRoot, 'src/main.ts'), '--kubeconfig', sharedCluster().kubeconfigPath,
+  /** Runs the operator with args, as the shared cluster's admin or as whoever the given kubeconfig names. */
+  constructor(args: string[], kubeconfig = sharedCluster().kubeconfigPath) {
+    this.child = spawn(process.execPath, [join(repoRoot, 'src/main.ts'), '--kubeconfig', kubeconfig,
       '--health-addr', '127.0.0.1:0', '--metrics-addr', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let buffer = '';
     this.child.stdout!.on('data', (d: Buffer) => {
