@@ -135,7 +135,17 @@ function startStage(ctx: RunContext, def: Stage, r: StageRecord, now: number, tr
   if (w && !ctx.obj.spec?.skipExecutionWindows?.includes(def.refId)) {
     const opening = nextOpening(w, now);
     if (opening === undefined) { transition(r, failureStatus(def.failurePolicy), 'its execution window does not open in the next 8 days', now); return; }
-    const jitter = w.jitter ? jitterFor(`${ctx.obj.metadata.uid}/${def.refId}`, parseDuration(w.jitter.min), parseDuration(w.jitter.max)) : 0;
+    let jitter = 0;
+    try {
+      const scope = scopeOf(ctx);
+      const ms = (d: string, field: string) => {
+        try { return parseDuration(String(interpolate(d, scope))); } catch (err) { throw new Error(`executionWindow.jitter.${field}: ${(err as Error).message}`, { cause: err }); }
+      };
+      if (w.jitter) jitter = jitterFor(`${ctx.obj.metadata.uid}/${def.refId}`, ms(w.jitter.min, 'min'), ms(w.jitter.max, 'max'));
+    } catch (err) {
+      transition(r, failureStatus(def.failurePolicy), (err as Error).message, now);
+      return;
+    }
     const until = opening + jitter;
     if (until > now) {
       r.suspendedUntil = iso(until);
@@ -162,11 +172,13 @@ async function stepStage(ctx: RunContext, deps: AdvanceDeps, def: Stage, r: Stag
   let config: Record<string, unknown>;
   let timeoutMs: number | undefined;
   try {
-    timeoutMs = def.timeout ? parseDuration(String(interpolate(def.timeout, scope))) : type.defaultTimeoutMs;
     const block = { ...((def as Record<string, unknown>)[def.type] as Record<string, unknown> | undefined ?? {}) };
     const raw = Object.fromEntries((type.rawFields ?? []).filter((f) => f in block).map((f) => [f, block[f]]));
     for (const f of type.rawFields ?? []) delete block[f];
     config = { ...interpolate(block, scope), ...raw };
+    const ownTimeout = type.timeoutField ? config[type.timeoutField] : undefined;
+    timeoutMs = def.timeout ? parseDuration(String(interpolate(def.timeout, scope)))
+      : ownTimeout !== undefined ? parseDuration(String(ownTimeout)) : type.defaultTimeoutMs;
   } catch (err) {
     fail((err as Error).message);
     return true;
@@ -187,7 +199,7 @@ async function stepStage(ctx: RunContext, deps: AdvanceDeps, def: Stage, r: Stag
   if (retryAt !== undefined) {
     if (now < retryAt) { waits.push(retryAt - now); return false; }
     r.attempts = (r.attempts ?? 1) + 1;
-    r.state = {};
+    delete r.state; // (an empty object would not survive server-side apply of a free-form field)
   }
   let outcome: StageOutcome;
   try {
@@ -210,7 +222,13 @@ async function stepStage(ctx: RunContext, deps: AdvanceDeps, def: Stage, r: Stag
     transition(r, 'SUCCEEDED', outcome.message, now);
   } else if (type.retryable && def.retries && (r.attempts ?? 1) <= def.retries.limit) {
     // Retry with back-off, doubling per attempt; the stage stays RUNNING meanwhile.
-    const backoff = parseDuration(def.retries.backoff ?? '10s') * 2 ** ((r.attempts ?? 1) - 1);
+    let backoff: number;
+    try {
+      backoff = parseDuration(String(interpolate(def.retries.backoff ?? '10s', scope))) * 2 ** ((r.attempts ?? 1) - 1);
+    } catch (err) {
+      fail(`${outcome.message}; no retry: retries.backoff: ${(err as Error).message}`);
+      return true;
+    }
     r.state = { ...(r.state ?? {}), retryAt: iso(now + backoff) };
     r.message = `attempt ${r.attempts ?? 1} of ${def.retries.limit + 1} failed: ${outcome.message}; retrying in ${formatDuration(backoff)}`;
     ctx.recordEvent('Warning', 'StageRetrying', `stage "${r.refId}" ${r.message}`);

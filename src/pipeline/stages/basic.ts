@@ -55,6 +55,7 @@ export const manualJudgmentStage: StageType = {
   type: 'manualJudgment',
   retryable: false,
   defaultTimeoutMs: 72 * 3_600_000,
+  timeoutField: 'timeout',
   async execute(s): Promise<StageOutcome> {
     const spec = s.run.spec as { judgments?: Judgment[] } | undefined;
     const j = spec?.judgments?.find((x) => x.stage === s.stage.refId);

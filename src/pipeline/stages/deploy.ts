@@ -23,14 +23,18 @@ export const deployStage: StageType = {
       if (isNotFound(err)) return { status: 'FAILED', message: `Cluster "${name}" (deploy.clusterRef) does not exist in namespace "${ns}"` };
       throw err;
     }
-    const hash = templateHash(c.template);
-    if (s.record.state?.templateHash !== hash) {
-      // A strategy replaces the Cluster's whole (its blocks belong to one type), so it is sent with null for the blocks it leaves out.
-      const strategy = c.strategy ? { redBlack: null, rollingRedBlack: null, canary: null, ...c.strategy } : undefined;
-      await s.client.mergePatch(resources.cluster, ns, name, { spec: { template: c.template, ...(c.capacity ? { capacity: c.capacity } : {}),
-        ...(strategy ? { strategy } : {}) } });
-      return { status: 'RUNNING', message: `deploying to Cluster "${name}"`, pollAfterMs: 1000, state: { templateHash: hash } };
+    // The stage's template replaces the Cluster's whole (a merge would keep fields the stage left out),
+    // and the rollout is then known by the hash of the template as the API server stored it.
+    const sent = templateHash({ template: c.template, capacity: c.capacity, strategy: c.strategy });
+    if (s.record.state?.sent !== sent) {
+      const ops = [{ op: 'add', path: '/spec/template', value: c.template },
+        ...(c.capacity ? [{ op: 'add', path: '/spec/capacity', value: c.capacity }] : []),
+        ...(c.strategy ? [{ op: 'add', path: '/spec/strategy', value: c.strategy }] : [])];
+      const patched = await s.client.jsonPatch<Cluster>(resources.cluster, ns, name, ops);
+      return { status: 'RUNNING', message: `deploying to Cluster "${name}"`, pollAfterMs: 1000,
+        state: { sent, templateHash: templateHash(patched.spec!.template) } };
     }
+    const hash = s.record.state.templateHash as string;
     const rollout = cluster.status?.rollout;
     if (rollout?.templateHash !== hash) return { status: 'RUNNING', message: `waiting for Cluster "${name}" to start its rollout`, pollAfterMs: 1000 };
     const canary = cluster.status?.canary?.revision === rollout.revision ? cluster.status.canary : undefined;

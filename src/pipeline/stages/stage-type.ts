@@ -37,6 +37,8 @@ export interface StageType {
   readonly retryable: boolean;
   /** Timeout when the stage sets none. */
   readonly defaultTimeoutMs?: number;
+  /** A field of the stage's block that is its timeout when the stage sets none (before defaultTimeoutMs). */
+  readonly timeoutField?: string;
   /** Fields of the stage's block whose expressions the stage type evaluates itself (not before execute). */
   readonly rawFields?: readonly string[];
   execute(s: StageRun): Promise<StageOutcome>;

@@ -125,7 +125,10 @@ describe('deploy strategies on kwok, with the operator as a process', function (
   it('deploys through a pipeline\'s deploy stage with the same engine, then by editing the Cluster', async () => {
     const strategy = { type: 'redblack', redBlack: { scaleDown: true } };
     await apply(lb('pl'));
-    await rollTo(cluster('pl', 'shop:1', strategy), 'lb-pl', 'Succeeded');
+    // The Cluster's template has a field the stage's lacks: the stage's template replaces it whole.
+    const first = cluster('pl', 'shop:1', strategy);
+    first.spec.template = podTemplate('shop:1', { terminationGracePeriodSeconds: 5 });
+    await rollTo(first, 'lb-pl', 'Succeeded');
     await apply({ apiVersion: api, kind: 'Pipeline', metadata: { name: 'release' }, spec: { application: 'shop',
       parameters: [{ name: 'image', required: true }],
       stages: [{ refId: 'deploy', type: 'deploy', deploy: { clusterRef: { name: 'shop-pl' }, template: podTemplate('${parameters.image}') } }] } },
@@ -139,6 +142,7 @@ describe('deploy strategies on kwok, with the operator as a process', function (
     assert.deepEqual(run.status?.stages?.[0]?.outputs, { cluster: 'shop-pl', serverGroup: 'shop-pl-v001', revision: 2 });
     const image = await k(['get', 'replicaset', 'shop-pl-v001', '-o', 'jsonpath={.spec.template.spec.containers[0].image}']);
     assert.equal(image, 'shop:2');
+    assert.equal(await k(['get', 'replicaset', 'shop-pl-v001', '-o', 'jsonpath={.spec.template.spec.terminationGracePeriodSeconds}']), '30');
     assert.equal((await status('shop-pl')).activeServerGroup, 'shop-pl-v001');
 
     // GitOps edits the same Cluster: the same engine rolls out v002.

@@ -96,6 +96,26 @@ describe('pipelines, with the operator as a process', function () {
     assert.equal(stage(r, 'forever')?.message, 'timed out after 1s');
   });
 
+  it('takes a judgment\'s own timeout, and durations from expressions in retries and execution windows', async () => {
+    const days = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
+    await apply(
+      pipeline('hurry', [{ refId: 'approve', type: 'manualJudgment', manualJudgment: { timeout: '1s' } }]), run('hurry-1', 'hurry'),
+      pipeline('computed', [
+        check('flaky', '${1 == 2}', [], { retries: { limit: 1, backoff: '${parameters.pause}' }, failurePolicy: 'continue' }),
+        wait('spread', '1ms', [], { executionWindow: { days, jitter: { min: '${parameters.pause}', max: '${parameters.pause}' } } }),
+        check('bad', '${1 == 2}', [], { retries: { limit: 1, backoff: '${parameters.nope}' }, failurePolicy: 'continue' }),
+      ], { parameters: [{ name: 'pause', default: '1s' }] }), run('computed-1', 'computed'));
+    const hurry = await finished('hurry-1');
+    assert.equal(succeeded(hurry)?.reason, 'Timeout');
+    assert.match(stage(hurry, 'approve')!.message!, /timed out after 1s/);
+    const computed = await finished('computed-1');
+    assert.equal(stage(computed, 'flaky')?.attempts, 2, JSON.stringify(stage(computed, 'flaky')));
+    assert.equal(stage(computed, 'spread')?.status, 'SUCCEEDED');
+    assert.ok(Date.parse(stage(computed, 'spread')!.startTime!) - Date.parse(computed.status!.stages![0]!.startTime!) >= 900, 'the jitter held it back');
+    assert.equal(stage(computed, 'bad')?.status, 'FAILED_CONTINUE');
+    assert.match(stage(computed, 'bad')!.message!, /no retry: retries\.backoff: .*nope/);
+  });
+
   it('cancels a run: running stages are CANCELED', async () => {
     await apply(pipeline('long', [wait('a', '10m'), wait('b', '1s', ['a'])]), run('long-1', 'long'));
     await waitFor(async () => stage(await getRun('long-1'), 'a')?.status === 'RUNNING', 20_000, () => 'a never ran');
