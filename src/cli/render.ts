@@ -95,8 +95,8 @@ export function runChanges(before: RunView | undefined, after: RunView, now: num
     if (from === r.status && before) continue;
     if (!before && r.status === 'NOT_STARTED') continue;
     const took = complete(r.status) ? ` after ${elapsed(r.startTime, r.endTime, now)}` : '';
+    if (awaitsJudgment(after, r.refId)) { out.push(`stage ${r.refId} waits for a judgment: staysail approve ${after.metadata.name} ${r.refId}`); continue; }
     out.push(`stage ${r.refId} ${r.status}${took}${r.status !== 'SUCCEEDED' && r.message ? `: ${r.message.split('\n')[0]}` : ''}`);
-    if (awaitsJudgment(after, r.refId)) out.push(`stage ${r.refId} waits for a judgment: staysail approve ${after.metadata.name} ${r.refId}`);
   }
   const phase = runPhase(after);
   if (!before || runPhase(before) !== phase) out.push(`run ${after.metadata.name} ${phase}`);

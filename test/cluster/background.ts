@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 export interface State { pid: number; dataDir?: string; kubeconfig?: string; error?: string }
 
-const cacheDir = process.env.STAYSAIL_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'staysail');
+export const cacheDir = process.env.STAYSAIL_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'staysail');
 export const stateDir = process.env.STAYSAIL_STATE_DIR ?? join(cacheDir, 'local-cluster');
 export const stateFile = join(stateDir, 'state.json');
 export const logFile = join(stateDir, 'supervisor.log');

@@ -61,7 +61,7 @@ export const manualJudgmentStage: StageType = {
     const j = spec?.judgments?.find((x) => x.stage === s.stage.refId);
     const inputs = (s.config.inputs ?? []) as string[];
     if (!j) {
-      const how = `kubectl patch pipelinerun ${s.run.metadata.name} --type=merge -p '{"spec":{"judgments":[{"stage":"${s.stage.refId}","decision":"approve","user":"<kubectl auth whoami>"}]}}'`;
+      const how = `kubectl staysail approve ${s.run.metadata.name} ${s.stage.refId}${inputs.length ? ' --input X' : ''} (or kubectl patch the run's spec.judgments)`;
       return { status: 'RUNNING', message: `waiting for a judgment${inputs.length ? ` (inputs: ${inputs.join(', ')})` : ''}; approve with: ${how}`,
         pollAfterMs: 3_600_000 };
     }
