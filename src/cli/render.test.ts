@@ -25,10 +25,10 @@ describe('CLI rendering', () => {
     ]);
     assert.deepEqual(runTree(r, t0 + 90_000, { colour: false }), [
       'PipelineRun release-1 (pipeline release)  Running  1m30s',
-      '  ✔ build       wait             SUCCEEDED       5s',
-      '  ●   approve   manualJudgment   RUNNING         1m25s   waits for a judgment: staysail approve release-1 approve',
-      '  ✘   smoke     runJob           TERMINAL        1m00s   exit code 3',
-      '  ○     deploy  deploy           NOT_STARTED',
+      '  ✔ build       wait            SUCCEEDED       5s',
+      '  ●   approve   manualJudgment  RUNNING         1m25s   waits for a judgment: staysail approve release-1 approve',
+      '  ✘   smoke     runJob          TERMINAL        1m00s   exit code 3',
+      '  ○     deploy  deploy          NOT_STARTED',
     ]);
   });
 

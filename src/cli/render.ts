@@ -66,6 +66,7 @@ export function runTree(run: RunView, now: number, style: Style): string[] {
   const ordered = defs.length ? topologicalOrder(defs) : [];
   for (const s of ordered) depth.set(s.refId, Math.max(0, ...(s.requisiteStageRefIds ?? []).map((id) => (depth.get(id) ?? 0) + 1)));
   const width = Math.max(0, ...ordered.map((s) => s.refId.length + 2 * (depth.get(s.refId) ?? 0)));
+  const typeWidth = Math.max(0, ...ordered.map((s) => s.type.length));
   for (const s of ordered) {
     const r = records.get(s.refId);
     const status = r?.status ?? 'NOT_STARTED';
@@ -76,7 +77,7 @@ export function runTree(run: RunView, now: number, style: Style): string[] {
     if (awaitsJudgment(run, s.refId)) note = paint(style, 'yellow', `waits for a judgment: staysail approve ${run.metadata.name} ${s.refId}`);
     else if (r?.judgment) note = `${r.judgment.decision === 'approve' ? 'approved' : 'rejected'}${r.judgment.user ? ` by ${r.judgment.user}` : ''}${r.judgment.input ? ` (${r.judgment.input})` : ''}`;
     else if (r?.message && status !== 'SUCCEEDED') note = r.message.split('\n')[0]!.slice(0, 120);
-    lines.push(`  ${paint(style, look.colour, look.mark)} ${name}  ${s.type.padEnd(16)} ${paint(style, look.colour, status.padEnd(15))} ${
+    lines.push(`  ${paint(style, look.colour, look.mark)} ${name}  ${s.type.padEnd(typeWidth)}  ${paint(style, look.colour, status.padEnd(15))} ${
       elapsed(r?.startTime, r?.endTime, now).padEnd(7)} ${note}`.trimEnd());
   }
   if (!defs.length) {
