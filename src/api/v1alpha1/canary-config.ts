@@ -29,6 +29,12 @@ export const canaryMetricSchema = obj('A metric compared between baseline and ca
   })),
 });
 
+/** Thresholds that override a CanaryConfig's, where a canary is run (the canaryAnalysis stage, the canary strategy). */
+export const thresholdsOverride = (pass: string, marginal: string) => optional(obj('Overrides of the CanaryConfig\'s thresholds.', {
+  pass: num(pass, { minimum: 0, maximum: 100 }),
+  marginal: num(marginal, { minimum: 0, maximum: 100 }),
+}, { rules: [{ rule: 'self.marginal < self.pass', message: 'thresholds.marginal must be below thresholds.pass' }] }));
+
 export const canaryConfigSpec = obj('How to judge a canary.', {
   description: optional(str('What the configuration checks.', { maxLength: 4096 })),
   metricSource: obj('Where metric values come from.', {

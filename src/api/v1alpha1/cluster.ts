@@ -3,6 +3,7 @@
 import { ageColumn, type KindDefinition } from '../kind.ts';
 import { arr, bool, duration, int, localRef, mapOf, num, obj, objectName, oneOf, optional, percent, str, type Static } from '../schema.ts';
 import { accountRefSchema, capacitySchema, celClusterName, clusterMonikerSchema, locationSchema, statusBase } from './common.ts';
+import { thresholdsOverride } from './canary-config.ts';
 import { serverGroupTemplate } from './template.ts';
 
 export const strategyTypes = ['redblack', 'rollingredblack', 'highlander', 'canary', 'none'] as const;
@@ -42,10 +43,7 @@ export const strategySchema = obj('How a new server group replaces the old ones.
     interval: duration('How often an analysis runs.', { default: '5m' }),
     lifetime: duration('How long the canary runs in all.', { default: '30m' }),
     warmup: optional(duration('Time before the first analysis starts.')),
-    thresholds: optional(obj('Overrides of the CanaryConfig\'s thresholds.', {
-      pass: int('A final score at or above this promotes.', { minimum: 0, maximum: 100 }),
-      marginal: int('An interval score at or below this fails at once.', { minimum: 0, maximum: 100 }),
-    }, { rules: [{ rule: 'self.marginal < self.pass', message: 'marginal must be below pass' }] })),
+    thresholds: thresholdsOverride('A final score at or above this promotes.', 'An interval score at or below this fails at once.'),
   })),
 }, { rules: [
   { rule: "!has(self.redBlack) || self.type == 'redblack'", message: 'redBlack is only for type redblack', fieldPath: '.redBlack' },

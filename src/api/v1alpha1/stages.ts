@@ -1,7 +1,8 @@
 // Stage definitions of a Pipeline: the fields every stage has, and one configuration block per
 // built-in stage type. String fields of stage blocks may hold expressions ${...}.
+import { thresholdsOverride } from './canary-config.ts';
 import { strategySchema } from './cluster.ts';
-import { anyValue, arr, bool, durationPattern, freeform, int, mapOf, num, obj, objectName, oneOf, optional, str, type Rule, type Static } from '../schema.ts';
+import { anyValue, arr, bool, durationPattern, freeform, int, mapOf, obj, objectName, oneOf, optional, str, type Rule, type Static } from '../schema.ts';
 
 export const refIdPattern = '^[A-Za-z0-9][-A-Za-z0-9_]*$';
 const expressionPattern = '\\$\\{.*\\}';
@@ -95,10 +96,7 @@ export const stageBlocks = {
     interval: optional(stageDuration('How often a judgement is made (default: once, over the whole lifetime or period).')),
     warmup: optional(stageDuration('Real time: wait before the first window opens.')),
     lookback: optional(stageDuration('Judge only the last lookback of each window (a sliding window); default: windows grow from the start.')),
-    thresholds: optional(obj('Overrides of the CanaryConfig\'s thresholds.', {
-      pass: num('The final score must reach this.', { minimum: 0, maximum: 100 }),
-      marginal: num('An interval scoring at or below this fails the stage at once.', { minimum: 0, maximum: 100 }),
-    }, { rules: [{ rule: 'self.marginal < self.pass', message: 'thresholds.marginal must be below thresholds.pass' }] })),
+    thresholds: thresholdsOverride('The final score must reach this.', 'An interval scoring at or below this fails the stage at once.'),
   }, { rules: [
     { rule: 'has(self.lifetime) != (has(self.startTime) && has(self.endTime))',
       message: 'set lifetime (real time) or both startTime and endTime (retrospective), not both', fieldPath: '.lifetime' },

@@ -4,20 +4,17 @@ import assert from 'node:assert/strict';
 import { installCrds } from '../crds.ts';
 import { kubectl, kubectlOk } from '../kubectl.ts';
 import { OperatorProcess } from '../operator-process.ts';
-import { api, inNamespace, pipeline, run, stage, succeeded } from '../runs.ts';
+import { inNamespace, pipeline, run, stage, succeeded } from '../runs.ts';
+import { canaryConfig, metric } from './fixtures.ts';
 import { sharedCluster } from '../setup.ts';
 import { LocalPrometheus, MetricsTarget, noisy } from '../../prometheus/prometheus.ts';
 
 const ns = `canary-${Date.now().toString(36)}`;
 const { k, apply, finished } = inNamespace(ns);
 
-const canaryConfig = (name: string, address: string, metrics: object[]) => ({ apiVersion: api, kind: 'CanaryConfig', metadata: { name },
-  spec: { metricSource: { type: 'prometheus', address, step: '1s' }, metrics, thresholds: { pass: 75, marginal: 50 } } });
-// A rise under 10% is not worth failing for (Kayenta's allowed effect size), so chance alone does not fail a healthy canary.
-const small = { effectSize: { measure: 'meanRatio', allowedIncrease: 1.1 } };
-const errors = { name: 'errors', group: 'errors', query: 'max(app_errors{server_group="${scope}"})', direction: 'increase', critical: true, ...small };
-const latency = { name: 'latency', group: 'latency', query: 'max(app_latency{server_group="${scope}"})', direction: 'increase', ...small };
-const cpu = { name: 'cpu', group: 'latency', query: 'max(app_cpu{server_group="${scope}"})', direction: 'increase' };
+const errors = metric('errors', 'errors', { critical: true });
+const latency = metric('latency', 'latency');
+const cpu = metric('cpu', 'latency');
 const analysis = (canary: string, config: string, timing: object) => ({ refId: 'analyse', type: 'canaryAnalysis',
   canaryAnalysis: { canaryConfigRef: { name: config }, baseline: { scope: 'web-v001' }, canary: { scope: canary }, ...timing } });
 

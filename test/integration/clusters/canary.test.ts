@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { stringify } from 'yaml';
 import { waitFor } from '../../cluster/probe.ts';
 import { LocalPrometheus, MetricsTarget, noisy } from '../../prometheus/prometheus.ts';
+import { canaryConfig, metric } from '../canary/fixtures.ts';
 import { installCrds } from '../crds.ts';
 import { kubectl, kubectlOk } from '../kubectl.ts';
 import { OperatorProcess } from '../operator-process.ts';
@@ -15,12 +16,6 @@ const api = 'staysail.dev/v1alpha1';
 const ns = `canaries-${Date.now().toString(36)}`;
 const k = (args: string[], input?: string) => kubectlOk(sharedCluster().kubeconfigPath, ['-n', ns, ...args], input);
 const apply = (...docs: object[]) => k(['apply', '--server-side', '--force-conflicts', '-f', '-'], docs.map((d) => stringify(d)).join('---\n'));
-
-const small = { effectSize: { measure: 'meanRatio', allowedIncrease: 1.1 } };
-const canaryConfig = (name: string, address: string, metrics: object[]) => ({ apiVersion: api, kind: 'CanaryConfig', metadata: { name },
-  spec: { metricSource: { type: 'prometheus', address, step: '1s' }, metrics, thresholds: { pass: 75, marginal: 50 } } });
-const metric = (name: string, group: string, extra: object = {}) =>
-  ({ name, group, query: `max(app_${name}{server_group="\${scope}"})`, direction: 'increase', ...small, ...extra });
 
 const cluster = (stack: string, image: string, canary: object) => ({
   apiVersion: api, kind: 'Cluster', metadata: { name: `shop-${stack}` },
