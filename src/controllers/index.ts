@@ -4,6 +4,7 @@ import type { Manager } from '../core/manager.ts';
 import type { ObjectCache } from '../core/informer.ts';
 import type { KubeObject } from '../core/kube-client.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
+import { accountReconciler } from './account/reconciler.ts';
 import type { Account } from './accounts.ts';
 import { canaryConfigReconciler, type CanaryConfig } from './canary-config/reconciler.ts';
 import { clusterReconciler, owningCluster } from './cluster/reconciler.ts';
@@ -27,6 +28,7 @@ export function registerControllers(manager: Manager, providers: ProviderRegistr
   manager.addController('application', applications, applicationReconciler(clusters)).watch(clusters, applicationKeyOf);
 
   const accounts = manager.informer<Account>(resources.account);
+  manager.addController('account', accounts, accountReconciler(providers));
   const serverGroups = manager.informer<ServerGroup>(resources.serverGroup);
   const sgController = manager.addController('servergroup', serverGroups, serverGroupReconciler(accounts, providers));
   for (const source of providers.all().flatMap((p) => p.changeSources ?? [])) {

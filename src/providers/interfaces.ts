@@ -107,4 +107,6 @@ export interface Provider {
   readonly loadBalancers: LoadBalancerProvider;
   readonly securityGroups: SecurityGroupProvider;
   readonly changeSources?: ChangeSource[];
+  /** Checks that the account's credentials reach the provider; says what it reached, or throws (Invalid: a person must fix it). */
+  verify(account: ProviderAccount): Promise<string>;
 }

@@ -20,6 +20,10 @@ export function loadBalancerContract(name: string, world: () => Promise<NetworkW
     beforeEach(async () => { w = await world(); });
     afterEach(async () => { await w?.cleanup?.(); });
 
+    it('verifies the account it reaches', async () => {
+      assert.match(await w.provider.verify(w.account), /\S/);
+    });
+
     it('upserts, describes, upserts again to the same thing, and deletes (twice without error)', async () => {
       const created = await w.provider.loadBalancers.upsert(w.account, w.location, 'web', lbSpec, owner);
       assert.equal(created.name, 'web');

@@ -106,7 +106,7 @@ export const clusterStatus = obj('What the controller observed of the cluster an
   rollout: optional(obj('The current or last rollout: only what cannot be observed again.', {
     phase: oneOf('Where the rollout is.', rolloutPhases),
     revision: int('Counts rollouts of the cluster.', { minimum: 0 }),
-    templateHash: str('Hash of the template (and capacity) the rollout deploys.', { maxLength: 64 }),
+    templateHash: str('Hash of the template the rollout deploys.', { maxLength: 64 }),
     step: optional(int('Index of the strategy step in progress.', { minimum: 0 })),
     startTime: optional(str('When the rollout started.', { format: 'date-time' })),
     stepStartTime: optional(str('When the current step started.', { format: 'date-time' })),

@@ -72,7 +72,7 @@ export const stageBlocks = {
   }),
   runJob: obj('runJob: run a Kubernetes Job to completion.', {
     jobTemplate: freeform('The Job\'s spec (as in a Job). Staysail names the Job from the run and stage.'),
-    outputs: optional(arr('Values to read from the Job\'s log into outputs: lines STAYSAIL_OUTPUT key=value.', str('A key.',
+    outputs: optional(arr('Values to read into outputs: key=value lines of the container\'s termination message, else STAYSAIL_OUTPUT key=value lines of its log.', str('A key.',
       { pattern: '^[A-Za-z_][A-Za-z0-9_]*$', maxLength: 128 }), { listType: 'set', maxItems: 64 })),
   }),
   deploy: obj('deploy: roll a new template out to a Cluster (its strategy decides how) and wait for the rollout to finish. The same engine as editing the Cluster.', {

@@ -33,6 +33,8 @@ export class FakeProvider implements Provider {
   private readonly unhealthy = new Set<string>();
   private readonly o: Required<FakeOptions>;
 
+  async verify(account: ProviderAccount): Promise<string> { return `the fake provider (account ${account.name})`; }
+
   constructor(options: FakeOptions) {
     this.o = { readyAfterMs: 0, ...options };
     this.serverGroups = {

@@ -25,6 +25,8 @@ export class KubernetesProvider implements Provider {
     serverGroupKeyOf: (rs) => (rs.metadata.labels?.[serverGroupLabel] ? `${rs.metadata.namespace}/${rs.metadata.labels[serverGroupLabel]}` : undefined),
   }];
 
+  private readonly clientFor: ClientFor;
+
   /** home: the client of the cluster Staysail runs in (where Accounts and their Secrets live). */
   constructor(home: KubeClient, clock: Clock) {
     const clients = new Map<string, KubeClient>();
@@ -49,8 +51,15 @@ export class KubernetesProvider implements Provider {
       }
       return client;
     };
+    this.clientFor = clientFor;
     this.serverGroups = kubernetesServerGroups(clientFor);
     this.loadBalancers = kubernetesLoadBalancers(clientFor);
     this.securityGroups = kubernetesSecurityGroups(clientFor);
+  }
+
+  async verify(account: ProviderAccount): Promise<string> {
+    const client = await this.clientFor(account);
+    const version = await client.request<{ gitVersion?: string }>('get', 'GET', '/version');
+    return `reaches ${client.kubeConfig.getCurrentCluster()?.server ?? 'the cluster'} (Kubernetes ${version?.gitVersion ?? 'unknown version'})`;
   }
 }

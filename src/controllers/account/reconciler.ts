@@ -1,0 +1,31 @@
+// Account controller: says in the Ready condition whether the account can be used: its provider is
+// available in this operator and its credentials reach it. Checked again now and then, since
+// credentials and networks change without the Account changing.
+import type { AccountStatus } from '../../api/v1alpha1/account.ts';
+import type { Reconciler } from '../../core/controller.ts';
+import { isProviderError } from '../../providers/errors.ts';
+import type { ProviderRegistry } from '../../providers/registry.ts';
+import type { Account } from '../accounts.ts';
+
+const recheckMs = 5 * 60_000;
+const retryMs = 30_000;
+
+export function accountReconciler(providers: ProviderRegistry): Reconciler<Account, AccountStatus> {
+  return {
+    async reconcile(ctx) {
+      const a = ctx.obj;
+      const account = { name: a.metadata.name, namespace: a.metadata.namespace!, spec: a.spec! };
+      try {
+        const reached = await providers.forAccount(account).verify(account);
+        ctx.setCondition({ type: 'Ready', status: 'True', reason: 'Reachable', message: `Account "${a.metadata.name}" ${reached}` });
+        return { requeueAfterMs: recheckMs };
+      } catch (err) {
+        const invalid = isProviderError(err, 'Invalid');
+        const cause = (err as Error & { cause?: { code?: string } }).cause?.code;
+        ctx.setCondition({ type: 'Ready', status: 'False', reason: invalid ? 'Invalid' : 'Unreachable',
+          message: invalid ? (err as Error).message : `Account "${a.metadata.name}" cannot reach its provider: ${cause ?? (err as Error).message}` });
+        return { requeueAfterMs: invalid ? recheckMs : retryMs };
+      }
+    },
+  };
+}
