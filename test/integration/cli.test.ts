@@ -76,6 +76,14 @@ describe('kubectl staysail, as a kubectl plugin', function () {
     assert.match(watched.out, /stage approve SUCCEEDED/);
     assert.match(watched.out, new RegExp(`run ${name} Succeeded\\n$`));
 
+    // On a terminal (script gives it one) the tree is drawn in colour, redrawn in place.
+    const onTty = await new Promise<string>((resolve) => execFile('script', ['-qec',
+      `kubectl staysail get run ${name} --watch --kubeconfig ${sharedCluster().kubeconfigPath} -n ${ns}`, '/dev/null'],
+    { timeout: 60_000, env: { ...process.env, PATH: `${pluginDir}${delimiter}${process.env.PATH}`, NO_COLOR: '' } }, (_e, out) => resolve(out)));
+    const esc = '\u001b';
+    assert.ok(onTty.includes(`${esc}[32m✔${esc}[0m check`), `a green tick: ${JSON.stringify(onTty.slice(0, 300))}`);
+    assert.ok(onTty.includes(`${esc}[1mPipelineRun `), 'a bold header');
+
     const json = JSON.parse((await plugin(['get', 'run', name, '-o', 'json'])).out) as { status: { stages: { refId: string; outputs?: object; judgment?: object }[] } };
     assert.deepEqual(json.status.stages.find((s) => s.refId === 'after')?.outputs, { choice: 'go' });
     assert.deepEqual({ ...json.status.stages.find((s) => s.refId === 'approve')?.judgment, time: undefined },
