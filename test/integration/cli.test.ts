@@ -103,6 +103,10 @@ describe('kubectl staysail, as a kubectl plugin', function () {
     assert.equal(restarted.code, 0, restarted.err);
     assert.match(restarted.out, new RegExp(`restarting stage "check" of PipelineRun "${name}" and what follows it`));
     await waitFor(async () => /● {3}approve .*RUNNING/.test((await plugin(['get', 'run', name])).out), 30_000, () => 'the restart did not run');
+    const rejected = await plugin(['reject', name, 'approve', '--comment', 'not this one']);
+    assert.equal(rejected.code, 0, rejected.err);
+    await waitFor(async () => /run \S+ Failed|Failed/.test((await plugin(['get', 'run', name])).out.split('\n')[0]!), 30_000, () => 'the rejection did not fail the run');
+    assert.match((await plugin(['get', 'run', name])).out, /✘ {3}approve .*TERMINAL .*rejected by staysail-admin/);
 
     const cases: [string[], RegExp, number][] = [
       [['get', 'run', 'missing'], new RegExp(`PipelineRun "missing" not found in namespace "${ns}" \\(staysail list runs shows the runs there\\)`), 1],

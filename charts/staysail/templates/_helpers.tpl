@@ -29,46 +29,52 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 {{- end -}}
 
-{{/* What the operator does in the namespaces it acts in. */}}
+{{/* What the operator does in the namespaces it acts in: exactly the calls its controllers make. */}}
 {{- define "staysail.namespacedRules" -}}
+# It reads every kind, writes status through server-side apply, and adds finalizers by patch.
 - apiGroups: [staysail.dev]
   resources: [applications, accounts, clusters, servergroups, loadbalancers, securitygroups, pipelines, pipelineruns, canaryconfigs]
-  verbs: [get, list, watch, create, update, patch, delete]
+  verbs: [get, list, watch]
 - apiGroups: [staysail.dev]
   resources: [applications/status, accounts/status, clusters/status, servergroups/status, loadbalancers/status, securitygroups/status, pipelines/status, pipelineruns/status, canaryconfigs/status]
-  verbs: [get, update, patch]
+  verbs: [patch]
 - apiGroups: [staysail.dev]
-  resources: [applications/finalizers, clusters/finalizers, servergroups/finalizers, loadbalancers/finalizers, securitygroups/finalizers, pipelineruns/finalizers]
+  resources: [clusters/finalizers, servergroups/finalizers, loadbalancers/finalizers, securitygroups/finalizers, pipelineruns/finalizers]
   verbs: [update]
+# Clusters make and remove ServerGroups; runs start child and validation runs, prune history, clear
+# consumed judgments and cancels; deploy stages set a Cluster's template.
+- apiGroups: [staysail.dev]
+  resources: [servergroups, pipelineruns, clusters, loadbalancers, securitygroups]
+  verbs: [create, patch, delete]
 # The Kubernetes provider: server groups are ReplicaSets, load balancers Services, security groups NetworkPolicies.
 - apiGroups: [apps]
   resources: [replicasets]
-  verbs: [get, list, watch, create, update, patch, delete]
+  verbs: [get, list, watch, create, patch, delete]
 - apiGroups: [""]
   resources: [services]
-  verbs: [get, list, watch, create, update, patch, delete]
+  verbs: [get, create, patch, delete]
 - apiGroups: [networking.k8s.io]
   resources: [networkpolicies]
-  verbs: [get, list, watch, create, update, patch, delete]
+  verbs: [get, create, patch, delete]
 - apiGroups: [discovery.k8s.io]
   resources: [endpointslices]
-  verbs: [get, list, watch]
-# runJob stages, and reading their pods' logs.
-- apiGroups: [batch]
-  resources: [jobs]
-  verbs: [get, list, watch, create, delete]
-# Enabling or disabling a server group relabels its live pods, so Services gain or lose them at once.
+  verbs: [list]
+# Enabling or disabling a server group relabels its live pods, so Services gain or lose them at once;
+# runJob reads its Job's pods and their logs.
 - apiGroups: [""]
   resources: [pods]
-  verbs: [get, list, watch, patch]
+  verbs: [list, patch]
 - apiGroups: [""]
   resources: [pods/log]
   verbs: [get]
-# Accounts' kubeconfigs and metric sources' credentials, named by reference.
+- apiGroups: [batch]
+  resources: [jobs]
+  verbs: [get, create, delete]
+# Accounts' kubeconfigs and metric sources' credentials, by name only.
 - apiGroups: [""]
   resources: [secrets]
   verbs: [get]
-- apiGroups: ["", events.k8s.io]
+- apiGroups: [""]
   resources: [events]
   verbs: [create, patch]
 {{- end -}}

@@ -14,3 +14,11 @@ export const trafficLabel = (loadBalancer: string) => `lb.staysail.dev/${loadBal
 export const trafficValue = 'enabled';
 /** The label a SecurityGroup's NetworkPolicy selects: on the pods of server groups that name it. */
 export const securityGroupLabel = (securityGroup: string) => `sg.staysail.dev/${securityGroup}`;
+
+/**
+ * Whether an object Staysail is about to take over or delete is its own: absent, or marked as made
+ * for the same kind and name. Anything else (someone's Service or NetworkPolicy of the same name) is
+ * left alone.
+ */
+export const isOurs = (obj: { metadata: { annotations?: Record<string, string> } } | undefined, kind: string, name: string): boolean =>
+  !obj || (obj.metadata.annotations?.[ownerAnnotation] ?? '').startsWith(`${kind}/${name}/`);

@@ -2,9 +2,11 @@
 // sends), selecting the traffic label that enabled server groups carry.
 import type { LoadBalancerSpec } from '../../api/v1alpha1/load-balancer.ts';
 import { isNotFound } from '../../core/errors.ts';
-import type { KubeObject, ResourceType } from '../../core/kube-client.ts';
+import type { KubeClient, KubeObject, ResourceType } from '../../core/kube-client.ts';
 import type { LoadBalancerDescription, LoadBalancerProvider, Location, Owner, ProviderAccount } from '../interfaces.ts';
-import { managedBy, ownerAnnotation, serverGroupLabel, trafficLabel, trafficValue } from './labels.ts';
+import { namespaceOf } from './namespace.ts';
+import { isOurs, managedBy, ownerAnnotation, serverGroupLabel, trafficLabel, trafficValue } from './labels.ts';
+import { invalid } from '../errors.ts';
 import { pods, typed, type ClientFor } from './server-groups.ts';
 
 const services: ResourceType = { group: '', version: 'v1', plural: 'services', kind: 'Service', namespaced: true };
@@ -14,7 +16,9 @@ const fieldManager = 'staysail';
 type Service = KubeObject<{ clusterIP?: string }, { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } }>;
 type Slice = KubeObject & { endpoints?: { conditions?: { ready?: boolean } }[] };
 
-const namespaceOf = (a: ProviderAccount, l: Location) => l.namespace ?? a.namespace;
+
+const existing = async (client: KubeClient, ns: string, name: string) =>
+  client.get<Service>(services, ns, name).catch((err: unknown) => { if (isNotFound(err)) return undefined; throw err; });
 
 export function kubernetesLoadBalancers(clientFor: ClientFor): LoadBalancerProvider {
   const describe = async (a: ProviderAccount, l: Location, name: string): Promise<LoadBalancerDescription | undefined> => {
@@ -36,6 +40,9 @@ export function kubernetesLoadBalancers(clientFor: ClientFor): LoadBalancerProvi
     async upsert(a, l, name, spec: LoadBalancerSpec, owner: Owner) {
       const client = await clientFor(a);
       const ns = namespaceOf(a, l);
+      if (!isOurs(await existing(client, ns, name), owner.kind, owner.name)) {
+        throw invalid(`Service "${name}" already exists in namespace "${ns}" and is not ${owner.kind} "${owner.name}"'s; rename the ${owner.kind} or remove the Service`);
+      }
       await typed(`load balancer ${name}`, () => client.apply(services, {
         metadata: { name, namespace: ns, labels: { ...managedBy }, annotations: { [ownerAnnotation]: `${owner.kind}/${owner.name}/${owner.uid}` } },
         spec: {
@@ -49,7 +56,9 @@ export function kubernetesLoadBalancers(clientFor: ClientFor): LoadBalancerProvi
     },
     async delete(a, l, name) {
       const client = await clientFor(a);
-      try { await client.delete(services, namespaceOf(a, l), name); } catch (err) { if (!isNotFound(err)) throw err; }
+      const ns = namespaceOf(a, l);
+      if (!isOurs(await existing(client, ns, name), 'LoadBalancer', name)) return; // someone else's Service of that name
+      try { await client.delete(services, ns, name); } catch (err) { if (!isNotFound(err)) throw err; }
     },
   };
 }

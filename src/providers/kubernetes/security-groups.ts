@@ -2,14 +2,14 @@
 // security group; ingress from CIDRs (ipBlock) or from other security groups' pods.
 import type { SecurityGroupSpec } from '../../api/v1alpha1/security-group.ts';
 import { isNotFound } from '../../core/errors.ts';
-import type { KubeObject, ResourceType } from '../../core/kube-client.ts';
+import type { KubeClient, KubeObject, ResourceType } from '../../core/kube-client.ts';
 import { invalid } from '../errors.ts';
-import type { Location, Owner, ProviderAccount, SecurityGroupProvider } from '../interfaces.ts';
-import { managedBy, ownerAnnotation, securityGroupLabel } from './labels.ts';
+import type { Owner, SecurityGroupProvider } from '../interfaces.ts';
+import { namespaceOf } from './namespace.ts';
+import { isOurs, managedBy, ownerAnnotation, securityGroupLabel } from './labels.ts';
 import { typed, type ClientFor } from './server-groups.ts';
 
 const networkPolicies: ResourceType = { group: 'networking.k8s.io', version: 'v1', plural: 'networkpolicies', kind: 'NetworkPolicy', namespaced: true };
-const namespaceOf = (a: ProviderAccount, l: Location) => l.namespace ?? a.namespace;
 
 /** The NetworkPolicy ingress rules for a SecurityGroup's rules. */
 export function ingressRules(name: string, spec: SecurityGroupSpec): unknown[] {
@@ -24,6 +24,9 @@ export function ingressRules(name: string, spec: SecurityGroupSpec): unknown[] {
     return { from: [from], ...(ports ? { ports } : {}) };
   });
 }
+
+const existing = async (client: KubeClient, ns: string, name: string) =>
+  client.get<KubeObject>(networkPolicies, ns, name).catch((err: unknown) => { if (isNotFound(err)) return undefined; throw err; });
 
 export function kubernetesSecurityGroups(clientFor: ClientFor): SecurityGroupProvider {
   return {
@@ -41,6 +44,9 @@ export function kubernetesSecurityGroups(clientFor: ClientFor): SecurityGroupPro
       const client = await clientFor(a);
       const ns = namespaceOf(a, l);
       const ingress = ingressRules(name, spec);
+      if (!isOurs(await existing(client, ns, name), owner.kind, owner.name)) {
+        throw invalid(`NetworkPolicy "${name}" already exists in namespace "${ns}" and is not ${owner.kind} "${owner.name}"'s; rename the ${owner.kind} or remove the NetworkPolicy`);
+      }
       await typed(`security group ${name}`, () => client.apply(networkPolicies, {
         metadata: { name, namespace: ns, labels: { ...managedBy }, annotations: { [ownerAnnotation]: `${owner.kind}/${owner.name}/${owner.uid}` } },
         spec: { podSelector: { matchLabels: { [securityGroupLabel(name)]: 'true' } }, policyTypes: ['Ingress'], ingress },
@@ -49,7 +55,9 @@ export function kubernetesSecurityGroups(clientFor: ClientFor): SecurityGroupPro
     },
     async delete(a, l, name) {
       const client = await clientFor(a);
-      try { await client.delete(networkPolicies, namespaceOf(a, l), name); } catch (err) { if (!isNotFound(err)) throw err; }
+      const ns = namespaceOf(a, l);
+      if (!isOurs(await existing(client, ns, name), 'SecurityGroup', name)) return; // someone else's NetworkPolicy of that name
+      try { await client.delete(networkPolicies, ns, name); } catch (err) { if (!isNotFound(err)) throw err; }
     },
   };
 }

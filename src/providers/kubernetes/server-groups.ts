@@ -7,6 +7,7 @@ import { ApiError, isNotFound } from '../../core/errors.ts';
 import type { KubeClient, KubeObject, ResourceType } from '../../core/kube-client.ts';
 import { conflict, invalid, isProviderError, notFound } from '../errors.ts';
 import type { CreateServerGroup, Location, ProviderAccount, ServerGroupDescription, ServerGroupProvider } from '../interfaces.ts';
+import { namespaceOf } from './namespace.ts';
 import { capacityAnnotation, clusterLabel, enabledAnnotation, loadBalancersAnnotation, managedBy, ownerAnnotation, securityGroupLabel,
   sequenceLabel, serverGroupLabel, templateHashAnnotation, trafficLabel, trafficValue } from './labels.ts';
 
@@ -20,7 +21,6 @@ type ReplicaSet = KubeObject<{ replicas?: number; selector: { matchLabels: Recor
 /** How the provider reaches an account's cluster. */
 export type ClientFor = (account: ProviderAccount) => Promise<KubeClient>;
 
-const namespaceOf = (a: ProviderAccount, l: Location) => l.namespace ?? a.namespace;
 
 /** Turns API errors into the provider's typed errors. */
 export async function typed<T>(what: string, fn: () => Promise<T>): Promise<T> {

@@ -3,7 +3,10 @@
 // server group run beside production while each interval is judged; the canary is promoted by
 // red/black or rolled back, and a person can promote or abort it through the Cluster's spec.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { repoRoot } from '../../cluster/binaries.ts';
 import { waitFor } from '../../cluster/probe.ts';
 import { LocalPrometheus, MetricsTarget, noisy } from '../../prometheus/prometheus.ts';
 import { canaryConfig, metric } from '../canary/fixtures.ts';
@@ -128,7 +131,12 @@ describe('the canary strategy on kwok, against a real Prometheus', function () {
     await rollout('shop-held', 1, ['Succeeded']);
     await apply(cluster('held', 'shop:2', held));
     await rollout('shop-held', 2, ['Analyzing']);
-    await k(['patch', 'cluster', 'shop-held', '--type=merge', '-p', '{"spec":{"canaryDecision":{"id":"p1","decision":"promote"}}}']);
+    // A person promotes with the CLI, as kubectl staysail promote does.
+    const promote = await new Promise<{ code: number; out: string }>((resolve) => execFile(process.execPath,
+      [join(repoRoot, 'bin/staysail.js'), 'promote', 'shop-held', '--kubeconfig', sharedCluster().kubeconfigPath, '-n', ns],
+      (e, stdout, stderr) => resolve({ code: e ? 1 : 0, out: stdout + stderr })));
+    assert.equal(promote.code, 0, promote.out);
+    assert.match(promote.out, /promoting the canary of Cluster "shop-held" \(decision promote-\w+\)/);
     const promoted = await rollout('shop-held', 2, ['Succeeded', 'RolledBack', 'Failed']);
     assert.equal(promoted.rollout?.phase, 'Succeeded');
     assert.equal(promoted.activeServerGroup, 'shop-held-v001');
@@ -139,6 +147,7 @@ describe('the canary strategy on kwok, against a real Prometheus', function () {
     const aborted = await rollout('shop-held', 3, ['Succeeded', 'RolledBack', 'Failed']);
     assert.equal(aborted.rollout?.phase, 'RolledBack');
     assert.match(aborted.rollout!.message!, /the canary was aborted \(decision a1\)/);
+    assert.equal(aborted.canary?.intervals.length ?? 0, 0, 'no interval was judged');
     assert.equal(aborted.activeServerGroup, 'shop-held-v001');
   });
 

@@ -110,6 +110,26 @@ describe('the Kubernetes provider', function () {
     (err: unknown) => isProviderError(err, 'Invalid') && /spec\.ingress\[0\]\.protocol icmp cannot be expressed/.test((err as Error).message));
   });
 
+  it('acts only in namespaces the Account allows, and leaves alone what it did not make', async () => {
+    const other = await freshNamespace(client);
+    const elsewhere = { namespace: other };
+    const request = { name: 'shop-prod-v009', cluster: 'shop-prod', sequence: 9, location: elsewhere, template: template('v9'), templateHash: 'h9',
+      capacity: { min: 0, max: 1, desired: 0 }, enabled: false, loadBalancers: [], securityGroups: [], owner };
+    await assert.rejects(provider.serverGroups.create(account, request), (e: unknown) => isProviderError(e, 'Invalid')
+      && new RegExp(`spec\\.location\\.namespace "${other}" is not one Account "local" may deploy to \\(${ns}\\); .*spec\\.kubernetes\\.namespaces`).test(e.message));
+    const wider: ProviderAccount = { ...account, spec: { provider: 'kubernetes', kubernetes: { namespaces: [other] } } };
+    assert.equal((await provider.serverGroups.create(wider, request)).name, 'shop-prod-v009');
+
+    // Someone's own Service and NetworkPolicy, named as a LoadBalancer and a SecurityGroup would be.
+    const mine = { apiVersion: 'staysail.dev/v1alpha1', kind: 'LoadBalancer', name: 'theirs', uid: 'u' };
+    await kubectlOk(sharedCluster().kubeconfigPath, ['-n', ns, 'create', 'service', 'clusterip', 'theirs', '--tcp=80:80']);
+    await assert.rejects(provider.loadBalancers.upsert(account, { namespace: ns }, 'theirs',
+      { application: 'shop', accountRef: { name: 'local' }, type: 'internal', ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }] }, mine),
+    (e: unknown) => isProviderError(e, 'Invalid') && /Service "theirs" already exists in namespace .* and is not LoadBalancer "theirs"'s/.test(e.message));
+    await provider.loadBalancers.delete(account, { namespace: ns }, 'theirs');
+    assert.match(await kubectlOk(sharedCluster().kubeconfigPath, ['-n', ns, 'get', 'service', 'theirs', '-o', 'name']), /service\/theirs/, 'not deleted');
+  });
+
   it('reaches another cluster through a kubeconfig Secret, and names a missing Secret', async () => {
     const secrets = { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true };
     const kubeconfig = readFileSync(sharedCluster().kubeconfigPath, 'utf8');
