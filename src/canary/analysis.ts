@@ -34,12 +34,17 @@ export const stepSecondsOf = (config: CanaryConfigSpec): number => {
   return Number(step.slice(0, -1)) * (step.endsWith('m') ? 60 : 1);
 };
 
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
 /** What status keeps of one interval's judgement: the score and each metric's verdict, without the series statistics. */
 export function intervalReport(index: number, window: AnalysisWindow, j: Judgement) {
   return {
     interval: index, start: new Date(window.startMs).toISOString(), end: new Date(window.endMs).toISOString(),
-    score: j.score, classification: j.classification, reason: j.reason,
-    metrics: j.metrics.map((m) => ({ name: m.name, classification: m.classification, ...(m.critical ? { critical: true } : {}), reason: m.reason })),
+    score: j.score, classification: j.classification, reason: clip(j.reason, 2000),
+    metrics: j.metrics.map((m) => ({ name: m.name, classification: m.classification, ...(m.critical ? { critical: true } : {}), reason: clip(m.reason, 1000) })),
   };
 }
 export type IntervalReport = ReturnType<typeof intervalReport>;
+
+/** An interval's report without its metrics: what is kept of every interval (the last keeps its metrics). */
+export const compactReport = ({ metrics: _metrics, ...rest }: IntervalReport) => rest;

@@ -4,6 +4,7 @@ import type { CanaryConfigSpec } from '../api/v1alpha1/canary-config.ts';
 import { resources } from '../api/v1alpha1/index.ts';
 import { specProblems } from '../api/validate.ts';
 import { isNotFound } from '../core/errors.ts';
+import { canaryConfigProblems } from './judge/validate.ts';
 import type { KubeClient, KubeObject, ResourceType } from '../core/kube-client.ts';
 import { metricSourceFor, type Credentials, type MetricSource } from './metrics/index.ts';
 
@@ -23,7 +24,7 @@ export async function loadCanaryConfig(client: KubeClient, namespace: string, na
     if (isNotFound(err)) throw new CanaryConfigError(`CanaryConfig "${name}" does not exist in namespace "${namespace}"`);
     throw err;
   }
-  const problems = specProblems('CanaryConfig', config.spec);
+  const problems = [...specProblems('CanaryConfig', config.spec), ...(config.spec ? canaryConfigProblems(config.spec) : [])];
   if (problems.length > 0 || !config.spec) throw new CanaryConfigError(`CanaryConfig "${name}": ${problems.join('; ')}`);
   const spec = config.spec;
   return { spec, source: metricSourceFor(spec.metricSource, await credentialsOf(client, namespace, name, spec)) };

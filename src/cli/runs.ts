@@ -99,6 +99,28 @@ export async function startRun(conn: Connection, pipeline: string, params: Recor
   return call(conn, () => conn.client.create(resources.pipelineRun, run)) as Promise<Run>;
 }
 
+/**
+ * Puts one entry into a list of the run's spec (judgments by stage, restarts by id), keeping every
+ * other entry: a JSON patch guarded by the resourceVersion it read, tried again if the run changed
+ * meanwhile.
+ */
+async function putEntry(conn: Connection, runName: string, field: 'judgments' | 'restarts', key: string, entry: Record<string, unknown>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const run = await getRun(conn, runName);
+    const list = ((run.spec as Record<string, unknown> | undefined)?.[field] ?? []) as Record<string, unknown>[];
+    const ops = [{ op: 'test', path: '/metadata/resourceVersion', value: run.metadata.resourceVersion },
+      { op: 'add', path: `/spec/${field}`, value: [...list.filter((e) => e[key] !== entry[key]), entry] }];
+    try {
+      await conn.client.jsonPatch(resources.pipelineRun, conn.namespace, runName, ops, { fieldManager });
+      return;
+    } catch (err) {
+      const status = (err as { status?: number }).status;
+      if ((status === 409 || status === 422) && attempt < 5) continue; // the run changed since it was read
+      await call(conn, () => Promise.reject(err));
+    }
+  }
+}
+
 /** Approves or rejects a manual judgment, naming the caller as the judgment policy asks. */
 export async function decide(conn: Connection, runName: string, stage: string, decision: 'approve' | 'reject',
   options: { input?: string; comment?: string; user?: string }): Promise<string> {
@@ -114,10 +136,8 @@ export async function decide(conn: Connection, runName: string, stage: string, d
     throw new CliError(`--input ${options.input} is not one of stage "${stage}"'s inputs: ${inputs.join(', ')}`);
   }
   const user = options.user ?? await whoAmI(conn);
-  await call(conn, () => conn.client.apply(resources.pipelineRun, {
-    metadata: { name: runName, namespace: conn.namespace },
-    spec: { judgments: [{ stage, decision, user, ...(options.input !== undefined ? { input: options.input } : {}), ...(options.comment ? { comment: options.comment } : {}) }] },
-  } as unknown as Run, fieldManager));
+  await putEntry(conn, runName, 'judgments', 'stage', { stage, decision, user, ...(options.input !== undefined ? { input: options.input } : {}),
+    ...(options.comment ? { comment: options.comment } : {}) });
   return `${decision === 'approve' ? 'approved' : 'rejected'} stage "${stage}" of PipelineRun "${runName}" as ${user}`;
 }
 
@@ -134,7 +154,6 @@ export async function restartStage(conn: Connection, runName: string, stage: str
   if (!record) throw new CliError(`PipelineRun "${runName}" has no stage "${stage}" (stages: ${(run.status?.stages ?? []).map((s) => s.refId).join(', ') || 'none yet'})`);
   if (['RUNNING', 'SUSPENDED'].includes(record.status)) throw new CliError(`stage "${stage}" of PipelineRun "${runName}" is ${record.status}; only a finished stage can restart`);
   const id = `restart-${now.toString(36)}`;
-  await call(conn, () => conn.client.apply(resources.pipelineRun, { metadata: { name: runName, namespace: conn.namespace }, spec: { restarts: [{ id, stage }] } } as unknown as Run,
-    fieldManager));
+  await putEntry(conn, runName, 'restarts', 'id', { id, stage });
   return `restarting stage "${stage}" of PipelineRun "${runName}" and what follows it (request ${id})`;
 }

@@ -130,9 +130,11 @@ export class KubeClient {
       { body: patch, contentType: 'application/merge-patch+json' });
   }
 
-  /** JSON patch (RFC 6902): precise list edits, guarded by test operations. */
-  async jsonPatch<T extends KubeObject>(rt: ResourceType, namespace: string | undefined, name: string, ops: unknown[]): Promise<T> {
-    return this.request<T>('patch', 'PATCH', this.path(rt, namespace, name), { body: ops, contentType: 'application/json-patch+json' });
+  /** JSON patch (RFC 6902): precise list edits, guarded by test operations; fieldManager names the writer in managedFields. */
+  async jsonPatch<T extends KubeObject>(rt: ResourceType, namespace: string | undefined, name: string, ops: unknown[],
+    options: { fieldManager?: string } = {}): Promise<T> {
+    return this.request<T>('patch', 'PATCH', this.path(rt, namespace, name), { body: ops, contentType: 'application/json-patch+json',
+      ...(options.fieldManager ? { query: { fieldManager: options.fieldManager } } : {}) });
   }
 
   /** Server-side apply as fieldManager: the operator owns exactly the fields it sends. */

@@ -16,7 +16,9 @@ interface Deploy { version: string; unhealthy?: boolean; rollback?: string; fail
   /** canary: the score each interval's analysis gives. */
   canaryScores?: number[];
   /** canary: a person's decision, made once the analysis runs. */
-  decision?: 'promote' | 'abort' }
+  decision?: 'promote' | 'abort';
+  /** canary: the next deploy comes once this many intervals were judged (a change during the analysis). */
+  stopAfterIntervals?: number }
 
 const canarySettings = { replicas: 1, intervalMs: 600_000, lifetimeMs: 1_800_000 };
 
@@ -45,7 +47,7 @@ async function simulate(strategy: StrategySettings, deploys: Deploy[]): Promise<
         progressDeadlineMs: 60_000, rollout, ...(d.rollback ? { rollbackRequest: { id: d.rollback } } : {}), validations: { ...validations },
         serverGroups: groups.map(observed),
         canaryGroups: pair.map((g) => ({ ...observed(g), role: g.cluster.endsWith('-baseline') ? 'baseline' as const : 'canary' as const })),
-        canary: { scores: [...scores], ...(scores.length ? { thresholds: { pass: 75, marginal: 50 } } : {}), ...(decision ? { decision } : {}) },
+        canary: { revision: rollout?.revision, scores: [...scores], ...(scores.length ? { thresholds: { pass: 75, marginal: 50 } } : {}), ...(decision ? { decision } : {}) },
       };
       const plan = planRollout(input);
       if (plan.rollout.phase !== rollout?.phase || plan.rollout.step !== rollout?.step) {
@@ -74,6 +76,7 @@ async function simulate(strategy: StrategySettings, deploys: Deploy[]): Promise<
         if (servingBefore > 0) assert.ok(await servingInstances(fake) > 0, `no healthy enabled instance after: ${describeAction(a)}`);
       }
       if (['Succeeded', 'Failed', 'RolledBack'].includes(rollout.phase)) break;
+      if (d.stopAfterIntervals !== undefined && scores.length >= d.stopAfterIntervals) break;
       clock.advance(plan.actions.length ? 0 : plan.requeueAfterMs ?? 1000);
     }
     const groups = await fake.serverGroups.list(account, location, 'shop-prod');
@@ -118,6 +121,12 @@ describe('deploy strategies (golden simulations)', () => {
         [{ version: 'v1' }, { version: 'v2', decision: 'promote' }, { version: 'v3', decision: 'abort' }]],
       ['canary: a canary that never becomes healthy rolls back', { type: 'canary', canary: canarySettings },
         [{ version: 'v1' }, { version: 'v2', unhealthy: true }]],
+      ['canary: the template changes during the analysis: the stale canary goes, the new one is judged from the start',
+        { type: 'canary', canary: canarySettings },
+        [{ version: 'v1' }, { version: 'v2', canaryScores: [100], stopAfterIntervals: 1 }, { version: 'v3', canaryScores: [90, 90, 90] }]],
+      ['canary: a rollback request during the analysis destroys the pair', { type: 'canary', canary: canarySettings },
+        [{ version: 'v1' }, { version: 'v2', canaryScores: [100, 100, 100] }, { version: 'v3', canaryScores: [100], stopAfterIntervals: 1 },
+          { version: 'v3', rollback: 'r1' }]],
     ];
     const out: string[] = [];
     for (const [name, strategy, deploys] of scenarios) out.push(`## ${name}`, ...(await simulate(strategy, deploys)), '');

@@ -109,7 +109,28 @@ export function canaryPairNames(newServerGroup: string): Record<CanaryRole, stri
   return { baseline: name('baseline'), canary: name('canary') };
 }
 
-const pairMember = (s: StepContext, role: CanaryRole) => s.input.canaryGroups?.find((g) => g.role === role && g.name === canaryPairNames(s.rollout.newServerGroup!)[role]);
+/** The pair this rollout wants: names, and the template each runs (the baseline the previous group's, the canary the new one). */
+function wantedPair(s: StepContext): Record<CanaryRole, { name: string; templateHash: string }> | undefined {
+  const previous = s.others.find((g) => g.name === s.rollout.previousServerGroup);
+  if (s.input.strategy.type !== 'canary' || !previous || s.rollout.step! >= rollbackBase) return undefined;
+  const names = canaryPairNames(s.rollout.newServerGroup!);
+  return { baseline: { name: names.baseline, templateHash: previous.templateHash }, canary: { name: names.canary, templateHash: s.input.templateHash } };
+}
+
+const pairMember = (s: StepContext, role: CanaryRole) => {
+  const want = wantedPair(s)?.[role];
+  return s.input.canaryGroups?.find((g) => g.role === role && g.name === want?.name && g.templateHash === want.templateHash);
+};
+
+/**
+ * First in every rollout: a baseline or canary that is not this rollout's own (an earlier canary
+ * whose template changed while it ran, or left when the strategy changed) is destroyed.
+ */
+const clearStalePair: Step = (s) => {
+  const want = wantedPair(s);
+  const stale = (s.input.canaryGroups ?? []).filter((g) => g.name !== want?.[g.role].name || g.templateHash !== want[g.role].templateHash);
+  return stale.length ? { actions: stale.map((g) => ({ kind: 'destroy' as const, name: g.name })) } : 'next';
+};
 
 /** canary: the baseline (the current version) and the canary (the new one), each at the canary size, both taking traffic. */
 const createCanaryPair: Step = (s) => {
@@ -139,14 +160,21 @@ const waitCanaryPairHealthy: Step = (s) => {
 const analyze: Step = (s) => {
   if (!s.rollout.previousServerGroup) return 'next';
   const c = s.input.strategy.canary!;
-  const progress = s.input.canary ?? { scores: [] };
+  // Scores count only for this rollout; a decision is taken whenever it comes.
+  const given = s.input.canary;
+  const progress = given?.revision === s.rollout.revision ? given : { scores: [], ...(given?.decision ? { decision: given.decision } : {}) };
   if (progress.decision) {
     s.rollout.canaryDecisionId = progress.decision.id;
     if (progress.decision.decision === 'promote') return 'next';
     return { fail: `the canary was aborted (decision ${progress.decision.id})` };
   }
   const startMs = Date.parse(s.rollout.stepStartTime!);
-  const windows = analysisWindows({ startMs, warmupMs: c.warmupMs, lifetimeMs: c.lifetimeMs, intervalMs: c.intervalMs });
+  let windows;
+  try {
+    windows = analysisWindows({ startMs, warmupMs: c.warmupMs, lifetimeMs: c.lifetimeMs, intervalMs: c.intervalMs });
+  } catch (err) {
+    return { fail: `spec.strategy.canary: ${(err as Error).message}` };
+  }
   const verdict = progress.thresholds ? canaryVerdict(progress.scores, windows.length, progress.thresholds) : { outcome: 'continue' as const };
   if (verdict.outcome === 'pass') return 'next';
   if (verdict.outcome === 'fail') return { fail: `canary analysis failed: ${verdict.reason}` };
@@ -169,6 +197,10 @@ const delayBeforeScaleDown = delay((s) => (s.input.strategy.scaleDown ? s.input.
 const full = (s: StepContext) => s.input.capacity;
 
 export function stepsFor(input: RolloutInput): Step[] {
+  return [clearStalePair, ...strategySteps(input)];
+}
+
+function strategySteps(input: RolloutInput): Step[] {
   switch (input.strategy.type) {
     case 'none':
       return [create(full, true), waitHealthy];
@@ -205,8 +237,9 @@ const rollbackSteps: Step[] = [
   destroyCanaryPair,
 ];
 
-/** A manual rollback: bring the target back to full size and enabled, wait for it, disable the rest. */
+/** A manual rollback: bring the target back to full size and enabled, wait for it, disable the rest (and any canary pair). */
 const manualRollbackSteps: Step[] = [
+  destroyCanaryPair,
   (s) => {
     const g = s.newGroup;
     if (!g) return { fail: `server group ${s.rollout.newServerGroup} does not exist` };

@@ -43,6 +43,8 @@ export interface CanarySettings {
 
 /** What the controller knows of the running analysis. */
 export interface CanaryProgress {
+  /** The rollout the scores belong to: scores of another rollout are not this one's. */
+  revision?: number;
   /** Scores of the intervals judged so far, in order. */
   scores: number[];
   /** The thresholds in force (known once the first interval has been judged). */

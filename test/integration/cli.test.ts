@@ -93,6 +93,19 @@ describe('kubectl staysail, as a kubectl plugin', function () {
     assert.match(again.err, /stage "approve" of PipelineRun "ship-\w+" is not waiting for a judgment \(it is a manualJudgment stage, SUCCEEDED\)/);
   });
 
+  it('keeps every decision: two judgments of one run, decided at the same moment', async () => {
+    await apply(pipeline('pair', [{ refId: 'a', type: 'manualJudgment', manualJudgment: {} }, { refId: 'b', type: 'manualJudgment', manualJudgment: {} }]));
+    const name = /started PipelineRun (pair-\w+)/.exec((await plugin(['start', 'pair'])).out)?.[1];
+    assert.ok(name);
+    await waitFor(async () => (await plugin(['list', 'runs', '--pipeline', 'pair'])).out.includes('judgment a, judgment b'), 30_000, () => 'never waited');
+    const [a, b] = await Promise.all([plugin(['approve', name, 'a']), plugin(['approve', name, 'b'])]);
+    assert.equal(a.code + b.code, 0, a.err + b.err);
+    const watched = await plugin(['get', 'run', name, '--watch']);
+    assert.equal(watched.code, 0, watched.out);
+    const run = JSON.parse((await plugin(['get', 'run', name, '-o', 'json'])).out) as { spec: { judgments: { stage: string }[] } };
+    assert.deepEqual(run.spec.judgments.map((j) => j.stage).sort(), ['a', 'b']);
+  });
+
   it('cancels a run, restarts a stage, and says plainly what is wrong', async () => {
     const started = await plugin(['start', 'ship', '-p', 'version=2', '-o', 'json']);
     const name = (JSON.parse(started.out) as { metadata: { name: string } }).metadata.name;

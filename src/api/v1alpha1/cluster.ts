@@ -74,13 +74,17 @@ export const clusterSpec = obj('The cluster wanted: what runs, how much of it, b
   })),
 });
 
-const canaryInterval = obj('One interval\'s judgement.', {
+const intervalFields = {
   interval: int('Its number, from 1.', { minimum: 1 }),
   start: str('Start of the window judged.', { format: 'date-time' }),
   end: str('End of the window judged.', { format: 'date-time' }),
   score: num('The score, 0 to 100.', { minimum: 0, maximum: 100 }),
   classification: oneOf('Pass, Marginal or Fail by the thresholds.', ['Pass', 'Marginal', 'Fail'] as const),
   reason: str('How the score came about.', { maxLength: 4096 }),
+};
+const canaryInterval = obj('One interval\'s judgement.', intervalFields);
+const canaryReport = obj('The last interval\'s judgement, with every metric\'s verdict.', {
+  ...intervalFields,
   metrics: arr('Each metric\'s verdict.', obj('A metric\'s verdict.', {
     name: str('The metric.', { maxLength: 128 }),
     classification: oneOf('Its classification.', ['Pass', 'High', 'Low', 'NoData', 'NoDataFailMetric', 'Error'] as const),
@@ -125,7 +129,8 @@ export const clusterStatus = obj('What the controller observed of the cluster an
       marginal: num('Marginal.', { minimum: 0, maximum: 100 }),
     }),
     lastScore: optional(num('The last interval\'s score.', { minimum: 0, maximum: 100 })),
-    intervals: arr('Each interval judged so far.', canaryInterval, { maxItems: 1000 }),
+    intervals: arr('Each interval judged so far: its window, score and classification.', canaryInterval, { maxItems: 1000 }),
+    lastInterval: optional(canaryReport),
   })),
 });
 
@@ -140,6 +145,9 @@ export const clusterKind: KindDefinition = {
   rules: [
     { rule: `self.metadata.name == ${celClusterName('self.spec.moniker')}`,
       message: 'metadata.name of a Cluster must be its moniker spelled app[-stack[-detail]], e.g. shop-prod for app shop and stack prod' },
+    // The canary strategy's server groups are named <cluster>-baseline-vNNN (detail <detail>-baseline): they must fit.
+    { rule: "!has(self.spec.strategy) || self.spec.strategy.type != 'canary' || (size(self.metadata.name) <= 49 && (!has(self.spec.moniker.detail) || size(self.spec.moniker.detail) <= 31))",
+      message: 'a Cluster with the canary strategy needs a name of at most 49 characters and a moniker detail of at most 31, so its baseline server group (<name>-baseline-vNNN) fits; shorten them' },
   ],
   printerColumns: [
     { name: 'Active', type: 'string', jsonPath: '.status.activeServerGroup', description: 'The newest enabled server group.' },

@@ -14,6 +14,12 @@ describe('canary analysis windows (Kayenta real-time intervals)', () => {
     { name: 'lookback slides the windows', timing: { startMs: 0, lifetimeMs: 30 * min, intervalMs: 10 * min, lookbackMs: 5 * min },
       want: [[5, 10], [15, 20], [25, 30]] },
   ];
+  it('refuses a lifetime of 0 and more intervals than status can hold, naming the fields', () => {
+    assert.throws(() => analysisWindows({ startMs: 0, lifetimeMs: 0 }), /lifetime must be longer than 0/);
+    assert.throws(() => analysisWindows({ startMs: 0, lifetimeMs: 24 * 60 * min, intervalMs: 1000 }),
+      /lifetime \/ interval gives 86400 intervals; make interval longer \(at most 1000 intervals\)/);
+    assert.equal(analysisWindows({ startMs: 0, lifetimeMs: 10 * min, intervalMs: 0 }).length, 1, 'an interval of 0 means one');
+  });
   for (const c of table) {
     it(c.name, () => {
       const got = analysisWindows(c.timing).map((w) => [w.startMs / min, w.endMs / min]);

@@ -19,14 +19,23 @@ export interface AnalysisTiming {
 
 export interface AnalysisWindow { index: number; startMs: number; endMs: number }
 
-/** The windows judged, one per interval: interval i ends at begin + i·interval (Kayenta's RunCanaryIntervalsStage). */
+/** At most this many intervals: each is a status entry and a round of queries. */
+export const maxIntervals = 1000;
+
+/**
+ * The windows judged, one per interval: interval i ends at begin + i·interval (Kayenta's
+ * RunCanaryIntervalsStage). Throws a RangeError, naming lifetime or interval, for a lifetime of 0 or
+ * more than maxIntervals intervals.
+ */
 export function analysisWindows(t: AnalysisTiming): AnalysisWindow[] {
-  const interval = !t.intervalMs || t.intervalMs > t.lifetimeMs ? t.lifetimeMs : t.intervalMs;
-  const count = Math.max(1, Math.floor(t.lifetimeMs / interval));
+  if (!(t.lifetimeMs > 0)) throw new RangeError('lifetime must be longer than 0');
+  const interval = !t.intervalMs || t.intervalMs <= 0 || t.intervalMs > t.lifetimeMs ? t.lifetimeMs : t.intervalMs;
+  const count = Math.floor(t.lifetimeMs / interval);
+  if (count > maxIntervals) throw new RangeError(`lifetime / interval gives ${count} intervals; make interval longer (at most ${maxIntervals} intervals)`);
   const begin = t.startMs + (t.warmupMs ?? 0);
   return Array.from({ length: count }, (_, i) => {
     const endMs = begin + (i + 1) * interval;
-    return { index: i + 1, startMs: t.lookbackMs ? endMs - t.lookbackMs : begin, endMs };
+    return { index: i + 1, startMs: t.lookbackMs && t.lookbackMs > 0 ? endMs - t.lookbackMs : begin, endMs };
   });
 }
 

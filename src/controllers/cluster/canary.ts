@@ -2,7 +2,7 @@
 // baseline and canary server groups judged with the Cluster's CanaryConfig, recorded in status (the
 // score and each metric's verdict) and as an Event. What the planner needs of it comes back out.
 import type { ClusterStatus } from '../../api/v1alpha1/cluster.ts';
-import { analyseInterval, intervalReport, stepSecondsOf, type IntervalReport } from '../../canary/analysis.ts';
+import { analyseInterval, compactReport, intervalReport, stepSecondsOf, type IntervalReport } from '../../canary/analysis.ts';
 import { CanaryConfigError, loadCanaryConfig } from '../../canary/config.ts';
 import { MetricSourceError } from '../../canary/metrics/index.ts';
 import type { KubeClient } from '../../core/kube-client.ts';
@@ -30,22 +30,22 @@ export async function analyzeCanary(client: KubeClient, c: Cluster, a: Analyze, 
     // An unreachable metric store is retried with the reconcile; what will not get better fails the interval.
     if (!(err instanceof CanaryConfigError) && !(err instanceof MetricSourceError && !err.retryable)) throw err;
     report = { interval: a.interval, start: new Date(a.startMs).toISOString(), end: new Date(a.endMs).toISOString(), score: 0, classification: 'Fail',
-      reason: `Cluster "${c.metadata.name}" (spec.strategy.canary.canaryConfigRef): ${(err as Error).message}`, metrics: [] };
+      reason: `Cluster "${c.metadata.name}" (spec.strategy.canary.canaryConfigRef): ${(err as Error).message}`.slice(0, 2000), metrics: [] };
   }
   const earlier = status.canary?.revision === revision ? status.canary.intervals.filter((i) => i.interval !== a.interval) : [];
   status.canary = { revision, baseline: a.baseline, canary: a.canary, thresholds, lastScore: report.score,
-    intervals: [...earlier, report].sort((x, y) => x.interval - y.interval) as NonNullable<ClusterStatus['canary']>['intervals'] };
+    intervals: [...earlier, compactReport(report)].sort((x, y) => x.interval - y.interval),
+    lastInterval: report as NonNullable<ClusterStatus['canary']>['lastInterval'] };
   return report;
 }
 
-/** What the planner needs of the analysis of this rollout, and a decision from the spec not yet applied. */
+/** The last analysis recorded (the planner uses it only for its own rollout), and a decision from the spec not yet applied. */
 export function canaryProgress(c: Cluster, status: ClusterStatus): CanaryProgress {
   const rollout = status.rollout as RolloutRecord | undefined;
-  const mine = status.canary && status.canary.revision === rollout?.revision ? status.canary : undefined;
   const decision = c.spec!.canaryDecision;
   return {
-    scores: mine?.intervals.map((i) => i.score) ?? [],
-    ...(mine ? { thresholds: mine.thresholds } : {}),
+    scores: status.canary?.intervals.map((i) => i.score) ?? [],
+    ...(status.canary ? { revision: status.canary.revision, thresholds: status.canary.thresholds } : {}),
     ...(decision && decision.id !== rollout?.canaryDecisionId ? { decision } : {}),
   };
 }

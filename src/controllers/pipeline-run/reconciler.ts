@@ -5,7 +5,7 @@ import type { ObjectCache } from '../../core/informer.ts';
 import type { KubeClient } from '../../core/kube-client.ts';
 import type { StageRegistry } from '../../pipeline/stages/stage-type.ts';
 import { advanceRun } from './advance.ts';
-import { applyRestarts, restartable } from './restart.ts';
+import { applyRestarts, clearCancel, restartable } from './restart.ts';
 import { finishRun, restartSlot, startRun } from './start.ts';
 import { isFinished, isQueued, isStarted, pendingRestarts, type Pipeline, type PipelineRun, type PipelineRunStatus } from './types.ts';
 
@@ -29,6 +29,8 @@ export function pipelineRunReconciler(deps: PipelineRunDeps): Reconciler<Pipelin
           finishRun(ctx, false, 'Cancelled', `PipelineRun "${ctx.obj.metadata.name}" was canceled while its restart waited`);
           return;
         }
+        // The restart of a canceled run supersedes the cancel it followed; only a cancel after this counts.
+        if (!isQueued(ctx.obj) && ctx.obj.spec?.status === 'Cancelled') await clearCancel(ctx, deps.client);
         const slot = await restartSlot(ctx, deps);
         if (slot.outcome === 'queued') {
           ctx.setCondition({ type: 'Succeeded', status: 'Unknown', reason: 'Queued', message: slot.message });

@@ -58,7 +58,7 @@ export async function applyRestarts(ctx: RunContext, client: KubeClient): Promis
 }
 
 /** A canceled run that is restarted runs again: the cancel request it carried out is removed from the spec. */
-async function clearCancel(ctx: RunContext, client: KubeClient): Promise<void> {
+export async function clearCancel(ctx: RunContext, client: KubeClient): Promise<void> {
   try {
     await client.jsonPatch(resources.pipelineRun, ctx.obj.metadata.namespace, ctx.obj.metadata.name,
       [{ op: 'test', path: '/spec/status', value: 'Cancelled' }, { op: 'remove', path: '/spec/status' }]);

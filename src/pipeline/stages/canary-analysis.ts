@@ -4,7 +4,7 @@
 // below marginal; otherwise the last score must reach pass. Queries only read, so a step repeated
 // after a crash repeats no side effect; the scores so far are kept in the stage's state.
 import { parseDuration } from '../../api/duration.ts';
-import { analyseInterval, analysisWindows, canaryVerdict, intervalReport, stepSecondsOf, type AnalysisTiming, type IntervalReport,
+import { analyseInterval, analysisWindows, canaryVerdict, compactReport, intervalReport, stepSecondsOf, type AnalysisTiming, type IntervalReport,
   type Thresholds } from '../../canary/analysis.ts';
 import { CanaryConfigError, loadCanaryConfig } from '../../canary/config.ts';
 import { MetricSourceError } from '../../canary/metrics/index.ts';
@@ -45,7 +45,6 @@ function timingOf(c: Config, stageStartMs: number): { timing: AnalysisTiming; re
   return { realTime: false, timing: { startMs, lifetimeMs: endMs - startMs, ...common } };
 }
 
-const compact = (r: IntervalReport) => ({ interval: r.interval, start: r.start, end: r.end, score: r.score, classification: r.classification });
 
 export const canaryAnalysisStage: StageType = {
   type: 'canaryAnalysis',
@@ -54,12 +53,13 @@ export const canaryAnalysisStage: StageType = {
     const c = s.config as unknown as Config;
     const ns = s.run.metadata.namespace!;
     const scores = [...((s.record.state?.scores as number[] | undefined) ?? [])];
-    let intervals = [...((s.record.state?.intervals as ReturnType<typeof compact>[] | undefined) ?? [])];
+    let intervals = [...((s.record.state?.intervals as ReturnType<typeof compactReport>[] | undefined) ?? [])];
     let last = s.record.outputs?.lastInterval as IntervalReport | undefined;
     try {
       const { spec, source } = await loadCanaryConfig(s.client, ns, c.canaryConfigRef.name);
       const { timing, realTime } = timingOf(c, Date.parse(s.record.startTime ?? new Date(s.clock.now()).toISOString()));
-      const windows = analysisWindows(timing);
+      let windows;
+      try { windows = analysisWindows(timing); } catch (err) { throw new CanaryConfigError(`canaryAnalysis: ${(err as Error).message}`, { cause: err }); }
       const thresholds = c.thresholds ?? spec.thresholds;
       const extended = c.extendedScopeParams;
       const scopes = { baseline: { ...c.baseline, ...(extended ? { extended } : {}) }, canary: { ...c.canary, ...(extended ? { extended } : {}) } };
@@ -71,7 +71,7 @@ export const canaryAnalysisStage: StageType = {
         }
         last = intervalReport(w.index, w, await analyseInterval(spec, source, scopes, w, stepSecondsOf(spec)));
         scores.push(last.score);
-        intervals = [...intervals, compact(last)];
+        intervals = [...intervals, compactReport(last)];
         const verdict = canaryVerdict(scores, windows.length, thresholds);
         if (verdict.outcome === 'continue') continue;
         const message = `${verdict.reason}${verdict.outcome === 'fail' && last.score === 0 ? ` (${last.reason})` : ''}`;

@@ -27,9 +27,10 @@ const cluster = (stack: string, image: string, canary: object) => ({
     strategy: { type: 'canary', canary: { replicas: 1, ...canary } } },
 });
 
-interface Interval { interval: number; score: number; classification: string; metrics: { name: string; classification: string; critical?: boolean }[] }
+interface Interval { interval: number; score: number; classification: string }
+interface Report extends Interval { metrics: { name: string; classification: string; critical?: boolean }[] }
 interface Status { activeServerGroup?: string; rollout?: { phase: string; message?: string; revision: number };
-  canary?: { revision: number; baseline: string; canary: string; lastScore?: number; intervals: Interval[] } }
+  canary?: { revision: number; baseline: string; canary: string; lastScore?: number; intervals: Interval[]; lastInterval?: Report } }
 const status = async (name: string) => JSON.parse(await k(['get', 'cluster', name, '-o', 'jsonpath={.status}']) || '{}') as Status;
 const serverGroups = async () => (await k(['get', 'servergroups', '-o', 'jsonpath={.items[*].metadata.name}'])).split(/\s+/).filter(Boolean).sort();
 
@@ -102,7 +103,8 @@ describe('the canary strategy on kwok, against a real Prometheus', function () {
     assert.equal(promoted.rollout?.phase, 'Succeeded', JSON.stringify(promoted));
     assert.equal(promoted.activeServerGroup, 'shop-prod-v001');
     assert.deepEqual(promoted.canary?.intervals.map((i) => i.score), [100, 100]);
-    assert.deepEqual(promoted.canary?.intervals[1]?.metrics.map((m) => [m.name, m.classification]), [['errors', 'Pass']]);
+    assert.deepEqual(promoted.canary?.lastInterval?.metrics.map((m) => [m.name, m.classification]), [['errors', 'Pass']]);
+    assert.equal(promoted.canary?.lastInterval?.interval, 2);
     assert.equal(slowed.rollout?.phase, 'RolledBack', JSON.stringify(slowed));
     assert.equal(slowed.activeServerGroup, 'shop-slow-v000');
     assert.deepEqual(slowed.canary?.intervals.map((i) => i.score), [50], 'the first interval at marginal ends the analysis');
@@ -113,7 +115,7 @@ describe('the canary strategy on kwok, against a real Prometheus', function () {
     assert.equal(erring.rollout?.phase, 'RolledBack', JSON.stringify(erring));
     assert.equal(erring.activeServerGroup, 'shop-prod-v001', 'production never changed');
     assert.equal(erring.canary?.lastScore, 0);
-    assert.deepEqual(erring.canary?.intervals[0]?.metrics.map((m) => [m.name, m.classification, m.critical]), [['errors', 'High', true]]);
+    assert.deepEqual(erring.canary?.lastInterval?.metrics.map((m) => [m.name, m.classification, m.critical]), [['errors', 'High', true]]);
     assert.match(erring.rollout!.message!, /critical metric errors is High|scored 0/);
 
     let left: string[] = [];

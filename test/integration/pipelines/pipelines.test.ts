@@ -230,6 +230,22 @@ describe('pipelines, with the operator as a process', function () {
     const again = await finished('gated-1');
     assert.equal(succeeded(again)?.reason, 'Succeeded');
     assert.equal(stage(again, 'hold')?.attempts, 2);
+
+    // A canceled run restarted while the slot is taken waits for it, and is not canceled again by its old cancel.
+    await apply(run('gated-3', 'gated'));
+    await waiting('gated-3');
+    await k(['patch', 'pipelinerun', 'gated-3', '--type=merge', '-p', '{"spec":{"status":"Cancelled"}}']);
+    assert.equal(succeeded(await finished('gated-3'))?.reason, 'Cancelled');
+    await apply(run('gated-4', 'gated'));
+    await waiting('gated-4');
+    await k(['patch', 'pipelinerun', 'gated-3', '--type=merge', '-p', '{"spec":{"restarts":[{"id":"again","stage":"hold"}]}}']);
+    await waitFor(async () => succeeded(await getRun('gated-3'))?.reason === 'Queued', 20_000, () => 'the restart did not queue');
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.equal(succeeded(await getRun('gated-3'))?.reason, 'Queued', 'still waiting, not canceled');
+    await approve('gated-4');
+    await waiting('gated-3');
+    await approve('gated-3');
+    assert.equal(succeeded(await finished('gated-3'))?.reason, 'Succeeded');
   });
 
   it('keeps only as many finished runs as the history limits allow', async () => {
