@@ -48,10 +48,13 @@ export function runPhase(run: RunView): string {
 const elapsed = (start: string | undefined, end: string | undefined, now: number) =>
   (start ? shortDuration((end ? Date.parse(end) : now) - Date.parse(start)) : '');
 
-/** Whether the stage waits for a person's judgment now. */
+/**
+ * Whether the stage waits for a person's judgment now: a running manualJudgment stage (a decision
+ * it could not take, such as an input not among its choices, leaves it waiting for another).
+ */
 export const awaitsJudgment = (run: RunView, refId: string): boolean => {
   const r = run.status?.stages?.find((s) => s.refId === refId);
-  return r?.type === 'manualJudgment' && r.status === 'RUNNING' && !run.spec?.judgments?.some((j) => j.stage === refId);
+  return r?.type === 'manualJudgment' && r.status === 'RUNNING';
 };
 
 /** The run as a header line and a tree of its stages, each indented under the requisite it waits on longest. */

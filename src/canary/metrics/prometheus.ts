@@ -10,6 +10,9 @@ interface RangeResponse {
   data?: { resultType: string; result: { metric: Record<string, string>; values: [number, string][] }[] };
 }
 
+/** A sample value as Prometheus writes it: a float, NaN, +Inf or -Inf. */
+const promNumber = (v: string): number => (v === '+Inf' ? Infinity : v === '-Inf' ? -Infinity : Number(v));
+
 /** Escapes a value for a PromQL double-quoted string. */
 const promString = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
 
@@ -47,7 +50,7 @@ export class PrometheusSource implements MetricSource {
     if (series.length > 1) {
       throw new MetricSourceError(`${what}: the query returned ${series.length} series for scope "${scope.scope}"; aggregate it to one, e.g. with sum() or avg()`, false);
     }
-    return (series[0]?.values ?? []).map(([, v]) => Number(v));
+    return (series[0]?.values ?? []).map(([, v]) => promNumber(v));
   }
 
   private headers(): Record<string, string> {

@@ -12,8 +12,15 @@ import type { Cluster } from './reconciler.ts';
 type Analyze = Extract<RolloutAction, { kind: 'analyze' }>;
 const defaultThresholds = { pass: 75, marginal: 50 };
 
-/** Judges one interval and records it in status.canary; a config or query that cannot work scores 0, saying why. */
-export async function analyzeCanary(client: KubeClient, c: Cluster, a: Analyze, revision: number, status: ClusterStatus): Promise<IntervalReport> {
+/** The metric store did not answer; the interval is judged again later (until the deadline, then it scores 0). */
+export class MetricsUnavailable extends Error {}
+
+/**
+ * Judges one interval and records it in status.canary. A config or query that cannot work scores 0,
+ * saying why; so does a metric store that has not answered by deadlineMs after the window ended.
+ */
+export async function analyzeCanary(client: KubeClient, c: Cluster, a: Analyze, revision: number, status: ClusterStatus,
+  now: number, deadlineMs: number): Promise<IntervalReport> {
   const ns = c.metadata.namespace!;
   const settings = c.spec!.strategy!.canary!;
   const location = c.spec!.location?.namespace ?? ns;
@@ -27,8 +34,11 @@ export async function analyzeCanary(client: KubeClient, c: Cluster, a: Analyze, 
       window, stepSecondsOf(spec));
     report = intervalReport(a.interval, window, judgement);
   } catch (err) {
-    // An unreachable metric store is retried with the reconcile; what will not get better fails the interval.
-    if (!(err instanceof CanaryConfigError) && !(err instanceof MetricSourceError && !err.retryable)) throw err;
+    // An unreachable metric store is tried again until the deadline; what will not get better fails the interval.
+    if (err instanceof MetricSourceError && err.retryable && now - a.endMs < deadlineMs) {
+      throw new MetricsUnavailable(`judging ${a.canary} (interval ${a.interval}): ${err.message}; trying again`, { cause: err });
+    }
+    if (!(err instanceof CanaryConfigError) && !(err instanceof MetricSourceError)) throw err;
     report = { interval: a.interval, start: new Date(a.startMs).toISOString(), end: new Date(a.endMs).toISOString(), score: 0, classification: 'Fail',
       reason: `Cluster "${c.metadata.name}" (spec.strategy.canary.canaryConfigRef): ${(err as Error).message}`.slice(0, 2000), metrics: [] };
   }

@@ -15,7 +15,7 @@ import { healthyNeeded, planRollout } from '../../strategies/planner.ts';
 import { describeAction, type CanaryRole, type ObservedServerGroup, type RolloutAction, type StrategySettings } from '../../strategies/types.ts';
 import type { PipelineRun } from '../pipeline-run/types.ts';
 import type { ServerGroup } from '../server-group/reconciler.ts';
-import { analyzeCanary, canaryProgress } from './canary.ts';
+import { analyzeCanary, canaryProgress, MetricsUnavailable } from './canary.ts';
 
 export type Cluster = KubeObject<ClusterSpec, ClusterStatus>;
 export const clusterLabel = 'staysail.dev/cluster';
@@ -109,7 +109,16 @@ export function clusterReconciler(serverGroups: ObjectCache<ServerGroup>, runs: 
       }
       for (const a of actions) {
         if (a.kind === 'analyze') {
-          const report = await analyzeCanary(client, c, a, plan.rollout.revision, ctx.status);
+          let report;
+          try {
+            report = await analyzeCanary(client, c, a, plan.rollout.revision, ctx.status, ctx.clock.now(), parseDuration(spec.progressDeadline ?? '10m'));
+          } catch (err) {
+            if (!(err instanceof MetricsUnavailable)) throw err;
+            plan.rollout.message = err.message;
+            plan.requeueAfterMs = 15_000;
+            actions.length = 0; // nothing was done: the next pass plans again
+            break;
+          }
           ctx.recordEvent(report.score <= ctx.status.canary!.thresholds.marginal ? 'Warning' : 'Normal', 'CanaryInterval',
             `Cluster "${c.metadata.name}" rollout ${plan.rollout.revision}: ${a.canary} interval ${a.interval} scored ${report.score} (${report.classification}): ${report.reason}`);
           continue;
@@ -136,7 +145,7 @@ export function clusterReconciler(serverGroups: ObjectCache<ServerGroup>, runs: 
         : { type: 'Ready', status: 'False', reason: active ? 'Unhealthy' : 'NoActiveServerGroup',
           message: active ? `${active.name} has ${active.healthy} of ${active.capacity.desired} instances healthy` : 'no server group is enabled yet' });
       const phase = plan.rollout.phase;
-      ctx.setCondition({ type: 'Progressing', status: phase === 'Progressing' ? 'True' : 'False', reason: phase,
+      ctx.setCondition({ type: 'Progressing', status: phase === 'Progressing' || phase === 'Analyzing' ? 'True' : 'False', reason: phase,
         message: plan.rollout.message ?? phase });
       if (actions.length) return { requeueAfterMs: 200 };
       return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : undefined;

@@ -220,7 +220,7 @@ async function stepStage(ctx: RunContext, deps: AdvanceDeps, def: Stage, r: Stag
     waits.push(Math.min(outcome.pollAfterMs, timeoutMs !== undefined ? timeoutMs - elapsed : Infinity));
   } else if (outcome.status === 'SUCCEEDED') {
     transition(r, 'SUCCEEDED', outcome.message, now);
-  } else if (type.retryable && def.retries && (r.attempts ?? 1) <= def.retries.limit) {
+  } else if (type.retryable && !outcome.final && def.retries && (r.attempts ?? 1) <= def.retries.limit) {
     // Retry with back-off, doubling per attempt; the stage stays RUNNING meanwhile.
     let backoff: number;
     try {

@@ -76,14 +76,15 @@ export const canaryAnalysisStage: StageType = {
         if (verdict.outcome === 'continue') continue;
         const message = `${verdict.reason}${verdict.outcome === 'fail' && last.score === 0 ? ` (${last.reason})` : ''}`;
         const done = { state: { scores, intervals }, outputs: { ...outputs(), canaryScoreMessage: message } };
-        return verdict.outcome === 'pass' ? { status: 'SUCCEEDED', message, ...done } : { status: 'FAILED', message, ...done };
+        return verdict.outcome === 'pass' ? { status: 'SUCCEEDED', message, ...done } : { status: 'FAILED', message, final: true, ...done };
       }
       throw new Error(`canaryAnalysis: no interval left to judge after ${scores.length} of ${windows.length}`);
     } catch (err) {
       if (err instanceof MetricSourceError && err.retryable) {
         return { status: 'RUNNING', pollAfterMs: 15_000, state: { scores, intervals }, message: `metric source unavailable, trying again: ${err.message}` };
       }
-      if (err instanceof MetricSourceError || err instanceof CanaryConfigError) return { status: 'FAILED', message: err.message, state: { scores, intervals } };
+      if (err instanceof CanaryConfigError) return { status: 'FAILED', message: err.message, final: true, state: { scores, intervals } };
+      if (err instanceof MetricSourceError) return { status: 'FAILED', message: err.message, state: { scores, intervals } };
       throw err;
     }
   },

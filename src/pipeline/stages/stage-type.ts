@@ -29,7 +29,9 @@ export type Outputs = Record<string, unknown>;
 export type StageOutcome = { state?: Record<string, unknown> } & (
   | { status: 'RUNNING'; message?: string; pollAfterMs: number; outputs?: Outputs }
   | { status: 'SUCCEEDED'; message?: string; outputs?: Outputs; judgment?: StageRecord['judgment'] }
-  | { status: 'FAILED'; message: string; outputs?: Outputs; judgment?: StageRecord['judgment'] });
+  | { status: 'FAILED'; message: string; outputs?: Outputs; judgment?: StageRecord['judgment'];
+    /** A verdict, not a mishap: another attempt would come to the same (no retry). */
+    final?: boolean });
 
 export interface StageType {
   readonly type: string;

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { repoRoot } from '../../cluster/binaries.ts';
-import { waitFor } from '../../cluster/probe.ts';
+import { freePorts, waitFor } from '../../cluster/probe.ts';
 import { LocalPrometheus, MetricsTarget, noisy } from '../../prometheus/prometheus.ts';
 import { canaryConfig, metric } from '../canary/fixtures.ts';
 import { installCrds } from '../crds.ts';
@@ -28,7 +28,7 @@ const cluster = (stack: string, image: string, canary: object) => ({
 });
 
 interface Interval { interval: number; score: number; classification: string }
-interface Report extends Interval { metrics: { name: string; classification: string; critical?: boolean }[] }
+interface Report extends Interval { reason?: string; metrics: { name: string; classification: string; critical?: boolean }[] }
 interface Status { activeServerGroup?: string; rollout?: { phase: string; message?: string; revision: number };
   canary?: { revision: number; baseline: string; canary: string; lastScore?: number; intervals: Interval[]; lastInterval?: Report } }
 const status = async (name: string) => JSON.parse(await k(['get', 'cluster', name, '-o', 'jsonpath={.status}']) || '{}') as Status;
@@ -173,5 +173,25 @@ describe('the canary strategy on kwok, against a real Prometheus', function () {
     const strategy = JSON.parse(await k(['get', 'cluster', 'shop-pipe', '-o', 'jsonpath={.spec.strategy}']));
     assert.deepEqual(strategy, { ...canary, canary: { ...canary.canary, interval: '5m' } },
       'the Cluster now deploys with the canary strategy (and its defaults), without the red/black block it had');
+  });
+
+  it('tries a metric store that does not answer again, saying so, and rolls back once the deadline passes', async () => {
+    const [closed] = await freePorts(1);
+    await apply(canaryConfig('dark', `http://127.0.0.1:${closed}`, [metric('errors', 'errors')]));
+    const dark = (image: string) => {
+      const m = cluster('dark', image, { canaryConfigRef: { name: 'dark' }, lifetime: '2s' });
+      return { ...m, spec: { ...m.spec, progressDeadline: '8s' } };
+    };
+    await apply(dark('shop:1'));
+    await rollout('shop-dark', 1, ['Succeeded']);
+    await apply(dark('shop:2'));
+    let message = '';
+    await waitFor(async () => { message = (await status('shop-dark')).rollout?.message ?? ''; return /cannot be reached: .*; trying again$/.test(message); }, 60_000,
+      () => `never said the metric store was unreachable: ${message}`);
+    assert.match(message, /judging shop-dark-canary-v001 \(interval 1\): metric "errors" .*Prometheus at http:\/\/127\.0\.0\.1:\d+ cannot be reached/);
+    const done = await rollout('shop-dark', 2, ['Succeeded', 'RolledBack', 'Failed'], 60_000);
+    assert.equal(done.rollout?.phase, 'RolledBack');
+    assert.equal(done.canary?.lastScore, 0);
+    assert.match(done.canary!.lastInterval!.reason ?? '', /cannot be reached/);
   });
 });
