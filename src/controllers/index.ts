@@ -35,7 +35,8 @@ export function registerControllers(manager: Manager, providers: ProviderRegistr
     sgController.watch(manager.informer<KubeObject>(source.resource, source.labelSelector), (o) => [source.serverGroupKeyOf(o)].filter((k): k is string => !!k));
   }
   const runs = manager.informer<PipelineRun>(resources.pipelineRun);
-  manager.addController('cluster', clusters, clusterReconciler(serverGroups, runs, manager.client))
+  const canaryConfigs = manager.informer<CanaryConfig>(resources.canaryConfig);
+  manager.addController('cluster', clusters, clusterReconciler(serverGroups, runs, canaryConfigs, manager.client))
     .watch(serverGroups, owningCluster)
     .watch(runs, owningCluster);
   const loadBalancers = manager.informer<LoadBalancer>(resources.loadBalancer);
@@ -47,7 +48,7 @@ export function registerControllers(manager: Manager, providers: ProviderRegistr
   lbController.watch(accounts, usersOf(loadBalancers));
   secgController.watch(accounts, usersOf(securityGroups));
 
-  manager.addController('canaryconfig', manager.informer<CanaryConfig>(resources.canaryConfig), canaryConfigReconciler(manager.client));
+  manager.addController('canaryconfig', canaryConfigs, canaryConfigReconciler(manager.client));
 
   const registry = stageRegistry();
   const pipelines = manager.informer<Pipeline>(resources.pipeline);

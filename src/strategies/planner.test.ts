@@ -18,7 +18,9 @@ interface Deploy { version: string; unhealthy?: boolean; rollback?: string; fail
   /** canary: a person's decision, made once the analysis runs. */
   decision?: 'promote' | 'abort';
   /** canary: the next deploy comes once this many intervals were judged (a change during the analysis). */
-  stopAfterIntervals?: number }
+  stopAfterIntervals?: number;
+  /** canary: what is wrong with the CanaryConfig. */
+  configProblem?: string }
 
 const canarySettings = { replicas: 1, intervalMs: 600_000, lifetimeMs: 1_800_000 };
 
@@ -47,7 +49,7 @@ async function simulate(strategy: StrategySettings, deploys: Deploy[]): Promise<
         progressDeadlineMs: 60_000, rollout, ...(d.rollback ? { rollbackRequest: { id: d.rollback } } : {}), validations: { ...validations },
         serverGroups: groups.map(observed),
         canaryGroups: pair.map((g) => ({ ...observed(g), role: g.cluster.endsWith('-baseline') ? 'baseline' as const : 'canary' as const })),
-        canary: { revision: rollout?.revision, scores: [...scores], ...(scores.length ? { thresholds: { pass: 75, marginal: 50 } } : {}), ...(decision ? { decision } : {}) },
+        canary: { revision: rollout?.revision, ...(d.configProblem ? { configProblem: d.configProblem } : {}), scores: [...scores], ...(scores.length ? { thresholds: { pass: 75, marginal: 50 } } : {}), ...(decision ? { decision } : {}) },
       };
       const plan = planRollout(input);
       if (plan.rollout.phase !== rollout?.phase || plan.rollout.step !== rollout?.step) {
@@ -124,6 +126,8 @@ describe('deploy strategies (golden simulations)', () => {
       ['canary: the template changes during the analysis: the stale canary goes, the new one is judged from the start',
         { type: 'canary', canary: canarySettings },
         [{ version: 'v1' }, { version: 'v2', canaryScores: [100], stopAfterIntervals: 1 }, { version: 'v3', canaryScores: [90, 90, 90] }]],
+      ['canary: a CanaryConfig that cannot judge stops the canary before any server group starts', { type: 'canary', canary: canarySettings },
+        [{ version: 'v1' }, { version: 'v2', configProblem: 'CanaryConfig "web" (spec.strategy.canary.canaryConfigRef) does not exist' }]],
       ['canary: a rollback request during the analysis destroys the pair', { type: 'canary', canary: canarySettings },
         [{ version: 'v1' }, { version: 'v2', canaryScores: [100, 100, 100] }, { version: 'v3', canaryScores: [100], stopAfterIntervals: 1 },
           { version: 'v3', rollback: 'r1' }]],

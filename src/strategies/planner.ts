@@ -136,6 +136,8 @@ const clearStalePair: Step = (s) => {
 const createCanaryPair: Step = (s) => {
   const previous = s.rollout.previousServerGroup;
   if (!previous) return 'next'; // a first deploy has nothing to compare with
+  const problem = s.input.canary?.configProblem;
+  if (problem && !pairMember(s, 'baseline') && !pairMember(s, 'canary')) return { fail: `no canary started: ${problem}` };
   const n = s.input.strategy.canary!.replicas;
   const names = canaryPairNames(s.rollout.newServerGroup!);
   const sequence = parseServerGroupName(s.rollout.newServerGroup!).sequence ?? 0;

@@ -51,6 +51,8 @@ export interface CanaryProgress {
   thresholds?: { pass: number; marginal: number };
   /** A person's decision from the Cluster's spec, not yet applied. */
   decision?: { id: string; decision: 'promote' | 'abort' };
+  /** Why the CanaryConfig cannot judge this canary (missing, or not Ready): the pair is not started. */
+  configProblem?: string;
 }
 
 export interface StrategySettings {

@@ -5,7 +5,9 @@ import type { ClusterStatus } from '../../api/v1alpha1/cluster.ts';
 import { analyseInterval, compactReport, intervalReport, stepSecondsOf, type IntervalReport } from '../../canary/analysis.ts';
 import { CanaryConfigError, loadCanaryConfig } from '../../canary/config.ts';
 import { MetricSourceError } from '../../canary/metrics/index.ts';
+import type { ObjectCache } from '../../core/informer.ts';
 import type { KubeClient } from '../../core/kube-client.ts';
+import type { CanaryConfig } from '../canary-config/reconciler.ts';
 import type { CanaryProgress, RolloutAction, RolloutRecord } from '../../strategies/types.ts';
 import type { Cluster } from './reconciler.ts';
 
@@ -49,11 +51,21 @@ export async function analyzeCanary(client: KubeClient, c: Cluster, a: Analyze, 
   return report;
 }
 
-/** The last analysis recorded (the planner uses it only for its own rollout), and a decision from the spec not yet applied. */
-export function canaryProgress(c: Cluster, status: ClusterStatus): CanaryProgress {
+/**
+ * The last analysis recorded (the planner uses it only for its own rollout), a decision from the spec
+ * not yet applied, and what is wrong with the CanaryConfig, if anything (checked before a pair starts).
+ */
+export function canaryProgress(c: Cluster, status: ClusterStatus, configs: ObjectCache<CanaryConfig>): CanaryProgress {
   const rollout = status.rollout as RolloutRecord | undefined;
   const decision = c.spec!.canaryDecision;
+  const ref = c.spec!.strategy?.canary?.canaryConfigRef.name;
+  const config = ref ? configs.get(`${c.metadata.namespace}/${ref}`) : undefined;
+  const notReady = config?.status?.conditions?.find((x) => x.type === 'Ready' && x.status === 'False');
+  const configProblem = !ref ? undefined
+    : !config ? `CanaryConfig "${ref}" (spec.strategy.canary.canaryConfigRef) does not exist in namespace "${c.metadata.namespace}"`
+      : notReady ? `CanaryConfig "${ref}" (spec.strategy.canary.canaryConfigRef) is not ready: ${notReady.message}` : undefined;
   return {
+    ...(configProblem ? { configProblem } : {}),
     scores: status.canary?.intervals.map((i) => i.score) ?? [],
     ...(status.canary ? { revision: status.canary.revision, thresholds: status.canary.thresholds } : {}),
     ...(decision && decision.id !== rollout?.canaryDecisionId ? { decision } : {}),

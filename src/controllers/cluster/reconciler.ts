@@ -15,6 +15,7 @@ import { healthyNeeded, planRollout } from '../../strategies/planner.ts';
 import { describeAction, type CanaryRole, type ObservedServerGroup, type RolloutAction, type StrategySettings } from '../../strategies/types.ts';
 import type { PipelineRun } from '../pipeline-run/types.ts';
 import type { ServerGroup } from '../server-group/reconciler.ts';
+import type { CanaryConfig } from '../canary-config/reconciler.ts';
 import { analyzeCanary, canaryProgress, MetricsUnavailable } from './canary.ts';
 
 export type Cluster = KubeObject<ClusterSpec, ClusterStatus>;
@@ -83,7 +84,8 @@ function validations(c: Cluster, revision: number | undefined, runs: ObjectCache
   return out;
 }
 
-export function clusterReconciler(serverGroups: ObjectCache<ServerGroup>, runs: ObjectCache<Run>, client: KubeClient): Reconciler<Cluster, ClusterStatus> {
+export function clusterReconciler(serverGroups: ObjectCache<ServerGroup>, runs: ObjectCache<Run>, canaryConfigs: ObjectCache<CanaryConfig>,
+  client: KubeClient): Reconciler<Cluster, ClusterStatus> {
   return {
     async reconcile(ctx) {
       const c = ctx.obj;
@@ -97,7 +99,7 @@ export function clusterReconciler(serverGroups: ObjectCache<ServerGroup>, runs: 
       const plan = planRollout({
         now: ctx.clock.now(), cluster: clusterName(spec.moniker), templateHash: hash, capacity, strategy: strategySettings(c),
         targetHealthyPercentage: spec.targetHealthyPercentage ?? 100, progressDeadlineMs: parseDuration(spec.progressDeadline ?? '10m'),
-        serverGroups: observed, canaryGroups, canary: canaryProgress(c, ctx.status), rollout: ctx.status.rollout as never,
+        serverGroups: observed, canaryGroups, canary: canaryProgress(c, ctx.status, canaryConfigs), rollout: ctx.status.rollout as never,
         ...(spec.rollback ? { rollbackRequest: spec.rollback } : {}),
         validations: validations(c, ctx.status.rollout?.revision, runs),
       });

@@ -194,4 +194,16 @@ describe('the canary strategy on kwok, against a real Prometheus', function () {
     assert.equal(done.canary?.lastScore, 0);
     assert.match(done.canary!.lastInterval!.reason ?? '', /cannot be reached/);
   });
+
+  it('starts no canary when its CanaryConfig does not exist, and says so', async () => {
+    const missing = (image: string) => cluster('lost', image, { canaryConfigRef: { name: 'absent' }, lifetime: '2s' });
+    await apply(missing('shop:1'));
+    await rollout('shop-lost', 1, ['Succeeded']);
+    await apply(missing('shop:2'));
+    const done = await rollout('shop-lost', 2, ['Succeeded', 'RolledBack', 'Failed']);
+    assert.equal(done.rollout?.phase, 'RolledBack');
+    assert.match(done.rollout!.message!, new RegExp(`no canary started: CanaryConfig "absent" \\(spec\\.strategy\\.canary\\.canaryConfigRef\\) does not exist in namespace "${ns}"`));
+    assert.ok(!(await serverGroups()).some((n) => n.startsWith('shop-lost-baseline') || n.startsWith('shop-lost-canary')), 'no pair was made');
+  });
 });
+
