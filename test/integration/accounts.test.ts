@@ -1,9 +1,8 @@
 // Accounts say whether they can be used: the Kubernetes provider reaches this cluster, or another
 // through a kubeconfig Secret; a missing Secret or a provider this operator lacks is named.
 import assert from 'node:assert/strict';
+import { createNamespace, operatorIn, removeNamespace } from './namespace.ts';
 import { readFileSync } from 'node:fs';
-import { installCrds } from './crds.ts';
-import { kubectl, kubectlOk } from './kubectl.ts';
 import { OperatorProcess } from './operator-process.ts';
 import { api, inNamespace } from './runs.ts';
 import { sharedCluster } from './setup.ts';
@@ -16,14 +15,11 @@ describe('Accounts, with the operator as a process', function () {
   this.timeout(60_000);
   let operator: OperatorProcess;
   before(async () => {
-    await installCrds(sharedCluster().kubeconfigPath);
-    await kubectlOk(sharedCluster().kubeconfigPath, ['create', 'namespace', ns]);
-    operator = new OperatorProcess(['--namespaces', ns]);
-    await operator.running();
+    await createNamespace(ns);
+    operator = await operatorIn(ns);
   });
   after(async () => {
-    assert.equal(await operator?.stop(), 0);
-    await kubectl(sharedCluster().kubeconfigPath, ['delete', 'namespace', ns, '--wait=false']);
+    await removeNamespace(ns, operator);
   });
 
   it('is Ready when its credentials reach the provider, and says why not otherwise', async () => {

@@ -2,14 +2,13 @@
 // control plane with the operator running. Start a pipeline, approve its judgment, watch it to the
 // end; and the errors a person gets when something is off.
 import assert from 'node:assert/strict';
+import { createNamespace, operatorIn, removeNamespace } from './namespace.ts';
 import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { repoRoot } from '../cluster/binaries.ts';
 import { freePorts, waitFor } from '../cluster/probe.ts';
-import { installCrds } from './crds.ts';
-import { kubectl, kubectlOk } from './kubectl.ts';
 import { OperatorProcess } from './operator-process.ts';
 import { inNamespace, pipeline } from './runs.ts';
 import { sharedCluster } from './setup.ts';
@@ -35,10 +34,8 @@ describe('kubectl staysail, as a kubectl plugin', function () {
     pluginDir = mkdtempSync(join(tmpdir(), 'staysail-plugin-'));
     writeFileSync(join(pluginDir, 'kubectl-staysail'), `#!/bin/sh\nexec "${process.execPath}" "${join(repoRoot, 'bin/staysail.js')}" "$@"\n`);
     chmodSync(join(pluginDir, 'kubectl-staysail'), 0o755);
-    await installCrds(sharedCluster().kubeconfigPath);
-    await kubectlOk(sharedCluster().kubeconfigPath, ['create', 'namespace', ns]);
-    operator = new OperatorProcess(['--namespaces', ns]);
-    await operator.running();
+    await createNamespace(ns);
+    operator = await operatorIn(ns);
     await apply(pipeline('ship', [
       { refId: 'check', type: 'checkPreconditions', checkPreconditions: { preconditions: [{ expression: '${parameters.version != "latest"}' }] } },
       { refId: 'approve', type: 'manualJudgment', requisiteStageRefIds: ['check'], manualJudgment: { inputs: ['go', 'hold'] } },
@@ -47,8 +44,7 @@ describe('kubectl staysail, as a kubectl plugin', function () {
     ], { parameters: [{ name: 'version', required: true }] }));
   });
   after(async () => {
-    assert.equal(await operator?.stop(), 0);
-    await kubectl(sharedCluster().kubeconfigPath, ['delete', 'namespace', ns, '--wait=false']);
+    await removeNamespace(ns, operator);
     rmSync(pluginDir, { recursive: true, force: true });
   });
 

@@ -1,12 +1,10 @@
 // The canaryAnalysis stage end to end: the operator as a process, a real Prometheus scraping series
 // the test serves for a baseline and canaries, and runs judged interval by interval.
 import assert from 'node:assert/strict';
-import { installCrds } from '../crds.ts';
-import { kubectl, kubectlOk } from '../kubectl.ts';
+import { createNamespace, operatorIn, removeNamespace } from '../namespace.ts';
 import { OperatorProcess } from '../operator-process.ts';
 import { inNamespace, pipeline, run, stage, succeeded } from '../runs.ts';
 import { canaryConfig, metric } from './fixtures.ts';
-import { sharedCluster } from '../setup.ts';
 import { LocalPrometheus, MetricsTarget, noisy } from '../../prometheus/prometheus.ts';
 
 const ns = `canary-${Date.now().toString(36)}`;
@@ -35,15 +33,12 @@ describe('canaryAnalysis, against a real Prometheus', function () {
     ];
     for (const [name, sg, value] of series) target.set(name, { server_group: sg }, value);
     prometheus = await LocalPrometheus.start([target.hostPort]);
-    await installCrds(sharedCluster().kubeconfigPath);
-    await kubectlOk(sharedCluster().kubeconfigPath, ['create', 'namespace', ns]);
-    operator = new OperatorProcess(['--namespaces', ns]);
-    await operator.running();
+    await createNamespace(ns);
+    operator = await operatorIn(ns);
     await apply(canaryConfig('errors', prometheus.address, [errors]), canaryConfig('speed', prometheus.address, [latency, cpu]));
   });
   after(async () => {
-    assert.equal(await operator?.stop(), 0);
-    await kubectl(sharedCluster().kubeconfigPath, ['delete', 'namespace', ns, '--wait=false']);
+    await removeNamespace(ns, operator);
     await prometheus?.stop();
     await target?.stop();
   });

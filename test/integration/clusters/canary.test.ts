@@ -3,6 +3,7 @@
 // server group run beside production while each interval is judged; the canary is promoted by
 // red/black or rolled back, and a person can promote or abort it through the Cluster's spec.
 import assert from 'node:assert/strict';
+import { createNamespace, operatorIn, removeNamespace } from '../namespace.ts';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -10,8 +11,7 @@ import { repoRoot } from '../../cluster/binaries.ts';
 import { freePorts, waitFor } from '../../cluster/probe.ts';
 import { LocalPrometheus, MetricsTarget, noisy } from '../../prometheus/prometheus.ts';
 import { canaryConfig, metric } from '../canary/fixtures.ts';
-import { installCrds } from '../crds.ts';
-import { kubectl, kubectlOk } from '../kubectl.ts';
+import { kubectlOk } from '../kubectl.ts';
 import { OperatorProcess } from '../operator-process.ts';
 import { sharedCluster } from '../setup.ts';
 
@@ -68,19 +68,14 @@ describe('the canary strategy on kwok, against a real Prometheus', function () {
     serve('shop-pipe-canary-v001', noisy(10, 0.2, 22), noisy(100, 0.2, 23), noisy(50, 0.2, 24));
     prometheus = await LocalPrometheus.start([target.hostPort]);
 
-    await installCrds(sharedCluster().kubeconfigPath);
-    await kubectlOk(sharedCluster().kubeconfigPath, ['create', 'namespace', ns]);
-    await waitFor(async () => (await kubectl(sharedCluster().kubeconfigPath, ['-n', ns, 'get', 'serviceaccount', 'default'])).code === 0,
-      30_000, () => 'no default ServiceAccount');
+    await createNamespace(ns);
     await apply({ apiVersion: api, kind: 'Account', metadata: { name: 'local' }, spec: { provider: 'kubernetes' } },
       canaryConfig('errors', prometheus.address, [metric('errors', 'errors', { critical: true })]),
       canaryConfig('speed', prometheus.address, [metric('latency', 'speed'), metric('cpu', 'speed')]));
-    operator = new OperatorProcess(['--namespaces', ns]);
-    await operator.running();
+    operator = await operatorIn(ns);
   });
   after(async () => {
-    assert.equal(await operator?.stop(), 0);
-    await kubectl(sharedCluster().kubeconfigPath, ['delete', 'namespace', ns, '--wait=false']);
+    await removeNamespace(ns, operator);
     await prometheus?.stop();
     await target?.stop();
   });

@@ -1,9 +1,9 @@
 // Deploy strategies end to end on kwok, with the operator as a process: a Cluster's template is
 // edited (as GitOps would) and the strategy moves traffic between ReplicaSets behind a Service.
 import assert from 'node:assert/strict';
+import { createNamespace, operatorIn, removeNamespace } from '../namespace.ts';
 import { stringify } from 'yaml';
 import { waitFor } from '../../cluster/probe.ts';
-import { installCrds } from '../crds.ts';
 import { kubectl, kubectlOk } from '../kubectl.ts';
 import { OperatorProcess } from '../operator-process.ts';
 import { sharedCluster } from '../setup.ts';
@@ -52,17 +52,12 @@ describe('deploy strategies on kwok, with the operator as a process', function (
   let operator: OperatorProcess;
 
   before(async () => {
-    await installCrds(sharedCluster().kubeconfigPath);
-    await kubectlOk(sharedCluster().kubeconfigPath, ['create', 'namespace', ns]);
-    await waitFor(async () => (await kubectl(sharedCluster().kubeconfigPath, ['-n', ns, 'get', 'serviceaccount', 'default'])).code === 0,
-      30_000, () => 'no default ServiceAccount');
+    await createNamespace(ns);
     await apply({ apiVersion: api, kind: 'Account', metadata: { name: 'local' }, spec: { provider: 'kubernetes' } });
-    operator = new OperatorProcess(['--namespaces', ns]);
-    await operator.running();
+    operator = await operatorIn(ns);
   });
   after(async () => {
-    assert.equal(await operator?.stop(), 0);
-    await kubectl(sharedCluster().kubeconfigPath, ['delete', 'namespace', ns, '--wait=false']);
+    await removeNamespace(ns, operator);
   });
 
   it('redblack: v1 -> v2 switches endpoints without a moment of none; old disabled, scaled down; maxRemaining holds', async () => {

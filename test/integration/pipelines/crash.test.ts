@@ -1,10 +1,10 @@
 // A crash at any moment loses no run and repeats no side effect: the operator is killed (SIGKILL)
 // while stages run, a new one takes over from the runs' status, and every Job is created once.
 import assert from 'node:assert/strict';
+import { createNamespace, removeNamespace } from '../namespace.ts';
 import { stringify } from 'yaml';
 import { waitFor } from '../../cluster/probe.ts';
-import { installCrds } from '../crds.ts';
-import { kubectl, kubectlOk } from '../kubectl.ts';
+import { kubectlOk } from '../kubectl.ts';
 import { OperatorProcess } from '../operator-process.ts';
 import { sharedCluster } from '../setup.ts';
 
@@ -16,14 +16,11 @@ describe('an operator killed mid-run', function () {
   const operators: OperatorProcess[] = [];
 
   before(async () => {
-    await installCrds(sharedCluster().kubeconfigPath);
-    await kubectlOk(sharedCluster().kubeconfigPath, ['create', 'namespace', ns]);
-    await waitFor(async () => (await kubectl(sharedCluster().kubeconfigPath, ['-n', ns, 'get', 'serviceaccount', 'default'])).code === 0,
-      30_000, () => 'no default ServiceAccount');
+    await createNamespace(ns);
   });
   after(async () => {
     for (const o of operators) o.child.kill('SIGKILL');
-    await kubectl(sharedCluster().kubeconfigPath, ['delete', 'namespace', ns, '--wait=false']);
+    await removeNamespace(ns);
   });
 
   it('resumes every run where its status says, creating each Job once', async () => {

@@ -1,9 +1,9 @@
 // Pipelines end to end: the operator runs as a process against the local control plane; pipelines
 // and runs are applied with kubectl, judgments and cancels are kubectl patches.
 import assert from 'node:assert/strict';
+import { createNamespace, operatorIn, removeNamespace } from '../namespace.ts';
 import { stringify } from 'yaml';
 import { waitFor } from '../../cluster/probe.ts';
-import { installCrds } from '../crds.ts';
 import { kubectl, kubectlOk } from '../kubectl.ts';
 import { OperatorProcess } from '../operator-process.ts';
 import { sharedCluster } from '../setup.ts';
@@ -44,14 +44,11 @@ describe('pipelines, with the operator as a process', function () {
   let operator: OperatorProcess;
 
   before(async () => {
-    await installCrds(sharedCluster().kubeconfigPath);
-    await kubectlOk(sharedCluster().kubeconfigPath, ['create', 'namespace', ns]);
-    operator = new OperatorProcess(['--namespaces', ns]);
-    await operator.running();
+    await createNamespace(ns);
+    operator = await operatorIn(ns);
   });
   after(async () => {
-    assert.equal(await operator?.stop(), 0);
-    await kubectl(sharedCluster().kubeconfigPath, ['delete', 'namespace', ns, '--wait=false']);
+    await removeNamespace(ns, operator);
   });
 
   it('fans out and in: a stage starts only after all its requisites finish', async () => {

@@ -2,12 +2,12 @@
 // (Jobs completed by kwok, their logs served by kwok's kubelet API), a child pipeline; retries,
 // restarts and keepWaitingRuns.
 import assert from 'node:assert/strict';
+import { createNamespace, operatorIn, removeNamespace } from '../namespace.ts';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { stringify } from 'yaml';
 import { waitFor } from '../../cluster/probe.ts';
-import { installCrds } from '../crds.ts';
-import { kubectl, kubectlOk } from '../kubectl.ts';
+import { kubectlOk } from '../kubectl.ts';
 import { OperatorProcess } from '../operator-process.ts';
 import { sharedCluster } from '../setup.ts';
 
@@ -65,17 +65,12 @@ describe('stage types, with the operator as a process', function () {
 
   before(async () => {
     base = await receiver.start();
-    await installCrds(sharedCluster().kubeconfigPath);
-    await kubectlOk(sharedCluster().kubeconfigPath, ['create', 'namespace', ns]);
-    await waitFor(async () => (await kubectl(sharedCluster().kubeconfigPath, ['-n', ns, 'get', 'serviceaccount', 'default'])).code === 0,
-      30_000, () => 'no default ServiceAccount');
-    operator = new OperatorProcess(['--namespaces', ns]);
-    await operator.running();
+    await createNamespace(ns);
+    operator = await operatorIn(ns);
   });
   after(async () => {
-    assert.equal(await operator?.stop(), 0);
     await receiver.close();
-    await kubectl(sharedCluster().kubeconfigPath, ['delete', 'namespace', ns, '--wait=false']);
+    await removeNamespace(ns, operator);
   });
 
   it('webhook: calls with method, headers and body, retries 5xx, puts the response in outputs', async () => {
