@@ -60,14 +60,31 @@ describe('the API schemas', () => {
     for (const { file, doc } of all) assert.deepEqual(specProblems(doc.kind, doc.spec), [], `${file}: ${doc.kind} ${doc.metadata.name}`);
   });
 
+  it('says what to write for every patterned field, in the CRDs as a rule that checks the pattern', () => {
+    const unhinted: string[] = [];
+    const visit = (node: Record<string, unknown>, path: string) => {
+      if (typeof node.pattern === 'string') {
+        const rules = (node['x-kubernetes-validations'] ?? []) as { rule: string; message: string }[];
+        const rule = rules.find((r) => r.rule === `self.matches(r'${node.pattern as string}')`);
+        if (!rule || !rule.message.startsWith('use ')) unhinted.push(`${path} (${node.pattern})`);
+      }
+      for (const [name, child] of Object.entries((node.properties ?? {}) as Record<string, Record<string, unknown>>)) visit(child, `${path}.${name}`);
+      for (const key of ['items', 'additionalProperties'] as const) {
+        if (node[key] && typeof node[key] === 'object') visit(node[key] as Record<string, unknown>, `${path}[]`);
+      }
+    };
+    for (const k of kinds) visit((crdFor(k) as { spec: { versions: { schema: { openAPIV3Schema: Record<string, unknown> } }[] } }).spec.versions[0]!.schema.openAPIV3Schema, k.kind);
+    assert.deepEqual(unhinted, [], 'add a hint for each of these patterns in src/api/pattern-hints.ts');
+  });
+
   it('names the field of every problem and fills in defaults', () => {
     const spec: Record<string, unknown> = { application: 'demo', stages: [{ refId: 'a', type: 'wait', wait: { duration: 'soon' } }] };
-    assert.deepEqual(specProblems('Pipeline', spec), [`spec.stages[0].wait.duration: must match pattern "${'^(([0-9]+(ms|s|m|h|d))+|\\$\\{.*\\})$'}"`]);
+    assert.deepEqual(specProblems('Pipeline', spec), ['spec.stages[0].wait.duration: use a duration such as 30s, 5m or 1h30m, or an expression ${...} that gives one']);
     (spec.stages as { wait: { duration: string } }[])[0]!.wait.duration = '5s';
     assert.deepEqual(specProblems('Pipeline', spec), []);
     assert.equal((spec.stages as { failurePolicy: string }[])[0]!.failurePolicy, 'failPipeline');
     assert.deepEqual(specProblems('Cluster', { moniker: { app: 'Demo' } }), [
-      'spec.accountRef: required', 'spec.template: required', 'spec.capacity: required', 'spec.moniker.app: must match pattern "^[a-z0-9]+$"',
+      'spec.accountRef: required', 'spec.template: required', 'spec.capacity: required', 'spec.moniker.app: use lower-case letters and digits only, e.g. shop or prod',
     ]);
   });
 });

@@ -2,6 +2,7 @@
 // `npm run gen`, never by hand.
 import { stringify } from 'yaml';
 import type { KindDefinition } from './kind.ts';
+import { patternHint } from './pattern-hints.ts';
 import { group, kinds, version } from './v1alpha1/index.ts';
 
 export const category = 'staysail';
@@ -9,8 +10,9 @@ export const category = 'staysail';
 type Node = Record<string, unknown>;
 
 /**
- * A plain JSON copy of a schema for a CRD: TypeBox's symbol keys dropped, and fields the API server
- * defaults no longer required, so manifests may leave them out.
+ * A plain JSON copy of a schema for a CRD: TypeBox's symbol keys dropped, fields the API server
+ * defaults no longer required, so manifests may leave them out, and a patterned string given a rule
+ * that says what to write (the API server's own refusal shows only the regular expression).
  */
 export function crdSchema(schema: unknown): Node {
   const copy = JSON.parse(JSON.stringify(schema)) as Node;
@@ -19,6 +21,11 @@ export function crdSchema(schema: unknown): Node {
     if (props && Array.isArray(node.required)) {
       node.required = (node.required as string[]).filter((name) => props[name]?.default === undefined);
       if ((node.required as string[]).length === 0) delete node.required;
+    }
+    const hint = typeof node.pattern === 'string' ? patternHint(node.pattern) : undefined;
+    if (hint) {
+      node['x-kubernetes-validations'] = [...(node['x-kubernetes-validations'] as unknown[] ?? []),
+        { rule: `self.matches(r'${node.pattern as string}')`, message: hint }];
     }
     for (const child of [...Object.values(props ?? {}), node.items, node.additionalProperties]) {
       if (child && typeof child === 'object') walk(child as Node);

@@ -4,6 +4,7 @@
 // fills in defaults as the API server would.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { KindDefinition } from './kind.ts';
+import { patternHint } from './pattern-hints.ts';
 import { kinds } from './v1alpha1/index.ts';
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, validateFormats: false, strict: true });
@@ -26,6 +27,7 @@ function describe(e: ErrorObject): string {
   switch (e.keyword) {
     case 'required': return `${path}.${(e.params as { missingProperty: string }).missingProperty}: required`;
     case 'enum': return `${path}: must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+    case 'pattern': return `${path}: ${patternHint((e.params as { pattern: string }).pattern) ?? e.message}`;
     case 'additionalProperties': return `${path}.${(e.params as { additionalProperty: string }).additionalProperty}: unknown field`;
     default: return `${path}: ${e.message ?? e.keyword}`;
   }

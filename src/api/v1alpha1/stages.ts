@@ -7,8 +7,9 @@ import { anyValue, arr, bool, durationPattern, freeform, int, mapOf, obj, object
 export const refIdPattern = '^[A-Za-z0-9][-A-Za-z0-9_]*$';
 const expressionPattern = '\\$\\{.*\\}';
 /** A duration, or an expression that gives one. */
+export const stageDurationPattern = `^(${durationPattern.slice(1, -1)}|${expressionPattern})$`;
 export const stageDuration = (description: string) => str(`${description} A duration such as 30s or 5m, or an expression \${...}.`,
-  { pattern: `^(${durationPattern.slice(1, -1)}|${expressionPattern})$`, maxLength: 256 });
+  { pattern: stageDurationPattern, maxLength: 256 });
 const expression = (description: string) => str(description, { maxLength: 4096 });
 
 export const weekdays = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
