@@ -52,8 +52,8 @@ describe('CLI rendering', () => {
 
   it('names the run\'s phase from its Succeeded condition', () => {
     const phase = (status: string, reason: string) => runPhase(run([], { type: 'Succeeded', status, reason, message: '' }));
-    assert.deepEqual([phase('Unknown', 'Running'), phase('Unknown', 'Queued'), phase('True', 'Succeeded'), phase('False', 'Failed'), phase('False', 'Cancelled')],
-      ['Running', 'Queued', 'Succeeded', 'Failed', 'Cancelled']);
+    assert.deepEqual([phase('Unknown', 'Running'), phase('Unknown', 'Queued'), phase('True', 'Succeeded'), phase('False', 'Failed'), phase('False', 'Canceled')],
+      ['Running', 'Queued', 'Succeeded', 'Failed', 'Canceled']);
   });
 
   it('formats durations and tables', () => {

@@ -37,7 +37,7 @@ const statusStyle: Record<string, { mark: string; colour: keyof typeof codes }> 
   CANCELED: { mark: '✘', colour: 'grey' },
 };
 
-/** The run's state as one word: Running, Queued, Succeeded, Failed, Cancelled, Timeout... */
+/** The run's state as one word: Running, Queued, Succeeded, Failed, Canceled, Timeout... */
 export function runPhase(run: RunView): string {
   const c = run.status?.conditions?.find((x) => x.type === 'Succeeded');
   if (!c) return 'Pending';

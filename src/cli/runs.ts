@@ -26,7 +26,7 @@ export async function getRun(conn: Connection, name: string): Promise<Run> {
     `PipelineRun "${name}" not found in namespace "${conn.namespace}" (staysail list runs shows the runs there)`);
 }
 
-const finished = (run: RunView) => ['Succeeded', 'Failed', 'Cancelled', 'Timeout'].includes(runPhase(run))
+const finished = (run: RunView) => ['Succeeded', 'Failed', 'Canceled', 'Timeout'].includes(runPhase(run))
   || (run.status?.conditions?.some((c) => c.type === 'Succeeded' && c.status !== 'Unknown') ?? false);
 
 /** Shows a run; with watch, follows it to its end (redrawn on a terminal, one line per change otherwise). Returns the exit code. */
@@ -144,7 +144,7 @@ export async function decide(conn: Connection, runName: string, stage: string, d
 export async function cancelRun(conn: Connection, runName: string): Promise<string> {
   const run = await getRun(conn, runName);
   if (finished(run)) throw new CliError(`PipelineRun "${runName}" has already finished (${runPhase(run)}); nothing to cancel`);
-  await call(conn, () => conn.client.mergePatch(resources.pipelineRun, conn.namespace, runName, { spec: { status: 'Cancelled' } }));
+  await call(conn, () => conn.client.mergePatch(resources.pipelineRun, conn.namespace, runName, { spec: { status: 'Canceled' } }));
   return `canceling PipelineRun "${runName}"`;
 }
 

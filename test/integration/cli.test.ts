@@ -107,7 +107,7 @@ describe('kubectl staysail, as a kubectl plugin', function () {
     const name = (JSON.parse(started.out) as { metadata: { name: string } }).metadata.name;
     await waitFor(async () => (await plugin(['list', 'runs', '--pipeline', 'ship'])).out.includes(`${name}`), 20_000, () => 'not listed');
     assert.equal((await plugin(['cancel', name])).code, 0);
-    await waitFor(async () => /run \S+ Cancelled|Cancelled/.test((await plugin(['get', 'run', name])).out), 30_000, () => 'not canceled');
+    await waitFor(async () => /run \S+ Canceled|Canceled/.test((await plugin(['get', 'run', name])).out), 30_000, () => 'not canceled');
     const restarted = await plugin(['restart', name, 'check']);
     assert.equal(restarted.code, 0, restarted.err);
     assert.match(restarted.out, new RegExp(`restarting stage "check" of PipelineRun "${name}" and what follows it`));

@@ -27,7 +27,7 @@ export const pipelineRunSpec = obj('The run wanted, and the decisions people mak
     user: optional(str('Who started it.', { maxLength: 256 })),
     payload: optional(freeform('What the trigger received (webhook body, image tag, parent run...), read in expressions as ${trigger.payload}.')),
   })),
-  status: optional(oneOf('Set to Cancelled to cancel the run: running stages are canceled and their children cleaned up.', ['Cancelled'] as const)),
+  status: optional(oneOf('Set to Canceled to cancel the run: running stages are canceled and their children cleaned up.', ['Canceled'] as const)),
   judgments: optional(arr('Decisions for manualJudgment stages. Who may decide is who may patch this PipelineRun.', obj('A decision.', {
     stage: refId('The refId of the manualJudgment stage.'),
     decision: oneOf('approve continues the run; reject fails the stage.', ['approve', 'reject'] as const),
@@ -80,13 +80,17 @@ export type PipelineRunSpec = Static<typeof pipelineRunSpec>;
 export type PipelineRunStatus = Static<typeof pipelineRunStatus>;
 export type StageRecord = Static<typeof stageRecordSchema>;
 
+/** Reasons of a run's Succeeded condition. */
+export type PipelineRunReason = 'Running' | 'Queued' | 'Succeeded' | 'Failed' | 'Timeout' | 'Canceled' | 'PipelineNotFound' | 'PipelineDisabled'
+  | 'PipelineInvalid' | 'ParameterInvalid';
+
 export const pipelineRunKind: KindDefinition = {
   kind: 'PipelineRun', plural: 'pipelineruns', singular: 'pipelinerun', shortNames: ['pr', 'prs'],
   description: 'A PipelineRun is one execution of a Pipeline. Create one to start a run; patch its spec to decide manual judgments, skip execution windows, restart stages or cancel it. Its status holds a copy of the pipeline it runs, one record per stage and a Succeeded condition.',
   spec: pipelineRunSpec, status: pipelineRunStatus,
   printerColumns: [
     { name: 'Succeeded', type: 'string', jsonPath: '.status.conditions[?(@.type=="Succeeded")].status', description: 'True, False, or Unknown while running.' },
-    { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Succeeded")].reason', description: 'Running, Succeeded, Failed, Cancelled...' },
+    { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Succeeded")].reason', description: 'Running, Succeeded, Failed, Canceled...' },
     { name: 'StartTime', type: 'date', jsonPath: '.status.startTime', description: 'When the run started.' },
     { name: 'CompletionTime', type: 'date', jsonPath: '.status.completionTime', description: 'When it finished.' },
     { name: 'Pipeline', type: 'string', jsonPath: '.spec.pipelineRef.name', description: 'The pipeline run.' },

@@ -92,7 +92,7 @@ export const pipelineStatus = obj('What the controller found in the pipeline and
   stageCount: optional(int('How many stages the pipeline has.', { minimum: 0 })),
   lastRun: optional(obj('The most recently started run.', {
     name: str('The PipelineRun.', { maxLength: 253 }),
-    result: optional(str('Its result: Queued, Running, Succeeded, Failed or Cancelled.', { maxLength: 32 })),
+    result: optional(str('Its result: Queued, Running, Succeeded, Failed or Canceled.', { maxLength: 32 })),
     startTime: optional(str('When it started.', { format: 'date-time' })),
   })),
 });

@@ -1,5 +1,6 @@
 // Application controller: Ready when every Cluster of the application is Ready; counts its clusters.
 // Permissions are kept in the spec for admission to enforce; nothing here acts on them.
+import { plural } from '../../api/plural.ts';
 import type { ApplicationSpec, ApplicationStatus } from '../../api/v1alpha1/application.ts';
 import type { ClusterSpec, ClusterStatus } from '../../api/v1alpha1/cluster.ts';
 import { isConditionTrue } from '../../core/conditions.ts';
@@ -27,10 +28,10 @@ export function applicationReconciler(clusters: ObjectCache<Cluster>): Reconcile
       ctx.status.readyClusters = facts.readyClusters;
       if (facts.notReady.length === 0) {
         ctx.setCondition({ type: 'Ready', status: 'True', reason: facts.clusters === 0 ? 'NoClusters' : 'ClustersReady',
-          message: facts.clusters === 0 ? 'the application has no clusters yet' : `all ${facts.clusters} clusters are Ready` });
+          message: facts.clusters === 0 ? 'the application has no clusters yet' : `${plural(facts.clusters, 'cluster is', 'clusters are')} Ready` });
       } else {
         ctx.setCondition({ type: 'Ready', status: 'False', reason: 'ClustersNotReady',
-          message: `${facts.notReady.length} of ${facts.clusters} clusters are not Ready: ${facts.notReady.join(', ')}` });
+          message: `${facts.notReady.length} of ${plural(facts.clusters, 'cluster')} not Ready: ${facts.notReady.join(', ')}` });
       }
     },
   };

@@ -1,6 +1,7 @@
 // CanaryConfig controller: checks what the API server cannot (group weights, something left to
 // score, the credentials Secret) and reports it as the Ready condition, so a bad configuration is
 // seen when it is applied rather than when a canary needs it.
+import { plural } from '../../api/plural.ts';
 import type { CanaryConfigSpec, CanaryConfigStatus } from '../../api/v1alpha1/canary-config.ts';
 import { CanaryConfigError, loadCanaryConfig } from '../../canary/config.ts';
 import { canaryConfigProblems } from '../../canary/judge/validate.ts';
@@ -30,9 +31,8 @@ export function canaryConfigReconciler(client: KubeClient): Reconciler<CanaryCon
         return { requeueAfterMs: recheckMs };
       }
       const groups = new Set(c.spec!.metrics.map((m) => m.group)).size;
-      const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
       ctx.setCondition({ type: 'Ready', status: 'True', reason: 'Valid',
-        message: `${count(c.spec!.metrics.length, 'metric')} in ${count(groups, 'group')}, from ${c.spec!.metricSource.type} at ${c.spec!.metricSource.address}` });
+        message: `${plural(c.spec!.metrics.length, 'metric')} in ${plural(groups, 'group')}, from ${c.spec!.metricSource.type} at ${c.spec!.metricSource.address}` });
       return c.spec!.metricSource.secretRef ? { requeueAfterMs: recheckMs } : undefined;
     },
   };

@@ -1,5 +1,6 @@
 // LoadBalancer and SecurityGroup controllers: upsert through the account's provider, report what it
 // sees, delete when the object goes.
+import { plural } from '../../api/plural.ts';
 import type { LoadBalancerSpec, LoadBalancerStatus } from '../../api/v1alpha1/load-balancer.ts';
 import type { SecurityGroupSpec, SecurityGroupStatus } from '../../api/v1alpha1/security-group.ts';
 import { apiVersion } from '../../api/v1alpha1/index.ts';
@@ -28,7 +29,7 @@ export function loadBalancerReconciler(accounts: ObjectCache<Account>, registry:
         ctx.status.serverGroups = desc.serverGroups;
         ctx.status.readyEndpoints = desc.healthyEndpoints;
         ctx.setCondition({ type: 'Ready', status: 'True', reason: 'Provisioned',
-          message: `${desc.providerId}: ${desc.healthyEndpoints} healthy endpoints from ${desc.serverGroups.length} server groups` });
+          message: `${desc.providerId}: ${plural(desc.healthyEndpoints, 'healthy endpoint')} from ${plural(desc.serverGroups.length, 'server group')}` });
         // Membership follows server groups being enabled elsewhere: look again now and then.
         return { requeueAfterMs: 10_000 };
       } catch (err) {

@@ -2,6 +2,7 @@
 // hold them for their execution window), step the running ones through their stage type, apply
 // failure policies and timeouts, cancel what must stop, and finish the run by Spinnaker's roll-up.
 import { formatDuration, parseDuration } from '../../api/duration.ts';
+import { plural } from '../../api/plural.ts';
 import type { Stage } from '../../api/v1alpha1/stages.ts';
 import { ApiError, isTransientApiError } from '../../core/errors.ts';
 import type { KubeClient } from '../../core/kube-client.ts';
@@ -36,7 +37,7 @@ export async function advanceRun(ctx: RunContext, deps: AdvanceDeps): Promise<{ 
   const spec = ctx.status.pipelineSpec as unknown as PipelineSpec;
   const stages = spec.stages;
   const records = new Map((ctx.status.stages ?? []).map((r) => [r.refId, r]));
-  const cancelled = ctx.obj.spec?.status === 'Cancelled';
+  const canceled = ctx.obj.spec?.status === 'Canceled';
   const waits: number[] = [];
   const transition = (r: StageRecord, status: ExecutionStatus, message: string | undefined, now: number) => {
     const from = r.status;
@@ -54,7 +55,7 @@ export async function advanceRun(ctx: RunContext, deps: AdvanceDeps): Promise<{ 
   for (let pass = 0; pass < stages.length * 4 + 4; pass++) {
     const now = ctx.clock.now();
     const statuses = Object.fromEntries([...records].map(([id, r]) => [id, r.status as ExecutionStatus]));
-    const plan = planRun(stages, statuses, cancelled);
+    const plan = planRun(stages, statuses, canceled);
     let changed = false;
 
     for (const id of plan.cancel) {
@@ -67,7 +68,7 @@ export async function advanceRun(ctx: RunContext, deps: AdvanceDeps): Promise<{ 
         if (err instanceof ApiError && isTransientApiError(err)) throw err; // the pass is retried
         note = `; stopping what it started failed: ${(err as Error).message}`;
       }
-      transition(r, 'CANCELED', `${cancelled ? 'canceled with the run' : 'canceled because the run failed'}${note}`, now);
+      transition(r, 'CANCELED', `${canceled ? 'canceled with the run' : 'canceled because the run failed'}${note}`, now);
       changed = true;
     }
     for (const id of plan.start) {
@@ -76,7 +77,7 @@ export async function advanceRun(ctx: RunContext, deps: AdvanceDeps): Promise<{ 
     }
     for (const def of stages) {
       const r = records.get(def.refId)!;
-      if (r.status === 'SUSPENDED' && !cancelled) {
+      if (r.status === 'SUSPENDED' && !canceled) {
         const skip = ctx.obj.spec?.skipExecutionWindows?.includes(def.refId) ?? false;
         const until = r.suspendedUntil ? Date.parse(r.suspendedUntil) : now;
         if (skip || now >= until) {
@@ -97,10 +98,10 @@ export async function advanceRun(ctx: RunContext, deps: AdvanceDeps): Promise<{ 
   const outputs = Object.fromEntries([...records.values()].filter((r) => r.outputs && Object.keys(r.outputs).length).map((r) => [r.refId, r.outputs]));
   if (Object.keys(outputs).length) ctx.status.outputs = outputs;
   const statuses = Object.fromEntries([...records].map(([id, r]) => [id, r.status as ExecutionStatus]));
-  const final = planRun(stages, statuses, cancelled);
+  const final = planRun(stages, statuses, canceled);
   const runName = `PipelineRun "${ctx.obj.metadata.name}"`;
   if (final.status === 'SUCCEEDED') finishRun(ctx, true, 'Succeeded', `${runName} succeeded`);
-  else if (final.status === 'CANCELED') finishRun(ctx, false, 'Cancelled', `${runName}: ${final.reason ?? 'canceled'}`);
+  else if (final.status === 'CANCELED') finishRun(ctx, false, 'Canceled', `${runName}: ${final.reason ?? 'canceled'}`);
   else if (final.status === 'TERMINAL') {
     const failed = [...records.values()].find((r) => r.status === 'TERMINAL' || r.status === 'STOPPED');
     const timedOut = failed?.message?.startsWith('timed out');
@@ -116,7 +117,7 @@ function runningSummary(runName: string, records: StageRecord[]): string {
   const done = records.filter((r) => complete.has(r.status as ExecutionStatus)).length;
   const running = records.filter((r) => r.status === 'RUNNING').map((r) => r.refId);
   const suspended = records.filter((r) => r.status === 'SUSPENDED').map((r) => r.refId);
-  return `${runName}: ${done} of ${records.length} stages done` + (running.length ? `; running: ${running.join(', ')}` : '')
+  return `${runName}: ${done} of ${plural(records.length, 'stage')} done` + (running.length ? `; running: ${running.join(', ')}` : '')
     + (suspended.length ? `; waiting for an execution window: ${suspended.join(', ')}` : '');
 }
 

@@ -24,13 +24,13 @@ export function pipelineRunReconciler(deps: PipelineRunDeps): Reconciler<Pipelin
       ctx.setCondition({ type: 'Reconciled', status: 'True', reason: 'Reconciled', message: 'the controller is acting on the run' });
       // A finished run that is asked to restart runs again only when its pipeline has a free slot.
       if (isStarted(ctx.obj) && (isFinished(ctx.obj) || isQueued(ctx.obj)) && pendingRestarts(ctx.obj).some((r) => restartable(ctx, r) === undefined)) {
-        if (isQueued(ctx.obj) && ctx.obj.spec?.status === 'Cancelled') {
+        if (isQueued(ctx.obj) && ctx.obj.spec?.status === 'Canceled') {
           ctx.status.handledRestarts = [...(ctx.status.handledRestarts ?? []), ...pendingRestarts(ctx.obj).map((r) => r.id)];
-          finishRun(ctx, false, 'Cancelled', `PipelineRun "${ctx.obj.metadata.name}" was canceled while its restart waited`);
+          finishRun(ctx, false, 'Canceled', `PipelineRun "${ctx.obj.metadata.name}" was canceled while its restart waited`);
           return;
         }
         // The restart of a canceled run supersedes the cancel it followed; only a cancel after this counts.
-        if (!isQueued(ctx.obj) && ctx.obj.spec?.status === 'Cancelled') await clearCancel(ctx, deps.client);
+        if (!isQueued(ctx.obj) && ctx.obj.spec?.status === 'Canceled') await clearCancel(ctx, deps.client);
         const slot = await restartSlot(ctx, deps);
         if (slot.outcome === 'queued') {
           ctx.setCondition({ type: 'Succeeded', status: 'Unknown', reason: 'Queued', message: slot.message });
@@ -39,8 +39,8 @@ export function pipelineRunReconciler(deps: PipelineRunDeps): Reconciler<Pipelin
       }
       const restarted = await applyRestarts(ctx, deps.client);
       if (isFinished(ctx.obj) && !restarted) return;
-      if (!isStarted(ctx.obj) && ctx.obj.spec?.status === 'Cancelled') {
-        finishRun(ctx, false, 'Cancelled', `PipelineRun "${ctx.obj.metadata.name}" was canceled before it started`);
+      if (!isStarted(ctx.obj) && ctx.obj.spec?.status === 'Canceled') {
+        finishRun(ctx, false, 'Canceled', `PipelineRun "${ctx.obj.metadata.name}" was canceled before it started`);
         return;
       }
       if (!isStarted(ctx.obj)) {

@@ -1,5 +1,6 @@
 // Restarting a stage (spec.restarts): the stage and everything downstream run again, even in a
 // finished run. Each request has an id and is carried out once (status.handledRestarts).
+import { plural } from '../../api/plural.ts';
 import { resources } from '../../api/v1alpha1/index.ts';
 import { downstreamOf } from '../../pipeline/graph/dag.ts';
 import { complete, type ExecutionStatus } from '../../pipeline/graph/scheduler.ts';
@@ -44,11 +45,11 @@ export async function applyRestarts(ctx: RunContext, client: KubeClient): Promis
       for (const f of ['startTime', 'endTime', 'message', 'outputs', 'state', 'judgment', 'suspendedUntil'] as const) delete r[f];
     }
     await clearJudgments(ctx, client, spec, ids);
-    ctx.recordEvent('Normal', 'StageRestarted', `restart ${req.id}: stage "${req.stage}" and ${ids.size - 1} downstream stages run again`);
+    ctx.recordEvent('Normal', 'StageRestarted', `restart ${req.id}: stage "${req.stage}" and ${plural(ids.size - 1, 'downstream stage')} run again`);
     reset = true;
   }
   ctx.status.handledRestarts = [...handled];
-  if (reset && ctx.obj.spec?.status === 'Cancelled') await clearCancel(ctx, client);
+  if (reset && ctx.obj.spec?.status === 'Canceled') await clearCancel(ctx, client);
   if (reset) {
     delete ctx.status.completionTime;
     delete ctx.status.outputs;
@@ -61,9 +62,9 @@ export async function applyRestarts(ctx: RunContext, client: KubeClient): Promis
 export async function clearCancel(ctx: RunContext, client: KubeClient): Promise<void> {
   try {
     await client.jsonPatch(resources.pipelineRun, ctx.obj.metadata.namespace, ctx.obj.metadata.name,
-      [{ op: 'test', path: '/spec/status', value: 'Cancelled' }, { op: 'remove', path: '/spec/status' }]);
+      [{ op: 'test', path: '/spec/status', value: 'Canceled' }, { op: 'remove', path: '/spec/status' }]);
   } catch (err) {
-    if (!(err instanceof ApiError && err.status === 422)) throw err; // 422: no longer Cancelled, nothing to remove
+    if (!(err instanceof ApiError && err.status === 422)) throw err; // 422: no longer Canceled, nothing to remove
   }
   delete ctx.obj.spec!.status;
 }

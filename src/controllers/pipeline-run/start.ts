@@ -4,7 +4,9 @@ import type { ReconcileContext } from '../../core/controller.ts';
 import { isNotFound } from '../../core/errors.ts';
 import type { ObjectCache } from '../../core/informer.ts';
 import type { KubeClient } from '../../core/kube-client.ts';
+import { plural } from '../../api/plural.ts';
 import { resources } from '../../api/v1alpha1/index.ts';
+import type { PipelineRunReason } from '../../api/v1alpha1/pipeline-run.ts';
 import { topologicalOrder } from '../../pipeline/graph/dag.ts';
 import { resolveParameters } from '../../pipeline/parameters.ts';
 import type { StageRegistry } from '../../pipeline/stages/stage-type.ts';
@@ -20,7 +22,7 @@ export interface StartDeps {
 }
 
 /** Ends the run: its Succeeded condition (the change of which is recorded as an Event) and completion time. */
-export function finishRun(ctx: RunContext, succeeded: boolean, reason: string, message: string): void {
+export function finishRun(ctx: RunContext, succeeded: boolean, reason: PipelineRunReason, message: string): void {
   ctx.setCondition({ type: 'Succeeded', status: succeeded ? 'True' : 'False', reason, message });
   ctx.status.completionTime ??= new Date(ctx.clock.now()).toISOString();
 }
@@ -80,7 +82,7 @@ export async function startRun(ctx: RunContext, deps: StartDeps): Promise<{ requ
   return withLock(`${ns}/${name}`, async () => {
     const slot = await claimSlot(ctx, deps, pipeline);
     if (slot.outcome === 'superseded') {
-      finishRun(ctx, false, 'Cancelled', `${runName}: canceled because newer run "${slot.by}" is waiting for pipeline "${name}" (keepWaitingRuns is false)`);
+      finishRun(ctx, false, 'Canceled', `${runName}: canceled because newer run "${slot.by}" is waiting for pipeline "${name}" (keepWaitingRuns is false)`);
       return { started: false };
     }
     if (slot.outcome === 'queued') {
@@ -116,7 +118,7 @@ async function slotsOf(ctx: RunContext, deps: StartDeps, pipeline: Pipeline) {
   }
   const active = listed.filter((r) => isActive(r) || mine.has(r.metadata.name));
   const max = pipeline.spec!.concurrency?.maxConcurrentRuns ?? 1;
-  const message = `${active.length} of ${max} runs active (${active.map((r) => r.metadata.name).join(', ')})`;
+  const message = `${active.length} of ${plural(max, 'run')} active (${active.map((r) => r.metadata.name).join(', ')})`;
   return { listed, mine, active, max, message };
 }
 
@@ -128,7 +130,7 @@ async function claimSlot(ctx: RunContext, deps: StartDeps, pipeline: Pipeline): 
   const { listed, mine, active, max, message } = await slotsOf(ctx, deps, pipeline);
   const created = (r: PipelineRun) => `${r.metadata.creationTimestamp ?? ''}/${r.metadata.name}`;
   const waiting = listed.filter((r) => !isStarted(r) && !isFinished(r) && !mine.has(r.metadata.name) && r.metadata.deletionTimestamp === undefined
-    && r.spec?.status !== 'Cancelled');
+    && r.spec?.status !== 'Canceled');
   // A run that already had to queue gives way to a newer waiting run when keepWaitingRuns is false.
   if (!keepWaiting && isQueued(me)) {
     const newer = waiting.filter((r) => created(r) > created(me)).sort((a, b) => created(a).localeCompare(created(b))).pop();

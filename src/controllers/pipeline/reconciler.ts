@@ -2,6 +2,7 @@
 // execution windows) and reports it as the Ready condition; summarises stages and the last run; keeps
 // only as many finished runs as the history limits say.
 import { isDeepStrictEqual } from 'node:util';
+import { plural } from '../../api/plural.ts';
 import { resources } from '../../api/v1alpha1/index.ts';
 import type { Reconciler } from '../../core/controller.ts';
 import { isNotFound } from '../../core/errors.ts';
@@ -17,7 +18,7 @@ export interface PipelineDeps { runs: ObjectCache<PipelineRun>; client: KubeClie
 const resultOf = (run: PipelineRun): string => {
   const c = run.status?.conditions?.find((x) => x.type === 'Succeeded');
   if (!c || c.status === 'Unknown') return c?.reason === 'Queued' ? 'Queued' : 'Running';
-  return c.status === 'True' ? 'Succeeded' : c.reason === 'Cancelled' ? 'Cancelled' : 'Failed';
+  return c.status === 'True' ? 'Succeeded' : c.reason === 'Canceled' ? 'Canceled' : 'Failed';
 };
 
 export function pipelineReconciler(deps: PipelineDeps): Reconciler<Pipeline, PipelineStatus> {
@@ -29,7 +30,7 @@ export function pipelineReconciler(deps: PipelineDeps): Reconciler<Pipeline, Pip
       if (problems.length > 0) {
         ctx.setCondition({ type: 'Ready', status: 'False', reason: problems[0]!.reason, message: problems.map((x) => x.message).join('; ') });
       } else {
-        ctx.setCondition({ type: 'Ready', status: 'True', reason: 'Valid', message: `${p.spec!.stages.length} stages form a valid graph` });
+        ctx.setCondition({ type: 'Ready', status: 'True', reason: 'Valid', message: `${plural(p.spec!.stages.length, 'stage forms', 'stages form')} a valid graph` });
       }
       const runs = deps.runs.list(p.metadata.namespace).filter((r) => r.spec?.pipelineRef.name === p.metadata.name)
         .sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? '') || b.metadata.name.localeCompare(a.metadata.name));

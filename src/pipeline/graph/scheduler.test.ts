@@ -7,7 +7,7 @@ const s = (refId: string, requisites: string[] = [], failurePolicy?: FailurePoli
 const diamond = [s('a'), s('b', ['a']), s('c', ['a']), s('d', ['b', 'c'])];
 
 describe('planRun', () => {
-  const cases: { name: string; stages: ScheduledStage[]; statuses: Record<string, ExecutionStatus>; cancelled?: boolean;
+  const cases: { name: string; stages: ScheduledStage[]; statuses: Record<string, ExecutionStatus>; canceled?: boolean;
     want: ReturnType<typeof planRun> }[] = [
     { name: 'starts the initial stages', stages: diamond, statuses: {}, want: { start: ['a'], cancel: [], status: 'RUNNING' } },
     { name: 'fans out when the requisite succeeds', stages: diamond, statuses: { a: 'SUCCEEDED' },
@@ -32,11 +32,11 @@ describe('planRun', () => {
       stages: [s('a'), s('b', ['a'], 'stopBranchThenFail'), s('x', ['a'])], statuses: { a: 'SUCCEEDED', b: 'STOPPED', x: 'SUCCEEDED' },
       want: { start: [], cancel: [], status: 'TERMINAL', reason: 'stage "b" failed and stopped its branch' } },
     { name: 'cancel stops the active stages and starts nothing', stages: diamond, statuses: { a: 'SUCCEEDED', b: 'RUNNING', c: 'SUSPENDED' },
-      cancelled: true, want: { start: [], cancel: ['b', 'c'], status: 'RUNNING', reason: 'the run was cancelled' } },
-    { name: 'a cancelled run with nothing active is CANCELED', stages: diamond, statuses: { a: 'SUCCEEDED', b: 'CANCELED' }, cancelled: true,
-      want: { start: [], cancel: [], status: 'CANCELED', reason: 'the run was cancelled' } },
+      canceled: true, want: { start: [], cancel: ['b', 'c'], status: 'RUNNING', reason: 'the run was canceled' } },
+    { name: 'a canceled run with nothing active is CANCELED', stages: diamond, statuses: { a: 'SUCCEEDED', b: 'CANCELED' }, canceled: true,
+      want: { start: [], cancel: [], status: 'CANCELED', reason: 'the run was canceled' } },
   ];
-  for (const c of cases) it(c.name, () => assert.deepEqual(planRun(c.stages, c.statuses, c.cancelled), c.want));
+  for (const c of cases) it(c.name, () => assert.deepEqual(planRun(c.stages, c.statuses, c.canceled), c.want));
 
   it('maps failure policies to Spinnaker statuses', () => {
     assert.deepEqual((['failPipeline', 'stopBranch', 'stopBranchThenFail', 'continue', undefined] as const).map(failureStatus),

@@ -34,16 +34,16 @@ export interface RunPlan {
   reason?: string;
 }
 
-/** Plans the next step of a run. A cancelled run cancels what is active and starts nothing. */
-export function planRun(stages: readonly ScheduledStage[], statuses: Readonly<Record<string, ExecutionStatus>>, cancelled = false): RunPlan {
+/** Plans the next step of a run. A canceled run cancels what is active and starts nothing. */
+export function planRun(stages: readonly ScheduledStage[], statuses: Readonly<Record<string, ExecutionStatus>>, canceled = false): RunPlan {
   const statusOf = (id: string): ExecutionStatus => statuses[id] ?? 'NOT_STARTED';
   const activeIds = stages.map((s) => s.refId).filter((id) => active.has(statusOf(id)));
 
-  if (cancelled) return { start: [], cancel: activeIds, status: activeIds.length ? 'RUNNING' : 'CANCELED', reason: 'the run was cancelled' };
+  if (canceled) return { start: [], cancel: activeIds, status: activeIds.length ? 'RUNNING' : 'CANCELED', reason: 'the run was canceled' };
   const terminal = stages.find((s) => statusOf(s.refId) === 'TERMINAL');
   if (terminal) return { start: [], cancel: activeIds, status: activeIds.length ? 'RUNNING' : 'TERMINAL', reason: `stage "${terminal.refId}" failed` };
-  const canceled = stages.find((s) => statusOf(s.refId) === 'CANCELED');
-  if (canceled) return { start: [], cancel: activeIds, status: activeIds.length ? 'RUNNING' : 'CANCELED', reason: `stage "${canceled.refId}" was canceled` };
+  const canceledStage = stages.find((s) => statusOf(s.refId) === 'CANCELED');
+  if (canceledStage) return { start: [], cancel: activeIds, status: activeIds.length ? 'RUNNING' : 'CANCELED', reason: `stage "${canceledStage.refId}" was canceled` };
 
   const start = stages.filter((s) => statusOf(s.refId) === 'NOT_STARTED'
     && (s.requisiteStageRefIds ?? []).every((r) => letsDownstreamRun.has(statusOf(r)))).map((s) => s.refId);

@@ -1,6 +1,7 @@
 // Stage types that need nothing outside the run: wait, evaluateVariables, checkPreconditions and
 // manualJudgment.
 import { formatDuration, parseDuration } from '../../api/duration.ts';
+import { plural } from '../../api/plural.ts';
 import { evaluateCondition, interpolate } from '../expressions.ts';
 import { resources } from '../../api/v1alpha1/index.ts';
 import type { KubeObject } from '../../core/kube-client.ts';
@@ -45,7 +46,7 @@ export const checkPreconditionsStage: StageType = {
         return { status: 'FAILED', message: p.message ?? `precondition ${p.expression} is false` };
       }
     }
-    return { status: 'SUCCEEDED', message: `${preconditions.length} preconditions hold` };
+    return { status: 'SUCCEEDED', message: `${plural(preconditions.length, 'precondition holds', 'preconditions hold')}` };
   },
 };
 

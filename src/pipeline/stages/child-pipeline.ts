@@ -26,13 +26,13 @@ export const childPipelineStage: StageType = {
     if (!done) return { status: 'RUNNING', message: `waiting for PipelineRun ${name}`, pollAfterMs: 30_000, state: { child: name } };
     const outputs = { childRun: name, ...(child.status?.outputs ?? {}) };
     if (done.status === 'True') return { status: 'SUCCEEDED', message: `PipelineRun ${name} succeeded`, outputs, state: { child: name } };
-    return { status: 'FAILED', message: `PipelineRun ${name} ${done.reason === 'Cancelled' ? 'was canceled' : 'failed'}: ${done.message}`, outputs, state: { child: name } };
+    return { status: 'FAILED', message: `PipelineRun ${name} ${done.reason === 'Canceled' ? 'was canceled' : 'failed'}: ${done.message}`, outputs, state: { child: name } };
   },
   async cancel(s) {
     const name = typeof s.record.state?.child === 'string' ? s.record.state.child : undefined;
     if (!name) return;
     try {
-      await s.client.mergePatch(resources.pipelineRun, s.run.metadata.namespace, name, { spec: { status: 'Cancelled' } });
+      await s.client.mergePatch(resources.pipelineRun, s.run.metadata.namespace, name, { spec: { status: 'Canceled' } });
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }

@@ -44,7 +44,7 @@ export interface StageType {
   /** Fields of the stage's block whose expressions the stage type evaluates itself (not before execute). */
   readonly rawFields?: readonly string[];
   execute(s: StageRun): Promise<StageOutcome>;
-  /** Stops what the stage started (the run was cancelled or failed elsewhere). */
+  /** Stops what the stage started (the run was canceled or failed elsewhere). */
   cancel?(s: StageRun): Promise<void>;
 }
 

@@ -54,7 +54,7 @@ describe('the controller loop', function () {
 
     await manager.client.create(resources.cluster, cluster(ns, 'shop-prod', 'shop', 'prod'));
     await waitFor(async () => (await ready())?.reason === 'ClustersNotReady', 20_000, () => 'never saw the cluster');
-    assert.equal((await ready())?.message, '1 of 1 clusters are not Ready: shop-prod');
+    assert.equal((await ready())?.message, '1 of 1 cluster not Ready: shop-prod');
     assert.equal((await app()).status?.clusters, 1);
 
     // The cluster becomes Ready for real: its Account appears, its rollout runs, its pods become Ready on kwok.

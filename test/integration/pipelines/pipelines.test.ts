@@ -113,13 +113,20 @@ describe('pipelines, with the operator as a process', function () {
     assert.match(stage(computed, 'bad')!.message!, /no retry: retries\.backoff: .*nope/);
   });
 
-  it('cancels a run: running stages are CANCELED', async () => {
+  it('cancels a run: running stages are CANCELED, the run and its pipeline say Canceled, the British spelling is refused', async () => {
     await apply(pipeline('long', [wait('a', '10m'), wait('b', '1s', ['a'])]), run('long-1', 'long'));
     await waitFor(async () => stage(await getRun('long-1'), 'a')?.status === 'RUNNING', 20_000, () => 'a never ran');
-    await k(['patch', 'pipelinerun', 'long-1', '--type=merge', '-p', '{"spec":{"status":"Cancelled"}}']);
+    const british = await kubectl(sharedCluster().kubeconfigPath, ['-n', ns, 'patch', 'pipelinerun', 'long-1', '--type=merge', '-p', '{"spec":{"status":"Cancelled"}}']);
+    assert.notEqual(british.code, 0);
+    assert.match(british.stderr, /spec\.status: Unsupported value: "Cancelled": supported values: "Canceled"/);
+    await k(['patch', 'pipelinerun', 'long-1', '--type=merge', '-p', '{"spec":{"status":"Canceled"}}']);
     const r = await finished('long-1');
-    assert.equal(succeeded(r)?.reason, 'Cancelled');
+    assert.equal(succeeded(r)?.reason, 'Canceled');
+    assert.equal(succeeded(r)?.message, 'PipelineRun "long-1": the run was canceled');
     assert.deepEqual(statuses(r), { a: 'CANCELED', b: 'NOT_STARTED' });
+    assert.equal(stage(r, 'a')?.message, 'canceled with the run');
+    await waitFor(async () => JSON.parse(await k(['get', 'pipeline', 'long', '-o', 'json'])).status?.lastRun?.result === 'Canceled', 20_000,
+      () => 'the pipeline\'s lastRun.result is not Canceled');
   });
 
   it('decides manual judgments from kubectl patch: approved and rejected, with input and who decided', async () => {
@@ -218,7 +225,7 @@ describe('pipelines, with the operator as a process', function () {
     await waiting('gated-2');
     await k(['patch', 'pipelinerun', 'gated-1', '--type=merge', '-p', '{"spec":{"restarts":[{"id":"again","stage":"hold"}]}}']);
     await waitFor(async () => succeeded(await getRun('gated-1'))?.reason === 'Queued', 20_000, () => 'the restart did not queue');
-    assert.match(succeeded(await getRun('gated-1'))!.message, /restart waits for pipeline "gated": 1 of 1 runs active \(gated-2\)/);
+    assert.match(succeeded(await getRun('gated-1'))!.message, /restart waits for pipeline "gated": 1 of 1 run active \(gated-2\)/);
     assert.equal(stage(await getRun('gated-1'), 'hold')?.status, 'SUCCEEDED', 'a queued restart changed nothing yet');
     await approve('gated-2');
     await finished('gated-2');
@@ -231,8 +238,8 @@ describe('pipelines, with the operator as a process', function () {
     // A canceled run restarted while the slot is taken waits for it, and is not canceled again by its old cancel.
     await apply(run('gated-3', 'gated'));
     await waiting('gated-3');
-    await k(['patch', 'pipelinerun', 'gated-3', '--type=merge', '-p', '{"spec":{"status":"Cancelled"}}']);
-    assert.equal(succeeded(await finished('gated-3'))?.reason, 'Cancelled');
+    await k(['patch', 'pipelinerun', 'gated-3', '--type=merge', '-p', '{"spec":{"status":"Canceled"}}']);
+    assert.equal(succeeded(await finished('gated-3'))?.reason, 'Canceled');
     await apply(run('gated-4', 'gated'));
     await waiting('gated-4');
     await k(['patch', 'pipelinerun', 'gated-3', '--type=merge', '-p', '{"spec":{"restarts":[{"id":"again","stage":"hold"}]}}']);

@@ -177,7 +177,7 @@ describe('stage types, with the operator as a process', function () {
     await new Promise((r) => setTimeout(r, 1100)); // a later creation time for newest-3
     await apply(run('newest-3', 'newest'));
     const second = await finished('newest-2');
-    assert.equal(cond(second)?.reason, 'Cancelled');
+    assert.equal(cond(second)?.reason, 'Canceled');
     assert.match(cond(second)!.message, /canceled because newer run "newest-3" is waiting/);
     assert.equal(cond(await finished('newest-3'))?.reason, 'Succeeded');
   });
