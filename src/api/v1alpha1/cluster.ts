@@ -68,6 +68,9 @@ export const clusterSpec = obj('The cluster wanted: what runs, how much of it, b
     id: str('Unique id of the request (a new one each time).', { pattern: '^[A-Za-z0-9][-A-Za-z0-9_.]*$', maxLength: 63 }),
     toServerGroup: optional(str('The server group to return to (default: the newest one before the active one).', { maxLength: 63 })),
   })),
+  retry: optional(obj('A retry request: after a rollback or a failed rollout, the current template is rolled out again (as a new server group). Give each request a new id; one standing when a rollout starts is not applied to it.', {
+    id: str('Unique id of the request (a new one each time).', { pattern: '^[A-Za-z0-9][-A-Za-z0-9_.]*$', maxLength: 63 }),
+  })),
   canaryDecision: optional(obj('Ends a running canary analysis now: promote rolls the new version out as if the analysis passed; abort rolls it back. Give each decision a new id; one standing when a rollout starts is not applied to it.', {
     id: str('Unique id of the decision (a new one each time).', { pattern: '^[A-Za-z0-9][-A-Za-z0-9_.]*$', maxLength: 63 }),
     decision: oneOf('promote or abort.', ['promote', 'abort'] as const),
@@ -103,10 +106,13 @@ export const clusterStatus = obj('What the controller observed of the cluster an
     enabled: bool('Whether it takes traffic.'),
     readyReplicas: int('Healthy instances.', { minimum: 0 }),
     desiredReplicas: int('Instances wanted.', { minimum: 0 }),
+    images: optional(str('What it runs, for display: container=image on Kubernetes, the image on a cloud.', { maxLength: 1024 })),
+    role: optional(oneOf('The canary strategy\'s baseline or canary.', ['baseline', 'canary'] as const)),
   }), { maxItems: 1000 })),
   readyReplicas: optional(int('Healthy instances of the active server group.', { minimum: 0 })),
   desiredReplicas: optional(int('Desired instances of the active server group.', { minimum: 0 })),
   ready: optional(str('readyReplicas/desiredReplicas, for display.', { maxLength: 32 })),
+  images: optional(str('What the active server group runs (the template, while none is active), for display: container=image on Kubernetes, the image on a cloud.', { maxLength: 1024 })),
   rollout: optional(obj('The current or last rollout: only what cannot be observed again.', {
     phase: oneOf('Where the rollout is.', rolloutPhases),
     revision: int('Counts rollouts of the cluster.', { minimum: 0 }),
@@ -119,6 +125,7 @@ export const clusterStatus = obj('What the controller observed of the cluster an
     message: optional(str('What the rollout is doing or why it stopped.', { maxLength: 4096 })),
     rollbackId: optional(str('The id of the last rollback request carried out.', { maxLength: 63 })),
     canaryDecisionId: optional(str('The id of the last canary decision applied (or standing when the rollout started).', { maxLength: 63 })),
+    retryId: optional(str('The id of the last retry request carried out (or standing when the rollout started).', { maxLength: 63 })),
   })),
   canary: optional(obj('The canary analysis of the rollout (canary strategy).', {
     revision: int('The rollout it belongs to.', { minimum: 0 }),
@@ -155,6 +162,7 @@ export const clusterKind: KindDefinition = {
     { name: 'Phase', type: 'string', jsonPath: '.status.rollout.phase', description: 'Rollout phase.' },
     { name: 'Canary', type: 'number', jsonPath: '.status.canary.lastScore', description: 'The last canary analysis score.' },
     { name: 'Strategy', type: 'string', jsonPath: '.spec.strategy.type', description: 'Deploy strategy.', priority: 1 },
+    { name: 'Image', type: 'string', jsonPath: '.status.images', description: 'What the active server group runs.', priority: 1 },
     ageColumn,
   ],
 };

@@ -42,7 +42,7 @@ const nameMatchesMoniker = `${name}.matches('-v[0-9]{3}$') && ${name}.substring(
   + ` && int(${name}.substring(size(${name}) - 3)) == self.spec.moniker.sequence`;
 
 export const serverGroupKind: KindDefinition = {
-  kind: 'ServerGroup', plural: 'servergroups', singular: 'servergroup', shortNames: ['sg', 'sgs'],
+  kind: 'ServerGroup', plural: 'servergroups', singular: 'servergroup', shortNames: ['srvg'],
   description: 'A ServerGroup is one immutable, versioned set of instances named app-stack-detail-vNNN: a ReplicaSet on Kubernetes, an Auto Scaling group on AWS, a managed instance group on GCE or a scale set on Azure. Enabled server groups take traffic from their load balancers.',
   nameMaxLength: 63,
   spec: serverGroupSpec, status: serverGroupStatus,
