@@ -217,6 +217,9 @@ async function stepStage(ctx: RunContext, deps: AdvanceDeps, def: Stage, r: Stag
   if (outcome.state) r.state = outcome.state;
   if ('judgment' in outcome && outcome.judgment) r.judgment = outcome.judgment;
   if (outcome.status === 'RUNNING') {
+    if (outcome.announce && outcome.message !== undefined && outcome.message !== r.message) {
+      ctx.recordEvent(outcome.announce, 'StageWaiting', `stage "${r.refId}" ${outcome.message}`);
+    }
     if (outcome.message !== undefined) r.message = outcome.message;
     waits.push(Math.min(outcome.pollAfterMs, timeoutMs !== undefined ? timeoutMs - elapsed : Infinity));
   } else if (outcome.status === 'SUCCEEDED') {

@@ -135,7 +135,7 @@ describe('pipelines, with the operator as a process', function () {
       evaluateVariables: { variables: [{ key: 'choice', value: '${stages.approve.outputs.judgmentInput}' }] } };
     await apply(pipeline('judged', [judge, next]), run('judged-yes', 'judged'), run('judged-no', 'judged'));
     for (const name of ['judged-yes', 'judged-no']) {
-      await waitFor(async () => /waiting for a judgment/.test(stage(await getRun(name), 'approve')?.message ?? ''), 20_000, () => `${name} never waited`);
+      await waitFor(async () => /^waits for a judgment: /.test(stage(await getRun(name), 'approve')?.message ?? ''), 20_000, () => `${name} never waited`);
     }
     // The judgment policy refuses a decision that does not name the person sending it, and says whom to name.
     const as = (user: string) => ['--as', user, '--as-group', 'system:masters'];
@@ -159,6 +159,40 @@ describe('pipelines, with the operator as a process', function () {
     assert.equal(stage(no, 'approve')?.status, 'TERMINAL');
     assert.equal(stage(no, 'approve')?.message, 'rejected: not today');
     assert.equal(stage(no, 'approve')?.judgment?.user, 'bob');
+  });
+
+  it('tells the judge what to check and choose: in the waiting stage\'s message, its outputs and an Event', async () => {
+    const instructions = 'Check the dashboards for ${parameters.version} first.\nThen ask the on-call engineer.';
+    await apply(pipeline('asked', [
+      { refId: 'release', type: 'manualJudgment', manualJudgment: { instructions, inputs: ['go', 'hold'] } },
+      { refId: 'plain', type: 'manualJudgment' },
+      { refId: 'short', type: 'manualJudgment', manualJudgment: { instructions: 'Look at staging' } },
+    ], { parameters: [{ name: 'version', default: '1.2' }] }), run('asked-1', 'asked'));
+    const how = (refId: string, input = '') => `approve with: kubectl staysail approve asked-1 ${refId}${input} (or kubectl patch the run's spec.judgments)`;
+    const want = {
+      release: `waits for a judgment: Check the dashboards for 1.2 first… Choose one of: go, hold (whole text in outputs.instructions); ${how('release', ' --input INPUT')}`,
+      plain: `waits for a judgment: approve or reject; ${how('plain')}`,
+      short: `waits for a judgment: Look at staging; ${how('short')}`,
+    };
+    let r: Run | undefined;
+    await waitFor(async () => { r = await getRun('asked-1'); return Object.keys(want).every((id) => stage(r!, id)?.message !== undefined); },
+      20_000, () => `the judgments never waited: ${JSON.stringify(r?.status?.stages)}`);
+    for (const [id, message] of Object.entries(want)) assert.equal(stage(r!, id)?.message, message, id);
+    assert.deepEqual(stage(r!, 'release')?.outputs, { instructions: 'Check the dashboards for 1.2 first.\nThen ask the on-call engineer.' },
+      'the whole instructions, evaluated');
+    assert.equal(stage(r!, 'plain')?.outputs, undefined);
+    let seen: { type: string; message: string }[] = [];
+    const events = async () => (seen = (JSON.parse(await k(['get', 'events', '--field-selector', 'involvedObject.name=asked-1,reason=StageWaiting',
+      '-o', 'json'])) as { items: { type: string; message: string }[] }).items);
+    await waitFor(async () => (await events()).length >= 3, 20_000, () => `no StageWaiting Event for each judgment: ${JSON.stringify(seen)}`);
+    assert.deepEqual((await events()).map((e) => `${e.type} ${e.message}`).sort(),
+      Object.entries(want).map(([id, message]) => `Normal stage "${id}" ${message}`).sort(), 'one Event per judgment asked for, with its message');
+
+    await k(['patch', 'pipelinerun', 'asked-1', '--type=merge', '-p', JSON.stringify({ spec: { judgments: [
+      { stage: 'release', decision: 'approve', input: 'maybe', user: 'staysail-admin' }] } })]);
+    await waitFor(async () => (await events()).some((e) => e.type === 'Warning'), 20_000, () => 'a refused input made no Warning');
+    assert.equal(stage(await getRun('asked-1'), 'release')?.message, 'judgment input "maybe" is not one of go, hold; patch spec.judgments again');
+    assert.equal((await events()).length, 4, 'the waits already announced were not announced again');
   });
 
   it('checks parameters: defaults, types, and a missing required one fails the run at once, naming it', async () => {
@@ -215,7 +249,7 @@ describe('pipelines, with the operator as a process', function () {
     await apply(pipeline('gated', [{ refId: 'hold', type: 'manualJudgment', manualJudgment: {} }], { concurrency: { maxConcurrentRuns: 1 } }));
     const approve = (name: string) => k(['patch', 'pipelinerun', name, '--type=merge', '-p',
       JSON.stringify({ spec: { judgments: [{ stage: 'hold', decision: 'approve', user: 'staysail-admin' }] } })]);
-    const waiting = (name: string) => waitFor(async () => /waiting for a judgment/.test(stage(await getRun(name), 'hold')?.message ?? ''), 20_000,
+    const waiting = (name: string) => waitFor(async () => /^waits for a judgment: /.test(stage(await getRun(name), 'hold')?.message ?? ''), 20_000,
       () => `${name} never waited for its judgment`);
     await apply(run('gated-1', 'gated'));
     await waiting('gated-1');
