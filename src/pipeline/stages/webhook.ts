@@ -3,7 +3,7 @@
 // response goes into outputs. Each call carries an Idempotency-Key (run, stage, attempt), so a call
 // repeated after a crash can be recognised by the receiver.
 import { parseDuration } from '../../api/duration.ts';
-import { evaluateCondition, interpolate } from '../expressions.ts';
+import { evaluateCondition, ExpressionError, interpolate } from '../expressions.ts';
 import type { StageOutcome, StageRun, StageType } from './stage-type.ts';
 
 interface Poll { statusUrl: string; interval: string; successExpression: string; failureExpression?: string }
@@ -79,9 +79,21 @@ async function poll(s: StageRun, p: Poll, state: { calls?: number; response?: Re
   }
   const scope = { ...s.scope, response: response as unknown as Record<string, unknown> };
   const outputs = { statusCode: response.statusCode, body: response.body };
-  if (p.failureExpression && evaluateCondition(p.failureExpression, scope)) {
-    return { status: 'FAILED', message: `${url} reports failure: ${excerpt(response.body)}`, outputs };
-  }
-  if (evaluateCondition(p.successExpression, scope)) return { status: 'SUCCEEDED', message: `${url} reports success`, outputs };
+  // An answer an expression cannot judge fails the stage, naming the expression, and is the outputs
+  // like any other: the last poll's answer, not the call's, is what the expression was given.
+  const judge = (field: 'successExpression' | 'failureExpression', expression: string): boolean | string => {
+    try {
+      return evaluateCondition(expression, scope);
+    } catch (err) {
+      if (!(err instanceof ExpressionError)) throw err;
+      return `poll.${field} could not judge the answer of ${url} (${response.statusCode}: ${excerpt(response.body)}): ${err.message}`;
+    }
+  };
+  const failed = p.failureExpression ? judge('failureExpression', p.failureExpression) : false;
+  if (typeof failed === 'string') return { status: 'FAILED', message: failed, outputs };
+  if (failed) return { status: 'FAILED', message: `${url} reports failure: ${excerpt(response.body)}`, outputs };
+  const done = judge('successExpression', p.successExpression);
+  if (typeof done === 'string') return { status: 'FAILED', message: done, outputs };
+  if (done) return { status: 'SUCCEEDED', message: `${url} reports success`, outputs };
   return { status: 'RUNNING', message: `polling ${url} every ${p.interval}: not done yet`, pollAfterMs: interval, outputs, state: next };
 }

@@ -108,6 +108,36 @@ describe('stage types, with the operator as a process', function () {
     assert.match(stage(r, 'refuse')!.message!, /^webhook GET http:\/\/127\.0\.0\.1:\d+\/refuse answered 404: \{"error":"no such thing"\}$/);
   });
 
+  it('webhook: a polled stage\'s outputs are the last poll\'s status and body, not the first call\'s, also when its expression cannot judge it', async () => {
+    receiver.answer('/builds', { status: 202, body: { id: 'b7', state: 'queued', queue: { position: 3 } } });
+    receiver.answer('/builds/b7', { status: 202, body: { state: 'running', progress: 50 } }, { status: 200, body: { state: 'done', image: 'shop:1.2' } });
+    receiver.answer('/checks', { status: 201, body: { id: 'c1', note: 'started' } });
+    receiver.answer('/checks/c1', { status: 200, body: { state: 'pending' } }, { status: 409, body: { state: 'failed', reason: 'lint' } });
+    receiver.answer('/scans', { status: 202, body: { id: 's1', state: 'queued' } });
+    receiver.answer('/scans/s1', { status: 200, body: { phase: 'done' } });
+    const polled = (refId: string, path: string, extra: object = {}) => ({ refId, type: 'webhook', ...extra, webhook: { url: `${base}${path}`,
+      poll: { statusUrl: `${base}${path}/\${response.body.id}`, interval: '1s', successExpression: '${response.body.state == "done"}',
+        failureExpression: '${response.body.state == "failed"}' } } });
+    await apply(pipeline('polls', [
+      polled('build', '/builds'),
+      polled('check', '/checks', { failurePolicy: 'continue' }),
+      polled('scan', '/scans', { failurePolicy: 'continue' }),
+      { refId: 'use', type: 'evaluateVariables', requisiteStageRefIds: ['build'],
+        evaluateVariables: { variables: [{ key: 'image', value: '${stages.build.outputs.body.image}' }, { key: 'code', value: '${stages.build.outputs.statusCode}' }] } },
+    ]), run('polls-1', 'polls'));
+    const r = await finished('polls-1');
+    assert.equal(receiver.to('/builds/b7').length, 2, 'polled twice');
+    assert.deepEqual(stage(r, 'build')?.outputs, { statusCode: 200, body: { state: 'done', image: 'shop:1.2' } },
+      'the last poll\'s answer, nothing left of the call\'s or the earlier poll\'s');
+    assert.deepEqual(stage(r, 'use')?.outputs, { image: 'shop:1.2', code: 200 });
+    assert.equal(stage(r, 'check')?.status, 'FAILED_CONTINUE');
+    assert.deepEqual(stage(r, 'check')?.outputs, { statusCode: 409, body: { state: 'failed', reason: 'lint' } }, 'the failing poll\'s answer');
+    assert.equal(stage(r, 'scan')?.status, 'FAILED_CONTINUE');
+    assert.deepEqual(stage(r, 'scan')?.outputs, { statusCode: 200, body: { phase: 'done' } }, 'the answer the expression could not judge');
+    assert.match(stage(r, 'scan')!.message!, new RegExp('^poll\\.failureExpression could not judge the answer of http://127\\.0\\.0\\.1:\\d+/scans/s1 '
+      + '\\(200: \\{"phase":"done"\\}\\): expression \\$\\{response\\.body\\.state == "failed"\\} failed: No such key: state$'));
+  });
+
   it('runJob: a Job that succeeds gives its log and declared outputs; one that fails gives its exit code', async () => {
     const job = (annotations: Record<string, string>, container = 'main') => ({ template: { metadata: { annotations },
       spec: { restartPolicy: 'Never', containers: [{ name: container, image: 'tool:1' }] } } });
