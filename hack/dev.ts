@@ -18,6 +18,7 @@ process.once('SIGINT', () => interrupted.abort());
 process.once('SIGTERM', () => interrupted.abort());
 
 say('starting a local control plane (etcd, kube-apiserver, controllers, kwok nodes)...');
+say('kwok plays the nodes: no container really runs, so runJob Jobs complete after a second without running their command (docs/stages/run-job.md, "On the local control plane").');
 const cluster = await LocalCluster.start({ handleSignals: false });
 const kubectl = (...args: string[]) => execFileSync('kubectl', ['--kubeconfig', cluster.kubeconfigPath, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
 const logDir = join(cacheDir, 'dev');

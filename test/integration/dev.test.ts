@@ -22,6 +22,8 @@ describe('npm run dev', function () {
     try {
       await waitFor(async () => out.includes('stage approve waits for a judgment: staysail approve demo-release-1 approve'), 120_000,
         () => `the run never waited for its judgment:\n${out}\n${err.slice(-2000)}`);
+      assert.match(err, /kwok plays the nodes: no container really runs, so runJob Jobs complete after a second without running their command/,
+        'it says Job containers do not run here');
       const kubeconfig = /export KUBECONFIG=(\S+)/.exec(err)?.[1];
       assert.ok(kubeconfig, err);
       const approve = await new Promise<{ code: number; out: string }>((resolve) => execFile(process.execPath,

@@ -75,6 +75,8 @@ export const stageBlocks = {
     jobTemplate: freeform('The Job\'s spec (as in a Job). Staysail names the Job from the run and stage.'),
     outputs: optional(arr('Values to read into outputs: key=value lines of the container\'s termination message, else STAYSAIL_OUTPUT key=value lines of its log.', str('A key.',
       { pattern: '^[A-Za-z_][A-Za-z0-9_]*$', maxLength: 128 }), { listType: 'set', maxItems: 64 })),
+    missingOutputs: oneOf('When the Job succeeds without giving a declared output: Fail fails the stage, naming the output and the pod it looked in; Warn lets the stage succeed and says so in its message.',
+      ['Fail', 'Warn'] as const, { default: 'Fail' }),
   }),
   deploy: obj('deploy: roll a new template out to a Cluster (its strategy decides how) and wait for the rollout to finish. The same engine as editing the Cluster.', {
     clusterRef: obj('The Cluster, in this namespace.', { name: objectName('Its name.') }),

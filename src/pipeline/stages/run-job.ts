@@ -1,7 +1,8 @@
 // runJob: runs a Kubernetes Job to completion. The Job is named from the run, stage and attempt and
 // owned by the PipelineRun, so a repeated pass finds it and deleting the run cleans it up. Outputs:
-// the exit code, declared values from the container's termination message (key=value lines), and a
-// log excerpt where a kubelet can serve logs.
+// the exit code, declared values from the container's termination message (key=value lines) or its
+// log, and a log excerpt where a kubelet can serve logs. A declared output the Job did not give fails
+// the stage, or with missingOutputs: Warn is a warning in its message.
 import type { KubeObject, ResourceType } from '../../core/kube-client.ts';
 import { isNotFound } from '../../core/errors.ts';
 import { ensureChild } from './children.ts';
@@ -24,8 +25,14 @@ export const runJobStage: StageType = {
     if (created || !job) return { status: 'RUNNING', message: `Job ${name} created`, pollAfterMs: 1000, state: { job: name } };
     const done = job.status?.conditions?.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
     if (!done) return { status: 'RUNNING', message: `Job ${name} is running`, pollAfterMs: 2000, state: { job: name } };
-    const outputs = await jobOutputs(s, ns, name);
-    if (done.type === 'Complete') return { status: 'SUCCEEDED', message: `Job ${name} succeeded`, outputs, state: { job: name } };
+    const { outputs, missing, pod, logProblem } = await jobOutputs(s, ns, name);
+    if (done.type === 'Complete') {
+      if (missing.length === 0) return { status: 'SUCCEEDED', message: `Job ${name} succeeded`, outputs, state: { job: name } };
+      const notFound = missingOutputsMessage(name, missing, pod, logProblem);
+      if (s.config.missingOutputs === 'Warn') return { status: 'SUCCEEDED', message: `Job ${name} succeeded; warning: ${notFound}`, outputs, state: { job: name } };
+      const fix = `write ${missing[0]}=VALUE to /dev/termination-log or print STAYSAIL_OUTPUT ${missing[0]}=VALUE, or set runJob.missingOutputs: Warn`;
+      return { status: 'FAILED', message: `runJob "${s.stage.refId}": ${notFound}; ${fix}`, outputs, state: { job: name } };
+    }
     return { status: 'FAILED', outputs, state: { job: name },
       message: `Job ${name} failed: ${done.message ?? done.reason ?? 'failed'}${outputs.exitCode !== undefined ? `; exit code ${outputs.exitCode}` : ''}` };
   },
@@ -36,7 +43,10 @@ export const runJobStage: StageType = {
   },
 };
 
-async function jobOutputs(s: StageRun, ns: string, job: string): Promise<Record<string, unknown>> {
+/** What a finished Job gave: its outputs, the declared ones it did not give, and where they were looked for. */
+interface JobResult { outputs: Record<string, unknown>; missing: string[]; pod?: string; logProblem?: string }
+
+async function jobOutputs(s: StageRun, ns: string, job: string): Promise<JobResult> {
   const list = await s.client.list<Pod>(pods, ns, { labelSelector: `job-name=${job}` });
   const pod = list.items.sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '')).pop();
   const terminated = pod?.status?.containerStatuses?.[0]?.state?.terminated;
@@ -45,12 +55,21 @@ async function jobOutputs(s: StageRun, ns: string, job: string): Promise<Record<
   const declared = (s.config.outputs ?? []) as string[];
   const values = parseKeyValues(terminated?.message ?? '');
   for (const key of declared) if (key in values) outputs[key] = values[key];
+  let logProblem: string | undefined;
   if (pod) {
     const excerpt = await logExcerpt(s, ns, pod);
-    outputs.logExcerpt = excerpt.text;
+    outputs.logExcerpt = excerpt.problem ? `(no log: ${excerpt.problem})` : excerpt.text;
+    logProblem = excerpt.problem;
     for (const key of declared) if (!(key in outputs) && key in excerpt.values) outputs[key] = excerpt.values[key];
   }
-  return outputs;
+  return { outputs, missing: declared.filter((key) => !(key in outputs)), pod: pod?.metadata.name, logProblem };
+}
+
+/** Which declared outputs a Job did not give, and where they were looked for. */
+function missingOutputsMessage(job: string, missing: string[], pod?: string, logProblem?: string): string {
+  const what = missing.length === 1 ? `output "${missing[0]}" was` : `outputs ${missing.map((k) => `"${k}"`).join(', ')} were`;
+  if (!pod) return `${what} not read: Job ${job} has no pod left to read them from`;
+  return `${what} not in the termination message or a STAYSAIL_OUTPUT log line of pod ${pod}${logProblem ? ` (its log could not be read: ${logProblem})` : ''}`;
 }
 
 /** key=value lines (also STAYSAIL_OUTPUT key=value in logs). */
@@ -64,17 +83,17 @@ export function parseKeyValues(text: string): Record<string, string> {
 }
 
 /** The last log lines of the pod, when its node has a kubelet to serve them. */
-async function logExcerpt(s: StageRun, ns: string, pod: Pod): Promise<{ text: string; values: Record<string, string> }> {
+async function logExcerpt(s: StageRun, ns: string, pod: Pod): Promise<{ text: string; values: Record<string, string>; problem?: string }> {
   const nodeName = pod.spec?.nodeName;
-  if (!nodeName) return { text: '(no log: the pod was never scheduled)', values: {} };
+  if (!nodeName) return { text: '', values: {}, problem: 'the pod was never scheduled' };
   const node = await s.client.get<KubeObject<unknown, { daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } }>>(nodes, undefined, nodeName)
     .catch(() => undefined);
-  if (!node?.status?.daemonEndpoints?.kubeletEndpoint?.Port) return { text: `(no log: node ${nodeName} has no kubelet endpoint)`, values: {} };
+  if (!node?.status?.daemonEndpoints?.kubeletEndpoint?.Port) return { text: '', values: {}, problem: `node ${nodeName} has no kubelet endpoint` };
   try {
     const text = await s.client.requestText('GET', `${s.client.path(pods, ns, pod.metadata.name, 'log')}`, { tailLines: 20, limitBytes: 4096 });
     const lines = text.split('\n').filter((l) => l.startsWith('STAYSAIL_OUTPUT ')).join('\n');
     return { text, values: parseKeyValues(lines) };
   } catch (err) {
-    return { text: `(no log: ${(err as Error).message})`, values: {} };
+    return { text: '', values: {}, problem: (err as Error).message };
   }
 }

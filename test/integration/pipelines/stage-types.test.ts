@@ -138,7 +138,7 @@ describe('stage types, with the operator as a process', function () {
       + '\\(200: \\{"phase":"done"\\}\\): expression \\$\\{response\\.body\\.state == "failed"\\} failed: No such key: state$'));
   });
 
-  it('runJob: a Job that succeeds gives its log and declared outputs; one that fails gives its exit code', async () => {
+  it('runJob: a Job that succeeds gives its log and declared outputs; one that fails gives its exit code; a missing output fails or warns', async () => {
     const job = (annotations: Record<string, string>, container = 'main') => ({ template: { metadata: { annotations },
       spec: { restartPolicy: 'Never', containers: [{ name: container, image: 'tool:1' }] } } });
     const log = ['building 1.2.3', 'STAYSAIL_OUTPUT version=1.2.3', 'STAYSAIL_OUTPUT checked=from-log', 'STAYSAIL_OUTPUT undeclared=x',
@@ -146,13 +146,21 @@ describe('stage types, with the operator as a process', function () {
     await sharedCluster().serveContainerLog(ns, 'build', log);
     await apply(pipeline('jobs', [
       { refId: 'good', type: 'runJob', runJob: { jobTemplate: job({ 'test.staysail.dev/termination-message': 'checked=yes\nignored=1' }, 'build'),
-        outputs: ['checked', 'version', 'plain'] } },
+        outputs: ['checked', 'version', 'plain'], missingOutputs: 'Warn' } },
       { refId: 'bad', type: 'runJob', failurePolicy: 'continue', runJob: { jobTemplate: job({ 'test.staysail.dev/exit-code': '3' }) } },
+      { refId: 'strict', type: 'runJob', failurePolicy: 'continue', runJob: { jobTemplate: job({}, 'build'), outputs: ['version', 'image'] } },
+      { refId: 'unread', type: 'runJob', failurePolicy: 'continue', runJob: { jobTemplate: job({}), outputs: ['image', 'tag'] } },
     ]), run('jobs-1', 'jobs'));
     const r = await finished('jobs-1');
     assert.equal(stage(r, 'good')?.status, 'SUCCEEDED');
     assert.deepEqual(stage(r, 'good')?.outputs, { exitCode: 0, checked: 'yes', version: '1.2.3', logExcerpt: `${log.join('\n')}\n` },
       'declared outputs only, the termination message before STAYSAIL_OUTPUT log lines, the log as served through the API server');
+    assert.match(stage(r, 'good')!.message!, /^Job jobs-1-good succeeded; warning: output "plain" was not in the termination message or a STAYSAIL_OUTPUT log line of pod jobs-1-good-\w+$/,
+      'with missingOutputs: Warn the stage succeeds, saying what it could not read');
+    assert.equal(stage(r, 'strict')?.status, 'FAILED_CONTINUE', 'a missing output fails the stage by default');
+    assert.match(stage(r, 'strict')!.message!, /^runJob "strict": output "image" was not in the termination message or a STAYSAIL_OUTPUT log line of pod jobs-1-strict-\w+; write image=VALUE to \/dev\/termination-log or print STAYSAIL_OUTPUT image=VALUE, or set runJob\.missingOutputs: Warn$/);
+    assert.equal(stage(r, 'strict')?.outputs?.version, '1.2.3', 'what was found is still an output');
+    assert.match(stage(r, 'unread')!.message!, /^runJob "unread": outputs "image", "tag" were not in the termination message or a STAYSAIL_OUTPUT log line of pod jobs-1-unread-\w+ \(its log could not be read: .*no logs found for container "main".*\); write image=VALUE/);
     assert.equal(stage(r, 'bad')?.status, 'FAILED_CONTINUE');
     assert.equal(stage(r, 'bad')?.outputs?.exitCode, 3);
     assert.match(String(stage(r, 'bad')?.outputs?.logExcerpt), /^\(no log: .*no logs found for container "main"/, 'kwok has no log for it');
