@@ -158,12 +158,16 @@ export class Controller<T extends KubeObject, S extends StatusBase = StatusBase>
       if (!r.finalizer || !obj.metadata.finalizers?.includes(r.finalizer)) return { result: 'success' };
       const outcome = await r.finalize?.(ctx);
       if (outcome?.requeueAfterMs !== undefined) return { result: 'requeue', requeueAfterMs: outcome.requeueAfterMs };
-      await this.setFinalizers(obj, obj.metadata.finalizers.filter((f) => f !== r.finalizer));
-      log.info('finalized');
+      // A copy cached before the object went (an earlier pass released it) finds it gone: that is done too.
+      if (await this.setFinalizers(obj, obj.metadata.finalizers.filter((f) => f !== r.finalizer))) log.info('finalized');
+      else log.debug('gone before its finalizer was removed');
       return { result: 'success' };
     }
     if (r.finalizer && !obj.metadata.finalizers?.includes(r.finalizer)) {
-      await this.setFinalizers(obj, [...(obj.metadata.finalizers ?? []), r.finalizer]);
+      if (!(await this.setFinalizers(obj, [...(obj.metadata.finalizers ?? []), r.finalizer]))) {
+        log.debug('gone before its finalizer was added');
+        return { result: 'success' };
+      }
     }
 
     let outcome: { result: ReconcileResult; requeueAfterMs?: number };
@@ -208,11 +212,21 @@ export class Controller<T extends KubeObject, S extends StatusBase = StatusBase>
     return ctx;
   }
 
-  /** Server-side applies status when it differs from what the object has; records an Event per changed condition. */
+  /**
+   * Server-side applies status when it differs from what the object has; records an Event per changed
+   * condition. An object deleted while the pass ran has no status to write: it is done.
+   */
   private async writeStatus(obj: T, status: S, log: Logger): Promise<void> {
     if (isDeepStrictEqual(obj.status ?? {}, status)) return;
-    const updated = await this.o.client.apply(this.resource, { metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace }, status } as KubeObject,
-      `staysail-${this.name}`, { force: true, subresource: 'status' });
+    let updated;
+    try {
+      updated = await this.o.client.apply(this.resource, { metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace }, status } as KubeObject,
+        `staysail-${this.name}`, { force: true, subresource: 'status' });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      log.debug('gone before its status was written');
+      return;
+    }
     const rv = updated?.metadata?.resourceVersion;
     // The watch may have delivered the write before this call returned: then the cache already shows it.
     if (rv && this.o.informer.get(objectKey(obj))?.metadata.resourceVersion !== rv) {
@@ -228,11 +242,21 @@ export class Controller<T extends KubeObject, S extends StatusBase = StatusBase>
     }
   }
 
-  /** Writes the finalizer list, guarded by resourceVersion so a concurrent change is not lost (409: retry). */
-  private async setFinalizers(obj: T, finalizers: string[]): Promise<void> {
-    const updated = await this.o.client.mergePatch<T>(this.resource, obj.metadata.namespace, obj.metadata.name,
-      { metadata: { finalizers, resourceVersion: obj.metadata.resourceVersion } });
+  /**
+   * Writes the finalizer list, guarded by resourceVersion so a concurrent change is not lost (409:
+   * retry). False when the object no longer exists.
+   */
+  private async setFinalizers(obj: T, finalizers: string[]): Promise<boolean> {
+    let updated;
+    try {
+      updated = await this.o.client.mergePatch<T>(this.resource, obj.metadata.namespace, obj.metadata.name,
+        { metadata: { finalizers, resourceVersion: obj.metadata.resourceVersion } });
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
     obj.metadata.finalizers = finalizers;
     obj.metadata.resourceVersion = updated.metadata.resourceVersion;
+    return true;
   }
 }

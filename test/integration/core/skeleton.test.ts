@@ -5,13 +5,15 @@ import { findCondition } from '../../../src/core/conditions.ts';
 import { isNotFound, TerminalError, WaitingError } from '../../../src/core/errors.ts';
 import type { Manager } from '../../../src/core/manager.ts';
 import type { Application } from '../../../src/controllers/application/reconciler.ts';
+import type { Account } from '../../../src/controllers/accounts.ts';
 import { waitFor } from '../../cluster/probe.ts';
 import { installCrds } from '../crds.ts';
 import { sharedCluster } from '../setup.ts';
-import { testManager } from './manager-harness.ts';
+import { sample, testManager } from './manager-harness.ts';
 
 const namespaces = { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false };
 const finalizer = 'test.staysail.dev/cleanup';
+const vanishing = 'test.staysail.dev/vanishing';
 
 describe('the reconcile skeleton', function () {
   this.timeout(60_000);
@@ -19,6 +21,8 @@ describe('the reconcile skeleton', function () {
   let manager: Manager;
   const passes = new Map<string, number>();
   const finalized: string[] = [];
+  /** Objects of the second probe whose finalize ran, or whose reconcile deleted them. */
+  const gone: string[] = [];
 
   before(async () => {
     await installCrds(sharedCluster().kubeconfigPath);
@@ -37,6 +41,21 @@ describe('the reconcile skeleton', function () {
       },
       async finalize(ctx) { finalized.push(ctx.obj.metadata.name); },
     });
+    // Objects that go while a pass runs: deleted by the pass itself, or released by someone else while it finalizes.
+    manager.addController('vanishing', manager.informer<Account>(resources.account), {
+      finalizer: vanishing,
+      async reconcile(ctx) {
+        if (ctx.obj.metadata.name !== 'deleted-during-pass') return;
+        await releaseAndDelete(ctx.obj.metadata.name);
+        gone.push(ctx.obj.metadata.name);
+        ctx.setCondition({ type: 'Ready', status: 'True', reason: 'Done', message: 'a status to write for an object that is gone' });
+      },
+      async finalize(ctx) {
+        await manager.client.mergePatch(resources.account, ns, ctx.obj.metadata.name, { metadata: { finalizers: null } })
+          .catch((err: unknown) => { if (!isNotFound(err)) throw err; });
+        gone.push(ctx.obj.metadata.name);
+      },
+    });
     await manager.start();
   });
   after(async () => {
@@ -46,6 +65,18 @@ describe('the reconcile skeleton', function () {
 
   const create = (name: string) => manager.client.create(resources.application, { metadata: { name, namespace: ns }, spec: {} });
   const get = (name: string) => manager.client.get<Application>(resources.application, ns, name);
+  const isGone = async (name: string) => {
+    try { await manager.client.get(resources.account, ns, name); return false; } catch (err) { return isNotFound(err); }
+  };
+  async function releaseAndDelete(name: string): Promise<void> {
+    await manager.client.delete(resources.account, ns, name);
+    await manager.client.mergePatch(resources.account, ns, name, { metadata: { finalizers: null } });
+    await waitFor(() => isGone(name), 10_000, () => `${name} was not deleted`);
+  }
+  const failures = async () => {
+    const text = await manager.metrics.registry.metrics();
+    return sample(text, 'staysail_reconcile_errors_total{controller="vanishing"}') + sample(text, 'staysail_reconcile_total{controller="vanishing",result="error"}');
+  };
 
   it('records a TerminalError as a condition and does not retry it; observedGeneration stays unset', async () => {
     await create('terminal');
@@ -83,5 +114,24 @@ describe('the reconcile skeleton', function () {
     await waitFor(async () => { try { await get('doomed'); return false; } catch (err) { return isNotFound(err); } }, 20_000,
       () => 'the object was never released');
     assert.deepEqual(finalized, ['doomed']);
+  });
+
+  it('takes an object deleted during its pass as done: no error, no retry', async () => {
+    const before = await failures();
+    await manager.client.create(resources.account, { metadata: { name: 'deleted-during-pass', namespace: ns }, spec: { provider: 'kubernetes' } });
+    await waitFor(async () => gone.includes('deleted-during-pass'), 20_000, () => 'the pass never ran');
+    await new Promise((r) => setTimeout(r, 1500)); // past the first back-offs, were the status write counted as a failure
+    assert.equal(await failures(), before, 'the status write of an object that is gone is not a failure');
+  });
+
+  it('takes an object released by someone else while it finalizes as done', async () => {
+    const before = await failures();
+    await manager.client.create(resources.account, { metadata: { name: 'released-elsewhere', namespace: ns }, spec: { provider: 'kubernetes' } });
+    await waitFor(async () => ((await manager.client.get<Account>(resources.account, ns, 'released-elsewhere')).metadata.finalizers ?? []).includes(vanishing),
+      20_000, () => 'no finalizer');
+    await manager.client.delete(resources.account, ns, 'released-elsewhere');
+    await waitFor(async () => gone.includes('released-elsewhere') && await isGone('released-elsewhere'), 20_000, () => 'never finalized');
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(await failures(), before, 'removing the finalizer of an object that is gone is not a failure');
   });
 });
