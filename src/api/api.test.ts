@@ -60,14 +60,12 @@ describe('the API schemas', () => {
     for (const { file, doc } of all) assert.deepEqual(specProblems(doc.kind, doc.spec), [], `${file}: ${doc.kind} ${doc.metadata.name}`);
   });
 
-  it('says what to write for every patterned field, in the CRDs as a rule that checks the pattern', () => {
+  it('says what to write for every patterned field: in the CRDs a rule with a hint checks the pattern', () => {
     const unhinted: string[] = [];
     const visit = (node: Record<string, unknown>, path: string) => {
-      if (typeof node.pattern === 'string') {
-        const rules = (node['x-kubernetes-validations'] ?? []) as { rule: string; message: string }[];
-        const rule = rules.find((r) => r.rule === `self.matches(r'${node.pattern as string}')`);
-        if (!rule || !rule.message.startsWith('use ')) unhinted.push(`${path} (${node.pattern})`);
-      }
+      if (typeof node.pattern === 'string') unhinted.push(`${path} (${node.pattern})`);
+      const rules = (node['x-kubernetes-validations'] ?? []) as { rule: string; message: string }[];
+      for (const r of rules.filter((x) => x.rule.startsWith('self.matches('))) assert.match(r.message, /^use /, `${path}: ${r.rule}`);
       for (const [name, child] of Object.entries((node.properties ?? {}) as Record<string, Record<string, unknown>>)) visit(child, `${path}.${name}`);
       for (const key of ['items', 'additionalProperties'] as const) {
         if (node[key] && typeof node[key] === 'object') visit(node[key] as Record<string, unknown>, `${path}[]`);
@@ -75,6 +73,9 @@ describe('the API schemas', () => {
     };
     for (const k of kinds) visit((crdFor(k) as { spec: { versions: { schema: { openAPIV3Schema: Record<string, unknown> } }[] } }).spec.versions[0]!.schema.openAPIV3Schema, k.kind);
     assert.deepEqual(unhinted, [], 'add a hint for each of these patterns in src/api/pattern-hints.ts');
+    const durations = (crdFor(kinds.find((k) => k.kind === 'Cluster')!) as never as { spec: { versions: { schema: { openAPIV3Schema: { properties: { spec: {
+      properties: { progressDeadline: Record<string, unknown> } } } } } }[] } }).spec.versions[0]!.schema.openAPIV3Schema.properties.spec.properties.progressDeadline;
+    assert.deepEqual(durations['x-kubernetes-validations'], [{ rule: "self.matches(r'^([0-9]+(ms|s|m|h|d))+$')", message: 'use a duration such as 30s, 5m or 1h30m' }]);
   });
 
   it('names the field of every problem and fills in defaults', () => {

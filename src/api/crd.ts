@@ -11,8 +11,9 @@ type Node = Record<string, unknown>;
 
 /**
  * A plain JSON copy of a schema for a CRD: TypeBox's symbol keys dropped, fields the API server
- * defaults no longer required, so manifests may leave them out, and a patterned string given a rule
- * that says what to write (the API server's own refusal shows only the regular expression).
+ * defaults no longer required, so manifests may leave them out, and a patterned string checked by a
+ * rule that says what to write instead (the API server's refusal of a pattern shows only the regular
+ * expression).
  */
 export function crdSchema(schema: unknown): Node {
   const copy = JSON.parse(JSON.stringify(schema)) as Node;
@@ -24,8 +25,10 @@ export function crdSchema(schema: unknown): Node {
     }
     const hint = typeof node.pattern === 'string' ? patternHint(node.pattern) : undefined;
     if (hint) {
+      // The rule checks the pattern, so the pattern itself would only add a second, less helpful refusal.
       node['x-kubernetes-validations'] = [...(node['x-kubernetes-validations'] as unknown[] ?? []),
         { rule: `self.matches(r'${node.pattern as string}')`, message: hint }];
+      delete node.pattern;
     }
     for (const child of [...Object.values(props ?? {}), node.items, node.additionalProperties]) {
       if (child && typeof child === 'object') walk(child as Node);

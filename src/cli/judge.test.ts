@@ -58,7 +58,7 @@ spec:
     ['a series that is not numbers', () => ['--baseline', file('b.json', '{"errors": ["a"]}'), '--canary', file('c.json', '{}')],
       /b\.json: field "errors" must be an array of numbers/],
     ['a config with a bad field', () => ['--config', file('bad.yaml', 'kind: CanaryConfig\nspec: {metricSource: {type: prometheus, address: x}, metrics: [], thresholds: {pass: 75, marginal: 50}}'),
-      '--baseline', file('b.json', '{}'), '--canary', file('c.json', '{}')], /bad\.yaml: spec\.metricSource\.address: must match pattern/],
+      '--baseline', file('b.json', '{}'), '--canary', file('c.json', '{}')], /bad\.yaml: spec\.metricSource\.address: use a URL starting with http:\/\/ or https:\/\//],
     ['a missing file', () => ['--baseline', join(dir, 'nope.json'), '--canary', file('c.json', '{}')], /nope\.json: cannot read the baseline series/],
   ];
   for (const [name, args, message] of bad) {
