@@ -60,8 +60,8 @@ pipeline whose run demo-release-1 starts now. In another terminal:
 (Put bin/staysail.js on your PATH as kubectl-staysail to say \`kubectl staysail ...\`.) Ctrl-C stops everything.
 `);
   const code = await showRun(connect({ kubeconfig: cluster.kubeconfigPath, namespace: 'default' }), {
-    out: (s) => process.stdout.write(`${s}\n`), tty: process.stdout.isTTY === true, colour: process.stdout.isTTY === true && !process.env.NO_COLOR,
-    now: () => Date.now(), signal: interrupted.signal,
+    out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`), tty: process.stdout.isTTY === true,
+    colour: process.stdout.isTTY === true && !process.env.NO_COLOR, now: () => Date.now(), signal: interrupted.signal, command: staysail,
   }, 'demo-release-1', { watch: true, output: 'text' });
   if (!interrupted.signal.aborted) {
     say(code === 0

@@ -2,35 +2,46 @@
 // and drive pipeline runs and clusters, and judge a canary offline.
 import { parseArgs } from 'node:util';
 import { decideCanary, rollbackCluster } from './clusters.ts';
+import { commandName } from './invocation.ts';
 import { judgeCommand } from './judge.ts';
 import { CliError, connect } from './kube.ts';
-import { cancelRun, decide, listRuns, parseParams, print, restartStage, showRun, startRun, type Io, type Output } from './runs.ts';
+import { cancelRun, decide, listRuns, parseParams, print, restartStage, showRun, skipWindow, startRun, type Io, type Output } from './runs.ts';
 
-const usage = `staysail: continuous delivery on Kubernetes (also: kubectl staysail)
-
-Runs
-  staysail get run RUN [--watch]             a run's stages as a tree; --watch follows it to the end
-  staysail list runs [--pipeline P]          the runs in the namespace, newest first
-  staysail start PIPELINE [-p key=value]... [--watch]
-                                             start a run (parameters are checked first)
-  staysail approve RUN STAGE [--input X] [--comment C]
-  staysail reject RUN STAGE [--comment C]    decide a manual judgment, as you
-  staysail cancel RUN                        cancel a run
-  staysail restart RUN STAGE                 run a finished stage and what follows it again
-Clusters
-  staysail rollback CLUSTER [--to SERVERGROUP]
-  staysail promote CLUSTER                   end a running canary analysis and roll out
-  staysail abort CLUSTER                     end a running canary analysis and roll back
-Canary
-  staysail judge --config CANARYCONFIG.yaml --baseline SERIES.json --canary SERIES.json
-                                             judge a canary offline with a CanaryConfig and recorded series
-Options
+/** The usage text, naming the command as it was invoked (`kubectl staysail`, `staysail`...). */
+function usage(cmd: string): string {
+  const sections: [string, [string, string?][]][] = [
+    ['Runs', [
+      ['get run RUN [--watch]', 'a run\'s stages as a tree; --watch follows it to the end'],
+      ['list runs [--pipeline P]', 'the runs in the namespace, newest first'],
+      ['start PIPELINE [-p key=value]... [--watch]', 'start a run (parameters are checked first)'],
+      ['approve RUN STAGE [--input X] [--comment C]'],
+      ['reject RUN STAGE [--comment C]', 'decide a manual judgment, as you'],
+      ['cancel RUN', 'cancel a run'],
+      ['restart RUN STAGE', 'run a finished stage and what follows it again'],
+      ['skip-window RUN STAGE', 'run a stage now instead of waiting for its execution window'],
+    ]],
+    ['Clusters', [
+      ['rollback CLUSTER [--to SERVERGROUP]'],
+      ['promote CLUSTER', 'end a running canary analysis and roll out'],
+      ['abort CLUSTER', 'end a running canary analysis and roll back'],
+    ]],
+    ['Canary', [
+      ['judge --config CANARYCONFIG.yaml --baseline SERIES.json --canary SERIES.json', 'judge a canary offline with a CanaryConfig and recorded series'],
+    ]],
+  ];
+  const width = 36 + cmd.length;
+  const rows = sections.flatMap(([title, lines]) => [title, ...lines.flatMap(([synopsis, what]) => {
+    const left = `  ${cmd} ${synopsis}`;
+    if (!what) return [left];
+    return left.length < width ? [`${left.padEnd(width)} ${what}`] : [left, `${' '.repeat(width)} ${what}`];
+  })]);
+  return [`${cmd}: continuous delivery on Kubernetes${cmd === 'staysail' ? ' (also: kubectl staysail)' : ''}`, '', ...rows, `Options
   -n, --namespace NS     the namespace (default: the context's, or default)
   --kubeconfig FILE      the kubeconfig (default: KUBECONFIG or ~/.kube/config)
   --context NAME         the kubeconfig context
   -o, --output FORMAT    text (default), json or yaml
-  --no-color             plain text even on a terminal (so does NO_COLOR)
-`;
+  --no-color             plain text even on a terminal (so does NO_COLOR)`].join('\n');
+}
 
 const options = {
   namespace: { type: 'string', short: 'n' }, kubeconfig: { type: 'string' }, context: { type: 'string' },
@@ -45,11 +56,11 @@ async function run(argv: string[], io: Io, err: (s: string) => void): Promise<nu
   if (argv[0] === 'judge') return judgeCommand(argv.slice(1), io.out, err);
   const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   const [command, ...args] = positionals;
-  if (!command || values.help || command === 'help') { io.out(usage.trimEnd()); return 0; }
+  if (!command || values.help || command === 'help') { io.out(usage(io.command)); return 0; }
   const output = (values.output ?? 'text') as Output;
   if (!['text', 'json', 'yaml'].includes(output)) throw new UsageError(`-o ${values.output}: use text, json or yaml`);
   const need = (n: number, what: string) => { if (args.length !== n) throw new UsageError(`${command} takes ${what}`); };
-  const target = (kind: string) => { if (args[0] !== kind && args[0] !== `${kind}s`) throw new UsageError(`${command} what? try: staysail ${command} ${kind} ...`); return args.slice(1); };
+  const target = (kind: string) => { if (args[0] !== kind && args[0] !== `${kind}s`) throw new UsageError(`${command} what? try: ${io.command} ${command} ${kind} ...`); return args.slice(1); };
   const conn = () => connect({ kubeconfig: values.kubeconfig, context: values.context, namespace: values.namespace });
   if (values['no-color']) io.colour = false;
   switch (command) {
@@ -65,9 +76,9 @@ async function run(argv: string[], io: Io, err: (s: string) => void): Promise<nu
     case 'start': {
       need(1, 'the pipeline\'s name');
       const c = conn();
-      const created = await startRun(c, args[0]!, parseParams(values.param ?? []));
+      const created = await startRun(c, io, args[0]!, parseParams(values.param ?? []));
       if (values.watch) return showRun(c, io, created.metadata.name, { watch: true, output });
-      if (output === 'text') io.out(`started PipelineRun ${created.metadata.name}; follow it with: staysail get run ${created.metadata.name} --watch`);
+      if (output === 'text') io.out(`started PipelineRun ${created.metadata.name}; follow it with: ${io.command} get run ${created.metadata.name} --watch`);
       else print(io, output, created);
       return 0;
     }
@@ -84,6 +95,10 @@ async function run(argv: string[], io: Io, err: (s: string) => void): Promise<nu
       need(2, 'RUN STAGE');
       io.out(await restartStage(conn(), args[0]!, args[1]!, io.now()));
       return 0;
+    case 'skip-window':
+      need(2, 'RUN STAGE');
+      io.out(await skipWindow(conn(), args[0]!, args[1]!));
+      return 0;
     case 'rollback':
       need(1, 'the cluster\'s name');
       io.out(await rollbackCluster(conn(), args[0]!, values.to, io.now()));
@@ -99,13 +114,13 @@ async function run(argv: string[], io: Io, err: (s: string) => void): Promise<nu
 
 const controller = new AbortController();
 process.once('SIGINT', () => controller.abort());
-const io: Io = { out: (s) => process.stdout.write(`${s}\n`), tty: process.stdout.isTTY === true,
-  colour: process.stdout.isTTY === true && !process.env.NO_COLOR, now: () => Date.now(), signal: controller.signal };
 const err = (s: string) => process.stderr.write(`${s}\n`);
+const io: Io = { out: (s) => process.stdout.write(`${s}\n`), err, tty: process.stdout.isTTY === true,
+  colour: process.stdout.isTTY === true && !process.env.NO_COLOR, now: () => Date.now(), signal: controller.signal, command: commandName() };
 try {
   process.exitCode = await run(process.argv.slice(2), io, err);
 } catch (e) {
   if (e instanceof CliError) { err(`error: ${e.message}`); process.exitCode = 1; }
-  else if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) { err(`${(e as Error).message}\n\n${usage}`); process.exitCode = 2; }
+  else if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) { err(`${(e as Error).message}\n\n${usage(io.command)}`); process.exitCode = 2; }
   else throw e;
 }

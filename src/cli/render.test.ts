@@ -61,4 +61,40 @@ describe('CLI rendering', () => {
     assert.deepEqual(table(['NAME', 'STATUS'], [['a-long-name', 'Running'], ['b', 'Failed']]),
       ['NAME          STATUS', 'a-long-name   Running', 'b             Failed']);
   });
+
+  it('shows what a waiting judgment asks: its instructions, its inputs, and the command as invoked', () => {
+    const r = run([
+      { refId: 'build', type: 'wait', status: 'SUCCEEDED', startTime: at(0), endTime: at(5) },
+      { refId: 'approve', type: 'manualJudgment', status: 'RUNNING', startTime: at(5) },
+    ]);
+    const stages = r.status!.pipelineSpec!.stages as Record<string, unknown>[];
+    stages[1]!.manualJudgment = { instructions: 'Check the error dashboard.\nThen the latency one.', inputs: ['go', 'hold'] };
+    assert.deepEqual(runTree(r, t0 + 10_000, { colour: false, command: 'kubectl staysail' }).slice(2, 5), [
+      '  ●   approve   manualJudgment  RUNNING         5s      waits for a judgment, one of go, hold: kubectl staysail approve release-1 approve --input INPUT',
+      '                                                        Check the error dashboard.',
+      '                                                        Then the latency one.',
+    ]);
+    // As the stage evaluated them, once it has.
+    r.status!.stages![1]!.outputs = { instructions: 'Release 1.2.0?' };
+    assert.equal(runTree(r, t0 + 10_000, { colour: false })[3]!.trim(), 'Release 1.2.0?');
+    delete r.status!.stages![1]!.outputs;
+    const before = run([{ refId: 'build', type: 'wait', status: 'RUNNING', startTime: at(0) }]);
+    (before.status!.pipelineSpec!.stages as Record<string, unknown>[])[1]!.manualJudgment = stages[1]!.manualJudgment;
+    assert.deepEqual(runChanges(before, r, t0 + 6000, 'node bin/staysail.js'), ['stage build SUCCEEDED after 5s',
+      'stage approve waits for a judgment, one of go, hold: node bin/staysail.js approve release-1 approve --input INPUT',
+      '  Check the error dashboard.', '  Then the latency one.']);
+    stages[1]!.manualJudgment = { inputs: ['ship'], instructions: Array.from({ length: 8 }, (_, i) => `step ${i + 1} ${'x'.repeat(i === 0 ? 200 : 3)}`).join('\n') };
+    const tree = runTree(r, t0, { colour: false });
+    assert.match(tree[2]!, /one of ship: staysail approve release-1 approve --input ship$/);
+    assert.deepEqual(tree.slice(3, 8).map((l) => l.trim()), [`step 1 ${'x'.repeat(112)}…`, 'step 2 xxx', 'step 3 xxx', 'step 4 xxx', '… (4 more lines: -o yaml shows them)']);
+  });
+
+  it('ends a piped watch with why the run did not succeed', () => {
+    const running = run([{ refId: 'build', type: 'wait', status: 'RUNNING', startTime: at(0) }]);
+    const failed = run([{ refId: 'build', type: 'wait', status: 'TERMINAL', startTime: at(0), endTime: at(3), message: 'boom' }],
+      { type: 'Succeeded', status: 'False', reason: 'Failed', message: 'PipelineRun "release-1": stage "build" failed: boom' });
+    assert.deepEqual(runChanges(running, failed, t0 + 3000), ['stage build TERMINAL after 3s: boom', 'run release-1 Failed: stage "build" failed: boom']);
+    const done = run([], { type: 'Succeeded', status: 'True', reason: 'Succeeded', message: 'PipelineRun "release-1" succeeded' });
+    assert.deepEqual(runChanges(running, done, t0), ['run release-1 Succeeded']);
+  });
 });

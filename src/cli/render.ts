@@ -15,7 +15,8 @@ export interface RunView {
   };
 }
 
-export interface Style { colour: boolean }
+/** How to draw: in colour or not, and the command to name in hints (`kubectl staysail`, `staysail`...). */
+export interface Style { colour: boolean; command?: string }
 
 const codes = { red: 31, green: 32, yellow: 33, blue: 34, grey: 90, bold: 1 } as const;
 const paint = (style: Style, colour: keyof typeof codes, text: string) => (style.colour ? `\x1b[${codes[colour]}m${text}\x1b[0m` : text);
@@ -57,6 +58,29 @@ export const awaitsJudgment = (run: RunView, refId: string): boolean => {
   return r?.type === 'manualJudgment' && r.status === 'RUNNING';
 };
 
+const judgmentOf = (run: RunView, refId: string) =>
+  ((run.status?.pipelineSpec?.stages ?? []) as Stage[]).find((s) => s.refId === refId)?.manualJudgment;
+
+/** What a waiting judgment asks for, and the command that gives it. */
+export function judgmentHint(run: RunView, refId: string, command = 'staysail'): string {
+  const inputs = judgmentOf(run, refId)?.inputs ?? [];
+  const approve = `${command} approve ${run.metadata.name} ${refId}`;
+  return inputs.length ? `waits for a judgment, one of ${inputs.join(', ')}: ${approve} --input ${inputs.length === 1 ? inputs[0] : 'INPUT'}`
+    : `waits for a judgment: ${approve}`;
+}
+
+/**
+ * A waiting judgment's instructions, as at most five lines of at most 120 characters: as the stage
+ * evaluated them (its outputs.instructions) or, before it has, as written.
+ */
+export function judgmentInstructions(run: RunView, refId: string): string[] {
+  const evaluated = run.status?.stages?.find((s) => s.refId === refId)?.outputs?.instructions;
+  const text = (typeof evaluated === 'string' ? evaluated : judgmentOf(run, refId)?.instructions)?.trim();
+  if (!text) return [];
+  const lines = text.split('\n').map((l) => (l.length > 120 ? `${l.slice(0, 119)}…` : l));
+  return lines.length > 5 ? [...lines.slice(0, 4), `… (${lines.length - 4} more lines: -o yaml shows them)`] : lines;
+}
+
 /** The run as a header line and a tree of its stages, each indented under the requisite it waits on longest. */
 export function runTree(run: RunView, now: number, style: Style): string[] {
   const phase = runPhase(run);
@@ -77,11 +101,16 @@ export function runTree(run: RunView, now: number, style: Style): string[] {
     const indent = '  '.repeat(depth.get(s.refId) ?? 0);
     const name = `${indent}${s.refId}`.padEnd(width);
     let note = '';
-    if (awaitsJudgment(run, s.refId)) note = paint(style, 'yellow', `waits for a judgment: staysail approve ${run.metadata.name} ${s.refId}`);
+    const waiting = awaitsJudgment(run, s.refId);
+    if (waiting) note = paint(style, 'yellow', judgmentHint(run, s.refId, style.command));
     else if (r?.judgment) note = `${r.judgment.decision === 'approve' ? 'approved' : 'rejected'}${r.judgment.user ? ` by ${r.judgment.user}` : ''}${r.judgment.input ? ` (${r.judgment.input})` : ''}`;
     else if (r?.message && status !== 'SUCCEEDED') note = r.message.split('\n')[0]!.slice(0, 120);
     lines.push(`  ${paint(style, look.colour, look.mark)} ${name}  ${s.type.padEnd(typeWidth)}  ${paint(style, look.colour, status.padEnd(15))} ${
       elapsed(r?.startTime, r?.endTime, now).padEnd(7)} ${note}`.trimEnd());
+    if (waiting) {
+      const margin = ' '.repeat(4 + width + 2 + typeWidth + 2 + 16 + 8);
+      for (const line of judgmentInstructions(run, s.refId)) lines.push(`${margin}${paint(style, 'yellow', line)}`.trimEnd());
+    }
   }
   if (!defs.length) {
     const c = run.status?.conditions?.find((x) => x.type === 'Succeeded');
@@ -91,7 +120,7 @@ export function runTree(run: RunView, now: number, style: Style): string[] {
 }
 
 /** Lines that describe what changed between two views of a run, for plain (non-terminal) output. */
-export function runChanges(before: RunView | undefined, after: RunView, now: number): string[] {
+export function runChanges(before: RunView | undefined, after: RunView, now: number, command = 'staysail'): string[] {
   const out: string[] = [];
   const was = new Map((before?.status?.stages ?? []).map((r) => [r.refId, r.status]));
   for (const r of after.status?.stages ?? []) {
@@ -99,12 +128,23 @@ export function runChanges(before: RunView | undefined, after: RunView, now: num
     if (from === r.status && before) continue;
     if (!before && r.status === 'NOT_STARTED') continue;
     const took = complete(r.status) ? ` after ${elapsed(r.startTime, r.endTime, now)}` : '';
-    if (awaitsJudgment(after, r.refId)) { out.push(`stage ${r.refId} waits for a judgment: staysail approve ${after.metadata.name} ${r.refId}`); continue; }
+    if (awaitsJudgment(after, r.refId)) {
+      out.push(`stage ${r.refId} ${judgmentHint(after, r.refId, command)}`, ...judgmentInstructions(after, r.refId).map((l) => `  ${l}`));
+      continue;
+    }
     out.push(`stage ${r.refId} ${r.status}${took}${r.status !== 'SUCCEEDED' && r.message ? `: ${r.message.split('\n')[0]}` : ''}`);
   }
   const phase = runPhase(after);
-  if (!before || runPhase(before) !== phase) out.push(`run ${after.metadata.name} ${phase}`);
+  if (!before || runPhase(before) !== phase) out.push(`run ${after.metadata.name} ${phase}${finalReason(after)}`);
   return out;
+}
+
+/** Why a finished run did not succeed, as ": <message>"; empty otherwise. */
+function finalReason(run: RunView): string {
+  const c = run.status?.conditions?.find((x) => x.type === 'Succeeded');
+  if (!c || c.status !== 'False' || !c.message) return '';
+  // The condition names the run first (PipelineRun "x": ...); the line already does.
+  return `: ${c.message.replace(/^PipelineRun "[^"]*": /, '')}`;
 }
 
 const complete = (s: string) => ['SUCCEEDED', 'FAILED_CONTINUE', 'TERMINAL', 'STOPPED', 'CANCELED', 'SKIPPED'].includes(s);

@@ -8,11 +8,13 @@ import type { PipelineRunSpec } from '../api/v1alpha1/pipeline-run.ts';
 import type { Stage } from '../api/v1alpha1/stages.ts';
 import type { KubeObject } from '../core/kube-client.ts';
 import { resolveParameters, type ParameterDefinition } from '../pipeline/parameters.ts';
+import { commandName } from './invocation.ts';
 import { call, CliError, whoAmI, type Connection } from './kube.ts';
 import { awaitsJudgment, runChanges, runPhase, runTree, shortDuration, table, type RunView } from './render.ts';
 
 export type Output = 'text' | 'json' | 'yaml';
-export interface Io { out: (line: string) => void; tty: boolean; colour: boolean; now: () => number; signal?: AbortSignal }
+/** The CLI's terminal: where lines and notes go, whether it is a terminal, colour, the clock, Ctrl-C, and the command's name for hints. */
+export interface Io { out: (line: string) => void; err: (line: string) => void; tty: boolean; colour: boolean; now: () => number; signal?: AbortSignal; command: string }
 
 type Run = RunView & KubeObject;
 const fieldManager = 'staysail';
@@ -23,7 +25,7 @@ export function print(io: Io, output: Output, obj: unknown): void {
 
 export async function getRun(conn: Connection, name: string): Promise<Run> {
   return call(conn, () => conn.client.get<Run>(resources.pipelineRun, conn.namespace, name),
-    `PipelineRun "${name}" not found in namespace "${conn.namespace}" (staysail list runs shows the runs there)`);
+    `PipelineRun "${name}" not found in namespace "${conn.namespace}" (${commandName()} list runs shows the runs there)`);
 }
 
 const finished = (run: RunView) => ['Succeeded', 'Failed', 'Canceled', 'Timeout'].includes(runPhase(run))
@@ -38,7 +40,7 @@ export async function showRun(conn: Connection, io: Io, name: string, options: {
   } else if (!options.watch || io.tty) {
     io.out(runTree(run, io.now(), io).join('\n'));
   } else {
-    for (const line of runChanges(undefined, run, io.now())) io.out(line);
+    for (const line of runChanges(undefined, run, io.now(), io.command)) io.out(line);
   }
   if (!options.watch) return 0;
   let drawn = runTree(run, io.now(), io).length;
@@ -53,7 +55,7 @@ export async function showRun(conn: Connection, io: Io, name: string, options: {
       io.out(`\x1b[${drawn}A\x1b[J${lines.join('\n')}`);
       drawn = lines.length;
     } else {
-      for (const line of runChanges(run, next, io.now())) io.out(line);
+      for (const line of runChanges(run, next, io.now(), io.command)) io.out(line);
     }
     run = next;
   }
@@ -85,10 +87,11 @@ export function parseParams(pairs: string[]): Record<string, string> {
 }
 
 /** Starts a run of the pipeline with the given parameters, checked first; returns the run. */
-export async function startRun(conn: Connection, pipeline: string, params: Record<string, string>): Promise<Run> {
-  const p = await call(conn, () => conn.client.get<KubeObject<{ parameters?: ParameterDefinition[]; disabled?: boolean }>>(resources.pipeline, conn.namespace, pipeline),
+export async function startRun(conn: Connection, io: Io, pipeline: string, params: Record<string, string>): Promise<Run> {
+  const p = await call(conn, () => conn.client.get<PipelineObject>(resources.pipeline, conn.namespace, pipeline),
     `Pipeline "${pipeline}" not found in namespace "${conn.namespace}" (kubectl get pipelines shows the pipelines there)`);
   if (p.spec?.disabled) throw new CliError(`Pipeline "${pipeline}" is disabled (spec.disabled); enable it first`);
+  await refuseInvalid(conn, p, io);
   const problems = resolveParameters(pipeline, p.spec?.parameters, params).problems;
   if (problems.length) throw new CliError(problems.join('\n'));
   const user = await whoAmI(conn).catch(() => undefined);
@@ -99,17 +102,37 @@ export async function startRun(conn: Connection, pipeline: string, params: Recor
   return call(conn, () => conn.client.create(resources.pipelineRun, run)) as Promise<Run>;
 }
 
+type PipelineObject = KubeObject<{ parameters?: ParameterDefinition[]; disabled?: boolean },
+  { observedGeneration?: number; conditions?: { type: string; status: string; message: string; observedGeneration?: number }[] }>;
+
 /**
- * Puts one entry into a list of the run's spec (judgments by stage, restarts by id), keeping every
- * other entry: a JSON patch guarded by the resourceVersion it read, tried again if the run changed
- * meanwhile.
+ * Refuses to start a Pipeline the operator found invalid (its graph, stage types, expressions), with
+ * the Ready condition's message. A Pipeline not yet checked since its last change is waited for a few
+ * seconds; if the operator does not get to it, the run is started and the operator judges it.
  */
-async function putEntry(conn: Connection, runName: string, field: 'judgments' | 'restarts', key: string, entry: Record<string, unknown>): Promise<void> {
+async function refuseInvalid(conn: Connection, p: PipelineObject, io: Io): Promise<void> {
+  const ready = (x: PipelineObject) => x.status?.conditions?.find((c) => c.type === 'Ready');
+  const current = (x: PipelineObject) => (ready(x)?.observedGeneration ?? x.status?.observedGeneration) === x.metadata.generation;
+  for (let i = 0; !current(p) && i < 10; i++) {
+    await sleep(500);
+    p = await call(conn, () => conn.client.get<PipelineObject>(resources.pipeline, conn.namespace, p.metadata.name));
+  }
+  const c = ready(p);
+  if (!current(p)) io.err(`note: the operator has not checked Pipeline "${p.metadata.name}" since its last change (is it running?); starting anyway`);
+  else if (c?.status === 'False') throw new CliError(`Pipeline "${p.metadata.name}" is not valid, so no run was started: ${c.message}`);
+}
+
+/**
+ * Changes one list of the run's spec (judgments by stage, restarts by id, skipped windows), keeping
+ * every other entry: a JSON patch guarded by the resourceVersion it read, tried again if the run
+ * changed meanwhile.
+ */
+async function updateList<T>(conn: Connection, runName: string, field: 'judgments' | 'restarts' | 'skipExecutionWindows', update: (list: T[]) => T[]): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     const run = await getRun(conn, runName);
-    const list = ((run.spec as Record<string, unknown> | undefined)?.[field] ?? []) as Record<string, unknown>[];
+    const list = ((run.spec as Record<string, unknown> | undefined)?.[field] ?? []) as T[];
     const ops = [{ op: 'test', path: '/metadata/resourceVersion', value: run.metadata.resourceVersion },
-      { op: 'add', path: `/spec/${field}`, value: [...list.filter((e) => e[key] !== entry[key]), entry] }];
+      { op: 'add', path: `/spec/${field}`, value: update(list) }];
     try {
       await conn.client.jsonPatch(resources.pipelineRun, conn.namespace, runName, ops, { fieldManager });
       return;
@@ -121,12 +144,22 @@ async function putEntry(conn: Connection, runName: string, field: 'judgments' | 
   }
 }
 
+/** Puts one entry, by its key, into a list of the run's spec. */
+const putEntry = (conn: Connection, runName: string, field: 'judgments' | 'restarts', key: string, entry: Record<string, unknown>) =>
+  updateList<Record<string, unknown>>(conn, runName, field, (list) => [...list.filter((e) => e[key] !== entry[key]), entry]);
+
+/** The run's record of a stage, or an error naming the stages it has. */
+function stageRecord(run: Run, stage: string): NonNullable<NonNullable<Run['status']>['stages']>[number] {
+  const record = run.status?.stages?.find((s) => s.refId === stage);
+  if (!record) throw new CliError(`PipelineRun "${run.metadata.name}" has no stage "${stage}" (stages: ${(run.status?.stages ?? []).map((s) => s.refId).join(', ') || 'none yet'})`);
+  return record;
+}
+
 /** Approves or rejects a manual judgment, naming the caller as the judgment policy asks. */
 export async function decide(conn: Connection, runName: string, stage: string, decision: 'approve' | 'reject',
   options: { input?: string; comment?: string; user?: string }): Promise<string> {
   const run = await getRun(conn, runName);
-  const record = run.status?.stages?.find((s) => s.refId === stage);
-  if (!record) throw new CliError(`PipelineRun "${runName}" has no stage "${stage}" (stages: ${(run.status?.stages ?? []).map((s) => s.refId).join(', ') || 'none yet'})`);
+  const record = stageRecord(run, stage);
   if (!awaitsJudgment(run, stage)) {
     throw new CliError(`stage "${stage}" of PipelineRun "${runName}" is not waiting for a judgment (it is a ${record.type} stage, ${record.status})`);
   }
@@ -134,6 +167,10 @@ export async function decide(conn: Connection, runName: string, stage: string, d
   const inputs = def?.manualJudgment?.inputs ?? [];
   if (options.input !== undefined && inputs.length && !inputs.includes(options.input)) {
     throw new CliError(`--input ${options.input} is not one of stage "${stage}"'s inputs: ${inputs.join(', ')}`);
+  }
+  if (decision === 'approve' && options.input === undefined && inputs.length) {
+    throw new CliError(`stage "${stage}" of PipelineRun "${runName}" asks for one of its inputs: ${inputs.join(', ')}; `
+      + `approve with --input, e.g. ${commandName()} approve ${runName} ${stage} --input ${inputs[0]}`);
   }
   const user = options.user ?? await whoAmI(conn);
   await putEntry(conn, runName, 'judgments', 'stage', { stage, decision, user, ...(options.input !== undefined ? { input: options.input } : {}),
@@ -150,10 +187,22 @@ export async function cancelRun(conn: Connection, runName: string): Promise<stri
 
 export async function restartStage(conn: Connection, runName: string, stage: string, now: number): Promise<string> {
   const run = await getRun(conn, runName);
-  const record = run.status?.stages?.find((s) => s.refId === stage);
-  if (!record) throw new CliError(`PipelineRun "${runName}" has no stage "${stage}" (stages: ${(run.status?.stages ?? []).map((s) => s.refId).join(', ') || 'none yet'})`);
+  const record = stageRecord(run, stage);
   if (['RUNNING', 'SUSPENDED'].includes(record.status)) throw new CliError(`stage "${stage}" of PipelineRun "${runName}" is ${record.status}; only a finished stage can restart`);
   const id = `restart-${now.toString(36)}`;
   await putEntry(conn, runName, 'restarts', 'id', { id, stage });
   return `restarting stage "${stage}" of PipelineRun "${runName}" and what follows it (request ${id})`;
+}
+
+/** Makes a stage waiting for its execution window run now (spec.skipExecutionWindows). */
+export async function skipWindow(conn: Connection, runName: string, stage: string): Promise<string> {
+  const run = await getRun(conn, runName);
+  const record = stageRecord(run, stage);
+  // A stage yet to start may be told in advance; one that started is past its window.
+  const windowed = ((run.status?.pipelineSpec?.stages ?? []) as Stage[]).find((s) => s.refId === stage)?.executionWindow !== undefined;
+  if (record.status !== 'SUSPENDED' && !(record.status === 'NOT_STARTED' && windowed)) {
+    throw new CliError(`stage "${stage}" of PipelineRun "${runName}" is not waiting for its execution window (it is ${record.status})`);
+  }
+  await updateList<string>(conn, runName, 'skipExecutionWindows', (list) => (list.includes(stage) ? list : [...list, stage]));
+  return `stage "${stage}" of PipelineRun "${runName}" no longer waits for its execution window`;
 }

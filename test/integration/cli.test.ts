@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { createNamespace, operatorIn, removeNamespace } from './namespace.ts';
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { repoRoot } from '../cluster/binaries.ts';
@@ -30,15 +30,15 @@ describe('kubectl staysail, as a kubectl plugin', function () {
     });
 
   before(async () => {
-    // As installed by npm: a kubectl-staysail on PATH that runs bin/staysail.js with this Node.
+    // As npm installs it: kubectl-staysail on PATH, a link to bin/staysail.js, run by the first node on PATH.
     pluginDir = mkdtempSync(join(tmpdir(), 'staysail-plugin-'));
-    writeFileSync(join(pluginDir, 'kubectl-staysail'), `#!/bin/sh\nexec "${process.execPath}" "${join(repoRoot, 'bin/staysail.js')}" "$@"\n`);
-    chmodSync(join(pluginDir, 'kubectl-staysail'), 0o755);
+    symlinkSync(join(repoRoot, 'bin/staysail.js'), join(pluginDir, 'kubectl-staysail'));
     await createNamespace(ns);
     operator = await operatorIn(ns);
     await apply(pipeline('ship', [
       { refId: 'check', type: 'checkPreconditions', checkPreconditions: { preconditions: [{ expression: '${parameters.version != "latest"}' }] } },
-      { refId: 'approve', type: 'manualJudgment', requisiteStageRefIds: ['check'], manualJudgment: { inputs: ['go', 'hold'] } },
+      { refId: 'approve', type: 'manualJudgment', requisiteStageRefIds: ['check'],
+        manualJudgment: { inputs: ['go', 'hold'], instructions: 'Check the error rate on the shop dashboard.\nHold if it rose.' } },
       { refId: 'after', type: 'evaluateVariables', requisiteStageRefIds: ['approve'],
         evaluateVariables: { variables: [{ key: 'choice', value: '${stages.approve.outputs.judgmentInput}' }] } },
     ], { parameters: [{ name: 'version', required: true }] }));
@@ -58,7 +58,11 @@ describe('kubectl staysail, as a kubectl plugin', function () {
     await waitFor(async () => { list = (await plugin(['list', 'runs'])).out; return list.includes('judgment approve'); }, 30_000, () => `never waited: ${list}`);
     assert.match(list, new RegExp(`^NAME\\s+PIPELINE\\s+STATUS\\s+STARTED\\s+DURATION\\s+WAITING\\n${name}\\s+ship\\s+Running\\s+\\S+\\s+\\S+\\s+judgment approve$`, 'm'));
     const tree = await plugin(['get', 'run', name]);
-    assert.match(tree.out, new RegExp(`✔ check .*SUCCEEDED[\\s\\S]*● {3}approve .*RUNNING .*waits for a judgment: staysail approve ${name} approve`));
+    assert.match(tree.out, new RegExp(`✔ check .*SUCCEEDED[\\s\\S]*● {3}approve .*RUNNING .*waits for a judgment, one of go, hold: kubectl staysail approve ${name} approve --input INPUT\n`
+      + ' +Check the error rate on the shop dashboard\\.\n +Hold if it rose\\.\n'));
+    const noInput = await plugin(['approve', name, 'approve']);
+    assert.equal(noInput.code, 1);
+    assert.match(noInput.err, new RegExp(`stage "approve" of PipelineRun "${name}" asks for one of its inputs: go, hold; approve with --input, e\\.g\\. kubectl staysail approve ${name} approve --input go`));
 
     const wrongInput = await plugin(['approve', name, 'approve', '--input', 'maybe']);
     assert.equal(wrongInput.code, 1);
@@ -118,7 +122,7 @@ describe('kubectl staysail, as a kubectl plugin', function () {
     assert.match((await plugin(['get', 'run', name])).out, /✘ {3}approve .*TERMINAL .*rejected by staysail-admin/);
 
     const cases: [string[], RegExp, number][] = [
-      [['get', 'run', 'missing'], new RegExp(`PipelineRun "missing" not found in namespace "${ns}" \\(staysail list runs shows the runs there\\)`), 1],
+      [['get', 'run', 'missing'], new RegExp(`PipelineRun "missing" not found in namespace "${ns}" \\(kubectl staysail list runs shows the runs there\\)`), 1],
       [['start', 'ship'], /parameter "version" is required by pipeline "ship" and was not given/, 1],
       [['start', 'nope'], new RegExp(`Pipeline "nope" not found in namespace "${ns}"`), 1],
       [['promote', 'shop-prod'], new RegExp(`Cluster "shop-prod" not found in namespace "${ns}"`), 1],
@@ -138,5 +142,38 @@ describe('kubectl staysail, as a kubectl plugin', function () {
     const down = await plugin(['list', 'runs'], unreachable);
     assert.equal(down.code, 1);
     assert.match(down.err, new RegExp(`cannot reach the cluster at https://127\\.0\\.0\\.1:${closed}: ECONNREFUSED \\(is it running\\? check --kubeconfig and --context\\)`));
+  });
+
+  it('refuses to start a pipeline the operator found invalid, skips an execution window, and ends a piped watch with the reason', async () => {
+    await apply(pipeline('broken', [{ refId: 'a', type: 'wait', wait: { duration: '1s' }, requisiteStageRefIds: ['nope'] }]));
+    let refused = { code: 0, out: '', err: '' };
+    await waitFor(async () => { refused = await plugin(['start', 'broken']); return refused.code === 1; }, 20_000, () => `start did not refuse: ${refused.out}`);
+    assert.match(refused.err, /^error: Pipeline "broken" is not valid, so no run was started: Pipeline "broken": stage "a" requires "nope", which does not exist$/m);
+    assert.doesNotMatch((await plugin(['list', 'runs', '--pipeline', 'broken'])).out, /broken-/);
+
+    // A window that opens twelve hours from now: the stage waits SUSPENDED until told to skip it.
+    const start = (new Date().getUTCHours() + 12) % 24;
+    const hh = (h: number) => `${String(h).padStart(2, '0')}:00`;
+    await apply(pipeline('windowed', [{ refId: 'w', type: 'wait', wait: { duration: '1s' }, executionWindow: { hours: [{ start: hh(start), end: hh((start + 1) % 24) }] } }]));
+    const name = /started PipelineRun (windowed-\w+)/.exec((await plugin(['start', 'windowed'])).out)?.[1];
+    assert.ok(name);
+    await waitFor(async () => /◌ w .*SUSPENDED/.test((await plugin(['get', 'run', name])).out), 30_000, () => 'the stage never waited for its window');
+    const notWaiting = await plugin(['skip-window', name, 'nope']);
+    assert.equal(notWaiting.code, 1);
+    assert.match(notWaiting.err, new RegExp(`PipelineRun "${name}" has no stage "nope" \\(stages: w\\)`));
+    const skipped = await plugin(['skip-window', name, 'w']);
+    assert.equal(skipped.code, 0, skipped.err);
+    assert.equal(skipped.out.trim(), `stage "w" of PipelineRun "${name}" no longer waits for its execution window`);
+    const watched = await plugin(['get', 'run', name, '--watch']);
+    assert.equal(watched.code, 0, watched.out + watched.err);
+    assert.match(watched.out, /stage w SUCCEEDED/);
+    const done = await plugin(['skip-window', name, 'w']);
+    assert.match(done.err, new RegExp(`stage "w" of PipelineRun "${name}" is not waiting for its execution window \\(it is SUCCEEDED\\)`));
+
+    const failing = /started PipelineRun (ship-\w+)/.exec((await plugin(['start', 'ship', '-p', 'version=latest'])).out)?.[1];
+    assert.ok(failing);
+    const failed = await plugin(['get', 'run', failing, '--watch']);
+    assert.equal(failed.code, 1, failed.out + failed.err);
+    assert.match(failed.out, new RegExp(`\nrun ${failing} Failed: .*precondition .*latest.* is false\n$`));
   });
 });
