@@ -17,8 +17,16 @@ const policy = readFileSync(join(repoRoot, 'config/policy/judgment-identity.yaml
 const outputs: { path: string; owned: 'folder' | 'file'; files: { file: string; text: string }[] }[] = [
   { path: 'crds', owned: 'folder', files: crds },
   { path: 'charts/staysail/crds', owned: 'folder', files: crds },
-  { path: 'charts/staysail/templates', owned: 'file', files: [{ file: 'judgment-policy.yaml',
-    text: `{{- if .Values.judgmentPolicy.enabled }}\n# Generated from config/policy/judgment-identity.yaml by \`npm run gen\`.\n${policy.trimEnd()}\n{{- end }}\n` }] },
+  { path: 'charts/staysail/templates', owned: 'file', files: [{ file: 'judgment-policy.yaml', text: `{{- if .Values.judgmentPolicy.enabled }}
+{{- /* A copy applied outside Helm under the same name (kubectl apply -f config/policy, as npm run dev does for
+release "staysail") already enforces the policy: it is left as it is rather than refused as not Helm's. */}}
+{{- $existing := lookup "admissionregistration.k8s.io/v1" "ValidatingAdmissionPolicy" "" (printf "%s-judgment-identity" (include "staysail.fullname" .)) }}
+{{- if or (not $existing) (eq (dig "metadata" "annotations" "meta.helm.sh/release-name" "" $existing) .Release.Name) }}
+# Generated from config/policy/judgment-identity.yaml by \`npm run gen\`.
+${policy.trimEnd()}
+{{- end }}
+{{- end }}
+` }] },
 ];
 
 const problems: string[] = [];

@@ -155,4 +155,26 @@ describe('the Helm chart', function () {
     assert.equal(left.trim(), '');
     assert.match(await k(['get', 'crds', '-l', 'app.kubernetes.io/part-of=staysail', '-o', 'name']), /pipelineruns\.staysail\.dev/, 'CRDs stay (Helm never deletes them)');
   });
+
+  it('installs as release "staysail" on a cluster where the judgment policy was applied with kubectl (as npm run dev does)', async () => {
+    const ns = `dev-${id}`;
+    await k(['create', 'namespace', ns]);
+    const before = parse(await k(['get', 'validatingadmissionpolicy', 'staysail-judgment-identity', '-o', 'yaml'])) as { metadata: { uid: string; annotations?: object } };
+    try {
+      const install = await helm(['install', 'staysail', chart, '-n', ns, '--set', 'replicaCount=1']);
+      assert.equal(install.code, 0, install.out);
+      assert.match(install.out, /The policy staysail-judgment-identity was already applied outside Helm .*\n.*this release installs no second copy/);
+      const after = parse(await k(['get', 'validatingadmissionpolicy', 'staysail-judgment-identity', '-o', 'yaml'])) as { metadata: { uid: string; annotations?: object } };
+      assert.equal(after.metadata.uid, before.metadata.uid, 'the kubectl-applied policy is left in place');
+      assert.equal(after.metadata.annotations, undefined, 'and not taken into the release');
+      const manifest = await helm(['get', 'manifest', 'staysail', '-n', ns]);
+      assert.doesNotMatch(manifest.out, /kind: ValidatingAdmissionPolicy/);
+      assert.match(manifest.out, /kind: Deployment/);
+    } finally {
+      await helm(['uninstall', 'staysail', '-n', ns, '--wait']);
+      await kubectl(sharedCluster().kubeconfigPath, ['delete', 'namespace', ns, '--wait=false']);
+    }
+    assert.equal((await kubectl(sharedCluster().kubeconfigPath, ['get', 'validatingadmissionpolicy', 'staysail-judgment-identity'])).code, 0,
+      'uninstalling the release leaves the policy it did not install');
+  });
 });
