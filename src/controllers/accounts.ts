@@ -1,6 +1,6 @@
 // Resolving an object's accountRef into the provider account and its provider.
 import type { AccountSpec } from '../api/v1alpha1/account.ts';
-import { WaitingError, TerminalError } from '../core/errors.ts';
+import { ApiError, WaitingError, TerminalError } from '../core/errors.ts';
 import type { ObjectCache } from '../core/informer.ts';
 import type { KubeObject } from '../core/kube-client.ts';
 import { isProviderError } from '../providers/errors.ts';
@@ -26,11 +26,32 @@ export function resolveAccount(accounts: ObjectCache<Account>, registry: Provide
   }
 }
 
-/** Provider errors as the skeleton's taxonomy: Invalid and Quota need a person; the rest retry. */
+/** How long a provider that throttles or cannot be reached is left alone before the next try. */
+const transientRetryMs = 5_000;
+
+/**
+ * Provider errors as the skeleton's taxonomy: Invalid needs a person; Quota, throttling and an
+ * unreachable provider are recorded in the object's condition (so whoever waits on it can say why)
+ * and tried again; the rest retry with back-off.
+ */
 export function asReconcileError(what: string, err: unknown): unknown {
   if (isProviderError(err, 'Invalid')) return new TerminalError('Invalid', `${what}: ${err.message}`);
   if (isProviderError(err, 'Quota')) return new WaitingError('QuotaExceeded', `${what}: ${err.message}`, 60_000);
+  if (isProviderError(err, 'Throttled') || (err instanceof ApiError && err.status === 429)) {
+    return new WaitingError('Throttled', `${what}: the provider is throttling requests: ${(err as Error).message}`, transientRetryMs);
+  }
+  if (err instanceof ApiError && err.status >= 500) return new WaitingError('ProviderError', `${what}: the provider failed: ${err.message}`, transientRetryMs);
+  const unreachable = unreachableCause(err);
+  if (unreachable) return new WaitingError('Unreachable', `${what}: cannot reach the provider: ${unreachable}`, transientRetryMs);
   return err;
+}
+
+/** Why a request got no answer at all (refused, timed out, no route), or undefined when it got one. */
+function unreachableCause(err: unknown): string | undefined {
+  if (!(err instanceof Error) || err instanceof ApiError || isProviderError(err)) return undefined;
+  if (err.name === 'TimeoutError') return 'the request timed out';
+  const cause = (err as Error & { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ? `${cause.code}${cause.message ? ` (${cause.message})` : ''}` : undefined;
 }
 
 /**

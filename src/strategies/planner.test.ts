@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { ManualClock } from '../core/clock.ts';
 import { FakeProvider } from '../providers/fake/fake-provider.ts';
 import type { ProviderAccount } from '../providers/interfaces.ts';
-import { healthyNeeded, planRollout } from './planner.ts';
+import { describeProgress, healthyNeeded, planRollout } from './planner.ts';
 import { describeAction, type RolloutInput, type RolloutRecord, type StrategySettings } from './types.ts';
 
 const account: ProviderAccount = { name: 'test', namespace: 'default', spec: { provider: 'kubernetes' } };
@@ -13,6 +13,10 @@ const location = { namespace: 'default' };
 const capacity = { min: 2, max: 6, desired: 4 };
 
 interface Deploy { version: string; unhealthy?: boolean; rollback?: string; failValidationAt?: number;
+  /** A retry request in the spec. */
+  retry?: string;
+  /** What the controller of each server group made from this deploy's template reports (it never becomes healthy). */
+  problem?: { message: string; permanent: boolean };
   /** canary: the score each interval's analysis gives. */
   canaryScores?: number[];
   /** canary: a person's decision, made once the analysis runs. */
@@ -31,9 +35,11 @@ async function simulate(strategy: StrategySettings, deploys: Deploy[]): Promise<
   const log: string[] = [];
   const start = clock.now();
   let rollout: RolloutRecord | undefined;
+  /** Server groups whose controller reports a problem, and the problem. */
+  const troubled = new Map<string, { message: string; permanent: boolean }>();
   for (const d of deploys) {
     if (d.unhealthy) fake.markUnhealthy(d.version);
-    log.push(`-- deploy ${d.version}${d.rollback ? ` with rollback request ${d.rollback} in the spec` : ''}`);
+    log.push(`-- deploy ${d.version}${d.rollback ? ` with rollback request ${d.rollback} in the spec` : ''}${d.retry ? ` with retry request ${d.retry} in the spec` : ''}`);
     const servingBefore = await servingInstances(fake);
     const validations: Record<number, 'Running' | 'Succeeded' | 'Failed'> = {};
     const scores: number[] = [];
@@ -41,12 +47,14 @@ async function simulate(strategy: StrategySettings, deploys: Deploy[]): Promise<
       const groups = await fake.serverGroups.list(account, location, 'shop-prod');
       const pair = [...await fake.serverGroups.list(account, location, 'shop-prod-baseline'), ...await fake.serverGroups.list(account, location, 'shop-prod-canary')];
       const observed = (g: (typeof groups)[number]) => ({ name: g.name, sequence: g.sequence, createdAt: g.createdAt, enabled: g.enabled,
-        capacity: g.capacity, healthy: g.instances.healthy, templateHash: g.templateHash });
+        capacity: g.capacity, healthy: troubled.has(g.name) ? 0 : g.instances.healthy, templateHash: g.templateHash,
+        ...(troubled.has(g.name) ? { problem: troubled.get(g.name)! } : {}) });
       const decision = d.decision && rollout?.phase === 'Analyzing' && rollout.canaryDecisionId !== `${d.version}-${d.decision}`
         ? { id: `${d.version}-${d.decision}`, decision: d.decision } : undefined;
       const input: RolloutInput = {
-        now: clock.now(), cluster: 'shop-prod', templateHash: d.version, capacity, strategy, targetHealthyPercentage: 100,
-        progressDeadlineMs: 60_000, rollout, ...(d.rollback ? { rollbackRequest: { id: d.rollback } } : {}), validations: { ...validations },
+        now: clock.now(), cluster: 'shop-prod', templateHash: d.version, templateImages: `web=shop:${d.version}`, capacity, strategy, targetHealthyPercentage: 100,
+        progressDeadlineMs: 60_000, rollout, ...(d.rollback ? { rollbackRequest: { id: d.rollback } } : {}), ...(d.retry ? { retryRequest: { id: d.retry } } : {}),
+        validations: { ...validations },
         serverGroups: groups.map(observed),
         canaryGroups: pair.map((g) => ({ ...observed(g), role: g.cluster.endsWith('-baseline') ? 'baseline' as const : 'canary' as const })),
         canary: { revision: rollout?.revision, ...(d.configProblem ? { configProblem: d.configProblem } : {}), scores: [...scores], ...(scores.length ? { thresholds: { pass: 75, marginal: 50 } } : {}), ...(decision ? { decision } : {}) },
@@ -67,6 +75,7 @@ async function simulate(strategy: StrategySettings, deploys: Deploy[]): Promise<
           await fake.serverGroups.create(account, { name: a.name, cluster: a.role ? `shop-prod-${a.role}` : 'shop-prod', sequence: a.sequence, location,
             template: {}, templateHash: from, capacity: a.capacity, enabled: a.enabled, loadBalancers: [], securityGroups: [],
             owner: { apiVersion: 'v1', kind: 'Cluster', name: 'shop-prod', uid: 'u' } });
+          if (d.problem && !a.templateFrom) troubled.set(a.name, d.problem); // a baseline runs the old template
         } else if (a.kind === 'resize') await fake.serverGroups.resize(account, location, a.name, a.capacity);
         else if (a.kind === 'validate') validations[a.percent] = 'Running';
         else if (a.kind === 'analyze') {
@@ -82,7 +91,7 @@ async function simulate(strategy: StrategySettings, deploys: Deploy[]): Promise<
       clock.advance(plan.actions.length ? 0 : plan.requeueAfterMs ?? 1000);
     }
     const groups = await fake.serverGroups.list(account, location, 'shop-prod');
-    log.push(`   = ${groups.map((g) => `${g.name}${g.enabled ? '*' : ''} ${g.instances.healthy}/${g.capacity.desired}`).join(', ')}`);
+    log.push(`   = ${groups.map((g) => `${g.name}${g.enabled ? '*' : ''} ${troubled.has(g.name) ? 0 : g.instances.healthy}/${g.capacity.desired}`).join(', ')}`);
   }
   return log;
 }
@@ -131,6 +140,19 @@ describe('deploy strategies (golden simulations)', () => {
       ['canary: a rollback request during the analysis destroys the pair', { type: 'canary', canary: canarySettings },
         [{ version: 'v1' }, { version: 'v2', canaryScores: [100, 100, 100] }, { version: 'v3', canaryScores: [100], stopAfterIntervals: 1 },
           { version: 'v3', rollback: 'r1' }]],
+      ['redblack: a server group its provider refuses fails the rollout at once and rolls back', { type: 'redblack' },
+        [{ version: 'v1' }, { version: 'v2', problem: { message: 'ReplicaSet.apps "shop-prod-v001" is invalid: containerPort: Invalid value: 0', permanent: true } }]],
+      ['redblack: a first deploy its provider refuses fails, with nothing to roll back to', { type: 'redblack' },
+        [{ version: 'v1', problem: { message: 'ReplicaSet.apps "shop-prod-v000" is invalid', permanent: true } }]],
+      ['redblack: a transient provider error is shown while waiting; at the deadline it rolls back; a retry rolls the template out again',
+        { type: 'redblack' },
+        [{ version: 'v1' }, { version: 'v2', problem: { message: 'Throttled: rate exceeded', permanent: false } }, { version: 'v2', retry: 't1' }]],
+      ['redblack: a retry after a rollback request deploys the template again; a retry standing when the next rollout starts is not applied',
+        { type: 'redblack', scaleDown: true },
+        [{ version: 'v1' }, { version: 'v2' }, { version: 'v2', rollback: 'r1' }, { version: 'v2', rollback: 'r1', retry: 't1' },
+          { version: 'v2', rollback: 'r1', retry: 't1' }, { version: 'v3', rollback: 'r1', retry: 't2' }]],
+      ['canary: a canary its provider refuses fails the pair at once and rolls back', { type: 'canary', canary: canarySettings },
+        [{ version: 'v1' }, { version: 'v2', problem: { message: 'ReplicaSet.apps "shop-prod-canary-v001" is invalid', permanent: true } }]],
     ];
     const out: string[] = [];
     for (const [name, strategy, deploys] of scenarios) out.push(`## ${name}`, ...(await simulate(strategy, deploys)), '');
@@ -138,6 +160,34 @@ describe('deploy strategies (golden simulations)', () => {
     const golden = new URL('../../test/golden/strategies.txt', import.meta.url);
     if (process.env.UPDATE_GOLDEN) writeFileSync(golden, text);
     assert.equal(text, readFileSync(golden, 'utf8'), 'run UPDATE_GOLDEN=1 npm run test:unit to accept a deliberate change');
+  });
+
+  it('says where a rollout is, per strategy', () => {
+    const at = (step: number, phase: RolloutRecord['phase'] = 'Progressing'): RolloutRecord => ({ phase, revision: 2, templateHash: 'h', step });
+    const rolling: StrategySettings = { type: 'rollingredblack', targetPercentages: [25, 50] };
+    const canary: StrategySettings = { type: 'canary', canary: { ...canarySettings, lifetimeMs: 3_600_000 } };
+    const cases: [StrategySettings, RolloutRecord | undefined, number, string][] = [
+      [{ type: 'redblack' }, undefined, 0, ''],
+      [{ type: 'redblack' }, at(0), 0, 'step 1/8 (create)'],
+      [{ type: 'redblack' }, at(2), 0, 'step 2/8 (wait for health)'],
+      [{ type: 'redblack' }, at(3), 0, 'step 3/8 (enable)'],
+      [{ type: 'redblack' }, at(9, 'Succeeded'), 0, 'step 8/8'],
+      [{ type: 'highlander' }, at(4), 0, 'step 4/4 (destroy the others)'],
+      [rolling, at(1), 0, 'step 1/3 (25%)'],
+      [rolling, at(7), 0, 'step 2/3 (50%)'],
+      [rolling, at(12), 0, 'step 3/3 (100%)'],
+      [rolling, at(18, 'Succeeded'), 0, 'step 3/3 (100%)'],
+      [canary, at(3, 'Analyzing'), 0, 'interval 1 of 6'],
+      [canary, at(3, 'Analyzing'), 1, 'interval 2 of 6'],
+      [canary, at(3, 'Analyzing'), 6, 'interval 6 of 6'],
+      [canary, at(6), 6, 'step 6/12 (enable)'],
+      [{ type: 'redblack' }, at(1001), 0, 'rollback step 2/4 (disable the new)'],
+      [{ type: 'redblack' }, at(1004, 'RolledBack'), 0, 'rollback step 4/4'],
+      [{ type: 'redblack' }, at(2002), 0, 'rollback step 3/4 (wait for health)'],
+    ];
+    for (const [strategy, rollout, judged, want] of cases) {
+      assert.equal(describeProgress(strategy, rollout, judged), want, `${strategy.type} at step ${rollout?.step}`);
+    }
   });
 
   it('needs targetHealthyPercentage of desired, rounded up, never 0 unless 0 is wanted', () => {

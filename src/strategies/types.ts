@@ -11,6 +11,8 @@ export interface ObservedServerGroup {
   /** Healthy (ready) instances. */
   healthy: number;
   templateHash: string;
+  /** What its controller could not do, as it reports it: permanent when retrying cannot help (the provider refused its template). */
+  problem?: { message: string; permanent: boolean };
 }
 
 /** What the Cluster's status keeps of a rollout: only what cannot be observed again. */
@@ -28,6 +30,8 @@ export interface RolloutRecord {
   rollbackId?: string;
   /** The last canary decision applied (or standing when the rollout started). */
   canaryDecisionId?: string;
+  /** The last retry request carried out (or standing when the rollout started). */
+  retryId?: string;
 }
 
 export type CanaryRole = 'baseline' | 'canary';
@@ -75,6 +79,8 @@ export interface RolloutInput {
   cluster: string;
   /** Hash of the desired template: a change starts a rollout. */
   templateHash: string;
+  /** What the desired template runs, for messages (e.g. web=shop:2). */
+  templateImages?: string;
   capacity: Capacity;
   strategy: StrategySettings;
   targetHealthyPercentage: number;
@@ -88,6 +94,8 @@ export interface RolloutInput {
   rollout?: RolloutRecord;
   /** A manual rollback request from the Cluster's spec. */
   rollbackRequest?: { id: string; toServerGroup?: string };
+  /** A request from the Cluster's spec to roll the template out again after a rollback or a failure. */
+  retryRequest?: { id: string };
   /** Results of this rollout's validation runs, by step percentage. */
   validations?: Record<number, 'Running' | 'Succeeded' | 'Failed'>;
 }

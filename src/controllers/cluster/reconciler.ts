@@ -5,6 +5,7 @@
 import { parseDuration } from '../../api/duration.ts';
 import { clusterName, parseServerGroupName } from '../../api/moniker.ts';
 import { templateHash } from '../../api/template-hash.ts';
+import { templateImages } from '../../api/template-images.ts';
 import type { ClusterSpec, ClusterStatus } from '../../api/v1alpha1/cluster.ts';
 import { apiVersion, resources } from '../../api/v1alpha1/index.ts';
 import type { Reconciler } from '../../core/controller.ts';
@@ -12,11 +13,13 @@ import { isConflict, isNotFound } from '../../core/errors.ts';
 import type { ObjectCache } from '../../core/informer.ts';
 import type { KubeClient, KubeObject } from '../../core/kube-client.ts';
 import { healthyNeeded, planRollout } from '../../strategies/planner.ts';
-import { describeAction, type CanaryRole, type ObservedServerGroup, type RolloutAction, type StrategySettings } from '../../strategies/types.ts';
+import { strategySettings } from '../../strategies/settings.ts';
+import { describeAction, type CanaryRole, type ObservedServerGroup, type RolloutAction } from '../../strategies/types.ts';
 import type { PipelineRun } from '../pipeline-run/types.ts';
 import type { ServerGroup } from '../server-group/reconciler.ts';
 import type { CanaryConfig } from '../canary-config/reconciler.ts';
 import { analyzeCanary, canaryProgress, MetricsUnavailable } from './canary.ts';
+import { listServerGroups, readyCondition } from './summary.ts';
 
 export type Cluster = KubeObject<ClusterSpec, ClusterStatus>;
 export const clusterLabel = 'staysail.dev/cluster';
@@ -24,34 +27,26 @@ export const clusterLabel = 'staysail.dev/cluster';
 const canaryRoleLabel = 'staysail.dev/canary-role';
 const hashAnnotation = 'staysail.dev/template-hash';
 
-/** The strategy settings a planner takes, from the Cluster's spec. */
-export function strategySettings(c: Cluster): StrategySettings {
-  const s = c.spec!.strategy ?? { type: 'redblack' as const };
-  const ms = (d?: string) => (d ? parseDuration(d) : undefined);
-  switch (s.type) {
-    case 'canary': {
-      const k = s.canary!;
-      return { type: 'canary', rollbackOnFailure: true,
-        canary: { replicas: k.replicas, warmupMs: ms(k.warmup), intervalMs: ms(k.interval), lifetimeMs: parseDuration(k.lifetime ?? '30m') } };
-    }
-    case 'rollingredblack': {
-      const r = s.rollingRedBlack!;
-      return { type: 'rollingredblack', targetPercentages: r.targetPercentages, validateSteps: r.validationPipelineRef !== undefined,
-        delayBeforeCleanupMs: ms(r.delayBeforeCleanup), scaleDown: r.scaleDown,
-        delayBeforeScaleDownMs: ms(r.delayBeforeScaleDown), rollbackOnFailure: r.rollback?.onFailure ?? true, destroyLatestOnFailure: r.rollback?.destroyLatest };
-    }
-    case 'redblack': {
-      const r = s.redBlack ?? {};
-      return { type: 'redblack', maxRemainingServerGroups: r.maxRemainingServerGroups, delayBeforeCleanupMs: ms(r.delayBeforeCleanup), scaleDown: r.scaleDown,
-        delayBeforeScaleDownMs: ms(r.delayBeforeScaleDown), rollbackOnFailure: r.rollback?.onFailure ?? true, destroyLatestOnFailure: r.rollback?.destroyLatest };
-    }
-    default:
-      return { type: s.type };
-  }
+/**
+ * A server group as observed. healthy counts only once its controller has seen its latest spec (so a
+ * step never moves on from health reported for an older one); ready is what it last reported, for
+ * people: a change of spec such as enabling it does not make its instances look gone for a moment.
+ */
+type Observed = ObservedServerGroup & { role?: CanaryRole; images: string; ready: number };
+
+/**
+ * What a server group's controller could not do, from its Ready condition: a provider that refused
+ * it (Invalid) will not change its mind; anything else may pass (throttling, an unreachable cloud).
+ */
+function problemOf(sg: ServerGroup): ObservedServerGroup['problem'] {
+  const ready = sg.status?.conditions?.find((x) => x.type === 'Ready');
+  if (ready?.status !== 'False' || ready.reason === 'Progressing') return undefined;
+  const message = ready.message.replace(`ServerGroup "${sg.metadata.name}": `, '');
+  return { message, permanent: ready.reason === 'Invalid' };
 }
 
 /** The cluster's server groups as the planner sees them: enabled and healthy as their controller last made and saw them. */
-export function observe(c: Cluster, serverGroups: ObjectCache<ServerGroup>): (ObservedServerGroup & { role?: CanaryRole })[] {
+export function observe(c: Cluster, serverGroups: ObjectCache<ServerGroup>): Observed[] {
   return serverGroups.list(c.metadata.namespace)
     .filter((sg) => sg.metadata.labels?.[clusterLabel] === c.metadata.name && sg.metadata.ownerReferences?.some((o) => o.uid === c.metadata.uid)
       && !sg.metadata.deletionTimestamp)
@@ -61,8 +56,11 @@ export function observe(c: Cluster, serverGroups: ObjectCache<ServerGroup>): (Ob
         name: sg.metadata.name, sequence: sg.spec!.moniker.sequence, createdAt: sg.metadata.creationTimestamp ?? '',
         // As last done by the ServerGroup controller: a server group asked to leave traffic still serves until it has.
         enabled: sg.status?.enabled ?? false,
-        capacity: sg.spec!.capacity, healthy: current ? sg.status?.readyReplicas ?? 0 : 0, templateHash: sg.metadata.annotations?.[hashAnnotation] ?? '',
+        capacity: sg.spec!.capacity, healthy: current ? sg.status?.readyReplicas ?? 0 : 0, ready: sg.status?.readyReplicas ?? 0,
+        templateHash: sg.metadata.annotations?.[hashAnnotation] ?? '',
+        images: templateImages(sg.spec!.template),
         ...(sg.metadata.labels?.[canaryRoleLabel] ? { role: sg.metadata.labels[canaryRoleLabel] as CanaryRole } : {}),
+        ...(problemOf(sg) ? { problem: problemOf(sg)! } : {}),
       };
     })
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.sequence - a.sequence);
@@ -92,15 +90,17 @@ export function clusterReconciler(serverGroups: ObjectCache<ServerGroup>, runs: 
       const spec = c.spec!;
       const all = observe(c, serverGroups);
       const observed = all.filter((g) => !g.role);
-      const canaryGroups = all.filter((g): g is ObservedServerGroup & { role: CanaryRole } => g.role !== undefined);
+      const canaryGroups = all.filter((g): g is Observed & { role: CanaryRole } => g.role !== undefined);
       const hash = templateHash(spec.template);
       const source = observed.find((g) => g.enabled) ?? observed[0];
       const capacity = spec.useSourceCapacity && source ? source.capacity : spec.capacity;
+      const images = templateImages(spec.template);
       const plan = planRollout({
-        now: ctx.clock.now(), cluster: clusterName(spec.moniker), templateHash: hash, capacity, strategy: strategySettings(c),
+        now: ctx.clock.now(), cluster: clusterName(spec.moniker), templateHash: hash, templateImages: images, capacity, strategy: strategySettings(spec),
         targetHealthyPercentage: spec.targetHealthyPercentage ?? 100, progressDeadlineMs: parseDuration(spec.progressDeadline ?? '10m'),
         serverGroups: observed, canaryGroups, canary: canaryProgress(c, ctx.status, canaryConfigs), rollout: ctx.status.rollout as never,
         ...(spec.rollback ? { rollbackRequest: spec.rollback } : {}),
+        ...(spec.retry ? { retryRequest: spec.retry } : {}),
         validations: validations(c, ctx.status.rollout?.revision, runs),
       });
       const actions: RolloutAction[] = [...plan.actions];
@@ -129,26 +129,29 @@ export function clusterReconciler(serverGroups: ObjectCache<ServerGroup>, runs: 
         ctx.recordEvent('Normal', `Rollout${a.kind[0]!.toUpperCase()}${a.kind.slice(1)}`, `Cluster "${c.metadata.name}" rollout ${plan.rollout.revision}: ${describeAction(a)}`);
       }
 
+      if (plan.rollout.message) plan.rollout.message = plan.rollout.message.slice(0, 4096);
       ctx.status.rollout = plan.rollout as ClusterStatus['rollout'];
-      ctx.status.serverGroups = all.map((g) => ({ name: g.name, enabled: g.enabled, readyReplicas: g.healthy, desiredReplicas: g.capacity.desired }));
+      ctx.status.serverGroups = listServerGroups(all);
       const active = observed.find((g) => g.enabled);
       if (active) {
         ctx.status.activeServerGroup = active.name;
-        ctx.status.readyReplicas = active.healthy;
+        ctx.status.readyReplicas = active.ready;
         ctx.status.desiredReplicas = active.capacity.desired;
-        ctx.status.ready = `${active.healthy}/${active.capacity.desired}`;
+        ctx.status.ready = `${active.ready}/${active.capacity.desired}`;
       } else {
         delete ctx.status.activeServerGroup;
         ctx.status.ready = '0/0';
       }
-      const serving = active && active.healthy >= healthyNeeded(active.capacity.desired, spec.targetHealthyPercentage ?? 100);
-      ctx.setCondition(serving
-        ? { type: 'Ready', status: 'True', reason: 'Serving', message: `${active.name} serves with ${active.healthy} of ${active.capacity.desired} instances healthy` }
-        : { type: 'Ready', status: 'False', reason: active ? 'Unhealthy' : 'NoActiveServerGroup',
-          message: active ? `${active.name} has ${active.healthy} of ${active.capacity.desired} instances healthy` : 'no server group is enabled yet' });
+      const shown = (active ? active.images : images).slice(0, 1024);
+      if (shown) ctx.status.images = shown; else delete ctx.status.images;
+      const rolling = observed.find((g) => g.name === plan.rollout.newServerGroup && g.name !== active?.name);
+      ctx.setCondition(readyCondition({ rollout: plan.rollout, ...(active ? { active: { ...active, healthy: active.ready } } : {}), ...(rolling ? { rolling } : {}),
+        needed: active ? healthyNeeded(active.capacity.desired, spec.targetHealthyPercentage ?? 100) : 0 }));
       const phase = plan.rollout.phase;
       ctx.setCondition({ type: 'Progressing', status: phase === 'Progressing' || phase === 'Analyzing' ? 'True' : 'False', reason: phase,
         message: plan.rollout.message ?? phase });
+      // As the API server stores it: a field left undefined would make the status differ from the cached one on every pass.
+      ctx.status = JSON.parse(JSON.stringify(ctx.status)) as ClusterStatus;
       if (actions.length) return { requeueAfterMs: 200 };
       return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : undefined;
     },
