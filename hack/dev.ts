@@ -4,7 +4,7 @@
 // The operator keeps running afterwards; Ctrl-C stops it and tears the control plane down.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { connect } from '../src/cli/kube.ts';
 import { showRun } from '../src/cli/runs.ts';
 import { cacheDir } from '../test/cluster/background.ts';
@@ -46,7 +46,7 @@ try {
     try { kubectl('get', 'serviceaccount', 'default'); return true; } catch { return false; }
   }, 30_000, () => 'the default namespace has no ServiceAccount');
   kubectl('apply', '--server-side', '-f', join(repoRoot, 'config/samples/example/demo.yaml'));
-  const staysail = `node ${join(repoRoot, 'bin/staysail.js')}`;
+  const staysail = `node ${relative(process.cwd(), join(repoRoot, 'bin/staysail.js')) || join(repoRoot, 'bin/staysail.js')}`;
   say(`
 Staysail is running against a local control plane (operator log: ${operatorLog}).
 The worked example is applied: an application, a red/black Cluster behind a LoadBalancer, and a
@@ -57,7 +57,7 @@ pipeline whose run demo-release-1 starts now. In another terminal:
   kubectl get staysail                          # every Staysail object
   kubectl get clusters -w                       # watch the deploy stage roll out demo-prod-v001
 
-(Put bin/staysail.js on your PATH as kubectl-staysail to say \`kubectl staysail ...\`.) Ctrl-C stops everything.
+(\`npm install -g ./\` puts it on your PATH as \`staysail\` and \`kubectl staysail\`: docs/cli.md.) Ctrl-C stops everything.
 `);
   const code = await showRun(connect({ kubeconfig: cluster.kubeconfigPath, namespace: 'default' }), {
     out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`), tty: process.stdout.isTTY === true,

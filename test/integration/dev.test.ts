@@ -20,7 +20,8 @@ describe('npm run dev', function () {
     dev.stderr.on('data', (d: Buffer) => { err += d.toString(); });
     const exited = new Promise<number | null>((resolve) => dev.once('exit', (code) => resolve(code)));
     try {
-      await waitFor(async () => out.includes('stage approve waits for a judgment: staysail approve demo-release-1 approve'), 120_000,
+      // Hints name the command as run from the repository, as the README's tour does.
+      await waitFor(async () => out.includes('stage approve waits for a judgment: node bin/staysail.js approve demo-release-1 approve\n  Release 1.1.0?\n'), 120_000,
         () => `the run never waited for its judgment:\n${out}\n${err.slice(-2000)}`);
       assert.match(err, /kwok plays the nodes: no container really runs, so runJob Jobs complete after a second without running their command/,
         'it says Job containers do not run here');
