@@ -1,7 +1,7 @@
 // The staysail command, also kubectl-staysail (`kubectl staysail ...` as a kubectl plugin): follow
 // and drive pipeline runs and clusters, and judge a canary offline.
 import { parseArgs } from 'node:util';
-import { decideCanary, rollbackCluster } from './clusters.ts';
+import { decideCanary, parseImages, retryCluster, rollbackCluster, setImage, showCluster } from './clusters.ts';
 import { commandName } from './invocation.ts';
 import { judgeCommand } from './judge.ts';
 import { CliError, connect } from './kube.ts';
@@ -21,7 +21,10 @@ function usage(cmd: string): string {
       ['skip-window RUN STAGE', 'run a stage now instead of waiting for its execution window'],
     ]],
     ['Clusters', [
+      ['get cluster CLUSTER [--watch]', 'its rollout: step, server groups, traffic; --watch follows it to the end'],
+      ['set image CLUSTER CONTAINER=IMAGE...', 'change a container\'s image: the cluster rolls it out'],
       ['rollback CLUSTER [--to SERVERGROUP]'],
+      ['retry CLUSTER', 'roll the template out again after a rollback or a failure'],
       ['promote CLUSTER', 'end a running canary analysis and roll out'],
       ['abort CLUSTER', 'end a running canary analysis and roll back'],
     ]],
@@ -65,10 +68,20 @@ async function run(argv: string[], io: Io, err: (s: string) => void): Promise<nu
   if (values['no-color']) io.colour = false;
   switch (command) {
     case 'get': {
-      const rest = target('run');
-      if (rest.length !== 1) throw new UsageError('get run takes the run\'s name');
+      if (!['run', 'runs', 'cluster', 'clusters'].includes(args[0] ?? '')) {
+        throw new UsageError(`get what? try: ${io.command} get run RUN, or ${io.command} get cluster CLUSTER`);
+      }
+      const kind = args[0]!.startsWith('cluster') ? 'cluster' : 'run';
+      const rest = target(kind);
+      if (rest.length !== 1) throw new UsageError(`get ${kind} takes the ${kind}'s name`);
+      if (kind === 'cluster') return showCluster(conn(), io, rest[0]!, { watch: values.watch ?? false, output, width: process.stdout.columns });
       return showRun(conn(), io, rest[0]!, { watch: values.watch ?? false, output });
     }
+    case 'set':
+      if (args[0] !== 'image') throw new UsageError(`set what? try: ${io.command} set image CLUSTER CONTAINER=IMAGE`);
+      if (args.length < 3) throw new UsageError('set image takes CLUSTER CONTAINER=IMAGE [CONTAINER=IMAGE...]');
+      io.out(await setImage(conn(), args[1]!, parseImages(args.slice(2))));
+      return 0;
     case 'list':
       target('run');
       await listRuns(conn(), io, { ...(values.pipeline ? { pipeline: values.pipeline } : {}), output });
@@ -102,6 +115,10 @@ async function run(argv: string[], io: Io, err: (s: string) => void): Promise<nu
     case 'rollback':
       need(1, 'the cluster\'s name');
       io.out(await rollbackCluster(conn(), args[0]!, values.to, io.now()));
+      return 0;
+    case 'retry':
+      need(1, 'the cluster\'s name');
+      io.out(await retryCluster(conn(), args[0]!, io.now()));
       return 0;
     case 'promote': case 'abort':
       need(1, 'the cluster\'s name');
