@@ -5,7 +5,7 @@
 // views, for output that is not a terminal.
 import type { ClusterSpec, ClusterStatus } from '../api/v1alpha1/cluster.ts';
 import { templateImages } from '../api/template-images.ts';
-import { describeProgress, isManualRollback } from '../strategies/planner.ts';
+import { describeProgress, isManualRollback } from '../strategies/progress.ts';
 import { strategySettings } from '../strategies/settings.ts';
 import type { RolloutRecord } from '../strategies/types.ts';
 import type { Style } from './render.ts';

@@ -5,7 +5,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { ManualClock } from '../core/clock.ts';
 import { FakeProvider } from '../providers/fake/fake-provider.ts';
 import type { ProviderAccount } from '../providers/interfaces.ts';
-import { describeProgress, healthyNeeded, planRollout } from './planner.ts';
+import { healthyNeeded, planRollout } from './planner.ts';
+import { describeProgress } from './progress.ts';
 import { describeAction, type RolloutInput, type RolloutRecord, type StrategySettings } from './types.ts';
 
 const account: ProviderAccount = { name: 'test', namespace: 'default', spec: { provider: 'kubernetes' } };

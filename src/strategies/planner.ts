@@ -369,35 +369,18 @@ export function planRollout(input: RolloutInput): RolloutPlan {
   throw new Error('rollout planner did not settle');
 }
 
-/** Whether the rollout is a rollback someone asked for in the Cluster's spec. */
-export const isManualRollback = (r: RolloutRecord): boolean => (r.step ?? 0) >= manualBase;
+/** A step as a person reads it: what it does, the percentage it grows to, whether it is the canary analysis. */
+export interface StepOutline { label: string; percent?: number; analysis?: boolean }
 
 /**
- * Where a rollout is, for people: "step 2/3 (50%)" in rolling red/black, "interval 2 of 6" while a
- * canary is judged, "step 3/8 (enable)" otherwise; '' before any rollout.
+ * The steps a rollout at `step` is taking, outlined: the strategy's own (the first step, which clears
+ * a stale canary pair, counts as part of the next), an automatic rollback's or a requested one's; and
+ * where in them it is (the length once past the last).
  */
-export function describeProgress(strategy: StrategySettings, rollout: RolloutRecord | undefined, intervalsJudged = 0): string {
-  if (rollout?.step === undefined) return '';
-  const at = rollout.step;
-  if (at >= rollbackBase) {
-    const list = at >= manualBase ? manualRollbackSteps : rollbackSteps;
-    const index = at - (at >= manualBase ? manualBase : rollbackBase);
-    return `rollback step ${Math.min(index + 1, list.length)}/${list.length}${index < list.length ? ` (${list[index]!.label})` : ''}`;
-  }
-  // Step 0 clears a stale canary pair: it counts as part of the first step.
-  const steps = strategySteps(strategy);
-  const index = Math.max(0, at - 1);
-  const current = steps[Math.min(index, steps.length - 1)];
-  if (strategy.type === 'rollingredblack') {
-    const growth = steps.map((x, i) => [x, i] as const).filter(([x]) => x.percent !== undefined);
-    const reached = Math.max(1, growth.filter(([, i]) => i <= index).length);
-    return `step ${reached}/${growth.length} (${growth[reached - 1]![0].percent}%)`;
-  }
-  if (strategy.type === 'canary' && current === analyze && index < steps.length && strategy.canary) {
-    const c = strategy.canary;
-    let count: number | undefined;
-    try { count = analysisWindows({ startMs: 0, warmupMs: c.warmupMs, lifetimeMs: c.lifetimeMs, intervalMs: c.intervalMs }).length; } catch { count = undefined; }
-    if (count) return `interval ${Math.min(intervalsJudged + 1, count)} of ${count}`;
-  }
-  return index >= steps.length ? `step ${steps.length}/${steps.length}` : `step ${index + 1}/${steps.length} (${current!.label})`;
+export function outlineAt(strategy: StrategySettings, step: number): { kind: 'rollout' | 'rollback' | 'manual rollback'; steps: StepOutline[]; index: number } {
+  const kind = step >= manualBase ? 'manual rollback' : step >= rollbackBase ? 'rollback' : 'rollout';
+  const list = kind === 'manual rollback' ? manualRollbackSteps : kind === 'rollback' ? rollbackSteps : strategySteps(strategy);
+  const index = kind === 'manual rollback' ? step - manualBase : kind === 'rollback' ? step - rollbackBase : Math.max(0, step - 1);
+  return { kind, index: Math.min(index, list.length),
+    steps: list.map((x) => ({ label: x.label, ...(x.percent !== undefined ? { percent: x.percent } : {}), ...(x === analyze ? { analysis: true } : {}) })) };
 }
