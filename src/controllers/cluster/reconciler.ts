@@ -52,6 +52,7 @@ export function observe(c: Cluster, serverGroups: ObjectCache<ServerGroup>): Obs
       && !sg.metadata.deletionTimestamp)
     .map((sg) => {
       const current = sg.status?.observedGeneration === sg.metadata.generation;
+      const problem = problemOf(sg);
       return {
         name: sg.metadata.name, sequence: sg.spec!.moniker.sequence, createdAt: sg.metadata.creationTimestamp ?? '',
         // As last done by the ServerGroup controller: a server group asked to leave traffic still serves until it has.
@@ -60,7 +61,7 @@ export function observe(c: Cluster, serverGroups: ObjectCache<ServerGroup>): Obs
         templateHash: sg.metadata.annotations?.[hashAnnotation] ?? '',
         images: templateImages(sg.spec!.template),
         ...(sg.metadata.labels?.[canaryRoleLabel] ? { role: sg.metadata.labels[canaryRoleLabel] as CanaryRole } : {}),
-        ...(problemOf(sg) ? { problem: problemOf(sg)! } : {}),
+        ...(problem ? { problem } : {}),
       };
     })
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.sequence - a.sequence);
