@@ -1,6 +1,7 @@
 // The Staysail operator process: reads its options, connects to the Kubernetes API named by the
-// kubeconfig, runs every controller (once elected leader, with --leader-elect=true), serves /healthz,
-// /readyz and /metrics, and stops cleanly on SIGTERM or SIGINT.
+// kubeconfig, fills its caches and serves /healthz, /readyz, /debug/caches and /metrics, runs every
+// controller (once elected leader, with --leader-elect=true), and stops cleanly on SIGTERM or SIGINT.
+// A leader that loses its Lease exits 1, to restart as a standby.
 import { KubeConfig } from '@kubernetes/client-node';
 import { realClock } from './core/clock.ts';
 import { createLogger } from './core/logger.ts';

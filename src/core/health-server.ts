@@ -1,10 +1,8 @@
-// The operator's probe endpoints: /healthz (the process is alive) and /readyz (every readiness check
-// passes). Each check is a named function; a failing one is listed in the response body.
-import { serve, type RunningServer } from './http-server.ts';
+// The operator's probe routes: /healthz and /livez (the process is alive), /readyz (every readiness
+// check passes). Each check is a named function; the body lists every check and whether it passed.
+import { text, type Router } from './router.ts';
 
 export type Check = () => boolean | Promise<boolean>;
-
-export type HealthServer = RunningServer;
 
 export interface HealthChecks { healthz: Record<string, Check>; readyz: Record<string, Check> }
 
@@ -21,14 +19,11 @@ async function runChecks(checks: Record<string, Check>): Promise<{ ok: boolean; 
   return { ok, body: `${lines.join('\n')}\n` };
 }
 
-export function startHealthServer(addr: string, checks: HealthChecks): Promise<HealthServer> {
-  return serve(addr, (req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    const set = path === '/healthz' || path === '/livez' ? checks.healthz : path === '/readyz' ? checks.readyz : undefined;
-    if (!set || req.method !== 'GET') {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-      return;
-    }
-    void runChecks(set).then(({ ok, body }) => res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(body));
-  });
+/** Registers /healthz, /livez and /readyz on router: 200 when every check passes, else 503. */
+export function registerHealthRoutes(router: Router, checks: HealthChecks): void {
+  const probe = (set: Record<string, Check>) => async () => {
+    const { ok, body } = await runChecks(set);
+    return text(body, ok ? 200 : 503);
+  };
+  router.get('/healthz', probe(checks.healthz)).get('/livez', probe(checks.healthz)).get('/readyz', probe(checks.readyz));
 }

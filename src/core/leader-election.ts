@@ -45,12 +45,16 @@ export class LeaderElector {
    * let a candidate take a Lease that is still being renewed.
    */
   private observed: { record: string; at: number } | undefined;
+  private holder: string | undefined;
 
   constructor(options: LeaderElectionOptions) {
     this.o = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, ...options };
   }
 
   get isLeader(): boolean { return this.leading; }
+
+  /** Who holds the Lease as last read or written (undefined: no one, or not read yet). */
+  get leader(): string | undefined { return this.holder; }
 
   /**
    * Tries to acquire the Lease until it does, calls onStartedLeading, then renews until renewal fails
@@ -97,6 +101,7 @@ export class LeaderElector {
       if (lease.spec?.holderIdentity !== this.o.identity) return;
       await this.o.client.replace<Lease>(leases, { ...lease, spec: { ...lease.spec, holderIdentity: null, leaseDurationSeconds: 1,
         renewTime: microTime(this.o.clock.now()) } });
+      this.holder = undefined;
       this.o.log.info('released the leader Lease', { lease: this.leaseName });
     } catch (err) {
       this.o.log.warn('could not release the leader Lease', { lease: this.leaseName, error: err });
@@ -117,6 +122,7 @@ export class LeaderElector {
       try {
         await client.create<Lease>(leases, { metadata: { name, namespace }, spec: { holderIdentity: identity, leaseDurationSeconds: durationSeconds,
           acquireTime: now, renewTime: now, leaseTransitions: 0 } });
+        this.holder = identity;
         return true;
       } catch (createErr) {
         if (isConflict(createErr) || (createErr as { status?: number }).status === 409) return false;
@@ -125,6 +131,7 @@ export class LeaderElector {
     }
     const spec = lease.spec ?? {};
     const holder = spec.holderIdentity ?? '';
+    this.holder = holder || undefined;
     const record = JSON.stringify([holder, spec.renewTime, spec.leaseTransitions, spec.leaseDurationSeconds]);
     if (this.observed?.record !== record) this.observed = { record, at: clock.now() };
     const expired = clock.now() > this.observed.at + (spec.leaseDurationSeconds ?? durationSeconds) * 1000;
@@ -136,6 +143,7 @@ export class LeaderElector {
         acquireTime: takeover ? now : spec.acquireTime ?? now, renewTime: now,
         leaseTransitions: (spec.leaseTransitions ?? 0) + (takeover && holder !== '' ? 1 : 0),
       } });
+      this.holder = identity;
       return true;
     } catch (err) {
       if (isConflict(err)) return false; // someone else wrote it first

@@ -1,7 +1,7 @@
 // The operator's Prometheus metrics, served on /metrics. Label sets are bounded: controller names
 // are fixed at start, verbs are a handful, codes are HTTP statuses.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { serve, type RunningServer } from './http-server.ts';
+import type { Router } from './router.ts';
 import type { QueueObserver } from './work-queue.ts';
 
 export type ReconcileResult = 'success' | 'requeue' | 'waiting' | 'terminal' | 'error';
@@ -41,13 +41,8 @@ export class OperatorMetrics {
 
   countRequest(verb: string, code: number): void { this.apiRequests.inc({ verb, code: String(code) }); }
 
-  serve(addr: string): Promise<RunningServer> {
-    return serve(addr, (req, res) => {
-      if ((req.url ?? '').split('?')[0] !== '/metrics' || req.method !== 'GET') {
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-        return;
-      }
-      void this.registry.metrics().then((text) => res.writeHead(200, { 'content-type': this.registry.contentType }).end(text));
-    });
+  /** Registers GET /metrics, in the Prometheus text format, on router. */
+  registerRoute(router: Router): void {
+    router.get('/metrics', async () => ({ status: 200, headers: { 'content-type': this.registry.contentType }, body: await this.registry.metrics() }));
   }
 }

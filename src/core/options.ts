@@ -13,7 +13,7 @@ export interface OperatorOptions {
   /** Kubernetes API client rate: sustained requests per second, and burst. */
   qps: number;
   burst: number;
-  /** host:port of /healthz and /readyz. */
+  /** host:port of the routes every replica serves: /healthz, /readyz, /debug/caches. */
   healthAddr: string;
   /** host:port of /metrics; empty disables it. */
   metricsAddr: string;
@@ -31,9 +31,9 @@ const flags: Record<string, Flag> = {
   workers: { env: 'STAYSAIL_WORKERS', fallback: '2', kind: 'int', help: 'workers per controller' },
   qps: { env: 'STAYSAIL_KUBE_QPS', fallback: '20', kind: 'int', help: 'Kubernetes API requests per second, sustained' },
   burst: { env: 'STAYSAIL_KUBE_BURST', fallback: '40', kind: 'int', help: 'Kubernetes API requests allowed in a burst' },
-  'health-addr': { env: 'STAYSAIL_HEALTH_ADDR', fallback: ':8081', kind: 'addr', help: 'where /healthz and /readyz are served' },
-  'metrics-addr': { env: 'STAYSAIL_METRICS_ADDR', fallback: ':8080', kind: 'addr', help: 'where /metrics is served; empty: not served' },
-  'leader-elect': { env: 'STAYSAIL_LEADER_ELECT', fallback: 'false', kind: 'bool', help: 'elect one active process through a Lease (run several replicas)' },
+  'health-addr': { env: 'STAYSAIL_HEALTH_ADDR', fallback: ':8081', kind: 'addr', help: 'where /healthz, /livez, /readyz and /debug/caches are served, on every replica' },
+  'metrics-addr': { env: 'STAYSAIL_METRICS_ADDR', fallback: ':8080', kind: 'addr', help: 'where /metrics is served, on every replica; empty: not served' },
+  'leader-elect': { env: 'STAYSAIL_LEADER_ELECT', fallback: 'false', kind: 'bool', help: 'elect one reconciling process through a Lease (run several replicas)' },
   'leader-election-namespace': { env: 'POD_NAMESPACE', fallback: 'default', kind: 'string', help: 'namespace of the leader Lease' },
   'leader-election-id': { env: 'STAYSAIL_LEADER_ELECTION_ID', fallback: 'staysail-operator', kind: 'string', help: 'name of the leader Lease' },
   'log-level': { env: 'STAYSAIL_LOG_LEVEL', fallback: 'info', kind: 'string', help: 'debug, info, warn or error' },
