@@ -3,6 +3,7 @@
 // step first asks whether the world is already so (then the next step runs at once), else returns
 // the actions that make it so, or how long to wait. Called again after the actions are applied, the
 // same step finds its work done and moves on.
+import { plural } from '../api/plural.ts';
 import { nextSequence, parseServerGroupName, serverGroupName } from '../api/moniker.ts';
 import type { Capacity } from '../api/v1alpha1/common.ts';
 import { analysisWindows, canaryVerdict } from '../canary/judge/intervals.ts';
@@ -57,9 +58,9 @@ const waitHealthy = step('wait for health', (s) => {
   const failed = refused(g);
   if (failed) return { fail: failed };
   if (s.stepElapsedMs >= s.input.progressDeadlineMs) {
-    return { fail: `${g.name} has ${g.healthy} of ${needed} healthy instances needed after ${Math.round(s.input.progressDeadlineMs / 1000)}s${problemNote(g)}` };
+    return { fail: `${g.name} has ${g.healthy} of ${plural(needed, 'healthy instance')} needed after ${Math.round(s.input.progressDeadlineMs / 1000)}s${problemNote(g)}` };
   }
-  return { waitMs: healthPollMs, message: `waiting for ${g.name}: ${g.healthy} of ${needed} healthy instances${problemNote(g)}` };
+  return { waitMs: healthPollMs, message: `waiting for ${g.name}: ${g.healthy} of ${plural(needed, 'healthy instance')}${problemNote(g)}` };
 });
 
 const enableNew = step('enable', (s) => (s.newGroup!.enabled ? 'next' : { actions: [{ kind: 'enable', name: s.newGroup!.name }] }));

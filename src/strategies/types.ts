@@ -1,5 +1,6 @@
 // What deploy strategies see and what they ask for. Pure data: the Cluster controller observes the
 // provider, calls a planner, applies the actions, and records the returned rollout in status.
+import { plural } from '../api/plural.ts';
 import type { Capacity } from '../api/v1alpha1/common.ts';
 
 export interface ObservedServerGroup {
@@ -121,7 +122,7 @@ export interface RolloutPlan {
 
 export const describeAction = (a: RolloutAction): string => {
   switch (a.kind) {
-    case 'create': return `create ${a.name} (${a.enabled ? 'enabled' : 'disabled'}, ${a.capacity.desired} instances)`;
+    case 'create': return `create ${a.name} (${a.enabled ? 'enabled' : 'disabled'}, ${plural(a.capacity.desired, 'instance')})`;
     case 'resize': return `resize ${a.name} to ${a.capacity.desired}`;
     case 'validate': return `validate ${a.serverGroup} at ${a.percent}%`;
     case 'analyze': return `judge ${a.canary} against ${a.baseline} (interval ${a.interval})`;
