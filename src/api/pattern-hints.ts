@@ -4,7 +4,7 @@
 import { dnsLabelPattern, durationPattern } from './schema.ts';
 import { appPattern } from './v1alpha1/common.ts';
 import { cronPattern } from './v1alpha1/pipeline.ts';
-import { refIdPattern, stageDurationPattern } from './v1alpha1/stages.ts';
+import { refIdPattern, stageDurationPattern } from './v1alpha1/stages/index.ts';
 
 const hints: Record<string, string> = {
   [durationPattern]: 'use a duration such as 30s, 5m or 1h30m',

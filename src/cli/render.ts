@@ -1,7 +1,7 @@
 // How the CLI shows runs and clusters: a tree of a run's stages (by their requisites) with status,
 // duration and what a waiting judgment needs; tables for lists. Pure: takes objects and the time,
 // returns lines. Colour only when asked (a terminal without NO_COLOR).
-import type { Stage } from '../api/v1alpha1/stages.ts';
+import type { Stage } from '../api/v1alpha1/stages/index.ts';
 import { topologicalOrder } from '../pipeline/graph/dag.ts';
 
 export interface RunView {

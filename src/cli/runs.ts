@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
 import { resources } from '../api/v1alpha1/index.ts';
 import type { PipelineRunSpec } from '../api/v1alpha1/pipeline-run.ts';
-import type { Stage } from '../api/v1alpha1/stages.ts';
+import type { Stage } from '../api/v1alpha1/stages/index.ts';
 import type { KubeObject } from '../core/kube-client.ts';
 import { resolveParameters, type ParameterDefinition } from '../pipeline/parameters.ts';
 import { commandName } from './invocation.ts';

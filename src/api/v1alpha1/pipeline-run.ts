@@ -5,7 +5,7 @@ import { ageColumn, type KindDefinition } from '../kind.ts';
 import { anyValue, arr, freeform, int, mapOf, obj, objectName, oneOf, optional, str, type Static } from '../schema.ts';
 import { immutable } from './template.ts';
 import { statusBase } from './common.ts';
-import { refIdPattern } from './stages.ts';
+import { refIdPattern } from './stages/index.ts';
 import { triggerTypes } from './pipeline.ts';
 
 /** Spinnaker's execution statuses. */

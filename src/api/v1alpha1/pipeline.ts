@@ -3,7 +3,7 @@
 import { ageColumn, readyColumn, reasonColumn, type KindDefinition } from '../kind.ts';
 import { anyValue, arr, bool, int, localRef, mapOf, obj, objectName, oneOf, optional, str, type Static } from '../schema.ts';
 import { appPattern, notificationSchema, statusBase } from './common.ts';
-import { stageSchema } from './stages.ts';
+import { stageSchema } from './stages/index.ts';
 
 export const parameterTypes = ['string', 'integer', 'number', 'boolean'] as const;
 

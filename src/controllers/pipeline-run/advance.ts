@@ -3,7 +3,7 @@
 // failure policies and timeouts, cancel what must stop, and finish the run by Spinnaker's roll-up.
 import { formatDuration, parseDuration } from '../../api/duration.ts';
 import { plural } from '../../api/plural.ts';
-import type { Stage } from '../../api/v1alpha1/stages.ts';
+import type { Stage } from '../../api/v1alpha1/stages/index.ts';
 import { ApiError, isTransientApiError } from '../../core/errors.ts';
 import type { KubeClient } from '../../core/kube-client.ts';
 import { evaluateCondition, ExpressionError, interpolate, type ExpressionScope } from '../../pipeline/expressions.ts';

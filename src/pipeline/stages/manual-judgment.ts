@@ -2,7 +2,7 @@
 // message and an Event say what to check (the instructions) and what to choose (the inputs);
 // judgmentRequest computes that text from the stage's block, for whoever else tells the judge.
 import { resources } from '../../api/v1alpha1/index.ts';
-import type { Stage } from '../../api/v1alpha1/stages.ts';
+import type { Stage } from '../../api/v1alpha1/stages/index.ts';
 import type { KubeObject } from '../../core/kube-client.ts';
 import type { StageOutcome, StageRun, StageType } from './stage-type.ts';
 

@@ -2,7 +2,7 @@
 // A stage type is called on every pass while its stage runs; it must be idempotent: called again
 // after a crash, it carries on rather than repeating a side effect (children have deterministic names).
 import type { StageRecord } from '../../api/v1alpha1/pipeline-run.ts';
-import type { Stage } from '../../api/v1alpha1/stages.ts';
+import type { Stage } from '../../api/v1alpha1/stages/index.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { KubeClient, KubeObject } from '../../core/kube-client.ts';
 import type { Logger } from '../../core/logger.ts';
