@@ -5,6 +5,7 @@
 #   kwok                                                     (sigs.k8s.io/kwok)
 #   helm                                                     (helm.sh/helm/v4)
 # Each component is built only when its versioned output is missing. Prints the bin folder last.
+# The Go programs the tests read health with (test/tools) are built too, by build-test-tools.sh.
 # STAYSAIL_BIN_DIR, when set, names a folder of pre-built binaries and skips every build.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -85,6 +86,7 @@ build_etcd
 go_install kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION"
 go_install helm helm.sh/helm/v4/cmd/helm "$HELM_VERSION" "-X helm.sh/helm/v4/internal/version.version=v$HELM_VERSION"
 build_kubernetes
+bash "$here/build-test-tools.sh" >/dev/null
 
 bin="$cache/bin-k$K-e$ETCD_VERSION-w$KWOK_VERSION-h$HELM_VERSION"
 mkdir -p "$bin"
