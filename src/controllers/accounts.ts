@@ -1,13 +1,27 @@
-// Resolving an object's accountRef into the provider account and its provider.
+// Resolving an object's accountRef into the provider account and its provider; what provider errors
+// mean for a pass, mapped here once.
 import type { AccountSpec } from '../api/v1alpha1/account.ts';
+import type { Outcome } from '../core/controller.ts';
 import { ApiError, WaitingError, TerminalError } from '../core/errors.ts';
 import type { ObjectCache } from '../core/informer.ts';
-import type { KubeObject } from '../core/kube-client.ts';
+import type { EventRecorder } from '../core/events.ts';
+import type { KubeClient, KubeObject } from '../core/kube-client.ts';
 import { isProviderError } from '../providers/errors.ts';
-import type { Location, Provider, ProviderAccount } from '../providers/interfaces.ts';
+import type { Provider, ProviderAccount } from '../providers/interfaces.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 
 export type Account = KubeObject<AccountSpec>;
+
+/**
+ * What a controller acting through a provider needs: the Accounts and the providers, and, since the
+ * skeleton writes no status while an object is deleted, a client and Events for its finalizer.
+ */
+export interface ProviderDeps {
+  accounts: ObjectCache<Account>;
+  registry: ProviderRegistry;
+  client: KubeClient;
+  events: EventRecorder;
+}
 
 /** The account (acting in obj's namespace) and its provider; waits while the Account does not exist. */
 export function resolveAccount(accounts: ObjectCache<Account>, registry: ProviderRegistry, obj: KubeObject,
@@ -26,24 +40,44 @@ export function resolveAccount(accounts: ObjectCache<Account>, registry: Provide
   }
 }
 
-/** How long a provider that throttles or cannot be reached is left alone before the next try. */
-const transientRetryMs = 5_000;
+/** How long a provider that throttles or cannot be reached is left alone when it gave no delay. */
+export const transientRetryMs = 5_000;
+/** How long a provider's operation in progress is left alone when it gave no estimate. */
+export const inProgressRetryMs = 10_000;
+const quotaRetryMs = 60_000;
 
 /**
- * Provider errors as the skeleton's taxonomy: Invalid needs a person; Quota, throttling and an
- * unreachable provider are recorded in the object's condition (so whoever waits on it can say why)
- * and tried again; the rest retry with back-off.
+ * What a failed provider call means for the pass: come back after a delay with no error (an
+ * operation in progress), or an error the skeleton reads (TerminalError: a person must act;
+ * WaitingError: recorded on the condition and tried again after its delay; anything else: back-off).
  */
-export function asReconcileError(what: string, err: unknown): unknown {
-  if (isProviderError(err, 'Invalid')) return new TerminalError('Invalid', `${what}: ${err.message}`);
-  if (isProviderError(err, 'Quota')) return new WaitingError('QuotaExceeded', `${what}: ${err.message}`, 60_000);
+export type ProviderFailure = { requeueAfterMs: number; message: string } | { error: unknown };
+
+/**
+ * The one mapping of provider errors. InProgress comes back after the provider's hint; Invalid needs
+ * a person; Quota, throttling (after the provider's Retry-After when it gave one), server errors and
+ * an unreachable provider are recorded on the object's condition (so whoever waits on it can say
+ * why) and tried again; the rest retry with back-off.
+ */
+export function providerFailure(what: string, err: unknown): ProviderFailure {
+  if (isProviderError(err, 'InProgress')) return { requeueAfterMs: err.retryAfterMs ?? inProgressRetryMs, message: `${what}: ${err.message}` };
+  if (isProviderError(err, 'Invalid')) return { error: new TerminalError('Invalid', `${what}: ${err.message}`) };
+  if (isProviderError(err, 'Quota')) return { error: new WaitingError('QuotaExceeded', `${what}: ${err.message}`, err.retryAfterMs ?? quotaRetryMs) };
   if (isProviderError(err, 'Throttled') || (err instanceof ApiError && err.status === 429)) {
-    return new WaitingError('Throttled', `${what}: the provider is throttling requests: ${(err as Error).message}`, transientRetryMs);
+    const after = isProviderError(err) ? err.retryAfterMs ?? transientRetryMs : transientRetryMs;
+    return { error: new WaitingError('Throttled', `${what}: the provider is throttling requests: ${(err as Error).message}`, after) };
   }
-  if (err instanceof ApiError && err.status >= 500) return new WaitingError('ProviderError', `${what}: the provider failed: ${err.message}`, transientRetryMs);
+  if (err instanceof ApiError && err.status >= 500) return { error: new WaitingError('ProviderError', `${what}: the provider failed: ${err.message}`, transientRetryMs) };
   const unreachable = unreachableCause(err);
-  if (unreachable) return new WaitingError('Unreachable', `${what}: cannot reach the provider: ${unreachable}`, transientRetryMs);
-  return err;
+  if (unreachable) return { error: new WaitingError('Unreachable', `${what}: cannot reach the provider: ${unreachable}`, transientRetryMs) };
+  return { error: err };
+}
+
+/** For a pass's catch: an operation in progress comes back after its hint; any other failure is thrown as the skeleton reads it. */
+export function asReconcileOutcome(what: string, err: unknown): Outcome & { requeueAfterMs: number } {
+  const failure = providerFailure(what, err);
+  if ('error' in failure) throw failure.error;
+  return { requeueAfterMs: failure.requeueAfterMs };
 }
 
 /** Why a request got no answer at all (refused, timed out, no route), or undefined when it got one. */
@@ -52,16 +86,4 @@ function unreachableCause(err: unknown): string | undefined {
   if (err.name === 'TimeoutError') return 'the request timed out';
   const cause = (err as Error & { cause?: { code?: string; message?: string } }).cause;
   return cause?.code ? `${cause.code}${cause.message ? ` (${cause.message})` : ''}` : undefined;
-}
-
-/**
- * Removes what the provider holds for obj, when the object is deleted. Without its Account nothing
- * of ours can be reached any more, so the object is let go (what the provider held may remain).
- */
-export async function removeThrough(accounts: ObjectCache<Account>, registry: ProviderRegistry,
-  obj: KubeObject<{ accountRef: { name: string }; location?: Location }>,
-  remove: (provider: Provider, account: ProviderAccount, location: Location) => Promise<void>): Promise<void> {
-  let resolved;
-  try { resolved = resolveAccount(accounts, registry, obj, obj.spec!.accountRef); } catch { return; }
-  await remove(resolved.provider, resolved.account, obj.spec!.location ?? {});
 }

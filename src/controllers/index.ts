@@ -29,8 +29,9 @@ export function registerControllers(manager: Manager, providers: ProviderRegistr
 
   const accounts = manager.informer<Account>(resources.account);
   manager.addController('account', accounts, accountReconciler(providers));
+  const throughProviders = { accounts, registry: providers, client: manager.client, events: manager.events };
   const serverGroups = manager.informer<ServerGroup>(resources.serverGroup);
-  const sgController = manager.addController('servergroup', serverGroups, serverGroupReconciler(accounts, providers));
+  const sgController = manager.addController('servergroup', serverGroups, serverGroupReconciler(throughProviders));
   for (const source of providers.all().flatMap((p) => p.changeSources ?? [])) {
     sgController.watch(manager.informer<KubeObject>(source.resource, source.labelSelector), (o) => [source.serverGroupKeyOf(o)].filter((k): k is string => !!k));
   }
@@ -41,9 +42,9 @@ export function registerControllers(manager: Manager, providers: ProviderRegistr
     .watch(runs, owningCluster);
   const loadBalancers = manager.informer<LoadBalancer>(resources.loadBalancer);
   const securityGroups = manager.informer<SecurityGroup>(resources.securityGroup);
-  const lbController = manager.addController('loadbalancer', loadBalancers, loadBalancerReconciler(accounts, providers));
-  const secgController = manager.addController('securitygroup', securityGroups, securityGroupReconciler(accounts, providers));
-  // Objects waiting for their Account start as soon as it appears.
+  const lbController = manager.addController('loadbalancer', loadBalancers, loadBalancerReconciler(throughProviders));
+  const secgController = manager.addController('securitygroup', securityGroups, securityGroupReconciler(throughProviders));
+  // Objects waiting for their Account start as soon as it appears; objects held by their finalizer without it go on.
   sgController.watch(accounts, usersOf(serverGroups));
   lbController.watch(accounts, usersOf(loadBalancers));
   secgController.watch(accounts, usersOf(securityGroups));

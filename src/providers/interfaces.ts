@@ -1,7 +1,8 @@
 // One interface per resource family, the same verbs on every cloud (Clouddriver's operations):
-// server groups: describe, list, create, resize, enable, disable, destroy; load balancers and
-// security groups: describe, upsert, delete. Every operation is idempotent and names things the
-// caller chose; "is the world already so?" is the provider's first question.
+// server groups: describe, list, create, resize, enable, disable, set load balancers, destroy; load
+// balancers and security groups: describe, upsert, delete; manifests (not implemented yet): apply,
+// delete, patch, scale, status, read, list. Every operation is idempotent and names things the caller
+// chose; "is the world already so?" is the provider's first question.
 import type { Capacity } from '../api/v1alpha1/common.ts';
 import type { KubeObject, ResourceType } from '../core/kube-client.ts';
 import type { ServerGroupTemplate } from '../api/v1alpha1/template.ts';
@@ -32,6 +33,7 @@ export interface ServerGroupDescription {
   capacity: Capacity;
   /** Instances that exist, and those healthy (ready). */
   instances: { total: number; healthy: number };
+  /** The load balancers it is a member of: it takes traffic from these, and only these, while enabled. */
   loadBalancers: string[];
   /** Hash of the template it runs, as given at creation. */
   templateHash: string;
@@ -59,9 +61,15 @@ export interface ServerGroupProvider {
   /** Creates it, or returns it when one of that name already exists from the same template (a repeated call). */
   create(account: ProviderAccount, request: CreateServerGroup): Promise<ServerGroupDescription>;
   resize(account: ProviderAccount, location: Location, name: string, capacity: Capacity): Promise<void>;
-  /** Joins it to its load balancers (or the given ones). */
-  enable(account: ProviderAccount, location: Location, name: string, loadBalancers: string[]): Promise<void>;
-  disable(account: ProviderAccount, location: Location, name: string, loadBalancers: string[]): Promise<void>;
+  /** Takes traffic from each of its load balancers, and from no other; given loadBalancers, those become its load balancers first. */
+  enable(account: ProviderAccount, location: Location, name: string, loadBalancers?: string[]): Promise<void>;
+  /** Takes traffic from no load balancer, including any it is found in without being a member (left before, or joined by hand). */
+  disable(account: ProviderAccount, location: Location, name: string): Promise<void>;
+  /**
+   * Makes these its load balancers: while enabled it joins the new ones and has left the others when this
+   * returns (on Kubernetes, their Services no longer select its pods); while disabled it only records them.
+   */
+  setLoadBalancers(account: ProviderAccount, location: Location, name: string, loadBalancers: string[]): Promise<void>;
   /** Removes it; a server group already gone is not an error. */
   destroy(account: ProviderAccount, location: Location, name: string): Promise<void>;
 }
@@ -106,7 +114,47 @@ export interface Provider {
   readonly serverGroups: ServerGroupProvider;
   readonly loadBalancers: LoadBalancerProvider;
   readonly securityGroups: SecurityGroupProvider;
+  /** Manifests applied as they are (the manifest stages); absent when the provider has none. */
+  readonly manifests?: ManifestProvider;
   readonly changeSources?: ChangeSource[];
   /** Checks that the account's credentials reach the provider; says what it reached, or throws (Invalid: a person must fix it). */
   verify(account: ProviderAccount): Promise<string>;
+  /**
+   * Whether what it makes for an object in this account and location carries an owner reference to
+   * the object, in the object's own cluster and namespace: the API server's garbage collector then
+   * removes it with the object, so an object whose Account is gone may be let go without leaking it.
+   * False on clouds, and on Kubernetes for another cluster (a kubeconfig Secret) or another namespace.
+   */
+  ownsByReference(account: ProviderAccount, location: Location): boolean;
+}
+
+/** A Kubernetes object a manifest stage names: what it applied, or what it is told to act on. */
+export interface ManifestRef { apiVersion: string; kind: string; name: string; namespace?: string }
+
+/** kstatus' reading of an object: still changing, settled as asked, or not going to get there without a change. */
+export interface ManifestStatus { status: 'InProgress' | 'Current' | 'Failed'; message: string }
+
+/**
+ * Manifests as the coming manifest stages (deployManifest, deleteManifest, patchManifest,
+ * scaleManifest, undoRolloutManifest, findArtifactsFromResource) need them. Types only: no provider
+ * implements it yet (docs/adr/0003-who-owns-server-group-spec.md). Errors are the provider's typed
+ * errors, as for the other families.
+ */
+export interface ManifestProvider {
+  /** Server-side applies every manifest under fieldManager (force takes fields other managers own); returns them as stored. */
+  apply(account: ProviderAccount, location: Location, manifests: KubeObject[],
+    options: { fieldManager: string; force?: boolean; owner?: Owner }): Promise<KubeObject[]>;
+  /** Deletes it; one already gone is not an error. cascade as kubectl's --cascade (default background). */
+  delete(account: ProviderAccount, location: Location, ref: ManifestRef, options?: { cascade?: 'background' | 'foreground' | 'orphan' }): Promise<void>;
+  /** Patches it (merge, strategic merge or JSON patch) under fieldManager; returns it as stored. */
+  patch(account: ProviderAccount, location: Location, ref: ManifestRef, patch: { type: 'merge' | 'strategic' | 'json'; body: unknown },
+    options: { fieldManager: string }): Promise<KubeObject>;
+  /** Sets replicas through its scale subresource; Invalid when its kind has none. */
+  scale(account: ProviderAccount, location: Location, ref: ManifestRef, replicas: number): Promise<void>;
+  /** kstatus' status of it, read afresh (what deployManifest waits on); a missing object is InProgress, not an error. */
+  status(account: ProviderAccount, location: Location, ref: ManifestRef): Promise<ManifestStatus>;
+  /** It as stored, or undefined when it does not exist (findArtifactsFromResource; undoRolloutManifest reads a rollout's history with list). */
+  read(account: ProviderAccount, location: Location, ref: ManifestRef): Promise<KubeObject | undefined>;
+  /** Objects of a kind matching a label selector (e.g. the ReplicaSets of a Deployment, its revisions for undoRolloutManifest). */
+  list(account: ProviderAccount, location: Location, kind: { apiVersion: string; kind: string }, labelSelector: string): Promise<KubeObject[]>;
 }

@@ -2,7 +2,7 @@
 // a Service on Kubernetes, a target group and listener on AWS, a backend service on GCE, a backend pool
 // on Azure.
 import { ageColumn, readyColumn, type KindDefinition } from '../kind.ts';
-import { arr, duration, int, obj, oneOf, optional, str, type Static } from '../schema.ts';
+import { arr, bool, duration, int, obj, oneOf, optional, str, type Static } from '../schema.ts';
 import { accountRefSchema, appPattern, locationSchema, statusBase } from './common.ts';
 
 const port = (description: string) => int(description, { minimum: 1, maximum: 65535 });
@@ -36,6 +36,7 @@ export const loadBalancerStatus = obj('What the provider reports of the load bal
   address: optional(str('Where clients connect: a cluster IP, DNS name or IP address.', { maxLength: 1024 })),
   serverGroups: optional(arr('Server groups that are members (enabled).', str('A server group name.', { maxLength: 63 }), { maxItems: 1000 })),
   readyEndpoints: optional(int('Healthy instances behind it.', { minimum: 0 })),
+  ownedByReference: optional(bool('Whether what the provider made for it carries an owner reference to it (same cluster and namespace), so the garbage collector removes that with this object: deleted after its Account, it is let go instead of held.')),
 });
 
 export type LoadBalancerSpec = Static<typeof loadBalancerSpec>;

@@ -1,7 +1,7 @@
 // SecurityGroup: ingress rules for server groups (Clouddriver's security group / firewall): a
 // NetworkPolicy on Kubernetes, a security group on AWS, a firewall on GCE, a network security group on Azure.
 import { ageColumn, readyColumn, reasonColumn, type KindDefinition } from '../kind.ts';
-import { arr, int, localRef, obj, oneOf, optional, str, type Static } from '../schema.ts';
+import { arr, bool, int, localRef, obj, oneOf, optional, str, type Static } from '../schema.ts';
 import { accountRefSchema, appPattern, locationSchema, statusBase } from './common.ts';
 
 const portNumber = (description: string) => int(description, { minimum: 1, maximum: 65535 });
@@ -30,6 +30,7 @@ export const securityGroupSpec = obj('The security group wanted.', {
 export const securityGroupStatus = obj('What the provider reports of the security group.', {
   ...statusBase,
   providerId: optional(str('The provider\'s identifier: NetworkPolicy name, security group ID, firewall or NSG ID.', { maxLength: 2048 })),
+  ownedByReference: optional(bool('Whether what the provider made for it carries an owner reference to it (same cluster and namespace), so the garbage collector removes that with this object: deleted after its Account, it is let go instead of held.')),
 });
 
 export type SecurityGroupSpec = Static<typeof securityGroupSpec>;

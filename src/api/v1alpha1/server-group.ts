@@ -30,6 +30,7 @@ export const serverGroupStatus = obj('What the provider reports of the server gr
   desiredReplicas: optional(int('Instances wanted.', { minimum: 0 })),
   ready: optional(str('readyReplicas/desiredReplicas, for display.', { maxLength: 32 })),
   enabled: optional(bool('Whether it takes traffic, as observed.')),
+  ownedByReference: optional(bool('Whether what the provider made for it carries an owner reference to it (same cluster and namespace), so the garbage collector removes that with this object: deleted after its Account, it is let go instead of held.')),
 });
 
 export type ServerGroupSpec = Static<typeof serverGroupSpec>;

@@ -1,13 +1,13 @@
+// The provider contracts against the in-memory fake, with a clock moved by hand.
 import { ManualClock } from '../../core/clock.ts';
 import { loadBalancerContract, securityGroupContract } from '../../../test/contracts/network.ts';
 import { serverGroupContract, type ContractWorld } from '../../../test/contracts/server-groups.ts';
 import { FakeProvider } from './fake-provider.ts';
 
-function fakeWorld(): Omit<ContractWorld, 'provider'> & { fake: FakeProvider } {
+async function fakeWorld(): Promise<ContractWorld> {
   const clock = new ManualClock(Date.now());
-  const provider = new FakeProvider({ clock, readyAfterMs: 5000 });
   return {
-    fake: provider,
+    provider: new FakeProvider({ clock, readyAfterMs: 5000 }),
     account: { name: 'test', namespace: 'default', spec: { provider: 'kubernetes' } },
     location: { namespace: 'default' },
     async pause(ms) { clock.advance(ms); },
@@ -16,9 +16,10 @@ function fakeWorld(): Omit<ContractWorld, 'provider'> & { fake: FakeProvider } {
       throw new Error(`never ${what}`);
     },
     template: (version) => ({ kubernetes: { podTemplate: { spec: { containers: [{ name: 'web', image: `web:${version}` }] } } } }),
+    owner: async (kind, name) => ({ apiVersion: 'staysail.dev/v1alpha1', kind, name, uid: `uid-${kind}-${name}` }),
   };
 }
 
-serverGroupContract('fake', async () => { const w = fakeWorld(); return { ...w, provider: w.fake.serverGroups }; });
-loadBalancerContract('fake', async () => { const w = fakeWorld(); return { ...w, provider: w.fake }; });
-securityGroupContract('fake', async () => { const w = fakeWorld(); return { ...w, provider: w.fake }; });
+serverGroupContract('fake', fakeWorld);
+loadBalancerContract('fake', fakeWorld);
+securityGroupContract('fake', fakeWorld);

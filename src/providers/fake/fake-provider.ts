@@ -48,8 +48,9 @@ export class FakeProvider implements Provider {
         g.changedAt = this.o.clock.now();
         this.log.push(`resize ${name} to ${capacity.desired}`);
       },
-      enable: async (a, l, name) => {
+      enable: async (a, l, name, loadBalancers) => {
         const g = this.mustGet(a, l, name);
+        if (loadBalancers) this.setLoadBalancers(g, loadBalancers);
         if (!g.desc.enabled) this.log.push(`enable ${name}`);
         g.desc.enabled = true;
       },
@@ -58,6 +59,7 @@ export class FakeProvider implements Provider {
         if (g.desc.enabled) this.log.push(`disable ${name}`);
         g.desc.enabled = false;
       },
+      setLoadBalancers: async (a, l, name, loadBalancers) => { this.setLoadBalancers(this.mustGet(a, l, name), loadBalancers); },
       destroy: async (a, l, name) => {
         if (this.groups.delete(where(a, l, name))) this.log.push(`destroy ${name}`);
       },
@@ -89,6 +91,9 @@ export class FakeProvider implements Provider {
     };
   }
 
+  /** Nothing collects what the fake holds: an object whose Account is gone is held until orphaned. */
+  ownsByReference(): boolean { return false; }
+
   /** Server groups from this template never become healthy (a bad release). */
   markUnhealthy(templateHash: string): void { this.unhealthy.add(templateHash); }
 
@@ -96,6 +101,12 @@ export class FakeProvider implements Provider {
     const g = this.groups.get(where(a, l, name));
     if (!g) throw notFound(`server group ${name} does not exist`);
     return g;
+  }
+
+  private setLoadBalancers(g: FakeServerGroup, loadBalancers: string[]): void {
+    const members = [...new Set(loadBalancers)].sort();
+    if (members.join() !== g.desc.loadBalancers.join()) this.log.push(`set load balancers of ${g.desc.name} to ${members.join(', ') || 'none'}`);
+    g.desc.loadBalancers = members;
   }
 
   private async create(a: ProviderAccount, req: CreateServerGroup): Promise<ServerGroupDescription> {
@@ -108,7 +119,7 @@ export class FakeProvider implements Provider {
     const now = this.o.clock.now();
     this.groups.set(key, { changedAt: now, desc: {
       name: req.name, cluster: req.cluster, sequence: req.sequence, createdAt: new Date(now).toISOString(), enabled: req.enabled,
-      capacity: { ...req.capacity }, instances: { total: 0, healthy: 0 }, loadBalancers: [...req.loadBalancers],
+      capacity: { ...req.capacity }, instances: { total: 0, healthy: 0 }, loadBalancers: [...new Set(req.loadBalancers)].sort(),
       templateHash: req.templateHash, providerId: `fake-sg/${req.name}`,
     } });
     this.log.push(`create ${req.name} (${req.enabled ? 'enabled' : 'disabled'}, ${req.capacity.desired} instances)`);

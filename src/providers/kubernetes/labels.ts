@@ -9,8 +9,10 @@ export const enabledAnnotation = 'staysail.dev/enabled';
 export const loadBalancersAnnotation = 'staysail.dev/load-balancers';
 export const ownerAnnotation = 'staysail.dev/owner';
 
+/** Every traffic label starts so, and no other label does. */
+export const trafficLabelPrefix = 'lb.staysail.dev/';
 /** The label a LoadBalancer's Service selects: on a server group's pods while it is enabled. */
-export const trafficLabel = (loadBalancer: string) => `lb.staysail.dev/${loadBalancer}`;
+export const trafficLabel = (loadBalancer: string) => `${trafficLabelPrefix}${loadBalancer}`;
 export const trafficValue = 'enabled';
 /** The label a SecurityGroup's NetworkPolicy selects: on the pods of server groups that name it. */
 export const securityGroupLabel = (securityGroup: string) => `sg.staysail.dev/${securityGroup}`;

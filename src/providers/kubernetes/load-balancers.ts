@@ -5,6 +5,7 @@ import { isNotFound } from '../../core/errors.ts';
 import type { KubeClient, KubeObject, ResourceType } from '../../core/kube-client.ts';
 import type { LoadBalancerDescription, LoadBalancerProvider, Location, Owner, ProviderAccount } from '../interfaces.ts';
 import { namespaceOf } from './namespace.ts';
+import { ownerReferences } from './owners.ts';
 import { isOurs, managedBy, ownerAnnotation, serverGroupLabel, trafficLabel, trafficValue } from './labels.ts';
 import { invalid } from '../errors.ts';
 import { pods, typed, type ClientFor } from './server-groups.ts';
@@ -44,7 +45,8 @@ export function kubernetesLoadBalancers(clientFor: ClientFor): LoadBalancerProvi
         throw invalid(`Service "${name}" already exists in namespace "${ns}" and is not ${owner.kind} "${owner.name}"'s; rename the ${owner.kind} or remove the Service`);
       }
       await typed(`load balancer ${name}`, () => client.apply(services, {
-        metadata: { name, namespace: ns, labels: { ...managedBy }, annotations: { [ownerAnnotation]: `${owner.kind}/${owner.name}/${owner.uid}` } },
+        metadata: { name, namespace: ns, labels: { ...managedBy }, annotations: { [ownerAnnotation]: `${owner.kind}/${owner.name}/${owner.uid}` },
+          ownerReferences: ownerReferences(a, ns, owner) },
         spec: {
           type: spec.type === 'external' ? 'LoadBalancer' : 'ClusterIP',
           selector: { [trafficLabel(name)]: trafficValue },

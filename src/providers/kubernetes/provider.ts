@@ -2,16 +2,15 @@
 // groups as NetworkPolicies, in the cluster Staysail runs in or another one (a kubeconfig Secret).
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Clock } from '../../core/clock.ts';
-import { isNotFound } from '../../core/errors.ts';
-import { KubeClient, type KubeObject, type ResourceType } from '../../core/kube-client.ts';
+import { KubeClient } from '../../core/kube-client.ts';
+import { CredentialsResolver } from '../credentials.ts';
 import { invalid } from '../errors.ts';
-import type { ChangeSource, Provider, ProviderAccount } from '../interfaces.ts';
+import type { ChangeSource, Location, Provider, ProviderAccount } from '../interfaces.ts';
 import { managedBy, serverGroupLabel } from './labels.ts';
 import { kubernetesLoadBalancers } from './load-balancers.ts';
+import { ownsByReference } from './owners.ts';
 import { kubernetesSecurityGroups } from './security-groups.ts';
 import { kubernetesServerGroups, replicaSets, type ClientFor } from './server-groups.ts';
-
-const secrets: ResourceType = { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true };
 
 export class KubernetesProvider implements Provider {
   readonly name = 'kubernetes' as const;
@@ -29,27 +28,13 @@ export class KubernetesProvider implements Provider {
 
   /** home: the client of the cluster Staysail runs in (where Accounts and their Secrets live). */
   constructor(home: KubeClient, clock: Clock) {
-    const clients = new Map<string, KubeClient>();
+    const credentials = new CredentialsResolver(home);
     const clientFor: ClientFor = async (account: ProviderAccount) => {
       const ref = account.spec.kubernetes?.kubeconfigSecretRef;
       if (!ref) return home;
-      const secret = await home.get<KubeObject & { data?: Record<string, string> }>(secrets, account.namespace, ref.name).catch((err: unknown) => {
-        if (isNotFound(err)) throw invalid(`Account "${account.name}": Secret "${ref.name}" (spec.kubernetes.kubeconfigSecretRef) does not exist`);
-        throw err;
-      });
-      const key = ref.key ?? 'kubeconfig';
-      const data = secret.data?.[key];
-      if (!data) throw invalid(`Account "${account.name}": Secret "${ref.name}" has no key "${key}"`);
-      const cacheKey = `${account.namespace}/${ref.name}/${secret.metadata.resourceVersion}/${account.spec.kubernetes?.context ?? ''}`;
-      let client = clients.get(cacheKey);
-      if (!client) {
-        const kc = new KubeConfig();
-        kc.loadFromString(Buffer.from(data, 'base64').toString('utf8'));
-        if (account.spec.kubernetes?.context) kc.setCurrentContext(account.spec.kubernetes.context);
-        client = new KubeClient(kc, { clock });
-        clients.set(cacheKey, client);
-      }
-      return client;
+      const context = account.spec.kubernetes?.context;
+      return credentials.resolve(account, { secretRef: ref, field: 'spec.kubernetes.kubeconfigSecretRef', defaultKey: 'kubeconfig', holds: 'a kubeconfig' },
+        (value) => ({ value: new KubeClient(kubeConfigOf(account, ref.name, value.toString('utf8'), context), { clock }) }), context);
     };
     this.clientFor = clientFor;
     this.serverGroups = kubernetesServerGroups(clientFor);
@@ -62,4 +47,23 @@ export class KubernetesProvider implements Provider {
     const version = await client.request<{ gitVersion?: string }>('get', 'GET', '/version');
     return `reaches ${client.kubeConfig.getCurrentCluster()?.server ?? 'the cluster'} (Kubernetes ${version?.gitVersion ?? 'unknown version'})`;
   }
+
+  ownsByReference(account: ProviderAccount, location: Location): boolean {
+    return ownsByReference(account, location);
+  }
+}
+
+/** A kubeconfig from a Secret, at the Account's context; throws what is wrong with it. */
+function kubeConfigOf(account: ProviderAccount, secret: string, text: string, context: string | undefined): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromString(text);
+  if (context) {
+    if (!kc.getContexts().some((c) => c.name === context)) {
+      throw invalid(`Account "${account.name}": the kubeconfig in Secret "${secret}" has no context "${context}" (spec.kubernetes.context); `
+        + `use one of ${kc.getContexts().map((c) => `"${c.name}"`).join(', ') || 'its contexts (it has none)'}, or leave the field out for its current context`);
+    }
+    kc.setCurrentContext(context);
+  }
+  if (!kc.getCurrentCluster()) throw new Error(`its current context${context ? ` "${context}"` : ''} names no cluster`);
+  return kc;
 }

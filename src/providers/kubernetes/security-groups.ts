@@ -6,6 +6,7 @@ import type { KubeClient, KubeObject, ResourceType } from '../../core/kube-clien
 import { invalid } from '../errors.ts';
 import type { Owner, SecurityGroupProvider } from '../interfaces.ts';
 import { namespaceOf } from './namespace.ts';
+import { ownerReferences } from './owners.ts';
 import { isOurs, managedBy, ownerAnnotation, securityGroupLabel } from './labels.ts';
 import { typed, type ClientFor } from './server-groups.ts';
 
@@ -48,7 +49,8 @@ export function kubernetesSecurityGroups(clientFor: ClientFor): SecurityGroupPro
         throw invalid(`NetworkPolicy "${name}" already exists in namespace "${ns}" and is not ${owner.kind} "${owner.name}"'s; rename the ${owner.kind} or remove the NetworkPolicy`);
       }
       await typed(`security group ${name}`, () => client.apply(networkPolicies, {
-        metadata: { name, namespace: ns, labels: { ...managedBy }, annotations: { [ownerAnnotation]: `${owner.kind}/${owner.name}/${owner.uid}` } },
+        metadata: { name, namespace: ns, labels: { ...managedBy }, annotations: { [ownerAnnotation]: `${owner.kind}/${owner.name}/${owner.uid}` },
+          ownerReferences: ownerReferences(a, ns, owner) },
         spec: { podSelector: { matchLabels: { [securityGroupLabel(name)]: 'true' } }, policyTypes: ['Ingress'], ingress },
       } as KubeObject, 'staysail', { force: true }));
       return { name, providerId: `${ns}/networkpolicies/${name}`, ingressRules: ingress.length };

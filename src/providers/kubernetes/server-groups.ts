@@ -8,8 +8,9 @@ import type { KubeClient, KubeObject, ResourceType } from '../../core/kube-clien
 import { conflict, invalid, isProviderError, notFound } from '../errors.ts';
 import type { CreateServerGroup, Location, ProviderAccount, ServerGroupDescription, ServerGroupProvider } from '../interfaces.ts';
 import { namespaceOf } from './namespace.ts';
+import { ownerReferences } from './owners.ts';
 import { capacityAnnotation, clusterLabel, enabledAnnotation, loadBalancersAnnotation, managedBy, ownerAnnotation, securityGroupLabel,
-  sequenceLabel, serverGroupLabel, templateHashAnnotation, trafficLabel, trafficValue } from './labels.ts';
+  sequenceLabel, serverGroupLabel, templateHashAnnotation, trafficLabel, trafficLabelPrefix, trafficValue } from './labels.ts';
 
 export const replicaSets: ResourceType = { group: 'apps', version: 'v1', plural: 'replicasets', kind: 'ReplicaSet', namespaced: true };
 export const pods: ResourceType = { group: '', version: 'v1', plural: 'pods', kind: 'Pod', namespaced: true };
@@ -54,23 +55,46 @@ function describe(rs: ReplicaSet): ServerGroupDescription {
   };
 }
 
+const isTrafficLabel = (label: string) => label.startsWith(trafficLabelPrefix);
+const members = (loadBalancers: string[]) => [...new Set(loadBalancers)].sort();
+
+/**
+ * The label changes that leave exactly the traffic labels of `serving` on an object: those wanted
+ * and missing set, any other traffic label removed (null). Empty when it is already so.
+ */
+export function trafficChanges(labels: Record<string, string> | undefined, serving: readonly string[]): Record<string, string | null> {
+  const want = new Set(serving.map(trafficLabel));
+  const changes: Record<string, string | null> = {};
+  for (const label of Object.keys(labels ?? {})) if (isTrafficLabel(label) && !want.has(label)) changes[label] = null;
+  for (const label of want) if (labels?.[label] !== trafficValue) changes[label] = trafficValue;
+  return changes;
+}
+
 export function kubernetesServerGroups(clientFor: ClientFor): ServerGroupProvider {
   const get = async (a: ProviderAccount, l: Location, name: string) =>
     (await clientFor(a)).get<ReplicaSet>(replicaSets, namespaceOf(a, l), name);
 
-  /** Adds or removes the traffic labels on the template and on every live pod of the server group. */
-  async function setTraffic(a: ProviderAccount, l: Location, name: string, enabled: boolean, loadBalancers: string[]): Promise<void> {
+  /**
+   * Records whether it is enabled and its load balancers, then leaves exactly the traffic labels of
+   * the load balancers it serves (its own while enabled, none otherwise) on the pod template and on
+   * every live pod. Labels of load balancers it is no longer a member of go too, whatever put them there.
+   */
+  async function converge(a: ProviderAccount, l: Location, name: string, change: { enabled?: boolean; loadBalancers?: string[] }): Promise<void> {
     const client = await clientFor(a);
     const ns = namespaceOf(a, l);
     const rs = await typed(`server group ${name}`, () => get(a, l, name));
-    const lbs = loadBalancers.length ? loadBalancers : describe(rs).loadBalancers;
-    const labels = Object.fromEntries(lbs.map((lb) => [trafficLabel(lb), enabled ? trafficValue : null]));
+    const current = describe(rs);
+    const enabled = change.enabled ?? current.enabled;
+    const loadBalancers = change.loadBalancers ?? current.loadBalancers;
+    const serving = enabled ? loadBalancers : [];
     // Pod template first, so pods created from now on are right; then the live pods.
     await typed(`server group ${name}`, () => client.mergePatch(replicaSets, ns, name, {
-      metadata: { annotations: { [enabledAnnotation]: String(enabled) } }, spec: { template: { metadata: { labels } } } }));
+      metadata: { annotations: { [enabledAnnotation]: String(enabled), [loadBalancersAnnotation]: JSON.stringify(loadBalancers) } },
+      spec: { template: { metadata: { labels: trafficChanges(rs.spec?.template.metadata?.labels, serving) } } } }));
     const live = await client.list<KubeObject>(pods, ns, { labelSelector: `${serverGroupLabel}=${name}` });
     for (const pod of live.items) {
-      if (pod.metadata.deletionTimestamp) continue;
+      const labels = trafficChanges(pod.metadata.labels, serving);
+      if (pod.metadata.deletionTimestamp || Object.keys(labels).length === 0) continue;
       try {
         await client.mergePatch(pods, ns, pod.metadata.name, { metadata: { labels } });
       } catch (err) {
@@ -110,7 +134,7 @@ export function kubernetesServerGroups(clientFor: ClientFor): ServerGroupProvide
       };
       const rs: ReplicaSet = {
         metadata: {
-          name: req.name, namespace: ns,
+          name: req.name, namespace: ns, ownerReferences: ownerReferences(a, ns, req.owner),
           labels: { ...managedBy, [clusterLabel]: req.cluster, [sequenceLabel]: String(req.sequence), [serverGroupLabel]: req.name },
           annotations: {
             [templateHashAnnotation]: req.templateHash, [capacityAnnotation]: JSON.stringify({ min: req.capacity.min, max: req.capacity.max }),
@@ -137,8 +161,9 @@ export function kubernetesServerGroups(clientFor: ClientFor): ServerGroupProvide
         spec: { replicas: capacity.desired } }));
     },
 
-    enable: (a, l, name, loadBalancers) => setTraffic(a, l, name, true, loadBalancers),
-    disable: (a, l, name, loadBalancers) => setTraffic(a, l, name, false, loadBalancers),
+    enable: (a, l, name, loadBalancers) => converge(a, l, name, { enabled: true, ...(loadBalancers ? { loadBalancers: members(loadBalancers) } : {}) }),
+    disable: (a, l, name) => converge(a, l, name, { enabled: false }),
+    setLoadBalancers: (a, l, name, loadBalancers) => converge(a, l, name, { loadBalancers: members(loadBalancers) }),
 
     async destroy(a, l, name) {
       const client = await clientFor(a);

@@ -3,13 +3,16 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { realClock } from '../../../src/core/clock.ts';
-import { KubeClient } from '../../../src/core/kube-client.ts';
+import { KubeClient, type KubeObject } from '../../../src/core/kube-client.ts';
+import { isConflict } from '../../../src/core/errors.ts';
+import { apiVersion, resources } from '../../../src/api/v1alpha1/index.ts';
 import { isProviderError } from '../../../src/providers/errors.ts';
-import type { ProviderAccount } from '../../../src/providers/interfaces.ts';
+import type { Owner, ProviderAccount } from '../../../src/providers/interfaces.ts';
 import { KubernetesProvider } from '../../../src/providers/kubernetes/provider.ts';
 import { waitFor } from '../../cluster/probe.ts';
 import { loadBalancerContract, securityGroupContract } from '../../contracts/network.ts';
 import { serverGroupContract, type ContractWorld } from '../../contracts/server-groups.ts';
+import { installCrds } from '../crds.ts';
 import { kubectlOk } from '../kubectl.ts';
 import { sharedCluster } from '../setup.ts';
 
@@ -28,22 +31,45 @@ async function freshNamespace(client: KubeClient): Promise<string> {
 const template = (version: string) => ({ kubernetes: { podTemplate: { metadata: { labels: { app: 'shop' } },
   spec: { containers: [{ name: 'web', image: `shop/web:${version}` }] } } } });
 
-async function kubernetesWorld(): Promise<Omit<ContractWorld, 'provider'> & { kubernetes: KubernetesProvider }> {
+let crds: Promise<void> | undefined;
+
+/** Minimal specs of the kinds that own what the provider makes; no operator runs here, so they stay as made. */
+const ownerSpecs: Record<string, (name: string) => object> = {
+  Cluster: (name) => ({ moniker: { app: name.split('-')[0], stack: name.split('-')[1] }, accountRef: { name: 'local' }, capacity: { min: 0, max: 1, desired: 0 },
+    template: template('v0') }),
+  LoadBalancer: () => ({ application: 'shop', accountRef: { name: 'local' }, ports: [{ name: 'http', port: 80 }] }),
+  SecurityGroup: () => ({ application: 'shop', accountRef: { name: 'local' }, ingress: [] }),
+};
+
+/**
+ * A real Staysail object of that kind in ns, to own what the provider makes: the garbage collector
+ * deletes a dependent whose owner it cannot find, so a made-up owner would lose it.
+ */
+export async function realOwner(client: KubeClient, ns: string, kind: string, name: string): Promise<Owner> {
+  crds ??= installCrds(sharedCluster().kubeconfigPath);
+  await crds;
+  const rt = Object.values(resources).find((r) => r.kind === kind)!;
+  const made = await client.create(rt, { metadata: { name, namespace: ns }, spec: ownerSpecs[kind]!(name) } as KubeObject)
+    .catch(async (err: unknown) => { if (isConflict(err)) return client.get(rt, ns, name); throw err; });
+  return { apiVersion, kind, name, uid: made.metadata.uid! };
+}
+
+async function kubernetesWorld(): Promise<ContractWorld> {
   const client = new KubeClient(sharedCluster().kubeConfig(), { clock: realClock });
   const ns = await freshNamespace(client);
-  const provider = new KubernetesProvider(client, realClock);
-  const account: ProviderAccount = { name: 'local', namespace: ns, spec: { provider: 'kubernetes' } };
   return {
-    kubernetes: provider, account, location: { namespace: ns }, template,
+    provider: new KubernetesProvider(client, realClock),
+    account: { name: 'local', namespace: ns, spec: { provider: 'kubernetes' } }, location: { namespace: ns }, template,
     pause: (ms) => new Promise((r) => setTimeout(r, ms)),
     eventually: (check, what) => waitFor(check, 60_000, () => `never ${what}`, 300),
+    owner: (kind, name) => realOwner(client, ns, kind, name),
     cleanup: async () => { await client.delete(namespaces, undefined, ns).catch(() => undefined); },
   };
 }
 
-serverGroupContract('kubernetes', async () => { const w = await kubernetesWorld(); return { ...w, provider: w.kubernetes.serverGroups }; });
-loadBalancerContract('kubernetes', async () => { const w = await kubernetesWorld(); return { ...w, provider: w.kubernetes }; });
-securityGroupContract('kubernetes', async () => { const w = await kubernetesWorld(); return { ...w, provider: w.kubernetes }; });
+serverGroupContract('kubernetes', kubernetesWorld);
+loadBalancerContract('kubernetes', kubernetesWorld);
+securityGroupContract('kubernetes', kubernetesWorld);
 
 describe('the Kubernetes provider', function () {
   this.timeout(120_000);
@@ -51,13 +77,14 @@ describe('the Kubernetes provider', function () {
   let provider: KubernetesProvider;
   let account: ProviderAccount;
   let ns: string;
-  const owner = { apiVersion: 'staysail.dev/v1alpha1', kind: 'Cluster', name: 'shop-prod', uid: 'uid-1' };
+  let owner: Owner;
 
   before(async () => {
     client = new KubeClient(sharedCluster().kubeConfig(), { clock: realClock });
     ns = await freshNamespace(client);
     provider = new KubernetesProvider(client, realClock);
     account = { name: 'local', namespace: ns, spec: { provider: 'kubernetes' } };
+    owner = await realOwner(client, ns, 'Cluster', 'shop-prod');
   });
 
   const create = (seq: number, version: string, enabled: boolean) => provider.serverGroups.create(account, {
@@ -80,9 +107,9 @@ describe('the Kubernetes provider', function () {
     await waitFor(async () => (await provider.serverGroups.describe(account, {}, 'shop-prod-v002'))?.instances.healthy === 2, 60_000, () => 'v2 never ready');
     assert.deepEqual((await endpoints()).serverGroups, ['shop-prod-v001'], 'a disabled server group takes no traffic');
 
-    await provider.serverGroups.enable(account, {}, 'shop-prod-v002', []);
+    await provider.serverGroups.enable(account, {}, 'shop-prod-v002');
     await waitFor(async () => (await endpoints()).healthy === 4, 60_000, () => 'both never served');
-    await provider.serverGroups.disable(account, {}, 'shop-prod-v001', []);
+    await provider.serverGroups.disable(account, {}, 'shop-prod-v001');
     await waitFor(async () => (await endpoints()).healthy === 2 && (await endpoints()).serverGroups.join() === 'shop-prod-v002', 60_000,
       () => 'traffic did not move from v001 to v002');
     const v1 = await provider.serverGroups.describe(account, {}, 'shop-prod-v001');
