@@ -1,0 +1,34 @@
+// rolling red/black (Orca's RollingRedBlackStrategy): the new server group starts at 0 and grows
+// through targetPercentages (100 added when missing), each step healthy (and validated) before the
+// next; the old server groups keep their size and traffic until the new one is at 100%.
+import type { StrategySettings } from './types.ts';
+import { create, delayBeforeCleanup, delayBeforeScaleDown, disableOthers, enableNew, healthPollMs, scaleDownOthers, step, waitHealthy,
+  type Step } from './steps.ts';
+
+/** Grows the new server group to p% of the desired capacity, pinned until 100%. */
+const growTo = (percent: number): Step => step(`grow to ${percent}%`, (s) => {
+  const c = s.input.capacity;
+  const size = Math.ceil((c.desired * percent) / 100);
+  const capacity = percent < 100 ? { min: size, max: size, desired: size } : { ...c };
+  const g = s.newGroup!;
+  if (g.capacity.desired === capacity.desired && g.capacity.min === capacity.min && g.capacity.max === capacity.max) return 'next';
+  return { actions: [{ kind: 'resize', name: g.name, capacity }] };
+}, { percent });
+
+/** The validation pipeline for this step must succeed before the next. */
+const validate = (percent: number): Step => step(`validate at ${percent}%`, (s) => {
+  if (!s.input.strategy.validateSteps) return 'next';
+  const result = s.input.validations?.[percent];
+  if (result === 'Succeeded') return 'next';
+  if (result === 'Failed') return { fail: `the validation pipeline failed at ${percent}%` };
+  if (result === 'Running') return { waitMs: healthPollMs, message: `validating ${s.rollout.newServerGroup} at ${percent}%` };
+  return { actions: [{ kind: 'validate', percent, serverGroup: s.rollout.newServerGroup!, ...(s.rollout.previousServerGroup ? { source: s.rollout.previousServerGroup } : {}) }] };
+});
+
+export function rollingRedBlackSteps(strategy: StrategySettings): Step[] {
+  const percents = [...(strategy.targetPercentages ?? [])];
+  if (percents[percents.length - 1] !== 100) percents.push(100);
+  return [create(() => ({ min: 0, max: 0, desired: 0 }), false),
+    ...percents.flatMap((p, i) => [growTo(p), waitHealthy, ...(i === 0 ? [enableNew] : []), delayBeforeCleanup, validate(p)]),
+    disableOthers, delayBeforeScaleDown, scaleDownOthers];
+}
