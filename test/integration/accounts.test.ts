@@ -33,7 +33,8 @@ describe('Accounts, with the operator as a process', function () {
     const message = (name: string) => k(['get', 'account', name, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].message}']);
     assert.match(await message('here'), /^Account "here" reaches https:\/\/127\.0\.0\.1:\d+ \(Kubernetes v1\.\d+\.\d+\)$/);
     assert.match(await message('there'), /^Account "there" reaches https:\/\/127\.0\.0\.1:\d+/);
-    assert.equal(await message('lost'), 'Account "lost": Secret "missing" (spec.kubernetes.kubeconfigSecretRef) does not exist');
+    assert.equal(await message('lost'), `Account "lost": Secret "missing" (spec.kubernetes.kubeconfigSecretRef) does not exist in namespace "${ns}"; `
+      + 'create it with a kubeconfig under "kubeconfig", or name another Secret');
     assert.match(await message('cloud'), /Account "cloud": provider "aws" is not available in this operator; available: kubernetes/);
     assert.match(await k(['get', 'accounts']), /here\s+kubernetes\s+True\s+Reachable/);
   });

@@ -3,56 +3,16 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { realClock } from '../../../src/core/clock.ts';
-import { KubeClient, type KubeObject } from '../../../src/core/kube-client.ts';
-import { isConflict } from '../../../src/core/errors.ts';
-import { apiVersion, resources } from '../../../src/api/v1alpha1/index.ts';
+import { KubeClient } from '../../../src/core/kube-client.ts';
 import { isProviderError } from '../../../src/providers/errors.ts';
 import type { Owner, ProviderAccount } from '../../../src/providers/interfaces.ts';
 import { KubernetesProvider } from '../../../src/providers/kubernetes/provider.ts';
 import { waitFor } from '../../cluster/probe.ts';
 import { loadBalancerContract, securityGroupContract } from '../../contracts/network.ts';
 import { serverGroupContract, type ContractWorld } from '../../contracts/server-groups.ts';
-import { installCrds } from '../crds.ts';
 import { kubectlOk } from '../kubectl.ts';
 import { sharedCluster } from '../setup.ts';
-
-const namespaces = { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false };
-let counter = 0;
-
-async function freshNamespace(client: KubeClient): Promise<string> {
-  const ns = `prov-${Date.now().toString(36)}-${counter++}`;
-  await client.create(namespaces, { metadata: { name: ns } });
-  await waitFor(async () => {
-    try { await client.get({ group: '', version: 'v1', plural: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true }, ns, 'default'); return true; } catch { return false; }
-  }, 30_000, () => `no default ServiceAccount in ${ns}`);
-  return ns;
-}
-
-const template = (version: string) => ({ kubernetes: { podTemplate: { metadata: { labels: { app: 'shop' } },
-  spec: { containers: [{ name: 'web', image: `shop/web:${version}` }] } } } });
-
-let crds: Promise<void> | undefined;
-
-/** Minimal specs of the kinds that own what the provider makes; no operator runs here, so they stay as made. */
-const ownerSpecs: Record<string, (name: string) => object> = {
-  Cluster: (name) => ({ moniker: { app: name.split('-')[0], stack: name.split('-')[1] }, accountRef: { name: 'local' }, capacity: { min: 0, max: 1, desired: 0 },
-    template: template('v0') }),
-  LoadBalancer: () => ({ application: 'shop', accountRef: { name: 'local' }, ports: [{ name: 'http', port: 80 }] }),
-  SecurityGroup: () => ({ application: 'shop', accountRef: { name: 'local' }, ingress: [] }),
-};
-
-/**
- * A real Staysail object of that kind in ns, to own what the provider makes: the garbage collector
- * deletes a dependent whose owner it cannot find, so a made-up owner would lose it.
- */
-export async function realOwner(client: KubeClient, ns: string, kind: string, name: string): Promise<Owner> {
-  crds ??= installCrds(sharedCluster().kubeconfigPath);
-  await crds;
-  const rt = Object.values(resources).find((r) => r.kind === kind)!;
-  const made = await client.create(rt, { metadata: { name, namespace: ns }, spec: ownerSpecs[kind]!(name) } as KubeObject)
-    .catch(async (err: unknown) => { if (isConflict(err)) return client.get(rt, ns, name); throw err; });
-  return { apiVersion, kind, name, uid: made.metadata.uid! };
-}
+import { freshNamespace, namespaces, realOwner, template } from './world.ts';
 
 async function kubernetesWorld(): Promise<ContractWorld> {
   const client = new KubeClient(sharedCluster().kubeConfig(), { clock: realClock });
@@ -146,6 +106,9 @@ describe('the Kubernetes provider', function () {
       && new RegExp(`spec\\.location\\.namespace "${other}" is not one Account "local" may deploy to \\(${ns}\\); .*spec\\.kubernetes\\.namespaces`).test(e.message));
     const wider: ProviderAccount = { ...account, spec: { provider: 'kubernetes', kubernetes: { namespaces: [other] } } };
     assert.equal((await provider.serverGroups.create(wider, request)).name, 'shop-prod-v009');
+    assert.equal(await kubectlOk(sharedCluster().kubeconfigPath, ['-n', other, 'get', 'replicaset', 'shop-prod-v009', '-o', 'jsonpath={.metadata.ownerReferences}']), '',
+      'owned by reference from another namespace (the garbage collector would delete it)');
+    assert.deepEqual([provider.ownsByReference(wider, {}), provider.ownsByReference(wider, elsewhere)], [true, false]);
 
     // Someone's own Service and NetworkPolicy, named as a LoadBalancer and a SecurityGroup would be.
     const mine = { apiVersion: 'staysail.dev/v1alpha1', kind: 'LoadBalancer', name: 'theirs', uid: 'u' };
@@ -165,6 +128,7 @@ describe('the Kubernetes provider', function () {
     await provider.serverGroups.create(remote, { name: 'far-v000', cluster: 'far', sequence: 0, location: {}, template: template('v1'), templateHash: 'h',
       capacity: { min: 1, max: 1, desired: 1 }, enabled: false, loadBalancers: [], securityGroups: [], owner });
     assert.equal((await provider.serverGroups.describe(account, {}, 'far-v000'))?.name, 'far-v000', 'made in the cluster the kubeconfig names');
+    assert.equal(provider.ownsByReference(remote, {}), false, 'another cluster\'s objects cannot be owned by reference');
     const missing: ProviderAccount = { name: 'gone', namespace: ns, spec: { provider: 'kubernetes', kubernetes: { kubeconfigSecretRef: { name: 'nope' } } } };
     await assert.rejects(provider.serverGroups.describe(missing, {}, 'x'),
       (err: unknown) => isProviderError(err, 'Invalid') && /Account "gone": Secret "nope" \(spec\.kubernetes\.kubeconfigSecretRef\) does not exist/.test((err as Error).message));
