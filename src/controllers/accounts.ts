@@ -23,13 +23,13 @@ export interface ProviderDeps {
   events: EventRecorder;
 }
 
-/** The account (acting in obj's namespace) and its provider; waits while the Account does not exist. */
+/** The account (acting in obj's namespace) and its provider; waits while the Account does not exist. field names where obj names it. */
 export function resolveAccount(accounts: ObjectCache<Account>, registry: ProviderRegistry, obj: KubeObject,
-  accountRef: { name: string }): { account: ProviderAccount; provider: Provider } {
+  accountRef: { name: string }, field = 'spec.accountRef'): { account: ProviderAccount; provider: Provider } {
   const ns = obj.metadata.namespace!;
   const found = accounts.get(`${ns}/${accountRef.name}`);
   if (!found?.spec) {
-    throw new WaitingError('AccountNotFound', `${obj.kind} "${obj.metadata.name}": Account "${accountRef.name}" (spec.accountRef) does not exist in namespace "${ns}"; create it`);
+    throw new WaitingError('AccountNotFound', `${obj.kind} "${obj.metadata.name}": Account "${accountRef.name}" (${field}) does not exist in namespace "${ns}"; create it`);
   }
   const account = { name: accountRef.name, namespace: ns, spec: found.spec };
   try {

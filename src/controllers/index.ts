@@ -5,7 +5,7 @@ import type { ObjectCache } from '../core/informer.ts';
 import type { KubeObject } from '../core/kube-client.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import { accountReconciler } from './account/reconciler.ts';
-import type { Account } from './accounts.ts';
+import { resolveAccount, type Account } from './accounts.ts';
 import { canaryConfigReconciler, type CanaryConfig } from './canary-config/reconciler.ts';
 import { clusterReconciler, owningCluster } from './cluster/reconciler.ts';
 import { loadBalancerReconciler, securityGroupReconciler, type LoadBalancer, type SecurityGroup } from './load-balancer/reconciler.ts';
@@ -54,7 +54,9 @@ export function registerControllers(manager: Manager, providers: ProviderRegistr
   const registry = stageRegistry();
   const pipelines = manager.informer<Pipeline>(resources.pipeline);
   manager.addController('pipeline', pipelines, pipelineReconciler({ runs, client: manager.client, registry })).watch(runs, pipelineKeyOf);
-  manager.addController('pipelinerun', runs, pipelineRunReconciler({ pipelines, client: manager.client, registry }))
+  // Stages reach accounts and providers as the controllers above do, never by a client of their own.
+  const resolveStageAccount = (run: PipelineRun, ref: { name: string }, field: string) => resolveAccount(accounts, providers, run, ref, field);
+  manager.addController('pipelinerun', runs, pipelineRunReconciler({ pipelines, client: manager.client, registry, resolveAccount: resolveStageAccount }))
     .watch(runs, (r) => [...waitingRunsOf(runs)(r), ...parentRunOf(r)]);
 }
 

@@ -1,6 +1,6 @@
 // The providers by name; controllers reach a concrete provider only through here, chosen by the
 // Account's provider.
-import type { ProviderAccount, Provider } from './interfaces.ts';
+import type { ManifestProvider, ProviderAccount, Provider } from './interfaces.ts';
 import { invalid } from './errors.ts';
 
 export class ProviderRegistry {
@@ -22,5 +22,16 @@ export class ProviderRegistry {
       throw invalid(`Account "${account.name}": provider "${account.spec.provider}" is not available in this operator; available: ${[...this.byName.keys()].sort().join(', ') || 'none'}`);
     }
     return p;
+  }
+
+  /** The manifests of an account's provider (the manifest stages); an Invalid error says when the provider has none. */
+  manifestsFor(account: ProviderAccount): ManifestProvider {
+    const p = this.forAccount(account);
+    if (!p.manifests) {
+      const able = [...this.byName.entries()].filter(([, q]) => q.manifests).map(([name]) => name).sort();
+      throw invalid(`Account "${account.name}": provider "${account.spec.provider}" cannot apply manifests in this operator; `
+        + `use an Account of a provider that can (${able.join(', ') || 'none yet'})`);
+    }
+    return p.manifests;
   }
 }

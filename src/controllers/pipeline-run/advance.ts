@@ -9,12 +9,17 @@ import type { KubeClient } from '../../core/kube-client.ts';
 import { evaluateCondition, ExpressionError, interpolate, type ExpressionScope } from '../../pipeline/expressions.ts';
 import { complete, failureStatus, planRun, type ExecutionStatus } from '../../pipeline/graph/scheduler.ts';
 import { ChildError } from '../../pipeline/stages/children.ts';
-import type { StageOutcome, StageRegistry, StageRun } from '../../pipeline/stages/stage-type.ts';
+import type { ResolveAccount, StageOutcome, StageRegistry, StageRun } from '../../pipeline/stages/stage-type.ts';
 import { jitterFor, nextOpening } from '../../pipeline/window.ts';
 import { finishRun, type RunContext } from './start.ts';
-import type { PipelineSpec, StageRecord } from './types.ts';
+import type { PipelineRun, PipelineSpec, StageRecord } from './types.ts';
 
-export interface AdvanceDeps { registry: StageRegistry; client: KubeClient }
+export interface AdvanceDeps {
+  registry: StageRegistry;
+  client: KubeClient;
+  /** The account and provider an accountRef names, resolved for the run (as the controllers resolve theirs). */
+  resolveAccount: (run: PipelineRun, accountRef: { name: string }, field: string) => ReturnType<ResolveAccount>;
+}
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -160,7 +165,8 @@ function startStage(ctx: RunContext, def: Stage, r: StageRecord, now: number, tr
 
 function stageRun(ctx: RunContext, deps: AdvanceDeps, def: Stage, r: StageRecord, config: Record<string, unknown>,
   scope: ExpressionScope = scopeOf(ctx)): StageRun {
-  return { run: ctx.obj, stage: def, config, record: r, scope, clock: ctx.clock, client: deps.client, log: ctx.log };
+  return { run: ctx.obj, stage: def, config, record: r, scope, clock: ctx.clock, client: deps.client, log: ctx.log,
+    resolveAccount: (ref) => deps.resolveAccount(ctx.obj, ref, `stage "${def.refId}" ${def.type}.accountRef`) };
 }
 
 /** Runs one step of a RUNNING stage; true when its record changed. */

@@ -2,17 +2,13 @@
 // moves it through its stage graph until it finishes. Everything it knows lives in the run's status.
 import type { Reconciler } from '../../core/controller.ts';
 import type { ObjectCache } from '../../core/informer.ts';
-import type { KubeClient } from '../../core/kube-client.ts';
-import type { StageRegistry } from '../../pipeline/stages/stage-type.ts';
-import { advanceRun } from './advance.ts';
+import { advanceRun, type AdvanceDeps } from './advance.ts';
 import { applyRestarts, clearCancel, restartable } from './restart.ts';
 import { finishRun, restartSlot, startRun } from './start.ts';
 import { isFinished, isQueued, isStarted, pendingRestarts, type Pipeline, type PipelineRun, type PipelineRunStatus } from './types.ts';
 
-export interface PipelineRunDeps {
+export interface PipelineRunDeps extends AdvanceDeps {
   pipelines: ObjectCache<Pipeline>;
-  client: KubeClient;
-  registry: StageRegistry;
 }
 
 export function pipelineRunReconciler(deps: PipelineRunDeps): Reconciler<PipelineRun, PipelineRunStatus> {

@@ -6,7 +6,16 @@ import type { Stage } from '../../api/v1alpha1/stages/index.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { KubeClient, KubeObject } from '../../core/kube-client.ts';
 import type { Logger } from '../../core/logger.ts';
+import type { Provider, ProviderAccount } from '../../providers/interfaces.ts';
 import type { ExpressionScope } from '../expressions.ts';
+
+/**
+ * How a stage reaches an account, as the controllers do (resolveAccount over the provider registry):
+ * the Account an accountRef names in the run's namespace and its provider. Throws a WaitingError
+ * while the Account does not exist and a TerminalError when its provider is not in this operator;
+ * both name the run, the stage's accountRef and the Account.
+ */
+export type ResolveAccount = (accountRef: { name: string }) => { account: ProviderAccount; provider: Provider };
 
 export interface StageRun {
   /** The PipelineRun, as cached (spec holds judgments and other decisions). */
@@ -19,7 +28,10 @@ export interface StageRun {
   record: StageRecord;
   scope: ExpressionScope;
   clock: Clock;
+  /** The cluster Staysail runs in: its own kinds, and Jobs and runs in the run's namespace. */
   client: KubeClient;
+  /** Accounts and providers, only ever through here (never a provider or a client of its own). */
+  resolveAccount: ResolveAccount;
   log: Logger;
 }
 
