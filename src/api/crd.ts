@@ -50,7 +50,9 @@ export function crdFor(def: KindDefinition): Record<string, unknown> {
         ? { type: 'object', properties: { name: { type: 'string', maxLength: def.nameMaxLength } } }
         : { type: 'object' },
       spec: crdSchema(def.spec),
-      status: crdSchema(def.status),
+      // An object the controller has not yet written reads as observedGeneration -1 (the default), so
+      // kstatus and Argo CD see it as in progress from its creation, not as current until the first pass.
+      status: { ...crdSchema(def.status), default: {} },
     },
   };
   if (def.rules?.length) root['x-kubernetes-validations'] = def.rules;

@@ -47,8 +47,9 @@ describe('provider errors as a pass\'s outcome', () => {
     it(`leaves ${name} to back-off, as it is`, () => assert.deepEqual(summary(err), { backOff: err }));
   }
 
-  it('returns the requeue of an operation in progress, and throws the rest as the skeleton reads them', () => {
-    assert.deepEqual(asReconcileOutcome(what, inProgress('still going', 12_000)), { requeueAfterMs: 12_000 });
+  it('returns the requeue of an operation in progress, Reconciling, and throws the rest as the skeleton reads them', () => {
+    assert.deepEqual(asReconcileOutcome(what, inProgress('still going', 12_000)),
+      { requeueAfterMs: 12_000, reconciling: { reason: 'InProgress', message: `${what}: still going` } });
     assert.throws(() => asReconcileOutcome(what, throttled('slow down', 3_000)), (e: unknown) => e instanceof WaitingError && e.retryAfterMs === 3_000);
     assert.throws(() => asReconcileOutcome(what, invalid('no')), TerminalError);
     assert.throws(() => asReconcileOutcome(what, unknown), (e: unknown) => e === unknown);

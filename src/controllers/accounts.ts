@@ -73,11 +73,14 @@ export function providerFailure(what: string, err: unknown): ProviderFailure {
   return { error: err };
 }
 
-/** For a pass's catch: an operation in progress comes back after its hint; any other failure is thrown as the skeleton reads it. */
-export function asReconcileOutcome(what: string, err: unknown): Outcome & { requeueAfterMs: number } {
+/**
+ * For a pass's catch: an operation in progress comes back after its hint, Reconciling (the provider
+ * is still at work on this generation); any other failure is thrown as the skeleton reads it.
+ */
+export function asReconcileOutcome(what: string, err: unknown): Exclude<Outcome, void> & { requeueAfterMs: number } {
   const failure = providerFailure(what, err);
   if ('error' in failure) throw failure.error;
-  return { requeueAfterMs: failure.requeueAfterMs };
+  return { requeueAfterMs: failure.requeueAfterMs, reconciling: { reason: 'InProgress', message: failure.message } };
 }
 
 /** Why a request got no answer at all (refused, timed out, no route), or undefined when it got one. */

@@ -1,5 +1,7 @@
 // Condition helpers, in the standard metav1.Condition shape. A condition's lastTransitionTime moves
-// only when its status changes; its observedGeneration says which spec it describes.
+// only when its status changes; its observedGeneration says which spec it describes. Reconciling and
+// Stalled are kstatus' abnormal-true conditions (read by Flux, Helm's --wait, kpt and Argo CD health
+// scripts): present only while true, and never both.
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
 export interface Condition {
@@ -33,3 +35,13 @@ export const findCondition = (conditions: readonly Condition[] | undefined, type
 
 export const isConditionTrue = (conditions: readonly Condition[] | undefined, type: string): boolean =>
   findCondition(conditions, type)?.status === 'True';
+
+/** Work on an object's spec not done: still going on (Reconciling), or unable to go on without a change (Stalled). */
+export interface Progress { type: 'Reconciling' | 'Stalled'; reason: string; message: string }
+
+/** The list with progress as its one abnormal-true condition, or with neither when the work is done (a new array). */
+export function setProgress(conditions: readonly Condition[] | undefined, progress: Progress | undefined, generation: number | undefined,
+  now: number): Condition[] {
+  const rest = (conditions ?? []).filter((c) => (c.type !== 'Reconciling' && c.type !== 'Stalled') || c.type === progress?.type);
+  return progress ? setCondition(rest, { ...progress, status: 'True' }, generation, now) : rest;
+}

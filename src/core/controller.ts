@@ -1,13 +1,16 @@
 // The controller loop and the reconcile skeleton, written once for every kind:
 //   get from the cache (gone: done) -> finalizer -> snapshot -> work -> conditions -> status
-// The status is written (server-side apply of the status subresource) only when it changed, and
-// status.observedGeneration moves only when the work succeeded. Errors are interpreted here alone:
-// TerminalError -> condition, no retry; WaitingError -> condition, retry after its delay; an API
-// error that time will not fix -> condition, retry with back-off; anything else -> retry with back-off.
+// The status is written (server-side apply of the status subresource) only when it changed. It follows
+// kstatus' conventions, which Flux, Helm's --wait, kpt and Argo CD read: status.observedGeneration moves
+// once the generation is fully acted on (done, or stalled), never while work on it goes on; Reconciling
+// is True while it does, Stalled when it cannot go on without a change. Errors are interpreted here
+// alone: TerminalError -> condition and Stalled, no retry; WaitingError -> condition and Reconciling,
+// retry after its delay; an API error that time will not fix -> condition and Stalled, retry with
+// back-off; anything else -> retry with back-off, status untouched.
 import { isDeepStrictEqual } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import type { Clock } from './clock.ts';
-import { setCondition, type Condition, type ConditionUpdate } from './conditions.ts';
+import { setCondition, setProgress, type Condition, type ConditionUpdate, type Progress } from './conditions.ts';
 import { ApiError, isConflict, isNotFound, isTransientApiError, TerminalError, WaitingError } from './errors.ts';
 import type { EventRecorder, EventType } from './events.ts';
 import { objectKey, type ObjectCache } from './informer.ts';
@@ -34,8 +37,15 @@ export interface ReconcileContext<T extends KubeObject, S extends StatusBase> {
   recordEvent(type: EventType, reason: string, message: string): void;
 }
 
-/** What a pass asks for: nothing (done), or to come back after a delay. */
-export type Outcome = { requeueAfterMs?: number } | void;
+/** Why the work on a generation is not done, for the Reconciling or Stalled condition. */
+export interface Because { reason: string; message: string }
+
+/**
+ * What a pass asks for and says: to come back after a delay; that work on this generation goes on
+ * (a rollout, a run, a provider operation: Reconciling, and observedGeneration waits) or cannot go on
+ * without a change (Stalled). Saying neither means the generation is done.
+ */
+export type Outcome = { requeueAfterMs?: number; reconciling?: Because; stalled?: Because } | void;
 
 export interface Reconciler<T extends KubeObject, S extends StatusBase> {
   /** The condition the skeleton sets False when the work fails (default Ready). */
@@ -56,6 +66,13 @@ export interface ControllerOptions<T extends KubeObject, S extends StatusBase> {
   metrics: OperatorMetrics;
   events: EventRecorder;
   workers?: number;
+}
+
+/** The context of one pass, with what only the skeleton uses. */
+interface PassContext<T extends KubeObject, S extends StatusBase> extends ReconcileContext<T, S> {
+  pendingEvents: [EventType, string, string][];
+  /** Sets Reconciling or Stalled (or clears both) and moves observedGeneration unless work goes on. */
+  settle(progress: Progress | undefined): void;
 }
 
 export class Controller<T extends KubeObject, S extends StatusBase = StatusBase> {
@@ -174,17 +191,20 @@ export class Controller<T extends KubeObject, S extends StatusBase = StatusBase>
     const ready = r.readyCondition ?? 'Ready';
     try {
       const o = await r.reconcile(ctx);
-      ctx.status.observedGeneration = obj.metadata.generation;
+      ctx.settle(o?.reconciling ? { type: 'Reconciling', ...o.reconciling } : o?.stalled ? { type: 'Stalled', ...o.stalled } : undefined);
       outcome = o?.requeueAfterMs !== undefined ? { result: 'requeue', requeueAfterMs: o.requeueAfterMs } : { result: 'success' };
     } catch (err) {
       if (err instanceof TerminalError) {
         ctx.setCondition({ type: ready, status: 'False', reason: err.reason, message: err.message });
+        ctx.settle({ type: 'Stalled', reason: err.reason, message: err.message });
         outcome = { result: 'terminal' };
       } else if (err instanceof WaitingError) {
         ctx.setCondition({ type: ready, status: 'False', reason: err.reason, message: err.message });
+        ctx.settle({ type: 'Reconciling', reason: err.reason, message: err.message });
         outcome = { result: 'waiting', requeueAfterMs: err.retryAfterMs };
       } else if (err instanceof ApiError && !isTransientApiError(err) && !isNotFound(err)) {
         ctx.setCondition({ type: ready, status: 'False', reason: err.reason || 'APIError', message: err.message });
+        ctx.settle({ type: 'Stalled', reason: err.reason || 'APIError', message: err.message });
         await this.writeStatus(obj, ctx.status, log);
         this.emit(obj, ctx.pendingEvents);
         throw err;
@@ -201,13 +221,18 @@ export class Controller<T extends KubeObject, S extends StatusBase = StatusBase>
     for (const [type, reason, message] of events) void this.o.events.record(obj, type, reason, message);
   }
 
-  private context(obj: T, log: Logger): ReconcileContext<T, S> & { pendingEvents: [EventType, string, string][] } {
+  private context(obj: T, log: Logger): PassContext<T, S> {
     const clock = this.o.clock;
-    const ctx: ReconcileContext<T, S> & { pendingEvents: [EventType, string, string][] } = {
+    const generation = obj.metadata.generation;
+    const ctx: PassContext<T, S> = {
       obj, log, clock, pendingEvents: [],
       status: structuredClone((obj.status ?? {}) as S),
-      setCondition: (update) => { ctx.status.conditions = setCondition(ctx.status.conditions, update, obj.metadata.generation, clock.now()); },
+      setCondition: (update) => { ctx.status.conditions = setCondition(ctx.status.conditions, update, generation, clock.now()); },
       recordEvent: (type, reason, message) => { ctx.pendingEvents.push([type, reason, message]); },
+      settle: (progress) => {
+        if (progress || ctx.status.conditions) ctx.status.conditions = setProgress(ctx.status.conditions, progress, generation, clock.now());
+        if (progress?.type !== 'Reconciling') ctx.status.observedGeneration = generation;
+      },
     };
     return ctx;
   }
@@ -236,9 +261,12 @@ export class Controller<T extends KubeObject, S extends StatusBase = StatusBase>
     log.debug('status written');
     const before = (obj.status as StatusBase | undefined)?.conditions ?? [];
     for (const c of status.conditions ?? []) {
+      // Work going on is told by each kind's own conditions (Progressing, Succeeded, Ready) and Events.
+      if (c.type === 'Reconciling') continue;
       const old = before.find((b) => b.type === c.type);
       if (old && old.status === c.status && old.reason === c.reason) continue;
-      void this.o.events.record(obj, c.status === 'False' ? 'Warning' : 'Normal', c.reason, `${c.type} is ${c.status}: ${c.message}`);
+      const abnormal = c.type === 'Stalled' ? c.status === 'True' : c.status === 'False';
+      void this.o.events.record(obj, abnormal ? 'Warning' : 'Normal', c.reason, `${c.type} is ${c.status}: ${c.message}`);
     }
   }
 

@@ -141,6 +141,9 @@ export const clusterStatus = obj('What the controller observed of the cluster an
   })),
 });
 
+/** Reasons of a Cluster's Reconciling condition (a rollout or a resize under way) and of its Stalled condition (a rollout that failed). */
+export type ClusterProgressReason = 'RollingOut' | 'Analyzing' | 'RollingBack' | 'Scaling' | 'RolloutFailed' | 'RolledBack';
+
 export type ClusterSpec = Static<typeof clusterSpec>;
 export type ClusterStatus = Static<typeof clusterStatus>;
 

@@ -18,7 +18,8 @@ export type Condition = Static<typeof conditionSchema>;
 
 /** The fields every status has. */
 export const statusBase = {
-  observedGeneration: optional(int('The metadata.generation the controller last acted on successfully.', { minimum: 0 })),
+  observedGeneration: optional(int('The metadata.generation the controller has fully acted on: done (a rollout, a run, a provider operation finished), or stalled until something changes (see the Stalled condition). It stays behind while the Reconciling condition is True; -1 until a first generation is done.',
+    { minimum: -1, default: -1 })),
   conditions: optional(arr('The latest observations of the object\'s state.', conditionSchema, { listType: 'map', listMapKeys: ['type'], maxItems: 32 })),
 };
 

@@ -1,6 +1,7 @@
 // Account controller: says in the Ready condition whether the account can be used: its provider is
 // available in this operator and its credentials reach it. Checked again now and then, since
-// credentials and networks change without the Account changing.
+// credentials and networks change without the Account changing. One that is invalid or cannot be
+// reached is Stalled: it cannot become Ready until its spec, its credentials or the network change.
 import type { AccountStatus } from '../../api/v1alpha1/account.ts';
 import type { Reconciler } from '../../core/controller.ts';
 import { isProviderError } from '../../providers/errors.ts';
@@ -22,9 +23,10 @@ export function accountReconciler(providers: ProviderRegistry): Reconciler<Accou
       } catch (err) {
         const invalid = isProviderError(err, 'Invalid');
         const cause = (err as Error & { cause?: { code?: string } }).cause?.code;
-        ctx.setCondition({ type: 'Ready', status: 'False', reason: invalid ? 'Invalid' : 'Unreachable',
-          message: invalid ? (err as Error).message : `Account "${a.metadata.name}" cannot reach its provider: ${cause ?? (err as Error).message}` });
-        return { requeueAfterMs: invalid ? recheckMs : retryMs };
+        const why = { reason: invalid ? 'Invalid' : 'Unreachable',
+          message: invalid ? (err as Error).message : `Account "${a.metadata.name}" cannot reach its provider: ${cause ?? (err as Error).message}` };
+        ctx.setCondition({ type: 'Ready', status: 'False', ...why });
+        return { requeueAfterMs: invalid ? recheckMs : retryMs, stalled: why };
       }
     },
   };

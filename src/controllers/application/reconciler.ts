@@ -1,9 +1,10 @@
 // Application controller: Ready when every Cluster of the application is Ready; counts its clusters.
-// Permissions are kept in the spec for admission to enforce; nothing here acts on them.
+// What kstatus reads of it follows its clusters: Stalled while one of them is, Reconciling while one
+// of them rolls out. Permissions are kept in the spec for admission to enforce; nothing here acts on them.
 import { plural } from '../../api/plural.ts';
 import type { ApplicationSpec, ApplicationStatus } from '../../api/v1alpha1/application.ts';
 import type { ClusterSpec, ClusterStatus } from '../../api/v1alpha1/cluster.ts';
-import { isConditionTrue } from '../../core/conditions.ts';
+import { findCondition, isConditionTrue } from '../../core/conditions.ts';
 import type { Reconciler } from '../../core/controller.ts';
 import type { ObjectCache } from '../../core/informer.ts';
 import type { KubeObject } from '../../core/kube-client.ts';
@@ -11,13 +12,18 @@ import type { KubeObject } from '../../core/kube-client.ts';
 export type Application = KubeObject<ApplicationSpec, ApplicationStatus>;
 export type Cluster = KubeObject<ClusterSpec, ClusterStatus>;
 
-export interface ApplicationFacts { clusters: number; readyClusters: number; notReady: string[] }
+export interface ApplicationFacts { clusters: number; readyClusters: number; notReady: string[]; stalled: string[]; reconciling: string[] }
 
 /** What the application's clusters say, from the cache. */
 export function observeClusters(clusters: ObjectCache<Cluster>, app: Application): ApplicationFacts {
   const mine = clusters.list(app.metadata.namespace).filter((c) => c.spec?.moniker.app === app.metadata.name);
-  const notReady = mine.filter((c) => !isConditionTrue(c.status?.conditions, 'Ready')).map((c) => c.metadata.name).sort();
-  return { clusters: mine.length, readyClusters: mine.length - notReady.length, notReady };
+  const names = (f: (c: Cluster) => boolean) => mine.filter(f).map((c) => c.metadata.name).sort();
+  const notReady = names((c) => !isConditionTrue(c.status?.conditions, 'Ready'));
+  const stalled = names((c) => isConditionTrue(c.status?.conditions, 'Stalled'));
+  // A cluster its controller has not yet acted on (just created or changed) is under way too.
+  const reconciling = names((c) => !stalled.includes(c.metadata.name)
+    && (isConditionTrue(c.status?.conditions, 'Reconciling') || c.status?.observedGeneration !== c.metadata.generation));
+  return { clusters: mine.length, readyClusters: mine.length - notReady.length, notReady, stalled, reconciling };
 }
 
 export function applicationReconciler(clusters: ObjectCache<Cluster>): Reconciler<Application, ApplicationStatus> {
@@ -33,6 +39,14 @@ export function applicationReconciler(clusters: ObjectCache<Cluster>): Reconcile
         ctx.setCondition({ type: 'Ready', status: 'False', reason: 'ClustersNotReady',
           message: `${facts.notReady.length} of ${plural(facts.clusters, 'cluster')} not Ready: ${facts.notReady.join(', ')}` });
       }
+      if (facts.stalled.length) {
+        const each = facts.stalled.map((name) => `${name}: ${findCondition(clusters.get(`${ctx.obj.metadata.namespace}/${name}`)?.status?.conditions, 'Stalled')?.message}`);
+        return { stalled: { reason: 'ClustersStalled', message: `${plural(facts.stalled.length, 'cluster is', 'clusters are')} stalled: ${each.join('; ')}`.slice(0, 4096) } };
+      }
+      if (facts.reconciling.length) {
+        return { reconciling: { reason: 'ClustersReconciling', message: `${plural(facts.reconciling.length, 'cluster rolls', 'clusters roll')} out: ${facts.reconciling.join(', ')}` } };
+      }
+      return undefined;
     },
   };
 }

@@ -1,6 +1,7 @@
 // CanaryConfig controller: checks what the API server cannot (group weights, something left to
 // score, the credentials Secret) and reports it as the Ready condition, so a bad configuration is
-// seen when it is applied rather than when a canary needs it.
+// seen when it is applied rather than when a canary needs it. Either problem is Stalled: only a change
+// of the config or of its Secret mends it.
 import { plural } from '../../api/plural.ts';
 import type { CanaryConfigSpec, CanaryConfigStatus } from '../../api/v1alpha1/canary-config.ts';
 import { CanaryConfigError, loadCanaryConfig } from '../../canary/config.ts';
@@ -20,15 +21,17 @@ export function canaryConfigReconciler(client: KubeClient): Reconciler<CanaryCon
       const name = `CanaryConfig "${c.metadata.name}"`;
       const problems = canaryConfigProblems(c.spec!);
       if (problems.length > 0) {
-        ctx.setCondition({ type: 'Ready', status: 'False', reason: 'Invalid', message: `${name}: ${problems.join('; ')}` });
-        return;
+        const why = { reason: 'Invalid', message: `${name}: ${problems.join('; ')}` };
+        ctx.setCondition({ type: 'Ready', status: 'False', ...why });
+        return { stalled: why };
       }
       try {
         await loadCanaryConfig(client, c.metadata.namespace!, c.metadata.name);
       } catch (err) {
         if (!(err instanceof CanaryConfigError)) throw err;
-        ctx.setCondition({ type: 'Ready', status: 'False', reason: 'CredentialsMissing', message: err.message });
-        return { requeueAfterMs: recheckMs };
+        const why = { reason: 'CredentialsMissing', message: err.message };
+        ctx.setCondition({ type: 'Ready', status: 'False', ...why });
+        return { requeueAfterMs: recheckMs, stalled: why };
       }
       const groups = new Set(c.spec!.metrics.map((m) => m.group)).size;
       ctx.setCondition({ type: 'Ready', status: 'True', reason: 'Valid',

@@ -12,14 +12,15 @@ import type { Reconciler } from '../../core/controller.ts';
 import { isConflict, isNotFound } from '../../core/errors.ts';
 import type { ObjectCache } from '../../core/informer.ts';
 import type { KubeClient, KubeObject } from '../../core/kube-client.ts';
-import { healthyNeeded, planRollout } from '../../strategies/planner.ts';
+import { findCondition } from '../../core/conditions.ts';
+import { healthyNeeded, outlineAt, planRollout } from '../../strategies/planner.ts';
 import { strategySettings } from '../../strategies/settings.ts';
 import { describeAction, type CanaryRole, type ObservedServerGroup, type RolloutAction } from '../../strategies/types.ts';
 import type { PipelineRun } from '../pipeline-run/types.ts';
-import type { ServerGroup } from '../server-group/reconciler.ts';
+import { hasActedOnSpec, type ServerGroup } from '../server-group/reconciler.ts';
 import type { CanaryConfig } from '../canary-config/reconciler.ts';
 import { analyzeCanary, canaryProgress, MetricsUnavailable } from './canary.ts';
-import { listServerGroups, readyCondition } from './summary.ts';
+import { listServerGroups, progressOf, readyCondition } from './summary.ts';
 
 export type Cluster = KubeObject<ClusterSpec, ClusterStatus>;
 export const clusterLabel = 'staysail.dev/cluster';
@@ -28,8 +29,8 @@ const canaryRoleLabel = 'staysail.dev/canary-role';
 const hashAnnotation = 'staysail.dev/template-hash';
 
 /**
- * A server group as observed. healthy counts only once its controller has seen its latest spec (so a
- * step never moves on from health reported for an older one); ready is what it last reported, for
+ * A server group as observed. healthy counts only once its controller has acted on its latest spec (so
+ * a step never moves on from health reported for an older one); ready is what it last reported, for
  * people: a change of spec such as enabling it does not make its instances look gone for a moment.
  */
 type Observed = ObservedServerGroup & { role?: CanaryRole; images: string; ready: number };
@@ -51,7 +52,7 @@ export function observe(c: Cluster, serverGroups: ObjectCache<ServerGroup>): Obs
     .filter((sg) => sg.metadata.labels?.[clusterLabel] === c.metadata.name && sg.metadata.ownerReferences?.some((o) => o.uid === c.metadata.uid)
       && !sg.metadata.deletionTimestamp)
     .map((sg) => {
-      const current = sg.status?.observedGeneration === sg.metadata.generation;
+      const current = hasActedOnSpec(sg);
       const problem = problemOf(sg);
       return {
         name: sg.metadata.name, sequence: sg.spec!.moniker.sequence, createdAt: sg.metadata.creationTimestamp ?? '',
@@ -153,10 +154,19 @@ export function clusterReconciler(serverGroups: ObjectCache<ServerGroup>, runs: 
         message: plan.rollout.message ?? phase });
       // As the API server stores it: a field left undefined would make the status differ from the cached one on every pass.
       ctx.status = JSON.parse(JSON.stringify(ctx.status)) as ClusterStatus;
-      if (actions.length) return { requeueAfterMs: 200 };
-      return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : undefined;
+      const progress = progressOf({ rollout: plan.rollout, kind: outlineAt(strategySettings(spec), plan.rollout.step ?? 0).kind,
+        resized: actions.length > 0, ...settlingOf(c, plan.rollout.newServerGroup, serverGroups) });
+      if (actions.length) return { requeueAfterMs: 200, ...progress };
+      return { ...(plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : {}), ...progress };
     },
   };
+}
+
+/** What the live server group's controller has yet to do for its latest spec, in its words. */
+function settlingOf(c: Cluster, name: string | undefined, serverGroups: ObjectCache<ServerGroup>): { liveSettling?: string } {
+  const sg = name ? serverGroups.get(`${c.metadata.namespace}/${name}`) : undefined;
+  if (!sg || sg.status?.observedGeneration === sg.metadata.generation) return {};
+  return { liveSettling: findCondition(sg.status?.conditions, 'Reconciling')?.message ?? `${sg.metadata.name} has yet to act on its latest spec` };
 }
 
 /** Carries an action out on the cluster's ServerGroup objects, or starts a validation run (each is idempotent). */

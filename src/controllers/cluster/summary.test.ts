@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ObservedServerGroup, RolloutRecord } from '../../strategies/types.ts';
-import { readyCondition } from './summary.ts';
+import { progressOf, readyCondition } from './summary.ts';
 
 const g = (name: string, healthy: number, extra: Partial<ObservedServerGroup> = {}): ObservedServerGroup =>
   ({ name, sequence: 0, createdAt: '', enabled: true, capacity: { min: 2, max: 2, desired: 2 }, healthy, templateHash: 'h', ...extra });
@@ -24,5 +24,31 @@ describe('the Cluster\'s Ready condition', () => {
     for (const [facts, status, reason, message] of cases) {
       assert.deepEqual(readyCondition(facts), { type: 'Ready', status, reason, message });
     }
+  });
+});
+
+describe('what kstatus reads of a Cluster (Reconciling, Stalled)', () => {
+  it('is Reconciling while work goes on, Stalled after a rollout failed or rolled back on its own, neither once done', () => {
+    const rolledBack = 'rolled back to shop-v000: shop-v001 has 0 of 2 healthy instances needed after 5s; the template is not deployed';
+    const cases: [Parameters<typeof progressOf>[0], ReturnType<typeof progressOf>][] = [
+      [{ rollout: rollout('Progressing', 'creating shop-v001'), kind: 'rollout', resized: true },
+        { reconciling: { reason: 'RollingOut', message: 'rollout 2: creating shop-v001' } }],
+      [{ rollout: rollout('Analyzing', 'interval 1 of 3'), kind: 'rollout', resized: false },
+        { reconciling: { reason: 'Analyzing', message: 'rollout 2: interval 1 of 3' } }],
+      [{ rollout: rollout('Progressing', 'rolling back: shop-v001 has 0 of 2 healthy instances'), kind: 'rollback', resized: true },
+        { reconciling: { reason: 'RollingBack', message: 'rollout 2: rolling back: shop-v001 has 0 of 2 healthy instances' } }],
+      [{ rollout: rollout('RolledBack', rolledBack), kind: 'rollback', resized: false }, { stalled: { reason: 'RolledBack', message: `rollout 2: ${rolledBack}` } }],
+      [{ rollout: rollout('Failed', 'shop-v001 failed'), kind: 'rollout', resized: false }, { stalled: { reason: 'RolloutFailed', message: 'rollout 2: shop-v001 failed' } }],
+      // A failure outweighs a server group still settling.
+      [{ rollout: rollout('Failed', 'shop-v001 failed'), kind: 'rollout', resized: false, liveSettling: 'scaling' },
+        { stalled: { reason: 'RolloutFailed', message: 'rollout 2: shop-v001 failed' } }],
+      [{ rollout: rollout('RolledBack', 'rolled back to shop-v000 on request undo-1'), kind: 'manual rollback', resized: false }, {}],
+      [{ rollout: rollout('Succeeded', 'shop-v001 is live'), kind: 'rollout', resized: false }, {}],
+      [{ rollout: { ...rollout('Succeeded'), newServerGroup: 'shop-v001' }, kind: 'rollout', resized: true },
+        { reconciling: { reason: 'Scaling', message: 'resizing shop-v001' } }],
+      [{ rollout: rollout('Succeeded'), kind: 'rollout', resized: false, liveSettling: 'ServerGroup "shop-v001": 2 of 4 instances healthy' },
+        { reconciling: { reason: 'Scaling', message: 'ServerGroup "shop-v001": 2 of 4 instances healthy' } }],
+    ];
+    for (const [facts, want] of cases) assert.deepEqual(progressOf(facts), want, JSON.stringify(facts));
   });
 });

@@ -1,9 +1,11 @@
 // What a Cluster tells its user in status, computed from what the controller observed: the Ready
 // condition (does the active server group serve; when it is not the template's or a new one cannot
-// come up, why and what to do) and the server groups as listed for display.
+// come up, why and what to do), whether work goes on or is stuck (kstatus' Reconciling and Stalled),
+// and the server groups as listed for display.
 import { plural } from '../../api/plural.ts';
-import type { ClusterStatus } from '../../api/v1alpha1/cluster.ts';
+import type { ClusterProgressReason, ClusterStatus } from '../../api/v1alpha1/cluster.ts';
 import type { ConditionUpdate } from '../../core/conditions.ts';
+import type { Because } from '../../core/controller.ts';
 import type { CanaryRole, ObservedServerGroup, RolloutRecord } from '../../strategies/types.ts';
 
 export interface ServingFacts {
@@ -29,6 +31,36 @@ export function readyCondition(f: ServingFacts): ConditionUpdate {
   if (active.healthy >= f.needed) return { type: 'Ready', status: 'True', reason: 'Serving', message: `${active.name} serves with ${count}${why}` };
   return { type: 'Ready', status: 'False', reason: 'Unhealthy',
     message: `${active.name} has ${count}${active.problem ? `; ${active.problem.message}` : ''}${why}` };
+}
+
+export interface ProgressFacts {
+  rollout: RolloutRecord;
+  /** What the rollout's steps are: the strategy's, an automatic rollback's, or a rollback a person asked for. */
+  kind: 'rollout' | 'rollback' | 'manual rollback';
+  /** Whether this pass changed server groups between rollouts (a resize). */
+  resized: boolean;
+  /** What the live server group's controller has yet to do, in its words (from its Reconciling condition). */
+  liveSettling?: string;
+}
+
+type ProgressReason = Because & { reason: ClusterProgressReason };
+
+/**
+ * Work under way (a rollout, a rollback, a resize and the live server group reaching its capacity) is
+ * Reconciling; a rollout that failed, or rolled back on its own, is Stalled: the template is not
+ * deployed until it changes or is retried. A rollback a person asked for is done once it is over.
+ */
+export function progressOf(f: ProgressFacts): { reconciling?: ProgressReason; stalled?: ProgressReason } {
+  const { rollout: r } = f;
+  const message = `rollout ${r.revision}: ${r.message ?? r.phase}`;
+  if (r.phase === 'Progressing' || r.phase === 'Analyzing') {
+    const reason = f.kind !== 'rollout' ? 'RollingBack' : r.phase === 'Analyzing' ? 'Analyzing' : 'RollingOut';
+    return { reconciling: { reason, message } };
+  }
+  if (r.phase === 'Failed') return { stalled: { reason: 'RolloutFailed', message } };
+  if (r.phase === 'RolledBack' && f.kind !== 'manual rollback') return { stalled: { reason: 'RolledBack', message } };
+  if (f.resized || f.liveSettling) return { reconciling: { reason: 'Scaling', message: f.liveSettling ?? `resizing ${r.newServerGroup}` } };
+  return {};
 }
 
 /** status.serverGroups: every server group, newest first, with what it runs and its canary role. */

@@ -1,6 +1,9 @@
 // PipelineRun controller: starts a run (snapshot of the pipeline, parameters, concurrency slot), then
 // moves it through its stage graph until it finishes. Everything it knows lives in the run's status.
-import type { Reconciler } from '../../core/controller.ts';
+// A run not yet finished is Reconciling (its observedGeneration waits); one that failed, timed out or
+// was canceled is Stalled: it did not succeed, and only a restart in its spec runs it again.
+import { findCondition } from '../../core/conditions.ts';
+import type { Outcome, Reconciler, ReconcileContext } from '../../core/controller.ts';
 import type { ObjectCache } from '../../core/informer.ts';
 import { advanceRun, type AdvanceDeps } from './advance.ts';
 import { applyRestarts, clearCancel, restartable } from './restart.ts';
@@ -17,36 +20,49 @@ export function pipelineRunReconciler(deps: PipelineRunDeps): Reconciler<Pipelin
     // reported as Reconciled=False and retried, while Succeeded speaks only of the run.
     readyCondition: 'Reconciled',
     async reconcile(ctx) {
-      ctx.setCondition({ type: 'Reconciled', status: 'True', reason: 'Reconciled', message: 'the controller is acting on the run' });
-      // A finished run that is asked to restart runs again only when its pipeline has a free slot.
-      if (isStarted(ctx.obj) && (isFinished(ctx.obj) || isQueued(ctx.obj)) && pendingRestarts(ctx.obj).some((r) => restartable(ctx, r) === undefined)) {
-        if (isQueued(ctx.obj) && ctx.obj.spec?.status === 'Canceled') {
-          ctx.status.handledRestarts = [...(ctx.status.handledRestarts ?? []), ...pendingRestarts(ctx.obj).map((r) => r.id)];
-          finishRun(ctx, false, 'Canceled', `PipelineRun "${ctx.obj.metadata.name}" was canceled while its restart waited`);
-          return;
-        }
-        // The restart of a canceled run supersedes the cancel it followed; only a cancel after this counts.
-        if (!isQueued(ctx.obj) && ctx.obj.spec?.status === 'Canceled') await clearCancel(ctx, deps.client);
-        const slot = await restartSlot(ctx, deps);
-        if (slot.outcome === 'queued') {
-          ctx.setCondition({ type: 'Succeeded', status: 'Unknown', reason: 'Queued', message: slot.message });
-          return { requeueAfterMs: 30_000 };
-        }
-      }
-      const restarted = await applyRestarts(ctx, deps.client);
-      if (isFinished(ctx.obj) && !restarted) return;
-      if (!isStarted(ctx.obj) && ctx.obj.spec?.status === 'Canceled') {
-        finishRun(ctx, false, 'Canceled', `PipelineRun "${ctx.obj.metadata.name}" was canceled before it started`);
-        return;
-      }
-      if (!isStarted(ctx.obj)) {
-        const start = await startRun(ctx, deps);
-        if (!start.started) return start.requeueAfterMs !== undefined ? { requeueAfterMs: start.requeueAfterMs } : undefined;
-      }
-      const { requeueAfterMs } = await advanceRun(ctx, deps);
-      return requeueAfterMs !== undefined ? { requeueAfterMs } : undefined;
+      const outcome = await reconcileRun(ctx, deps);
+      return { ...outcome, ...progressOf(ctx.status) };
     },
   };
+}
+
+/** kstatus' reading of the run, from its Succeeded condition: under way (Unknown), failed (False), or done (True). */
+function progressOf(status: PipelineRunStatus): Pick<Exclude<Outcome, void>, 'reconciling' | 'stalled'> {
+  const succeeded = findCondition(status.conditions, 'Succeeded');
+  if (!succeeded) return { reconciling: { reason: 'Pending', message: 'the run has not started' } };
+  const why = { reason: succeeded.reason, message: succeeded.message };
+  return succeeded.status === 'Unknown' ? { reconciling: why } : succeeded.status === 'False' ? { stalled: why } : {};
+}
+
+async function reconcileRun(ctx: ReconcileContext<PipelineRun, PipelineRunStatus>, deps: PipelineRunDeps): Promise<Outcome> {
+  ctx.setCondition({ type: 'Reconciled', status: 'True', reason: 'Reconciled', message: 'the controller is acting on the run' });
+  // A finished run that is asked to restart runs again only when its pipeline has a free slot.
+  if (isStarted(ctx.obj) && (isFinished(ctx.obj) || isQueued(ctx.obj)) && pendingRestarts(ctx.obj).some((r) => restartable(ctx, r) === undefined)) {
+    if (isQueued(ctx.obj) && ctx.obj.spec?.status === 'Canceled') {
+      ctx.status.handledRestarts = [...(ctx.status.handledRestarts ?? []), ...pendingRestarts(ctx.obj).map((r) => r.id)];
+      finishRun(ctx, false, 'Canceled', `PipelineRun "${ctx.obj.metadata.name}" was canceled while its restart waited`);
+      return;
+    }
+    // The restart of a canceled run supersedes the cancel it followed; only a cancel after this counts.
+    if (!isQueued(ctx.obj) && ctx.obj.spec?.status === 'Canceled') await clearCancel(ctx, deps.client);
+    const slot = await restartSlot(ctx, deps);
+    if (slot.outcome === 'queued') {
+      ctx.setCondition({ type: 'Succeeded', status: 'Unknown', reason: 'Queued', message: slot.message });
+      return { requeueAfterMs: 30_000 };
+    }
+  }
+  const restarted = await applyRestarts(ctx, deps.client);
+  if (isFinished(ctx.obj) && !restarted) return;
+  if (!isStarted(ctx.obj) && ctx.obj.spec?.status === 'Canceled') {
+    finishRun(ctx, false, 'Canceled', `PipelineRun "${ctx.obj.metadata.name}" was canceled before it started`);
+    return;
+  }
+  if (!isStarted(ctx.obj)) {
+    const start = await startRun(ctx, deps);
+    if (!start.started) return start.requeueAfterMs !== undefined ? { requeueAfterMs: start.requeueAfterMs } : undefined;
+  }
+  const { requeueAfterMs } = await advanceRun(ctx, deps);
+  return requeueAfterMs !== undefined ? { requeueAfterMs } : undefined;
 }
 
 /** Runs of the same pipeline waiting to start or restart: a run that finishes may free their slot. */

@@ -1,6 +1,7 @@
 // Pipeline controller: checks what the API server cannot (the stage graph, stage types, expressions,
-// execution windows) and reports it as the Ready condition; summarises stages and the last run; keeps
-// only as many finished runs as the history limits say.
+// execution windows) and reports it as the Ready condition (an invalid pipeline is Stalled until its
+// spec changes); summarises stages and the last run; keeps only as many finished runs as the history
+// limits say.
 import { isDeepStrictEqual } from 'node:util';
 import { plural } from '../../api/plural.ts';
 import { resources } from '../../api/v1alpha1/index.ts';
@@ -27,8 +28,9 @@ export function pipelineReconciler(deps: PipelineDeps): Reconciler<Pipeline, Pip
       const p = ctx.obj;
       const problems = pipelineProblems(p.metadata.name, p.spec!, deps.registry.types);
       ctx.status.stageCount = p.spec!.stages.length;
-      if (problems.length > 0) {
-        ctx.setCondition({ type: 'Ready', status: 'False', reason: problems[0]!.reason, message: problems.map((x) => x.message).join('; ') });
+      const invalid = problems.length > 0 ? { reason: problems[0]!.reason, message: problems.map((x) => x.message).join('; ') } : undefined;
+      if (invalid) {
+        ctx.setCondition({ type: 'Ready', status: 'False', ...invalid });
       } else {
         ctx.setCondition({ type: 'Ready', status: 'True', reason: 'Valid', message: `${plural(p.spec!.stages.length, 'stage forms', 'stages form')} a valid graph` });
       }
@@ -40,6 +42,7 @@ export function pipelineReconciler(deps: PipelineDeps): Reconciler<Pipeline, Pip
         if (lastRun) ctx.status.lastRun = lastRun; else delete ctx.status.lastRun;
       }
       await pruneHistory(deps, p, runs);
+      return invalid ? { stalled: invalid } : undefined;
     },
   };
 }

@@ -1,16 +1,42 @@
 // ServerGroup controller: makes the server group real through its account's provider (create,
 // resize, enable, disable), reports what the provider sees, and destroys it when the object goes.
+// Until the provider shows the whole spec (every instance desired healthy, none more, traffic as
+// asked) the server group is Reconciling and its observedGeneration waits.
+import { plural } from '../../api/plural.ts';
 import { templateHash } from '../../api/template-hash.ts';
 import type { ServerGroupSpec, ServerGroupStatus } from '../../api/v1alpha1/server-group.ts';
 import { clusterName } from '../../api/moniker.ts';
 import { apiVersion, resources } from '../../api/v1alpha1/index.ts';
+import { findCondition } from '../../core/conditions.ts';
 import type { Reconciler } from '../../core/controller.ts';
 import type { KubeObject } from '../../core/kube-client.ts';
+import type { ServerGroupDescription } from '../../providers/interfaces.ts';
 import { asReconcileOutcome, resolveAccount, type ProviderDeps } from '../accounts.ts';
 import { removeThrough } from '../removal.ts';
 
 export type ServerGroup = KubeObject<ServerGroupSpec, ServerGroupStatus>;
 export const serverGroupFinalizer = 'staysail.dev/server-group';
+
+/**
+ * Whether the controller has acted on sg's latest spec, so that its counts describe it: done with it
+ * (observedGeneration), or the provider took it and its instances are coming (Ready written from it by
+ * a pass that reached the provider, rather than by one that failed).
+ */
+export function hasActedOnSpec(sg: ServerGroup): boolean {
+  if (sg.status?.observedGeneration === sg.metadata.generation) return true;
+  const ready = findCondition(sg.status?.conditions, 'Ready');
+  return ready !== undefined && ready.observedGeneration === sg.metadata.generation && (ready.reason === 'Healthy' || ready.reason === 'Progressing');
+}
+
+/** What the provider does not show yet of the spec, or undefined once it shows all of it. */
+function unsettled(desc: ServerGroupDescription, spec: ServerGroupSpec): string | undefined {
+  const { total, healthy } = desc.instances;
+  const desired = spec.capacity.desired;
+  if (healthy < desired) return `${healthy} of ${plural(desired, 'instance')} healthy`;
+  if (total > desired) return `${total} instances, scaling down to ${desired}`;
+  if (desc.enabled !== spec.enabled) return spec.enabled ? 'not taking traffic yet' : 'still taking traffic';
+  return undefined;
+}
 
 export function serverGroupReconciler(deps: ProviderDeps): Reconciler<ServerGroup, ServerGroupStatus> {
   return {
@@ -66,7 +92,8 @@ export function serverGroupReconciler(deps: ProviderDeps): Reconciler<ServerGrou
         ctx.setCondition(up
           ? { type: 'Ready', status: 'True', reason: 'Healthy', message: `${healthy} of ${c.desired} instances healthy` }
           : { type: 'Ready', status: 'False', reason: 'Progressing', message: `${healthy} of ${c.desired} instances healthy` });
-        return { requeueAfterMs: up ? 60_000 : 2_000 };
+        const pending = unsettled(desc, spec);
+        return pending ? { requeueAfterMs: 2_000, reconciling: { reason: 'Scaling', message: `${what}: ${pending}` } } : { requeueAfterMs: 60_000 };
       } catch (err) {
         return asReconcileOutcome(what, err);
       }

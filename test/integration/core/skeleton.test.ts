@@ -37,6 +37,7 @@ describe('the reconcile skeleton', function () {
         if (name === 'terminal') throw new TerminalError('BadSpec', 'Application "terminal": spec.description is not allowed; remove it');
         if (name === 'waiting') throw new WaitingError('AccountMissing', 'Account "prod" does not exist yet', 300);
         if (name === 'flaky' && n < 3) throw new Error('transient failure');
+        if (name === 'rolling' && !ctx.obj.metadata.annotations?.['test.staysail.dev/done']) return { reconciling: { reason: 'RollingOut', message: 'step 2 of 3' } };
         ctx.setCondition({ type: 'Ready', status: 'True', reason: 'Done', message: `succeeded after ${name === 'flaky' ? 2 : 0} failures` });
       },
       async finalize(ctx) { finalized.push(ctx.obj.metadata.name); },
@@ -78,13 +79,16 @@ describe('the reconcile skeleton', function () {
     return sample(text, 'staysail_reconcile_errors_total{controller="vanishing"}') + sample(text, 'staysail_reconcile_total{controller="vanishing",result="error"}');
   };
 
-  it('records a TerminalError as a condition and does not retry it; observedGeneration stays unset', async () => {
+  it('records a TerminalError as a condition and Stalled, and does not retry it; observedGeneration says it was acted on', async () => {
     await create('terminal');
     await waitFor(async () => findCondition((await get('terminal')).status?.conditions, 'Ready')?.reason === 'BadSpec', 20_000, () => 'no condition');
     const app = await get('terminal');
     assert.equal(findCondition(app.status?.conditions, 'Ready')?.message, 'Application "terminal": spec.description is not allowed; remove it');
     assert.equal(findCondition(app.status?.conditions, 'Ready')?.status, 'False');
-    assert.equal(app.status?.observedGeneration, undefined, 'observedGeneration moves only on success');
+    // kstatus reads Stalled only once observedGeneration matches: otherwise a changed object that cannot go on would look in progress forever.
+    assert.equal(app.status?.observedGeneration, app.metadata.generation, 'a stalled object has been acted on as far as it can be');
+    assert.equal(findCondition(app.status?.conditions, 'Stalled')?.reason, 'BadSpec');
+    assert.equal(findCondition(app.status?.conditions, 'Reconciling'), undefined);
     await new Promise((r) => setTimeout(r, 1000)); // the status write itself is an update: let that pass run
     const n = passes.get('terminal');
     await new Promise((r) => setTimeout(r, 2000)); // far past the first back-offs (100 ms, 200 ms, ...)
@@ -94,13 +98,28 @@ describe('the reconcile skeleton', function () {
   it('records a WaitingError as a condition and checks again after its delay', async () => {
     await create('waiting');
     await waitFor(async () => (passes.get('waiting') ?? 0) >= 3, 20_000, () => `only ${passes.get('waiting')} passes`);
-    assert.equal(findCondition((await get('waiting')).status?.conditions, 'Ready')?.reason, 'AccountMissing');
+    const app = await get('waiting');
+    assert.equal(findCondition(app.status?.conditions, 'Ready')?.reason, 'AccountMissing');
+    assert.deepEqual([findCondition(app.status?.conditions, 'Reconciling')?.status, findCondition(app.status?.conditions, 'Reconciling')?.reason], ['True', 'AccountMissing']);
+    assert.equal(app.status?.observedGeneration, -1, 'waiting is not done');
+  });
+
+  it('holds observedGeneration while the reconciler says work goes on (Reconciling), then moves it and clears Reconciling', async () => {
+    await create('rolling');
+    await waitFor(async () => findCondition((await get('rolling')).status?.conditions, 'Reconciling')?.message === 'step 2 of 3', 20_000, () => 'never Reconciling');
+    assert.equal((await get('rolling')).status?.observedGeneration, -1);
+    await manager.client.mergePatch(resources.application, ns, 'rolling', { metadata: { annotations: { 'test.staysail.dev/done': 'true' } } });
+    await waitFor(async () => (await get('rolling')).status?.observedGeneration === 1, 20_000, () => 'observedGeneration never moved');
+    const done = await get('rolling');
+    assert.equal(findCondition(done.status?.conditions, 'Reconciling'), undefined);
+    assert.equal(findCondition(done.status?.conditions, 'Ready')?.status, 'True');
   });
 
   it('retries a transient error with back-off until it succeeds', async () => {
     await create('flaky');
     await waitFor(async () => (await get('flaky')).status?.observedGeneration === 1, 20_000, () => 'never succeeded');
     assert.equal(findCondition((await get('flaky')).status?.conditions, 'Ready')?.message, 'succeeded after 2 failures');
+    assert.deepEqual((await get('flaky')).status?.conditions?.map((c) => c.type), ['Ready'], 'neither Reconciling nor Stalled once done');
     await new Promise((r) => setTimeout(r, 1000));
     const settled = passes.get('flaky');
     await new Promise((r) => setTimeout(r, 1500));
