@@ -46,12 +46,14 @@ export function argoHealthScripts(): Record<string, string> {
 const scriptFiles = new Map<string, string>();
 
 /**
- * What Argo CD's health check says of one object (json as `kubectl get -o json` prints it): the script
- * Argo CD would pick for its group and kind from docs/argocd/health.yaml, run as Argo CD runs it.
+ * What Argo CD's health check says of each object in json (objects of one kind, as `kubectl get -o
+ * json` or `kubectl get -w -o json` prints them): the script Argo CD picks for the group and kind from
+ * docs/argocd/health.yaml, run as Argo CD runs it.
  */
-export async function argoHealth(json: string): Promise<Verdict> {
-  const o = JSON.parse(json) as { apiVersion: string; kind: string };
-  const key = `resource.customizations.health.${o.apiVersion.split('/')[0]}_${o.kind}`;
+export async function argoHealth(json: string): Promise<Verdict[]> {
+  const first = JSON.parse(splitJson(json)[0] ?? '{}') as { apiVersion?: string; kind?: string; items?: { apiVersion: string; kind: string }[] };
+  const o = first.items?.[0] ?? first;
+  const key = `resource.customizations.health.${o.apiVersion?.split('/')[0]}_${o.kind}`;
   const script = argoHealthScripts()[key];
   if (!script) throw new Error(`docs/argocd/health.yaml has no ${key}`);
   if (!scriptFiles.has(key)) {
@@ -59,6 +61,29 @@ export async function argoHealth(json: string): Promise<Verdict> {
     writeFileSync(file, script);
     scriptFiles.set(key, file);
   }
-  const [verdict] = await run(tool('lua-health'), [scriptFiles.get(key)!], json);
-  return verdict!;
+  return run(tool('lua-health'), [scriptFiles.get(key)!], json);
+}
+
+/** The JSON objects of text, written one after another (as `kubectl get -w -o json` prints them). */
+export function splitJson(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  let inString = false;
+  let escaped = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (ch === '\\') escaped = true;
+      else if (ch === '"') inString = false;
+    } else if (ch === '"') {
+      inString = true;
+    } else if (ch === '{') {
+      if (depth++ === 0) start = i;
+    } else if (ch === '}' && --depth === 0) {
+      out.push(text.slice(start, i + 1));
+    }
+  }
+  return out;
 }
