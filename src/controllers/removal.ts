@@ -19,6 +19,7 @@ export const orphanAnnotation = 'staysail.dev/orphan';
 const holdRetryMs = 60_000;
 const fieldManager = 'staysail-finalizer';
 
+/** What removal reads of an object: its Account and location, and what its controller recorded of the provider's resource. */
 export type Removable = KubeObject<{ accountRef: { name: string }; location?: Location },
   { providerId?: string; ownedByReference?: boolean; conditions?: Condition[] }>;
 
