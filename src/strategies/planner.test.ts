@@ -5,9 +5,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { ManualClock } from '../core/clock.ts';
 import { FakeProvider } from '../providers/fake/fake-provider.ts';
 import type { ProviderAccount } from '../providers/interfaces.ts';
-import { healthyNeeded, planRollout } from './planner.ts';
+import { hashSteps, healthyNeeded, planRollout, stepsFor } from './planner.ts';
+import { rollbackSteps } from './rollback.ts';
 import { describeProgress } from './progress.ts';
-import { describeAction, type RolloutInput, type RolloutRecord, type StrategySettings } from './types.ts';
+import { describeAction, type RolloutAction, type RolloutInput, type RolloutRecord, type StrategySettings } from './types.ts';
 
 const account: ProviderAccount = { name: 'test', namespace: 'default', spec: { provider: 'kubernetes' } };
 const location = { namespace: 'default' };
@@ -25,80 +26,131 @@ interface Deploy { version: string; unhealthy?: boolean; rollback?: string; fail
   /** canary: the next deploy comes once this many intervals were judged (a change during the analysis). */
   stopAfterIntervals?: number;
   /** canary: what is wrong with the CanaryConfig. */
-  configProblem?: string }
+  configProblem?: string;
+  /** The strategy the spec says from this deploy on. */
+  strategy?: StrategySettings;
+  /** The next deploy comes once the rollout reaches this step (a change in the middle of a rollout). */
+  stopAtStep?: number }
 
 const canarySettings = { replicas: 1, intervalMs: 600_000, lifetimeMs: 1_800_000 };
 
-/** Runs deploys one after another to the end; returns the step log. */
-async function simulate(strategy: StrategySettings, deploys: Deploy[]): Promise<string[]> {
-  const clock = new ManualClock(Date.UTC(2026, 0, 1));
-  const fake = new FakeProvider({ clock, readyAfterMs: 10_000 });
-  const log: string[] = [];
-  const start = clock.now();
-  let rollout: RolloutRecord | undefined;
+type Observed = RolloutInput['serverGroups'][number];
+type Validations = Record<number, 'Running' | 'Succeeded' | 'Failed'>;
+
+/** One cluster on the fake provider, deployed to again and again as the spec changes; keeps the step log. */
+class Simulation {
+  readonly clock = new ManualClock(Date.UTC(2026, 0, 1));
+  readonly fake = new FakeProvider({ clock: this.clock, readyAfterMs: 10_000 });
+  readonly log: string[] = [];
+  private readonly start = this.clock.now();
+  private rollout: RolloutRecord | undefined;
   /** Server groups whose controller reports a problem, and the problem. */
-  const troubled = new Map<string, { message: string; permanent: boolean }>();
-  for (const d of deploys) {
-    if (d.unhealthy) fake.markUnhealthy(d.version);
-    log.push(`-- deploy ${d.version}${d.rollback ? ` with rollback request ${d.rollback} in the spec` : ''}${d.retry ? ` with retry request ${d.retry} in the spec` : ''}`);
-    const servingBefore = await servingInstances(fake);
-    const validations: Record<number, 'Running' | 'Succeeded' | 'Failed'> = {};
+  private readonly troubled = new Map<string, { message: string; permanent: boolean }>();
+  private strategy: StrategySettings;
+
+  constructor(strategy: StrategySettings) { this.strategy = strategy; }
+
+  private at = () => `t+${(this.clock.now() - this.start) / 1000}s`;
+
+  private observed(g: Awaited<ReturnType<FakeProvider['serverGroups']['list']>>[number]): Observed {
+    const problem = this.troubled.get(g.name);
+    return { name: g.name, sequence: g.sequence, createdAt: g.createdAt, enabled: g.enabled, capacity: g.capacity,
+      healthy: problem ? 0 : g.instances.healthy, templateHash: g.templateHash, ...(problem ? { problem } : {}) };
+  }
+
+  private async inputFor(d: Deploy, validations: Validations, scores: number[]): Promise<RolloutInput> {
+    const list = (cluster: string) => this.fake.serverGroups.list(account, location, cluster);
+    const pair = [...await list('shop-prod-baseline'), ...await list('shop-prod-canary')];
+    const r = this.rollout;
+    const decision = d.decision && r?.phase === 'Analyzing' && r.canaryDecisionId !== `${d.version}-${d.decision}`
+      ? { id: `${d.version}-${d.decision}`, decision: d.decision } : undefined;
+    return {
+      now: this.clock.now(), cluster: 'shop-prod', templateHash: d.version, templateImages: `web=shop:${d.version}`, capacity, strategy: this.strategy,
+      targetHealthyPercentage: 100, progressDeadlineMs: 60_000, rollout: r,
+      ...(d.rollback ? { rollbackRequest: { id: d.rollback } } : {}), ...(d.retry ? { retryRequest: { id: d.retry } } : {}),
+      validations: { ...validations },
+      serverGroups: (await list('shop-prod')).map((g) => this.observed(g)),
+      canaryGroups: pair.map((g) => ({ ...this.observed(g), role: g.cluster.endsWith('-baseline') ? 'baseline' as const : 'canary' as const })),
+      canary: { revision: r?.revision, ...(d.configProblem ? { configProblem: d.configProblem } : {}), scores: [...scores],
+        ...(scores.length ? { thresholds: { pass: 75, marginal: 50 } } : {}), ...(decision ? { decision } : {}) },
+    };
+  }
+
+  /** Carries an action out on the fake provider, as the Cluster controller would. */
+  private async apply(a: RolloutAction, d: Deploy, validations: Validations, scores: number[]): Promise<void> {
+    const sgs = this.fake.serverGroups;
+    if (a.kind === 'create') {
+      const from = a.templateFrom ? (await sgs.list(account, location, 'shop-prod')).find((g) => g.name === a.templateFrom)!.templateHash : d.version;
+      await sgs.create(account, { name: a.name, cluster: a.role ? `shop-prod-${a.role}` : 'shop-prod', sequence: a.sequence, location,
+        template: {}, templateHash: from, capacity: a.capacity, enabled: a.enabled, loadBalancers: [], securityGroups: [],
+        owner: { apiVersion: 'v1', kind: 'Cluster', name: 'shop-prod', uid: 'u' } });
+      if (d.problem && !a.templateFrom) this.troubled.set(a.name, d.problem); // a baseline runs the old template
+    } else if (a.kind === 'resize') await sgs.resize(account, location, a.name, a.capacity);
+    else if (a.kind === 'validate') validations[a.percent] = 'Running';
+    else if (a.kind === 'analyze') this.judge(a, d, scores);
+    else if (a.kind !== 'supersede') await sgs[a.kind](account, location, a.name, []);
+  }
+
+  private judge(a: Extract<RolloutAction, { kind: 'analyze' }>, d: Deploy, scores: number[]): void {
+    scores.push(d.canaryScores![a.interval - 1]!);
+    this.log.push(`${this.at()}     window ${(a.startMs - this.start) / 1000}s..${(a.endMs - this.start) / 1000}s scored ${scores.at(-1)}`);
+  }
+
+  private async serving(): Promise<number> {
+    return (await this.fake.serverGroups.list(account, location, 'shop-prod')).filter((g) => g.enabled).reduce((n, g) => n + g.instances.healthy, 0);
+  }
+
+  /** Plans and applies until the rollout ends (or the deploy stops it midway), logging each step and action. */
+  async deploy(d: Deploy): Promise<void> {
+    if (d.unhealthy) this.fake.markUnhealthy(d.version);
+    this.strategy = d.strategy ?? this.strategy;
+    this.log.push(`-- deploy ${d.version}${[d.strategy && ` with strategy ${d.strategy.type}`, d.rollback && ` with rollback request ${d.rollback} in the spec`,
+      d.retry && ` with retry request ${d.retry} in the spec`].filter(Boolean).join('')}`);
+    const servingBefore = await this.serving();
+    const validations: Validations = {};
     const scores: number[] = [];
     for (let pass = 0; pass < 300; pass++) {
-      const groups = await fake.serverGroups.list(account, location, 'shop-prod');
-      const pair = [...await fake.serverGroups.list(account, location, 'shop-prod-baseline'), ...await fake.serverGroups.list(account, location, 'shop-prod-canary')];
-      const observed = (g: (typeof groups)[number]) => ({ name: g.name, sequence: g.sequence, createdAt: g.createdAt, enabled: g.enabled,
-        capacity: g.capacity, healthy: troubled.has(g.name) ? 0 : g.instances.healthy, templateHash: g.templateHash,
-        ...(troubled.has(g.name) ? { problem: troubled.get(g.name)! } : {}) });
-      const decision = d.decision && rollout?.phase === 'Analyzing' && rollout.canaryDecisionId !== `${d.version}-${d.decision}`
-        ? { id: `${d.version}-${d.decision}`, decision: d.decision } : undefined;
-      const input: RolloutInput = {
-        now: clock.now(), cluster: 'shop-prod', templateHash: d.version, templateImages: `web=shop:${d.version}`, capacity, strategy, targetHealthyPercentage: 100,
-        progressDeadlineMs: 60_000, rollout, ...(d.rollback ? { rollbackRequest: { id: d.rollback } } : {}), ...(d.retry ? { retryRequest: { id: d.retry } } : {}),
-        validations: { ...validations },
-        serverGroups: groups.map(observed),
-        canaryGroups: pair.map((g) => ({ ...observed(g), role: g.cluster.endsWith('-baseline') ? 'baseline' as const : 'canary' as const })),
-        canary: { revision: rollout?.revision, ...(d.configProblem ? { configProblem: d.configProblem } : {}), scores: [...scores], ...(scores.length ? { thresholds: { pass: 75, marginal: 50 } } : {}), ...(decision ? { decision } : {}) },
-      };
-      const plan = planRollout(input);
-      if (plan.rollout.phase !== rollout?.phase || plan.rollout.step !== rollout?.step) {
-        log.push(`t+${(clock.now() - start) / 1000}s ${plan.rollout.phase} step ${plan.rollout.step ?? '-'}: ${plan.rollout.message ?? ''}`);
-      }
-      rollout = plan.rollout;
-      // A validation run started in an earlier pass has finished by now.
-      for (const [p, v] of Object.entries(validations)) {
-        if (v === 'Running') validations[Number(p)] = Number(p) === d.failValidationAt ? 'Failed' : 'Succeeded';
-      }
+      const plan = planRollout(await this.inputFor(d, validations, scores));
+      this.record(plan.rollout);
+      finishValidations(validations, d.failValidationAt);
       for (const a of plan.actions) {
-        log.push(`t+${(clock.now() - start) / 1000}s   ${describeAction(a)}`);
-        if (a.kind === 'create') {
-          const from = a.templateFrom ? groups.find((g) => g.name === a.templateFrom)!.templateHash : d.version;
-          await fake.serverGroups.create(account, { name: a.name, cluster: a.role ? `shop-prod-${a.role}` : 'shop-prod', sequence: a.sequence, location,
-            template: {}, templateHash: from, capacity: a.capacity, enabled: a.enabled, loadBalancers: [], securityGroups: [],
-            owner: { apiVersion: 'v1', kind: 'Cluster', name: 'shop-prod', uid: 'u' } });
-          if (d.problem && !a.templateFrom) troubled.set(a.name, d.problem); // a baseline runs the old template
-        } else if (a.kind === 'resize') await fake.serverGroups.resize(account, location, a.name, a.capacity);
-        else if (a.kind === 'validate') validations[a.percent] = 'Running';
-        else if (a.kind === 'analyze') {
-          scores.push(d.canaryScores![a.interval - 1]!);
-          log.push(`t+${(clock.now() - start) / 1000}s     window ${(a.startMs - start) / 1000}s..${(a.endMs - start) / 1000}s scored ${scores.at(-1)}`);
-        }
-        else await fake.serverGroups[a.kind](account, location, a.name, []);
+        this.log.push(`${this.at()}   ${describeAction(a)}`);
+        await this.apply(a, d, validations, scores);
         // Traffic never drops to nothing once something served it.
-        if (servingBefore > 0) assert.ok(await servingInstances(fake) > 0, `no healthy enabled instance after: ${describeAction(a)}`);
+        if (servingBefore > 0) assert.ok(await this.serving() > 0, `no healthy enabled instance after: ${describeAction(a)}`);
       }
-      if (['Succeeded', 'Failed', 'RolledBack'].includes(rollout.phase)) break;
-      if (d.stopAfterIntervals !== undefined && scores.length >= d.stopAfterIntervals) break;
-      clock.advance(plan.actions.length ? 0 : plan.requeueAfterMs ?? 1000);
+      if (this.stopsHere(d, scores.length)) break;
+      this.clock.advance(plan.actions.length ? 0 : plan.requeueAfterMs ?? 1000);
     }
-    const groups = await fake.serverGroups.list(account, location, 'shop-prod');
-    log.push(`   = ${groups.map((g) => `${g.name}${g.enabled ? '*' : ''} ${troubled.has(g.name) ? 0 : g.instances.healthy}/${g.capacity.desired}`).join(', ')}`);
+    const groups = await this.fake.serverGroups.list(account, location, 'shop-prod');
+    this.log.push(`   = ${groups.map((g) => `${g.name}${g.enabled ? '*' : ''} ${this.troubled.has(g.name) ? 0 : g.instances.healthy}/${g.capacity.desired}`).join(', ')}`);
   }
-  return log;
+
+  /** Keeps the rollout record, logging a change of phase or step. */
+  private record(r: RolloutRecord): void {
+    if (r.phase !== this.rollout?.phase || r.step !== this.rollout.step) this.log.push(`${this.at()} ${r.phase} step ${r.step ?? '-'}: ${r.message ?? ''}`);
+    this.rollout = r;
+  }
+
+  private stopsHere(d: Deploy, judged: number): boolean {
+    const r = this.rollout!;
+    return ['Succeeded', 'Failed', 'RolledBack'].includes(r.phase) || (d.stopAfterIntervals !== undefined && judged >= d.stopAfterIntervals)
+      || (d.stopAtStep !== undefined && r.step === d.stopAtStep);
+  }
 }
 
-async function servingInstances(fake: FakeProvider): Promise<number> {
-  return (await fake.serverGroups.list(account, location, 'shop-prod')).filter((g) => g.enabled).reduce((n, g) => n + g.instances.healthy, 0);
+/** A validation run started in an earlier pass has finished by now. */
+function finishValidations(validations: Validations, failAt: number | undefined): void {
+  for (const [p, v] of Object.entries(validations)) {
+    if (v === 'Running') validations[Number(p)] = Number(p) === failAt ? 'Failed' : 'Succeeded';
+  }
+}
+
+/** Runs deploys one after another to the end; returns the step log. */
+async function simulate(strategy: StrategySettings, deploys: Deploy[]): Promise<string[]> {
+  const sim = new Simulation(strategy);
+  for (const d of deploys) await sim.deploy(d);
+  return sim.log;
 }
 
 describe('deploy strategies (golden simulations)', () => {
@@ -154,6 +206,18 @@ describe('deploy strategies (golden simulations)', () => {
           { version: 'v2', rollback: 'r1', retry: 't1' }, { version: 'v3', rollback: 'r1', retry: 't2' }]],
       ['canary: a canary its provider refuses fails the pair at once and rolls back', { type: 'canary', canary: canarySettings },
         [{ version: 'v1' }, { version: 'v2', problem: { message: 'ReplicaSet.apps "shop-prod-canary-v001" is invalid', permanent: true } }]],
+      ['redblack: the template changes while v2 waits before cleanup: v3 is rolled out from the first step, v2 and v1 are disabled',
+        { type: 'redblack', delayBeforeCleanupMs: 30_000 }, [{ version: 'v1' }, { version: 'v2', stopAtStep: 5 }, { version: 'v3' }]],
+      ['redblack -> canary while v2 waits before cleanup: that rollout ends with traffic back on v1, and v2 is judged as a canary from the first step',
+        { type: 'redblack', delayBeforeCleanupMs: 30_000 },
+        [{ version: 'v1' }, { version: 'v2', stopAtStep: 5 }, { version: 'v2', strategy: { type: 'canary', canary: canarySettings }, canaryScores: [100, 100, 100] }]],
+      ['canary -> redblack during the analysis: the pair is destroyed and v2 is rolled out by red/black from the first step', { type: 'canary', canary: canarySettings },
+        [{ version: 'v1' }, { version: 'v2', canaryScores: [100], stopAfterIntervals: 1 }, { version: 'v2', strategy: { type: 'redblack' } }]],
+      ['rollingredblack -> redblack while v2 grows to 50%: that rollout ends with traffic on v1 only, then red/black from the first step',
+        { type: 'rollingredblack', targetPercentages: [25, 50] },
+        [{ version: 'v1' }, { version: 'v2', stopAtStep: 8 }, { version: 'v2', strategy: { type: 'redblack', scaleDown: true } }]],
+      ['redblack -> highlander once v1 is scaled down: v1 comes back and is healthy before v2 leaves traffic', { type: 'redblack', scaleDown: true },
+        [{ version: 'v1' }, { version: 'v2', stopAtStep: 8 }, { version: 'v2', strategy: { type: 'highlander' } }]],
     ];
     const out: string[] = [];
     for (const [name, strategy, deploys] of scenarios) out.push(`## ${name}`, ...(await simulate(strategy, deploys)), '');
@@ -161,6 +225,43 @@ describe('deploy strategies (golden simulations)', () => {
     const golden = new URL('../../test/golden/strategies.txt', import.meta.url);
     if (process.env.UPDATE_GOLDEN) writeFileSync(golden, text);
     assert.equal(text, readFileSync(golden, 'utf8'), 'run UPDATE_GOLDEN=1 npm run test:unit to accept a deliberate change');
+  });
+
+  it('ends a rollout planned with other steps than the spec\'s, and carries on one whose steps are the same', () => {
+    const group = (name: string, enabled: boolean) => ({ name, sequence: Number(name.slice(-3)), createdAt: name, enabled, capacity, healthy: 4, templateHash: name });
+    const redblack: StrategySettings = { type: 'redblack', delayBeforeCleanupMs: 30_000 };
+    const rolling: StrategySettings = { type: 'rollingredblack', targetPercentages: [25, 50] };
+    const planned = (strategy: StrategySettings, step: number, extra: Partial<RolloutRecord> = {}): RolloutRecord => ({ phase: 'Progressing', revision: 2,
+      templateHash: 'v2', strategy: strategy.type, step, stepsHash: hashSteps(stepsFor(strategy)), stepStartTime: new Date(0).toISOString(),
+      newServerGroup: 'shop-prod-v001', previousServerGroup: 'shop-prod-v000', ...extra });
+    const plan = (strategy: StrategySettings, rollout: RolloutRecord) => planRollout({ now: 10_000, cluster: 'shop-prod', templateHash: 'v2', capacity, strategy,
+      targetHealthyPercentage: 100, progressDeadlineMs: 60_000, serverGroups: [group('shop-prod-v001', true), group('shop-prod-v000', true)], rollout });
+    const { strategy: _s, stepsHash: _h, ...legacy } = planned(redblack, 5);
+    const cases: [string, StrategySettings, RolloutRecord, string, string[]][] = [
+      ['the same strategy and steps', redblack, planned(redblack, 5), 'step 5: waiting 30s before cleanup', []],
+      ['a record kept before the strategy and steps were', redblack, legacy, 'step 5: waiting 30s before cleanup', []],
+      ['other settings of the same steps', { ...redblack, delayBeforeCleanupMs: 5000 }, planned(redblack, 5), 'step 6: disable shop-prod-v000', ['disable shop-prod-v000']],
+      ['another strategy', { type: 'canary', canary: canarySettings }, planned(redblack, 5),
+        'step 3003: ending rollout 2 (spec.strategy changed from redblack to canary): traffic goes back to shop-prod-v000, then the template is rolled out again by canary, from its first step',
+        ['end rollout 2: spec.strategy changed from redblack to canary', 'disable shop-prod-v001']],
+      ['other steps of the same strategy', { ...rolling, targetPercentages: [50] }, planned(rolling, 8),
+        'step 3003: ending rollout 2 (the steps of rollingredblack changed): traffic goes back to shop-prod-v000, then the template is rolled out again by rollingredblack, from its first step',
+        ['end rollout 2: the steps of rollingredblack changed', 'disable shop-prod-v001']],
+      ['a rollback whose steps changed starts again from its first', redblack, planned(redblack, 1002, { stepsHash: 'another', message: 'rolling back: it broke' }),
+        'step 1001: rolling back: it broke', ['disable shop-prod-v001']],
+      ['a finished rollout: a change of strategy alone starts none', { type: 'highlander' }, planned(redblack, 9, { phase: 'Succeeded', message: 'shop-prod-v001 is live' }),
+        'step 9: shop-prod-v001 is live', []],
+    ];
+    for (const [name, strategy, rollout, says, actions] of cases) {
+      const p = plan(strategy, structuredClone(rollout));
+      assert.equal(`step ${p.rollout.step}: ${p.rollout.message}`, says, name);
+      assert.deepEqual(p.actions.map(describeAction), actions, name);
+      if (p.rollout.phase === 'Progressing') {
+        const list = p.rollout.step! >= 3000 ? undefined : p.rollout.step! >= 1000 ? rollbackSteps : stepsFor(strategy);
+        if (list) assert.equal(p.rollout.stepsHash, hashSteps(list), `${name}: the hash of the list the step counts in`);
+        assert.equal(p.rollout.strategy, rollout.strategy ?? strategy.type, `${name}: the strategy it was planned with`);
+      }
+    }
   });
 
   it('says where a rollout is, per strategy', () => {
@@ -185,6 +286,7 @@ describe('deploy strategies (golden simulations)', () => {
       [{ type: 'redblack' }, at(1001), 0, 'rollback step 2/4 (disable the new)'],
       [{ type: 'redblack' }, at(1004, 'RolledBack'), 0, 'rollback step 4/4'],
       [{ type: 'redblack' }, at(2002), 0, 'rollback step 3/4 (wait for health)'],
+      [{ type: 'canary', canary: canarySettings }, at(3002), 0, 'ending step 3/4 (wait for the previous)'],
     ];
     for (const [strategy, rollout, judged, want] of cases) {
       assert.equal(describeProgress(strategy, rollout, judged), want, `${strategy.type} at step ${rollout?.step}`);

@@ -9,14 +9,15 @@ export const isManualRollback = (r: RolloutRecord): boolean => outlineAt({ type:
 
 /**
  * Where a rollout is: "step 2/3 (50%)" in rolling red/black, "interval 2 of 6" while a canary is
- * judged, "step 3/8 (enable)" otherwise, "rollback step 2/4 (disable the new)"; '' before any rollout.
+ * judged, "step 3/8 (enable)" otherwise, "rollback step 2/4 (disable the new)", "ending step 3/4
+ * (wait for the previous)" while a rollout whose strategy changed ends; '' before any rollout.
  */
 export function describeProgress(strategy: StrategySettings, rollout: RolloutRecord | undefined, intervalsJudged = 0): string {
   if (rollout?.step === undefined) return '';
-  const { kind, steps, index } = outlineAt(strategy, rollout.step);
+  const { kind, ending, steps, index } = outlineAt(strategy, rollout.step);
   const current = steps[index];
   const at = `${Math.min(index + 1, steps.length)}/${steps.length}${current ? ` (${current.label})` : ''}`;
-  if (kind !== 'rollout') return `rollback step ${at}`;
+  if (kind !== 'rollout') return `${ending ? 'ending' : 'rollback'} step ${at}`;
   if (strategy.type === 'rollingredblack') {
     const growth = steps.map((x, i) => ({ ...x, i })).filter((x) => x.percent !== undefined);
     const reached = Math.max(1, growth.filter((x) => x.i <= index).length);

@@ -1,7 +1,8 @@
-// The step lists that take traffic back: an automatic rollback after a failed step, and a rollback a
-// person asked for in the Cluster's spec. Neither depends on the strategy.
+// The step lists that take traffic back: an automatic rollback after a failed step, a rollback a
+// person asked for in the Cluster's spec, and the end of a rollout its strategy no longer fits.
+// None depends on the strategy.
 import { destroyCanaryPair } from './canary.ts';
-import { disableOthers, restorePrevious, step, waitHealthy, type Step } from './steps.ts';
+import { disableOthers, previousGroup, restorePrevious, step, waitForHealth, waitHealthy, type Step } from './steps.ts';
 import type { RolloutAction } from './types.ts';
 
 /** Re-enable the previous server group, then disable (or destroy) the new one. */
@@ -25,4 +26,19 @@ export const manualRollbackSteps: Step[] = [
   }),
   waitHealthy,
   disableOthers,
+];
+
+const waitPrevious = waitForHealth('wait for the previous', (s) => ({ name: s.rollout.previousServerGroup, group: previousGroup(s) }));
+
+/**
+ * The end of a rollout whose strategy changed: its canary pair goes, the previous server group serves
+ * again at full size, and only then does the new one leave traffic (kept, as any older server group,
+ * for the next rollout's strategy to clean up). With no previous server group left, the new one keeps
+ * serving.
+ */
+export const endingSteps: Step[] = [
+  destroyCanaryPair,
+  restorePrevious,
+  step(waitPrevious.label, (s) => (previousGroup(s) ? waitPrevious(s) : 'next')),
+  step('disable the new', (s) => (previousGroup(s)?.enabled && s.newGroup?.enabled ? { actions: [{ kind: 'disable', name: s.newGroup.name }] } : 'next')),
 ];

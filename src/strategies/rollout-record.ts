@@ -2,14 +2,17 @@
 // cluster records, and what a finished or failed rollout says.
 import { nextSequence, serverGroupName } from '../api/moniker.ts';
 import { iso } from './steps.ts';
-import type { RolloutInput, RolloutPlan, RolloutRecord } from './types.ts';
+import type { RolloutAction, RolloutInput, RolloutPlan, RolloutRecord } from './types.ts';
 
 /** Rollback steps are numbered from here, after any strategy's own steps. */
 export const rollbackBase = 1000;
 /** Steps of a manual rollback (requested in the Cluster's spec) are numbered from here. */
 export const manualBase = 2000;
+/** Steps that end a rollout whose list of steps is no longer the spec's (the strategy changed) are numbered from here. */
+export const endingBase = 3000;
 
-export type ListKind = 'rollout' | 'rollback' | 'manual rollback';
+/** The lists of steps: a strategy's own, an automatic rollback's, a requested rollback's, and the end of a superseded rollout's. */
+export type ListKind = 'rollout' | 'rollback' | 'manual rollback' | 'ending';
 
 export const isFinished = (r: RolloutRecord) => r.phase === 'Succeeded' || r.phase === 'Failed' || r.phase === 'RolledBack';
 
@@ -28,12 +31,15 @@ function handledRequests(input: RolloutInput, r: RolloutRecord | undefined, retr
   return Object.fromEntries(Object.entries(ids).filter(([, id]) => id)) as Pick<RolloutRecord, 'rollbackId' | 'canaryDecisionId' | 'retryId'>;
 }
 
-/** A new rollout of the desired template: the next version, from step 0. */
-export function startRollout(input: RolloutInput, r: RolloutRecord | undefined, retry: { id: string } | undefined): RolloutRecord {
+/** The server group a new rollout replaces: the newest enabled one. */
+export const newestEnabled = (input: RolloutInput) => input.serverGroups.find((g) => g.enabled)?.name;
+
+/** A new rollout of the desired template: the next version, from step 0, replacing `previous`. */
+export function startRollout(input: RolloutInput, r: RolloutRecord | undefined, retry: { id: string } | undefined, previous: string | undefined): RolloutRecord {
   const { now, serverGroups } = input;
   const name = serverGroupName(input.cluster, nextSequence(input.cluster, serverGroups));
-  const previous = serverGroups.find((g) => g.enabled)?.name;
-  return { phase: 'Progressing', revision: (r?.revision ?? 0) + 1, templateHash: input.templateHash, step: 0, startTime: iso(now), stepStartTime: iso(now),
+  return { phase: 'Progressing', revision: (r?.revision ?? 0) + 1, templateHash: input.templateHash, strategy: input.strategy.type, step: 0,
+    startTime: iso(now), stepStartTime: iso(now),
     newServerGroup: name, ...(previous ? { previousServerGroup: previous } : {}),
     message: retry ? `rolling out ${name} again (retry ${retry.id})` : `rolling out ${name}`, ...handledRequests(input, r, retry) };
 }
@@ -42,7 +48,7 @@ export function startRollout(input: RolloutInput, r: RolloutRecord | undefined, 
 export function adopted(input: RolloutInput): RolloutRecord | undefined {
   const newest = input.serverGroups[0];
   if (!newest || newest.templateHash !== input.templateHash) return undefined;
-  return { phase: 'Succeeded', revision: 0, templateHash: input.templateHash, newServerGroup: newest.name,
+  return { phase: 'Succeeded', revision: 0, templateHash: input.templateHash, strategy: input.strategy.type, newServerGroup: newest.name,
     message: `${newest.name} runs the current template`, ...(input.retryRequest ? { retryId: input.retryRequest.id } : {}) };
 }
 
@@ -53,12 +59,12 @@ export function manualRollback(input: RolloutInput, r: RolloutRecord, request: {
   const target = request.toServerGroup ?? serverGroups.find((g) => g.name !== active?.name && g.name !== r.newServerGroup)?.name
     ?? serverGroups.find((g) => g.name !== active?.name)?.name;
   return { ...(r.retryId ? { retryId: r.retryId } : {}), phase: target ? 'Progressing' : 'Failed', revision: r.revision + 1, templateHash: input.templateHash,
-    step: manualBase, startTime: iso(now), stepStartTime: iso(now), newServerGroup: target, previousServerGroup: active?.name, rollbackId: request.id,
+    strategy: input.strategy.type, step: manualBase, startTime: iso(now), stepStartTime: iso(now), newServerGroup: target, previousServerGroup: active?.name, rollbackId: request.id,
     message: target ? `rolling back to ${target} (request ${request.id})` : `no server group to roll back to (request ${request.id})` };
 }
 
 /** The end of a list of steps: the rollout is live, or rolled back (Failed when rollback is off). */
-export function finish(input: RolloutInput, r: RolloutRecord, kind: ListKind): RolloutRecord {
+export function finish(input: RolloutInput, r: RolloutRecord, kind: Exclude<ListKind, 'ending'>): RolloutRecord {
   if (kind === 'rollout') return Object.assign(r, { phase: 'Succeeded', message: `${r.newServerGroup} is live` });
   if (kind === 'manual rollback') return Object.assign(r, { phase: 'RolledBack', message: `rolled back to ${r.newServerGroup} on request ${r.rollbackId}; ${notDeployed(input)}` });
   return Object.assign(r, { phase: input.strategy.rollbackOnFailure === false ? 'Failed' : 'RolledBack',
@@ -75,4 +81,22 @@ export function fail(input: RolloutInput, r: RolloutRecord, kind: ListKind, why:
   }
   Object.assign(r, { message: `rolling back: ${why}`, step: rollbackBase, stepStartTime: iso(input.now) });
   return undefined;
+}
+
+/**
+ * Ends a rollout planned with other steps than the spec gives now (its strategy changed): its step
+ * number means nothing in the new list. The ending's steps take traffic back to the previous server
+ * group; then a new rollout starts. Says so in the message and as an action.
+ */
+export function beginEnding(input: RolloutInput, r: RolloutRecord): RolloutAction {
+  const reason = r.strategy !== input.strategy.type ? `spec.strategy changed from ${r.strategy} to ${input.strategy.type}` : `the steps of ${r.strategy} changed`;
+  const back = r.previousServerGroup ? `traffic goes back to ${r.previousServerGroup}, then ` : '';
+  Object.assign(r, { phase: 'Progressing', step: endingBase, stepStartTime: iso(input.now),
+    message: `ending rollout ${r.revision} (${reason}): ${back}the template is rolled out again by ${input.strategy.type}, from its first step` });
+  return { kind: 'supersede', revision: r.revision, reason };
+}
+
+/** Once a superseded rollout has ended: a new one, replacing the server group traffic went back to (none when it is gone). */
+export function afterEnding(input: RolloutInput, r: RolloutRecord): RolloutRecord {
+  return startRollout(input, r, undefined, input.serverGroups.find((g) => g.name === r.previousServerGroup)?.name);
 }

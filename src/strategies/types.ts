@@ -21,7 +21,11 @@ export interface RolloutRecord {
   phase: 'Idle' | 'Progressing' | 'Analyzing' | 'Succeeded' | 'Failed' | 'RolledBack';
   revision: number;
   templateHash: string;
+  /** The strategy the rollout was planned with. */
+  strategy?: StrategySettings['type'];
   step?: number;
+  /** Hash of the list of steps `step` counts in: a step number is read only against the list it was planned with. */
+  stepsHash?: string;
   startTime?: string;
   stepStartTime?: string;
   newServerGroup?: string;
@@ -111,7 +115,9 @@ export type RolloutAction =
   /** Start the validation pipeline for a rolling step. */
   | { kind: 'validate'; percent: number; serverGroup: string; source?: string }
   /** Judge canary against baseline over one interval's window, and record the score. */
-  | { kind: 'analyze'; interval: number; startMs: number; endMs: number; baseline: string; canary: string };
+  | { kind: 'analyze'; interval: number; startMs: number; endMs: number; baseline: string; canary: string }
+  /** Nothing to change: the rollout `revision` ends before its steps are done, because of `reason` (said as an Event). */
+  | { kind: 'supersede'; revision: number; reason: string };
 
 export interface RolloutPlan {
   actions: RolloutAction[];
@@ -126,6 +132,7 @@ export const describeAction = (a: RolloutAction): string => {
     case 'resize': return `resize ${a.name} to ${a.capacity.desired}`;
     case 'validate': return `validate ${a.serverGroup} at ${a.percent}%`;
     case 'analyze': return `judge ${a.canary} against ${a.baseline} (interval ${a.interval})`;
+    case 'supersede': return `end rollout ${a.revision}: ${a.reason}`;
     default: return `${a.kind} ${a.name}`;
   }
 };

@@ -127,6 +127,11 @@ export function clusterReconciler(serverGroups: ObjectCache<ServerGroup>, runs: 
             `Cluster "${c.metadata.name}" rollout ${plan.rollout.revision}: ${a.canary} interval ${a.interval} scored ${report.score} (${report.classification}): ${report.reason}`);
           continue;
         }
+        if (a.kind === 'supersede') {
+          ctx.recordEvent('Normal', 'RolloutSuperseded', `Cluster "${c.metadata.name}" rollout ${a.revision} is superseded: ${a.reason}; traffic goes back to `
+            + 'the previous server group and a new rollout starts from the first step');
+          continue;
+        }
         await apply(client, c, a, hash, plan.rollout.revision);
         ctx.recordEvent('Normal', `Rollout${a.kind[0]!.toUpperCase()}${a.kind.slice(1)}`, `Cluster "${c.metadata.name}" rollout ${plan.rollout.revision}: ${describeAction(a)}`);
       }
