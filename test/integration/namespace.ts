@@ -28,3 +28,21 @@ export async function removeNamespace(ns: string, operator?: OperatorProcess): P
   if (operator) assert.equal(await operator.stop(), 0);
   await kubectl(sharedCluster().kubeconfigPath, ['delete', 'namespace', ns, '--wait=false']);
 }
+
+/**
+ * The suite's before and after hooks for ns: the namespace, a Kubernetes Account "local" acting in
+ * it, and the operator watching it; stopped and deleted after. Returns the operator, once started.
+ */
+export function withLocalAccountAndOperator(ns: string): () => OperatorProcess {
+  let operator: OperatorProcess | undefined;
+  before(async () => {
+    await createNamespace(ns);
+    await kubectlOk(sharedCluster().kubeconfigPath, ['-n', ns, 'apply', '--server-side', '-f', '-'],
+      JSON.stringify({ apiVersion: 'staysail.dev/v1alpha1', kind: 'Account', metadata: { name: 'local' }, spec: { provider: 'kubernetes' } }));
+    operator = await operatorIn(ns);
+  });
+  after(async () => {
+    await removeNamespace(ns, operator);
+  });
+  return () => { if (!operator) throw new Error('the operator starts in the suite\'s before hook'); return operator; };
+}

@@ -1,11 +1,10 @@
 // Deploy strategies end to end on kwok, with the operator as a process: a Cluster's template is
 // edited (as GitOps would) and the strategy moves traffic between ReplicaSets behind a Service.
 import assert from 'node:assert/strict';
-import { createNamespace, operatorIn, removeNamespace } from '../namespace.ts';
+import { withLocalAccountAndOperator } from '../namespace.ts';
 import { stringify } from 'yaml';
 import { waitFor } from '../../cluster/probe.ts';
 import { kubectl, kubectlOk } from '../kubectl.ts';
-import { OperatorProcess } from '../operator-process.ts';
 import { sharedCluster } from '../setup.ts';
 
 const api = 'staysail.dev/v1alpha1';
@@ -23,7 +22,7 @@ const cluster = (stack: string, image: string, strategy: object, extra: object =
 const lb = (stack: string) => ({ apiVersion: api, kind: 'LoadBalancer', metadata: { name: `lb-${stack}` },
   spec: { application: 'shop', accountRef: { name: 'local' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } });
 
-interface ClusterStatus { activeServerGroup?: string; rollout?: { phase: string; message?: string; revision: number } }
+interface ClusterStatus { activeServerGroup?: string; rollout?: { phase: string; message?: string; revision: number; step?: number; strategy?: string; stepsHash?: string } }
 const status = async (name: string) => JSON.parse(await k(['get', 'cluster', name, '-o', 'jsonpath={.status}']) || '{}') as ClusterStatus;
 const readyEndpoints = async (service: string): Promise<string[]> => {
   const out = await k(['get', 'endpointslices', '-l', `kubernetes.io/service-name=${service}`, '-o', 'json']);
@@ -49,16 +48,7 @@ async function rollTo(manifest: { metadata: { name: string } }, service: string,
 
 describe('deploy strategies on kwok, with the operator as a process', function () {
   this.timeout(240_000);
-  let operator: OperatorProcess;
-
-  before(async () => {
-    await createNamespace(ns);
-    await apply({ apiVersion: api, kind: 'Account', metadata: { name: 'local' }, spec: { provider: 'kubernetes' } });
-    operator = await operatorIn(ns);
-  });
-  after(async () => {
-    await removeNamespace(ns, operator);
-  });
+  withLocalAccountAndOperator(ns);
 
   it('redblack: v1 -> v2 switches endpoints without a moment of none; old disabled, scaled down; maxRemaining holds', async () => {
     const strategy = { type: 'redblack', redBlack: { maxRemainingServerGroups: 2, scaleDown: true } };
@@ -115,6 +105,33 @@ describe('deploy strategies on kwok, with the operator as a process', function (
     assert.match(st.rollout!.message!, /rolled back to shop-bad-v000: shop-bad-v001 has 0 of 2 healthy instances needed after 5s/);
     const ready = JSON.parse(await k(['get', 'cluster', 'shop-bad', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")]}']));
     assert.equal(ready.status, 'True', 'the cluster still serves from v1');
+  });
+
+  it('a change of strategy during a rollout ends it, traffic back on v1, and rolls the template out again from the new strategy\'s first step', async () => {
+    const waiting = { type: 'redblack', redBlack: { delayBeforeCleanup: '1h' } };
+    await apply(lb('sw'));
+    await rollTo(cluster('sw', 'shop:1', waiting), 'lb-sw', 'Succeeded');
+    await apply(cluster('sw', 'shop:2', waiting));
+    let st: ClusterStatus = {};
+    await waitFor(async () => { st = await status('shop-sw'); return st.rollout?.revision === 2 && st.rollout.step === 5; }, 60_000,
+      () => `rollout 2 never waited before cleanup: ${JSON.stringify(st.rollout)}`);
+    assert.equal(st.rollout?.strategy, 'redblack', 'the rollout keeps the strategy it was planned with');
+    assert.match(st.rollout?.stepsHash ?? '', /^[0-9a-f]{8}$/, 'and a hash of its steps');
+    assert.match(st.rollout!.message!, /waiting 3600s before cleanup/);
+
+    // The same template, another strategy: highlander's step 5 would be past its end ("Succeeded" with v000 still serving).
+    const samples = await rollTo(cluster('sw', 'shop:2', { type: 'highlander' }), 'lb-sw', 'Succeeded');
+    assert.ok(samples.every((x) => x.length > 0), 'a moment with no ready endpoint');
+    st = await status('shop-sw');
+    assert.equal(st.rollout?.revision, 3);
+    assert.equal(st.rollout?.strategy, 'highlander');
+    assert.equal(st.activeServerGroup, 'shop-sw-v002', 'the template was rolled out again as a new server group');
+    let left = '';
+    await waitFor(async () => { left = (await replicaSets()).filter((r) => r.startsWith('shop-sw-')).join(' '); return left === 'shop-sw-v002=2'; }, 30_000,
+      () => `highlander did not remove the others: ${left}`);
+    const events = await k(['get', 'events', '--field-selector', 'involvedObject.name=shop-sw', '-o', 'jsonpath={range .items[*]}{.reason}: {.message}{"\\n"}{end}']);
+    assert.match(events, /RolloutSuperseded: Cluster "shop-sw" rollout 2 is superseded: spec\.strategy changed from redblack to highlander/);
+    assert.match(events, /RolloutDisable: Cluster "shop-sw" rollout 2: disable shop-sw-v001/, 'v001 left traffic before the new rollout');
   });
 
   it('deploys through a pipeline\'s deploy stage with the same engine, then by editing the Cluster', async () => {

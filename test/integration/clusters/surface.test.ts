@@ -7,8 +7,7 @@ import { spawn } from 'node:child_process';
 import { stringify } from 'yaml';
 import { freePorts, waitFor } from '../../cluster/probe.ts';
 import { kubectl, kubectlOk } from '../kubectl.ts';
-import { createNamespace, operatorIn, removeNamespace } from '../namespace.ts';
-import { OperatorProcess } from '../operator-process.ts';
+import { withLocalAccountAndOperator } from '../namespace.ts';
 import { sharedCluster } from '../setup.ts';
 
 const api = 'staysail.dev/v1alpha1';
@@ -38,16 +37,7 @@ async function reach(name: string, revision: number, phase: string, timeoutMs = 
 
 describe('what a Cluster tells its user, with the operator as a process', function () {
   this.timeout(180_000);
-  let operator: OperatorProcess;
-
-  before(async () => {
-    await createNamespace(ns);
-    await apply({ apiVersion: api, kind: 'Account', metadata: { name: 'local' }, spec: { provider: 'kubernetes' } });
-    operator = await operatorIn(ns);
-  });
-  after(async () => {
-    await removeNamespace(ns, operator);
-  });
+  const operator = withLocalAccountAndOperator(ns);
 
   it('shows what it runs (IMAGE with -o wide), lists server groups as srvg (sg is not a short name), and writes no status while nothing changes', async () => {
     await apply(cluster('img', container('shop:1')));
@@ -138,7 +128,7 @@ describe('what a Cluster tells its user, with the operator as a process', functi
     await k(['delete', 'cluster', 'shop-img', 'shop-bad']);
     await waitFor(async () => !/shop-(img|bad)-/.test(await k(['get', 'servergroups,replicasets', '-o', 'name'])), 30_000, () => 'the server groups were not removed');
     await new Promise((r) => setTimeout(r, 1000));
-    const failures = operator.lines.filter((l) => l.level === 'error' && /not found/.test(String(l.error)));
+    const failures = operator().lines.filter((l) => l.level === 'error' && /not found/.test(String(l.error)));
     assert.deepEqual(failures, [], 'a destroyed ServerGroup is done, not an error');
   });
 });

@@ -3,8 +3,7 @@
 // those it left.
 import assert from 'node:assert/strict';
 import { waitFor } from '../../cluster/probe.ts';
-import { createNamespace, operatorIn, removeNamespace } from '../namespace.ts';
-import type { OperatorProcess } from '../operator-process.ts';
+import { withLocalAccountAndOperator } from '../namespace.ts';
 import { api, inNamespace } from '../runs.ts';
 
 const ns = `lb-members-${Date.now().toString(36)}`;
@@ -50,16 +49,7 @@ async function noTrafficFrom(serverGroup: string, ...loadBalancers: string[]): P
 
 describe('a ServerGroup\'s load balancers, with the operator as a process', function () {
   this.timeout(180_000);
-  let operator: OperatorProcess;
-
-  before(async () => {
-    await createNamespace(ns);
-    await apply({ apiVersion: api, kind: 'Account', metadata: { name: 'local' }, spec: { provider: 'kubernetes' } });
-    operator = await operatorIn(ns);
-  });
-  after(async () => {
-    await removeNamespace(ns, operator);
-  });
+  withLocalAccountAndOperator(ns);
 
   it('stops routing from a load balancer it leaves at once, and disabled takes traffic from none', async () => {
     await apply(loadBalancer('a1'), loadBalancer('b1'), serverGroup('shop-prod-v001', ['a1', 'b1']));
