@@ -1,9 +1,11 @@
-// One interval of a canary analysis: both scopes' series from a metric source over the interval's
-// window, judged; and what status keeps of the judgement.
+// One interval of a canary analysis, as the canaryAnalysis stage and a Cluster's canary strategy both
+// run it: both scopes' series from the CanaryConfig's metric source over the interval's window,
+// judged; the one rule for a query that fails; and what status keeps of the judgement.
 import type { CanaryConfigSpec } from '../api/v1alpha1/canary-config.ts';
-import type { AnalysisWindow } from './judge/intervals.ts';
+import { CanaryConfigError, type LoadedCanaryConfig } from './config.ts';
+import type { AnalysisWindow, Thresholds } from './judge/intervals.ts';
 import { judge, type Judgement } from './judge/judge.ts';
-import type { CanaryScope, MetricSource } from './metrics/index.ts';
+import { MetricSourceError, type CanaryScope, type MetricSource } from './metrics/index.ts';
 
 export { analysisWindows, canaryVerdict, type AnalysisTiming, type AnalysisWindow, type Thresholds, type Verdict } from './judge/intervals.ts';
 
@@ -48,3 +50,44 @@ export type IntervalReport = ReturnType<typeof intervalReport>;
 
 /** An interval's report without its metrics: what is kept of every interval (the last keeps its metrics). */
 export const compactReport = ({ metrics: _metrics, ...rest }: IntervalReport) => rest;
+
+/**
+ * Why an interval was not judged. unavailable: the metric store could not be reached (or was
+ * overloaded); asking again later may work. refused: the CanaryConfig cannot be used, or the store
+ * refused a query; asking again will not help, a person must fix the configuration, so the analysis
+ * fails naming it.
+ */
+export type IntervalProblem = { unavailable: string } | { refused: string };
+export type IntervalOutcome = { judged: IntervalReport } | IntervalProblem;
+
+/** What an error means for the analysis (the rule both the stage and a Cluster follow); undefined for any other error, which the caller throws. */
+export function intervalProblem(err: unknown, configName: string): IntervalProblem | undefined {
+  if (err instanceof CanaryConfigError) return { refused: err.message };
+  if (!(err instanceof MetricSourceError)) return undefined;
+  return err.retryable ? { unavailable: err.message } : { refused: `${err.message}; fix the query in CanaryConfig "${configName}" (spec.metrics)` };
+}
+
+/** A refused interval, as the analysis' failure says it. */
+export const notJudged = (interval: number, refused: string) => `interval ${interval} could not be judged: ${refused}`;
+
+export interface IntervalRequest {
+  /** The CanaryConfig's name, for messages. */
+  configName: string;
+  config: LoadedCanaryConfig;
+  /** The thresholds in force: the stage's or the Cluster's, else the CanaryConfig's. */
+  thresholds: Thresholds;
+  scopes: ScopePair;
+  window: AnalysisWindow;
+}
+
+/** Judges one interval: queries both scopes and judges them, or says why it could not (intervalProblem). */
+export async function runCanaryInterval(r: IntervalRequest): Promise<IntervalOutcome> {
+  const { spec, source } = r.config;
+  try {
+    return { judged: intervalReport(r.window.index, r.window, await analyseInterval({ ...spec, thresholds: r.thresholds }, source, r.scopes, r.window, stepSecondsOf(spec))) };
+  } catch (err) {
+    const problem = intervalProblem(err, r.configName);
+    if (!problem) throw err;
+    return problem;
+  }
+}

@@ -81,6 +81,7 @@ const analyze = step('canary analysis', (s) => {
     if (progress.decision.decision === 'promote') return 'next';
     return { fail: `the canary was aborted (decision ${progress.decision.id})` };
   }
+  if (progress.error) return { fail: `canary analysis failed: ${progress.error}` };
   let windows;
   try {
     windows = analysisWindows({ startMs: Date.parse(s.rollout.stepStartTime!), warmupMs: c.warmupMs, lifetimeMs: c.lifetimeMs, intervalMs: c.intervalMs });

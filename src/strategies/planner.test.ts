@@ -30,12 +30,16 @@ interface Deploy { version: string; unhealthy?: boolean; rollback?: string; fail
   /** The strategy the spec says from this deploy on. */
   strategy?: StrategySettings;
   /** The next deploy comes once the rollout reaches this step (a change in the middle of a rollout). */
-  stopAtStep?: number }
+  stopAtStep?: number;
+  /** canary: the metric source refuses this interval's query. */
+  refusedAt?: number }
 
 const canarySettings = { replicas: 1, intervalMs: 600_000, lifetimeMs: 1_800_000 };
 
 type Observed = RolloutInput['serverGroups'][number];
 type Validations = Record<number, 'Running' | 'Succeeded' | 'Failed'>;
+/** The canary analysis so far: each interval's score, or why one could not be judged. */
+interface Judged { scores: number[]; error?: string }
 
 /** One cluster on the fake provider, deployed to again and again as the spec changes; keeps the step log. */
 class Simulation {
@@ -58,7 +62,7 @@ class Simulation {
       healthy: problem ? 0 : g.instances.healthy, templateHash: g.templateHash, ...(problem ? { problem } : {}) };
   }
 
-  private async inputFor(d: Deploy, validations: Validations, scores: number[]): Promise<RolloutInput> {
+  private async inputFor(d: Deploy, validations: Validations, judged: Judged): Promise<RolloutInput> {
     const list = (cluster: string) => this.fake.serverGroups.list(account, location, cluster);
     const pair = [...await list('shop-prod-baseline'), ...await list('shop-prod-canary')];
     const r = this.rollout;
@@ -71,13 +75,13 @@ class Simulation {
       validations: { ...validations },
       serverGroups: (await list('shop-prod')).map((g) => this.observed(g)),
       canaryGroups: pair.map((g) => ({ ...this.observed(g), role: g.cluster.endsWith('-baseline') ? 'baseline' as const : 'canary' as const })),
-      canary: { revision: r?.revision, ...(d.configProblem ? { configProblem: d.configProblem } : {}), scores: [...scores],
-        ...(scores.length ? { thresholds: { pass: 75, marginal: 50 } } : {}), ...(decision ? { decision } : {}) },
+      canary: { revision: r?.revision, ...(d.configProblem ? { configProblem: d.configProblem } : {}), scores: [...judged.scores],
+        ...(judged.scores.length ? { thresholds: { pass: 75, marginal: 50 } } : {}), ...(decision ? { decision } : {}), ...(judged.error ? { error: judged.error } : {}) },
     };
   }
 
   /** Carries an action out on the fake provider, as the Cluster controller would. */
-  private async apply(a: RolloutAction, d: Deploy, validations: Validations, scores: number[]): Promise<void> {
+  private async apply(a: RolloutAction, d: Deploy, validations: Validations, judged: Judged): Promise<void> {
     const sgs = this.fake.serverGroups;
     if (a.kind === 'create') {
       const from = a.templateFrom ? (await sgs.list(account, location, 'shop-prod')).find((g) => g.name === a.templateFrom)!.templateHash : d.version;
@@ -87,13 +91,20 @@ class Simulation {
       if (d.problem && !a.templateFrom) this.troubled.set(a.name, d.problem); // a baseline runs the old template
     } else if (a.kind === 'resize') await sgs.resize(account, location, a.name, a.capacity);
     else if (a.kind === 'validate') validations[a.percent] = 'Running';
-    else if (a.kind === 'analyze') this.judge(a, d, scores);
+    else if (a.kind === 'analyze') this.judge(a, d, judged);
     else if (a.kind !== 'supersede') await sgs[a.kind](account, location, a.name, []);
   }
 
-  private judge(a: Extract<RolloutAction, { kind: 'analyze' }>, d: Deploy, scores: number[]): void {
-    scores.push(d.canaryScores![a.interval - 1]!);
-    this.log.push(`${this.at()}     window ${(a.startMs - this.start) / 1000}s..${(a.endMs - this.start) / 1000}s scored ${scores.at(-1)}`);
+  /** Judges an interval as the controller records it: a score, or why it could not be judged. */
+  private judge(a: Extract<RolloutAction, { kind: 'analyze' }>, d: Deploy, judged: Judged): void {
+    const window = `window ${(a.startMs - this.start) / 1000}s..${(a.endMs - this.start) / 1000}s`;
+    if (d.refusedAt === a.interval) {
+      judged.error = `interval ${a.interval} could not be judged: metric "errors" (sum(errors{sg="${a.canary}"})): Prometheus refused the query: bad_data; fix the query in CanaryConfig "web" (spec.metrics)`;
+      this.log.push(`${this.at()}     ${window}: ${judged.error}`);
+      return;
+    }
+    judged.scores.push(d.canaryScores![a.interval - 1]!);
+    this.log.push(`${this.at()}     ${window} scored ${judged.scores.at(-1)}`);
   }
 
   private async serving(): Promise<number> {
@@ -108,18 +119,18 @@ class Simulation {
       d.retry && ` with retry request ${d.retry} in the spec`].filter(Boolean).join('')}`);
     const servingBefore = await this.serving();
     const validations: Validations = {};
-    const scores: number[] = [];
+    const judged: Judged = { scores: [] };
     for (let pass = 0; pass < 300; pass++) {
-      const plan = planRollout(await this.inputFor(d, validations, scores));
+      const plan = planRollout(await this.inputFor(d, validations, judged));
       this.record(plan.rollout);
       finishValidations(validations, d.failValidationAt);
       for (const a of plan.actions) {
         this.log.push(`${this.at()}   ${describeAction(a)}`);
-        await this.apply(a, d, validations, scores);
+        await this.apply(a, d, validations, judged);
         // Traffic never drops to nothing once something served it.
         if (servingBefore > 0) assert.ok(await this.serving() > 0, `no healthy enabled instance after: ${describeAction(a)}`);
       }
-      if (this.stopsHere(d, scores.length)) break;
+      if (this.stopsHere(d, judged.scores.length)) break;
       this.clock.advance(plan.actions.length ? 0 : plan.requeueAfterMs ?? 1000);
     }
     const groups = await this.fake.serverGroups.list(account, location, 'shop-prod');
@@ -206,6 +217,8 @@ describe('deploy strategies (golden simulations)', () => {
           { version: 'v2', rollback: 'r1', retry: 't1' }, { version: 'v3', rollback: 'r1', retry: 't2' }]],
       ['canary: a canary its provider refuses fails the pair at once and rolls back', { type: 'canary', canary: canarySettings },
         [{ version: 'v1' }, { version: 'v2', problem: { message: 'ReplicaSet.apps "shop-prod-canary-v001" is invalid', permanent: true } }]],
+      ['canary: a query the metric source refuses fails the analysis at once, naming it, and rolls back', { type: 'canary', canary: canarySettings },
+        [{ version: 'v1' }, { version: 'v2', canaryScores: [100], refusedAt: 2 }]],
       ['redblack: the template changes while v2 waits before cleanup: v3 is rolled out from the first step, v2 and v1 are disabled',
         { type: 'redblack', delayBeforeCleanupMs: 30_000 }, [{ version: 'v1' }, { version: 'v2', stopAtStep: 5 }, { version: 'v3' }]],
       ['redblack -> canary while v2 waits before cleanup: that rollout ends with traffic back on v1, and v2 is judged as a canary from the first step',

@@ -62,6 +62,8 @@ export interface CanaryProgress {
   decision?: { id: string; decision: 'promote' | 'abort' };
   /** Why the CanaryConfig cannot judge this canary (missing, or not Ready): the pair is not started. */
   configProblem?: string;
+  /** Why an interval could not be judged (the CanaryConfig cannot be used, a query was refused): the analysis fails. */
+  error?: string;
 }
 
 export interface StrategySettings {

@@ -140,6 +140,7 @@ export const clusterStatus = obj('What the controller observed of the cluster an
     lastScore: optional(num('The last interval\'s score.', { minimum: 0, maximum: 100 })),
     intervals: arr('Each interval judged so far: its window, score and classification.', canaryInterval, { maxItems: 1000 }),
     lastInterval: optional(canaryReport),
+    error: optional(str('Why the analysis failed without a score: the CanaryConfig cannot be used, or its metric source refused a query. Fix what it names.', { maxLength: 2048 })),
   })),
 });
 

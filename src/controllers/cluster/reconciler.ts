@@ -113,9 +113,9 @@ export function clusterReconciler(serverGroups: ObjectCache<ServerGroup>, runs: 
       }
       for (const a of actions) {
         if (a.kind === 'analyze') {
-          let report;
+          let judged;
           try {
-            report = await analyzeCanary(client, c, a, plan.rollout.revision, ctx.status, ctx.clock.now(), parseDuration(spec.progressDeadline ?? '10m'));
+            judged = await analyzeCanary(client, c, a, plan.rollout.revision, ctx.status, ctx.clock.now(), parseDuration(spec.progressDeadline ?? '10m'));
           } catch (err) {
             if (!(err instanceof MetricsUnavailable)) throw err;
             plan.rollout.message = err.message;
@@ -123,8 +123,7 @@ export function clusterReconciler(serverGroups: ObjectCache<ServerGroup>, runs: 
             actions.length = 0; // nothing was done: the next pass plans again
             break;
           }
-          ctx.recordEvent(report.score <= ctx.status.canary!.thresholds.marginal ? 'Warning' : 'Normal', 'CanaryInterval',
-            `Cluster "${c.metadata.name}" rollout ${plan.rollout.revision}: ${a.canary} interval ${a.interval} scored ${report.score} (${report.classification}): ${report.reason}`);
+          ctx.recordEvent(judged.type, 'CanaryInterval', judged.message);
           continue;
         }
         if (a.kind === 'supersede') {

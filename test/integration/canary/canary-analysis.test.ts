@@ -90,6 +90,17 @@ describe('canaryAnalysis, against a real Prometheus', function () {
     assert.match(stage(unknown, 'analyse')!.message!, new RegExp(`CanaryConfig "nope" does not exist in namespace "${ns}"`));
   });
 
+  it('fails at once, with no retry, when Prometheus refuses a query, naming the query and what to fix', async () => {
+    await apply(canaryConfig('typo', prometheus.address, [{ ...errors, query: 'max(app_errors{server_group="${scope}"}' }]),
+      pipeline('typo', [{ ...analysis('web-v002', 'typo', { lifetime: '2s' }), retries: { limit: 2, backoff: '1s' } }]), run('typo-1', 'typo'));
+    const done = await finished('typo-1');
+    const t = stage(done, 'analyse')!;
+    assert.equal(t.status, 'TERMINAL');
+    assert.match(t.message!, /^canary analysis failed: interval 1 could not be judged: metric "errors" \(max\(app_errors\{server_group="web-v00[12]"\}\): Prometheus refused the query: bad_data: .*; fix the query in CanaryConfig "typo" \(spec\.metrics\)$/);
+    assert.equal(t.attempts ?? 1, 1, 'another attempt would come to the same');
+    assert.deepEqual(t.outputs?.canaryScores, [], 'a refused query is not a score');
+  });
+
   it('reports a CanaryConfig\'s problems the schema cannot catch in its Ready condition', async () => {
     const bad = canaryConfig('weighted', prometheus.address, [errors]);
     const locked = canaryConfig('locked', prometheus.address, [errors]);

@@ -30,7 +30,7 @@ const cluster = (stack: string, image: string, canary: object) => ({
 interface Interval { interval: number; score: number; classification: string }
 interface Report extends Interval { reason?: string; metrics: { name: string; classification: string; critical?: boolean }[] }
 interface Status { activeServerGroup?: string; rollout?: { phase: string; message?: string; revision: number };
-  canary?: { revision: number; baseline: string; canary: string; lastScore?: number; intervals: Interval[]; lastInterval?: Report } }
+  canary?: { revision: number; baseline: string; canary: string; lastScore?: number; intervals: Interval[]; lastInterval?: Report; error?: string } }
 const status = async (name: string) => JSON.parse(await k(['get', 'cluster', name, '-o', 'jsonpath={.status}']) || '{}') as Status;
 const serverGroups = async () => (await k(['get', 'servergroups', '-o', 'jsonpath={.items[*].metadata.name}'])).split(/\s+/).filter(Boolean).sort();
 
@@ -188,6 +188,25 @@ describe('the canary strategy on kwok, against a real Prometheus', function () {
     assert.equal(done.rollout?.phase, 'RolledBack');
     assert.equal(done.canary?.lastScore, 0);
     assert.match(done.canary!.lastInterval!.reason ?? '', /cannot be reached/);
+  });
+
+  it('fails the analysis at once when Prometheus refuses a query, naming the query and what to fix, and rolls back', async () => {
+    const typo = { ...metric('errors', 'errors'), query: 'max(app_errors{server_group="${scope}"}' };
+    await apply(canaryConfig('typo', prometheus.address, [typo]));
+    const typed = (image: string) => cluster('typo', image, { canaryConfigRef: { name: 'typo' }, interval: '2s', lifetime: '4s' });
+    await apply(typed('shop:1'));
+    await rollout('shop-typo', 1, ['Succeeded']);
+    await apply(typed('shop:2'));
+    const done = await rollout('shop-typo', 2, ['Succeeded', 'RolledBack', 'Failed']);
+    assert.equal(done.rollout?.phase, 'RolledBack', JSON.stringify(done));
+    assert.equal(done.activeServerGroup, 'shop-typo-v000');
+    const refused = /interval 1 could not be judged: metric "errors" \(max\(app_errors\{server_group="shop-typo-(baseline|canary)-v001"\}\): Prometheus refused the query: bad_data: .*; fix the query in CanaryConfig "typo" \(spec\.metrics\)/;
+    assert.match(done.rollout!.message!, new RegExp(`rolled back to shop-typo-v000: canary analysis failed: ${refused.source}`));
+    assert.match(done.canary?.error ?? '', refused);
+    assert.deepEqual(done.canary?.intervals, [], 'a refused query is not a score');
+    assert.equal(done.canary?.lastScore, undefined);
+    const events = await k(['get', 'events', '--field-selector', 'involvedObject.name=shop-typo,reason=CanaryInterval', '-o', 'jsonpath={.items[*].type} {.items[*].message}']);
+    assert.match(events, /^Warning Cluster "shop-typo" rollout 2: shop-typo-canary-v001 interval 1 could not be judged: /);
   });
 
   it('starts no canary when its CanaryConfig does not exist, and says so', async () => {
