@@ -4,10 +4,13 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from '../cluster/binaries.ts';
 import { waitFor } from '../cluster/probe.ts';
+import { installCrds } from './crds.ts';
 import { sharedCluster } from './setup.ts';
 
 describe('the operator process', function () {
   this.timeout(60_000);
+  // Ready means every cache has synced, and the caches of Staysail's kinds need the CRDs (run alone, no earlier suite installed them).
+  before(() => installCrds(sharedCluster().kubeconfigPath));
 
   it('connects, reports ready, and exits 0 on SIGTERM', async () => {
     // Watching a namespace of its own: other suites' objects are not this operator's business.
