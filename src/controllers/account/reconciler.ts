@@ -7,6 +7,7 @@ import type { Reconciler } from '../../core/controller.ts';
 import { isProviderError } from '../../providers/errors.ts';
 import type { ProviderRegistry } from '../../providers/registry.ts';
 import type { Account } from '../accounts.ts';
+import { reportFieldsNotActedOn } from '../not-acted-on.ts';
 
 const recheckMs = 5 * 60_000;
 const retryMs = 30_000;
@@ -16,6 +17,8 @@ export function accountReconciler(providers: ProviderRegistry): Reconciler<Accou
     async reconcile(ctx) {
       const a = ctx.obj;
       const account = { name: a.metadata.name, namespace: a.metadata.namespace!, spec: a.spec! };
+      reportFieldsNotActedOn(ctx, 'Account', [{ field: 'spec.permissions', set: a.spec!.permissions !== undefined,
+        meanwhile: 'who may deploy to it is decided by Kubernetes RBAC alone' }]);
       try {
         const reached = await providers.forAccount(account).verify(account);
         ctx.setCondition({ type: 'Ready', status: 'True', reason: 'Reachable', message: `Account "${a.metadata.name}" ${reached}` });

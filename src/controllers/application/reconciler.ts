@@ -1,12 +1,13 @@
 // Application controller: Ready when every Cluster of the application is Ready; counts its clusters.
 // What kstatus reads of it follows its clusters: Stalled while one of them is, Reconciling while one
-// of them rolls out. Permissions are kept in the spec for admission to enforce; nothing here acts on them.
+// of them rolls out. Permissions and notifications are not acted on yet, and it says so.
 import { plural } from '../../api/plural.ts';
 import type { ApplicationSpec, ApplicationStatus } from '../../api/v1alpha1/application.ts';
 import type { ClusterSpec, ClusterStatus } from '../../api/v1alpha1/cluster.ts';
 import { findCondition, isConditionTrue } from '../../core/conditions.ts';
 import type { Reconciler } from '../../core/controller.ts';
 import type { ObjectCache } from '../../core/informer.ts';
+import { reportFieldsNotActedOn } from '../not-acted-on.ts';
 import type { KubeObject } from '../../core/kube-client.ts';
 
 export type Application = KubeObject<ApplicationSpec, ApplicationStatus>;
@@ -30,6 +31,10 @@ export function applicationReconciler(clusters: ObjectCache<Cluster>): Reconcile
   return {
     async reconcile(ctx) {
       const facts = observeClusters(clusters, ctx.obj);
+      reportFieldsNotActedOn(ctx, 'Application', [
+        { field: 'spec.permissions', set: ctx.obj.spec?.permissions !== undefined, meanwhile: 'who may change, run and judge is decided by Kubernetes RBAC alone' },
+        { field: 'spec.notifications', set: (ctx.obj.spec?.notifications?.length ?? 0) > 0, meanwhile: 'nobody is notified of its pipelines\' runs' },
+      ]);
       ctx.status.clusters = facts.clusters;
       ctx.status.readyClusters = facts.readyClusters;
       if (facts.notReady.length === 0) {

@@ -11,6 +11,7 @@ import type { ObjectCache } from '../../core/informer.ts';
 import type { KubeClient } from '../../core/kube-client.ts';
 import type { StageRegistry } from '../../pipeline/stages/stage-type.ts';
 import { pipelineProblems } from '../../pipeline/validate.ts';
+import { reportFieldsNotActedOn } from '../not-acted-on.ts';
 import { isFinished, type Pipeline, type PipelineRun } from '../pipeline-run/types.ts';
 import type { PipelineStatus } from '../../api/v1alpha1/pipeline.ts';
 
@@ -41,6 +42,10 @@ export function pipelineReconciler(deps: PipelineDeps): Reconciler<Pipeline, Pip
       if (!isDeepStrictEqual(ctx.status.lastRun, lastRun)) {
         if (lastRun) ctx.status.lastRun = lastRun; else delete ctx.status.lastRun;
       }
+      reportFieldsNotActedOn(ctx, 'Pipeline', [
+        { field: 'spec.triggers', set: (p.spec!.triggers?.length ?? 0) > 0, meanwhile: 'no trigger starts a run; start runs with kubectl staysail start or by creating a PipelineRun' },
+        { field: 'spec.notifications', set: (p.spec!.notifications?.length ?? 0) > 0, meanwhile: 'nobody is notified; follow runs with kubectl staysail get run --watch or their Events' },
+      ]);
       await pruneHistory(deps, p, runs);
       return invalid ? { stalled: invalid } : undefined;
     },
