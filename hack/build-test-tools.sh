@@ -11,6 +11,11 @@ command -v go >/dev/null || {
   echo "Go is required to build the test tools under test/tools (Go 1.26 or newer): install it from https://go.dev/dl/ or your package manager." >&2
   exit 1
 }
+go_minor="$(go env GOVERSION | sed -n 's/^go1\.\([0-9]*\).*/\1/p')"
+if [[ -z "$go_minor" || "$go_minor" -lt 26 ]]; then
+  echo "Go 1.26 or newer is required to build the test tools under test/tools; found $(go env GOVERSION). Install a newer Go." >&2
+  exit 1
+fi
 
 cache="${STAYSAIL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/staysail}"
 # Only the pinned go.sum decides what is built; the control plane's build allows go.mod edits, this one does not.

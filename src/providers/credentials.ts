@@ -66,12 +66,22 @@ export class CredentialsResolver {
     return built.value;
   }
 
+  /** Disposes of and drops what was built from a Secret that is gone, so clients of deleted credentials do not pile up. */
+  private forget(namespace: string, secret: string): void {
+    for (const [key, entry] of this.cache) {
+      if (!key.startsWith(`${namespace}/${secret}/`)) continue;
+      entry.built.dispose?.();
+      this.cache.delete(key);
+    }
+  }
+
   private async read(account: ProviderAccount, ref: CredentialsRef): Promise<Secret> {
     const name = ref.secretRef.name;
     try {
       return await this.home.get<Secret>(secrets, account.namespace, name);
     } catch (err) {
       if (isNotFound(err)) {
+        this.forget(account.namespace, name);
         throw invalid(`Account "${account.name}": Secret "${name}" (${ref.field}) does not exist in namespace "${account.namespace}"; `
           + `create it with ${ref.holds} under "${ref.secretRef.key ?? ref.defaultKey}", or name another Secret`);
       }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { waitFor } from '../cluster/probe.ts';
 import { createNamespace, operatorIn, removeNamespace } from './namespace.ts';
 import { OperatorProcess } from './operator-process.ts';
-import { Plugin } from './plugin.ts';
+import { outputShows, Plugin } from './plugin.ts';
 import { api, inNamespace } from './runs.ts';
 
 const ns = `cli-clusters-${Date.now().toString(36)}`;
@@ -69,8 +69,10 @@ describe('kubectl staysail for clusters, as a kubectl plugin', function () {
     const set = await plugin.run(['set', 'image', 'shop-tty', 'web=shop:2']);
     assert.equal(set.code, 0, set.err);
     assert.equal(set.out.trim(), 'Cluster "shop-tty": web=shop:2 (was shop:1); rolling it out: follow it with: kubectl staysail get cluster shop-tty --watch');
-    const watching = plugin.onTerminal(['get', 'cluster', 'shop-tty', '--watch']);
-    await new Promise((r) => setTimeout(r, 3000));
+    // Pods become ready only once the pool opens: open it when the first frame is drawn, so every step is seen.
+    const first = outputShows('shop-tty-v001');
+    const watching = plugin.onTerminal(['get', 'cluster', 'shop-tty', '--watch'], 90_000, first.onOutput);
+    await Promise.race([first.shown, watching]);
     await pool(true);
     const screen = await watching;
     assert.ok(screen.includes(`${esc}[1mCluster shop-tty${esc}[0m`), `a bold header: ${JSON.stringify(screen.slice(0, 300))}`);
@@ -92,8 +94,9 @@ describe('kubectl staysail for clusters, as a kubectl plugin', function () {
     const set = await plugin.run(['set', 'image', 'shop-pipe', 'web=shop:2']);
     assert.equal(set.code, 0, set.err);
     await reach('shop-pipe', 2, 'Progressing');
-    const watching = plugin.run(['get', 'cluster', 'shop-pipe', '--watch']);
-    await new Promise((r) => setTimeout(r, 3000));
+    const first = outputShows('shop-pipe-v001 (');
+    const watching = plugin.run(['get', 'cluster', 'shop-pipe', '--watch'], 90_000, first.onOutput);
+    await Promise.race([first.shown, watching]);
     await pool(true);
     const watched = await watching;
     assert.equal(watched.code, 0, watched.out + watched.err);

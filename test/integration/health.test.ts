@@ -147,7 +147,16 @@ describe('health as kstatus and Argo CD read it, with the operator as a process'
     const cl = record('cluster', 'shop-health');
     try {
       await Promise.all([sg.started(), cl.started()]);
-      await k(['patch', 'cluster', 'shop-health', '--type=merge', '-p', '{"spec":{"capacity":{"desired":4}}}']);
+      // kwok readies pods within moments: hold the new ones unscheduled until the scaling has been seen.
+      const hold = `hold.staysail.dev/${ns}`;
+      await k(['taint', 'nodes', '--all', `${hold}=scale:NoSchedule`]);
+      try {
+        await k(['patch', 'cluster', 'shop-health', '--type=merge', '-p', '{"spec":{"capacity":{"desired":4}}}']);
+        await waitFor(async () => /of 4 instances healthy/.test(JSON.stringify(JSON.parse(await k(['get', 'servergroup', live, '-o', 'json'])).status?.conditions ?? [])),
+          30_000, () => `${live} never said it was scaling`);
+      } finally {
+        await k(['taint', 'nodes', '--all', `${hold}-`]);
+      }
       const resized = await sg.until('Current', sgBefore);
       assert.equal(resized[0]!.kstatus.status, 'InProgress');
       assert.ok(resized.slice(0, -1).every((s) => s.kstatus.status === 'InProgress'));

@@ -1,7 +1,8 @@
 // Account controller: says in the Ready condition whether the account can be used: its provider is
 // available in this operator and its credentials reach it. Checked again now and then, since
-// credentials and networks change without the Account changing. One that is invalid or cannot be
-// reached is Stalled: it cannot become Ready until its spec, its credentials or the network change.
+// credentials and networks change without the Account changing. One that is invalid is Stalled: it
+// cannot become Ready until its spec or its credentials change; one that cannot be reached is
+// Reconciling while it is tried again.
 import type { AccountStatus } from '../../api/v1alpha1/account.ts';
 import type { Reconciler } from '../../core/controller.ts';
 import { isProviderError } from '../../providers/errors.ts';
@@ -29,7 +30,8 @@ export function accountReconciler(providers: ProviderRegistry): Reconciler<Accou
         const why = { reason: invalid ? 'Invalid' : 'Unreachable',
           message: invalid ? (err as Error).message : `Account "${a.metadata.name}" cannot reach its provider: ${cause ?? (err as Error).message}` };
         ctx.setCondition({ type: 'Ready', status: 'False', ...why });
-        return { requeueAfterMs: invalid ? recheckMs : retryMs, stalled: why };
+        // An invalid Account needs a person; an unreachable one may answer at the next try (a blip, a cluster still starting).
+        return invalid ? { requeueAfterMs: recheckMs, stalled: why } : { requeueAfterMs: retryMs, reconciling: why };
       }
     },
   };

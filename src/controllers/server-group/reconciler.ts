@@ -69,7 +69,7 @@ export function serverGroupReconciler(deps: ProviderDeps): Reconciler<ServerGrou
           ctx.recordEvent('Normal', 'Resized', `${what}: resized to ${c.desired} (min ${c.min}, max ${c.max})`);
         }
         // Its load balancers first: one it left stops routing to it now, whether it stays enabled or not.
-        if (desc.loadBalancers.join() !== lbs.join()) {
+        if ([...new Set(desc.loadBalancers)].sort().join() !== lbs.join()) { // providers need not list them in order
           await provider.serverGroups.setLoadBalancers(account, location, sg.metadata.name, lbs);
           const left = desc.loadBalancers.filter((lb) => !lbs.includes(lb));
           ctx.recordEvent('Normal', 'LoadBalancersChanged', `${what}: load balancers ${lbs.join(', ') || 'none'}`
