@@ -1,16 +1,20 @@
 // Resolving an object's accountRef into the provider account and its provider; what provider errors
 // mean for a pass, mapped here once.
 import type { AccountSpec } from '../api/v1alpha1/account.ts';
+import { apiVersion } from '../api/v1alpha1/index.ts';
 import type { Outcome } from '../core/controller.ts';
 import { ApiError, WaitingError, TerminalError } from '../core/errors.ts';
 import type { ObjectCache } from '../core/informer.ts';
 import type { EventRecorder } from '../core/events.ts';
 import type { KubeClient, KubeObject } from '../core/kube-client.ts';
 import { isProviderError } from '../providers/errors.ts';
-import type { Provider, ProviderAccount } from '../providers/interfaces.ts';
+import type { Owner, Provider, ProviderAccount } from '../providers/interfaces.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 
 export type Account = KubeObject<AccountSpec>;
+
+/** Who owns what a provider makes for obj (tags on clouds, an owner reference on Kubernetes). */
+export const providerOwner = (obj: KubeObject, kind: string): Owner => ({ apiVersion, kind, name: obj.metadata.name, uid: obj.metadata.uid! });
 
 /**
  * What a controller acting through a provider needs: the Accounts and the providers, and, since the

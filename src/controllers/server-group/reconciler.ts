@@ -6,12 +6,12 @@ import { plural } from '../../api/plural.ts';
 import { templateHash } from '../../api/template-hash.ts';
 import type { ServerGroupSpec, ServerGroupStatus } from '../../api/v1alpha1/server-group.ts';
 import { clusterName } from '../../api/moniker.ts';
-import { apiVersion, resources } from '../../api/v1alpha1/index.ts';
+import { resources } from '../../api/v1alpha1/index.ts';
 import { findCondition } from '../../core/conditions.ts';
 import type { Reconciler } from '../../core/controller.ts';
 import type { KubeObject } from '../../core/kube-client.ts';
 import type { ServerGroupDescription } from '../../providers/interfaces.ts';
-import { asReconcileOutcome, resolveAccount, type ProviderDeps } from '../accounts.ts';
+import { asReconcileOutcome, providerOwner, resolveAccount, type ProviderDeps } from '../accounts.ts';
 import { removeThrough } from '../removal.ts';
 
 export type ServerGroup = KubeObject<ServerGroupSpec, ServerGroupStatus>;
@@ -57,7 +57,7 @@ export function serverGroupReconciler(deps: ProviderDeps): Reconciler<ServerGrou
             name: sg.metadata.name, cluster: clusterName(spec.moniker), sequence: spec.moniker.sequence, location, template: spec.template,
             templateHash: sg.metadata.annotations?.['staysail.dev/template-hash'] ?? templateHash(spec.template),
             capacity: spec.capacity, enabled: spec.enabled, loadBalancers: lbs, securityGroups: (spec.securityGroupRefs ?? []).map((r) => r.name),
-            owner: { apiVersion, kind: 'ServerGroup', name: sg.metadata.name, uid: sg.metadata.uid! },
+            owner: providerOwner(sg, 'ServerGroup'),
           });
           ctx.recordEvent('Normal', 'Created', `${what}: created ${desc.providerId}`);
         }
