@@ -19,16 +19,9 @@ if [[ -n "${STAYSAIL_BIN_DIR:-}" ]]; then
   echo "$STAYSAIL_BIN_DIR"; exit 0
 fi
 
-command -v go >/dev/null || {
-  echo "Go is required to build the local control plane (Go 1.26 or newer): install it from https://go.dev/dl/ or your package manager, or set STAYSAIL_BIN_DIR to a folder of pre-built binaries." >&2
-  exit 1
-}
-
-go_minor="$(go env GOVERSION | sed -n 's/^go1\.\([0-9]*\).*/\1/p')"
-if [[ -z "$go_minor" || "$go_minor" -lt 26 ]]; then
-  echo "Go 1.26 or newer is required to build the local control plane; found $(go env GOVERSION). Install a newer Go, or set STAYSAIL_BIN_DIR to pre-built binaries." >&2
-  exit 1
-fi
+# shellcheck source=require-go.sh
+source "$here/require-go.sh"
+require_go "the local control plane" "or set STAYSAIL_BIN_DIR to a folder of pre-built binaries"
 
 cache="${STAYSAIL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/staysail}"
 K="$KUBERNETES_VERSION"; M="0.${K#1.}"; MINOR="$(cut -d. -f2 <<<"$K")"

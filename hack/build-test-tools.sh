@@ -7,15 +7,9 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-command -v go >/dev/null || {
-  echo "Go is required to build the test tools under test/tools (Go 1.26 or newer): install it from https://go.dev/dl/ or your package manager." >&2
-  exit 1
-}
-go_minor="$(go env GOVERSION | sed -n 's/^go1\.\([0-9]*\).*/\1/p')"
-if [[ -z "$go_minor" || "$go_minor" -lt 26 ]]; then
-  echo "Go 1.26 or newer is required to build the test tools under test/tools; found $(go env GOVERSION). Install a newer Go." >&2
-  exit 1
-fi
+# shellcheck source=require-go.sh
+source "$root/hack/require-go.sh"
+require_go "the test tools under test/tools"
 
 cache="${STAYSAIL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/staysail}"
 # Only the pinned go.sum decides what is built; the control plane's build allows go.mod edits, this one does not.

@@ -52,9 +52,9 @@ describe('the staysail launcher', () => {
     const cases: [string, string, string][] = [
       ['/usr/local/bin/kubectl-staysail', '/home/me', 'kubectl staysail'],
       ['/tmp/prefix/bin/staysail', '/home/me', 'staysail'],
-      ['/work/main/node_modules/.bin/staysail', '/work/main', 'staysail'],
-      ['/work/main/bin/staysail.js', '/work/main', 'node bin/staysail.js'],
-      ['/work/main/bin/staysail.js', '/work/main/docs', 'node /work/main/bin/staysail.js'],
+      ['/home/me/staysail/node_modules/.bin/staysail', '/home/me/staysail', 'staysail'],
+      ['/home/me/staysail/bin/staysail.js', '/home/me/staysail', 'node bin/staysail.js'],
+      ['/home/me/staysail/bin/staysail.js', '/home/me/staysail/docs', 'node /home/me/staysail/bin/staysail.js'],
       ['/home/me/my code/bin/staysail.js', '/home/me', "node 'my code/bin/staysail.js'"],
       ["/srv/it's/bin/staysail.js", '/', "node 'srv/it'\\''s/bin/staysail.js'"],
     ];
