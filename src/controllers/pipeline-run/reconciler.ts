@@ -6,16 +6,25 @@ import { findCondition } from '../../core/conditions.ts';
 import type { Outcome, Reconciler, ReconcileContext } from '../../core/controller.ts';
 import type { ObjectCache } from '../../core/informer.ts';
 import { advanceRun, type AdvanceDeps } from './advance.ts';
+import { ConcurrencyGate } from './gate.ts';
 import { applyRestarts, clearCancel, restartable } from './restart.ts';
 import { finishRun, restartSlot, startRun } from './start.ts';
 import { isFinished, isQueued, isStarted, pendingRestarts, type Pipeline, type PipelineRun, type PipelineRunStatus } from './types.ts';
 
 export interface PipelineRunDeps extends AdvanceDeps {
   pipelines: ObjectCache<Pipeline>;
+  /** The concurrency gate; one is made for the controller when not given. */
+  gate?: ConcurrencyGate;
 }
 
-export function pipelineRunReconciler(deps: PipelineRunDeps): Reconciler<PipelineRun, PipelineRunStatus> {
+type Deps = PipelineRunDeps & { gate: ConcurrencyGate };
+
+export function pipelineRunReconciler(given: PipelineRunDeps): Reconciler<PipelineRun, PipelineRunStatus> {
+  const deps: Deps = { ...given, gate: given.gate ?? new ConcurrencyGate() };
   return {
+    // Every status field this controller writes is listed here: the skeleton writes nothing else.
+    owns: { fields: ['startTime', 'completionTime', 'pipelineSpec', 'pipelineGeneration', 'parameters', 'stages', 'outputs', 'handledRestarts'],
+      conditions: ['Succeeded'] },
     // Errors of the controller itself (a forbidden call, an API error) must not end the run: they are
     // reported as Reconciled=False and retried, while Succeeded speaks only of the run.
     readyCondition: 'Reconciled',
@@ -34,7 +43,7 @@ function progressOf(status: PipelineRunStatus): Pick<Exclude<Outcome, void>, 're
   return succeeded.status === 'Unknown' ? { reconciling: why } : succeeded.status === 'False' ? { stalled: why } : {};
 }
 
-async function reconcileRun(ctx: ReconcileContext<PipelineRun, PipelineRunStatus>, deps: PipelineRunDeps): Promise<Outcome> {
+async function reconcileRun(ctx: ReconcileContext<PipelineRun, PipelineRunStatus>, deps: Deps): Promise<Outcome> {
   ctx.setCondition({ type: 'Reconciled', status: 'True', reason: 'Reconciled', message: 'the controller is acting on the run' });
   // A finished run that is asked to restart runs again only when its pipeline has a free slot.
   if (isStarted(ctx.obj) && (isFinished(ctx.obj) || isQueued(ctx.obj)) && pendingRestarts(ctx.obj).some((r) => restartable(ctx, r) === undefined)) {

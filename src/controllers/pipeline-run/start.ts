@@ -11,6 +11,7 @@ import { topologicalOrder } from '../../pipeline/graph/dag.ts';
 import { resolveParameters } from '../../pipeline/parameters.ts';
 import type { StageRegistry } from '../../pipeline/stages/stage-type.ts';
 import { pipelineProblems } from '../../pipeline/validate.ts';
+import type { ConcurrencyGate } from './gate.ts';
 import { isActive, isFinished, isQueued, isStarted, pendingRestarts, type Pipeline, type PipelineRun, type PipelineRunStatus } from './types.ts';
 
 export type RunContext = ReconcileContext<PipelineRun, PipelineRunStatus>;
@@ -19,33 +20,14 @@ export interface StartDeps {
   pipelines: ObjectCache<Pipeline>;
   client: KubeClient;
   registry: StageRegistry;
+  /** The controller's one concurrency gate. */
+  gate: ConcurrencyGate;
 }
 
 /** Ends the run: its Succeeded condition (the change of which is recorded as an Event) and completion time. */
 export function finishRun(ctx: RunContext, succeeded: boolean, reason: PipelineRunReason, message: string): void {
   ctx.setCondition({ type: 'Succeeded', status: succeeded ? 'True' : 'False', reason, message });
   ctx.status.completionTime ??= new Date(ctx.clock.now()).toISOString();
-}
-
-/** One start at a time per pipeline in this process, so two runs never take the same slot. */
-const locks = new Map<string, Promise<void>>();
-/**
- * Runs this process decided to start (or restart), by pipeline, until the API server shows it: the
- * decision is taken under the lock, but the status that records it is written after the lock is
- * released, so a live list alone would not count them yet.
- */
-const claimed = new Map<string, Map<string, 'start' | 'restart'>>();
-function claim(key: string, run: string, kind: 'start' | 'restart'): void {
-  if (!claimed.has(key)) claimed.set(key, new Map());
-  claimed.get(key)!.set(run, kind);
-}
-async function withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
-  const previous = locks.get(key) ?? Promise.resolve();
-  let release!: () => void;
-  const mine = new Promise<void>((r) => { release = r; });
-  locks.set(key, previous.then(() => mine));
-  await previous;
-  try { return await fn(); } finally { release(); if (locks.get(key) === mine) locks.delete(key); }
 }
 
 /** Starts the run, queues it, or fails it. Returns a requeue delay while it is queued. */
@@ -79,7 +61,7 @@ export async function startRun(ctx: RunContext, deps: StartDeps): Promise<{ requ
     return { started: false };
   }
 
-  return withLock(`${ns}/${name}`, async () => {
+  return deps.gate.withLock(`${ns}/${name}`, async () => {
     const slot = await claimSlot(ctx, deps, pipeline);
     if (slot.outcome === 'superseded') {
       finishRun(ctx, false, 'Canceled', `${runName}: canceled because newer run "${slot.by}" is waiting for pipeline "${name}" (keepWaitingRuns is false)`);
@@ -89,7 +71,7 @@ export async function startRun(ctx: RunContext, deps: StartDeps): Promise<{ requ
       ctx.setCondition({ type: 'Succeeded', status: 'Unknown', reason: 'Queued', message: slot.message });
       return { started: false, requeueAfterMs: 30_000 };
     }
-    claim(`${ns}/${name}`, run.metadata.name, 'start');
+    deps.gate.claim(`${ns}/${name}`, run.metadata.name, 'start');
     const now = new Date(ctx.clock.now()).toISOString();
     ctx.status.pipelineSpec = structuredClone(pipeline.spec) as Record<string, unknown>;
     ctx.status.pipelineGeneration = pipeline.metadata.generation;
@@ -111,11 +93,10 @@ async function slotsOf(ctx: RunContext, deps: StartDeps, pipeline: Pipeline) {
   const listed = (await deps.client.list<PipelineRun>(resources.pipelineRun, me.metadata.namespace)).items
     .filter((r) => r.spec?.pipelineRef.name === pipeline.metadata.name && r.metadata.name !== me.metadata.name);
   // Claims this process made hold a slot until the list shows them carried out (or the run gone).
-  const mine = claimed.get(`${me.metadata.namespace}/${pipeline.metadata.name}`) ?? new Map<string, 'start' | 'restart'>();
-  for (const [name, kind] of [...mine]) {
+  const mine = deps.gate.claimsOf(`${me.metadata.namespace}/${pipeline.metadata.name}`, (name, kind) => {
     const r = listed.find((x) => x.metadata.name === name);
-    if (!r || (kind === 'start' ? isStarted(r) || isFinished(r) : isActive(r) || pendingRestarts(r).length === 0)) mine.delete(name);
-  }
+    return !r || (kind === 'start' ? isStarted(r) || isFinished(r) : isActive(r) || pendingRestarts(r).length === 0);
+  });
   const active = listed.filter((r) => isActive(r) || mine.has(r.metadata.name));
   const max = pipeline.spec!.concurrency?.maxConcurrentRuns ?? 1;
   const message = `${active.length} of ${plural(max, 'run')} active (${active.map((r) => r.metadata.name).join(', ')})`;
@@ -154,10 +135,10 @@ export async function restartSlot(ctx: RunContext, deps: StartDeps): Promise<Slo
     try { pipeline = await deps.client.get<Pipeline>(resources.pipeline, ns, name); } catch (err) { if (!isNotFound(err)) throw err; }
   }
   if (!pipeline?.spec || (pipeline.spec.concurrency?.maxConcurrentRuns ?? 1) === 0) return { outcome: 'start' };
-  return withLock(`${ns}/${name}`, async () => {
+  return deps.gate.withLock(`${ns}/${name}`, async () => {
     const { active, max, message } = await slotsOf(ctx, deps, pipeline);
     if (active.length >= max) return { outcome: 'queued', message: `restart waits for pipeline "${name}": ${message}` };
-    claim(`${ns}/${name}`, ctx.obj.metadata.name, 'restart');
+    deps.gate.claim(`${ns}/${name}`, ctx.obj.metadata.name, 'restart');
     return { outcome: 'start' };
   });
 }
