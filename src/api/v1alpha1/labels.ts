@@ -1,0 +1,62 @@
+// Every staysail.dev label, annotation and finalizer name the operator writes or reads, and what it
+// means. Controllers, stages and providers import them from here instead of spelling them out.
+import { group } from './common.ts';
+
+// Pipelines: what a run makes, and how it finds it again.
+
+/** On a runJob stage's Job: the PipelineRun that made it. */
+export const pipelineRunLabel = `${group}/pipeline-run`;
+/** On what a stage makes (a Job, a child PipelineRun, a ServerGroup...): the refId of the stage. */
+export const stageLabel = `${group}/stage`;
+/** On what a stage makes, beside stageLabel: the attempt of the stage it was made by, so a retry makes a new one. */
+export const attemptLabel = `${group}/attempt`;
+/** On a child PipelineRun made by a pipeline stage: the run whose stage made it. */
+export const parentRunLabel = `${group}/parent-run`;
+
+// Clusters: their server groups and validation runs.
+
+/** On a Cluster's ServerGroups and validation PipelineRuns: the Cluster's name. */
+export const clusterLabel = `${group}/cluster`;
+/** On the canary strategy's baseline and canary ServerGroups: which of the two it is. */
+export const canaryRoleLabel = `${group}/canary-role`;
+/** On a Cluster's validation PipelineRun: the rollout revision it validates. */
+export const rolloutLabel = `${group}/rollout`;
+/** On a Cluster's validation PipelineRun: the percentage of the step it validates. */
+export const stepLabel = `${group}/step`;
+
+// What providers make (the Kubernetes provider's ReplicaSets, Services, NetworkPolicies).
+
+/** On a server group's ReplicaSet and pods: the ServerGroup's name. */
+export const serverGroupLabel = `${group}/server-group`;
+/** On a server group's ReplicaSet and pods: its cluster (app-stack-detail), as Spinnaker's moniker. */
+export const monikerClusterLabel = `moniker.${group}/cluster`;
+/** On a server group's ReplicaSet and pods: its sequence number, as Spinnaker's moniker. */
+export const monikerSequenceLabel = `moniker.${group}/sequence`;
+/** On a ServerGroup and its ReplicaSet: the hash of the template it was made from. */
+export const templateHashAnnotation = `${group}/template-hash`;
+/** On a server group's ReplicaSet: its capacity's min and max, as JSON. */
+export const capacityAnnotation = `${group}/capacity`;
+/** On a server group's ReplicaSet: "true" while it takes traffic. */
+export const enabledAnnotation = `${group}/enabled`;
+/** On a server group's ReplicaSet: the load balancers it joins when enabled, as JSON. */
+export const loadBalancersAnnotation = `${group}/load-balancers`;
+/** On what a provider makes: kind/name/uid of the object it was made for (see isOurs in the provider). */
+export const ownerAnnotation = `${group}/owner`;
+/** Every traffic label starts so, and no other label does. */
+export const trafficLabelPrefix = `lb.${group}/`;
+/** Every security group label starts so, and no other label does. */
+export const securityGroupLabelPrefix = `sg.${group}/`;
+
+// Set by people.
+
+/** Set to "true" on an object whose provider resource cannot be removed, to let the object go and leave the resource behind. */
+export const orphanAnnotation = `${group}/orphan`;
+
+// Finalizers: each holds its kind until what the provider made for it is removed.
+
+/** Holds a ServerGroup until its server group is removed. */
+export const serverGroupFinalizer = `${group}/server-group`;
+/** Holds a LoadBalancer until its load balancer is removed. */
+export const loadBalancerFinalizer = `${group}/load-balancer`;
+/** Holds a SecurityGroup until its security group is removed. */
+export const securityGroupFinalizer = `${group}/security-group`;
