@@ -20,7 +20,7 @@ echo "== crds";      run node hack/gen-crds.ts --check
 echo "== unit";      run mocha 'src/**/*.test.ts' 'test/unit/**/*.test.ts'
 echo "== control plane binaries"
 bash hack/build-control-plane.sh
-echo "== integration"
-run mocha --timeout 180000 --require test/integration/setup.ts 'test/integration/**/*.test.ts'
+echo "== integration and e2e"
+run mocha --timeout 180000 --require test/support/setup.ts 'test/integration/**/*.test.ts' 'test/e2e/**/*.test.ts'
 echo "== leftovers"
 run node hack/leftovers.ts

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { kinds } from '../../src/api/v1alpha1/index.ts';
 import { repoRoot } from '../cluster/binaries.ts';
-import { kubectl, kubectlOk } from './kubectl.ts';
-import { sharedCluster } from './setup.ts';
-import { installCrds } from './crds.ts';
-import { invalidManifests } from './invalid-manifests.ts';
+import { kubectl, kubectlOk } from '../support/kubectl.ts';
+import { sharedCluster } from '../support/setup.ts';
+import { installCrds } from '../support/crds.ts';
+import { invalidManifests } from '../support/invalid-manifests.ts';
 
 describe('the staysail.dev API', function () {
   this.timeout(120_000);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { binary, repoRoot } from '../cluster/binaries.ts';
-import { sharedCluster } from './setup.ts';
+import { sharedCluster } from '../support/setup.ts';
 
 function helm(args: string[]): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {

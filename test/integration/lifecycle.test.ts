@@ -8,7 +8,7 @@ import { binary, componentNames, repoRoot } from '../cluster/binaries.ts';
 import { LocalCluster } from '../cluster/cluster.ts';
 import { processesMentioning } from '../cluster/processes.ts';
 import { waitFor } from '../cluster/probe.ts';
-import { kubectlOk } from './kubectl.ts';
+import { kubectlOk } from '../support/kubectl.ts';
 
 const node = (args: string[], env: NodeJS.ProcessEnv) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
   execFile(process.execPath, args, { cwd: repoRoot, env, timeout: 300_000 }, (err, stdout, stderr) =>

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { AppsV1Api, BatchV1Api, CoreV1Api, DiscoveryV1Api, type V1Pod } from '@kubernetes/client-node';
 import { podCidr } from '../cluster/cluster.ts';
 import { waitFor } from '../cluster/probe.ts';
-import { kubectl, kubectlOk } from './kubectl.ts';
-import { sharedCluster } from './setup.ts';
+import { kubectl, kubectlOk } from '../support/kubectl.ts';
+import { sharedCluster } from '../support/setup.ts';
 
 const inPodCidr = (ip: string) => ip.startsWith(podCidr.split('.').slice(0, 2).join('.') + '.');
 const isReady = (p: V1Pod) => p.status?.phase === 'Running' && !!p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');

@@ -12,9 +12,10 @@ import { KubernetesProvider } from '../../../src/providers/kubernetes/provider.t
 import { ProviderRegistry } from '../../../src/providers/registry.ts';
 import type { Application } from '../../../src/controllers/application/reconciler.ts';
 import { waitFor } from '../../cluster/probe.ts';
-import { installCrds } from '../crds.ts';
-import { sharedCluster } from '../setup.ts';
-import { sample, testManager } from './manager-harness.ts';
+import { installCrds } from '../../support/crds.ts';
+import { sharedCluster } from '../../support/setup.ts';
+import { sample } from '../../support/metrics.ts';
+import { testManager } from './manager-harness.ts';
 
 const namespaces = { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false };
 const cluster = (ns: string, name: string, app: string, stack: string) => ({

@@ -5,7 +5,7 @@ import { Informer, objectKey } from '../../../src/core/informer.ts';
 import { KubeClient, type KubeObject, type ResourceType } from '../../../src/core/kube-client.ts';
 import { createLogger } from '../../../src/core/logger.ts';
 import { waitFor } from '../../cluster/probe.ts';
-import { sharedCluster } from '../setup.ts';
+import { sharedCluster } from '../../support/setup.ts';
 
 export const configMaps: ResourceType = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
 const namespaces: ResourceType = { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false };

@@ -3,16 +3,10 @@ import { realClock } from '../../../src/core/clock.ts';
 import { createLogger } from '../../../src/core/logger.ts';
 import { Manager } from '../../../src/core/manager.ts';
 import { parseOptions, type OperatorOptions } from '../../../src/core/options.ts';
-import { sharedCluster } from '../setup.ts';
+import { sharedCluster } from '../../support/setup.ts';
 
 export function testManager(namespace: string, overrides: Partial<OperatorOptions> = {}): Manager {
   const options = { ...(parseOptions([], {}) as OperatorOptions), namespaces: [namespace], healthAddr: '127.0.0.1:0',
     metricsAddr: '127.0.0.1:0', workers: 4, ...overrides };
   return new Manager({ kubeConfig: sharedCluster().kubeConfig(), options, clock: realClock, log: createLogger({ level: 'error' }) });
-}
-
-/** The value of one sample of a metric in Prometheus text, or 0 when absent. */
-export function sample(text: string, series: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line ? Number(line.slice(series.length + 1)) : 0;
 }

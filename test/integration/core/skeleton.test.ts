@@ -7,9 +7,10 @@ import type { Manager } from '../../../src/core/manager.ts';
 import type { Application } from '../../../src/controllers/application/reconciler.ts';
 import type { Account } from '../../../src/controllers/accounts.ts';
 import { waitFor } from '../../cluster/probe.ts';
-import { installCrds } from '../crds.ts';
-import { sharedCluster } from '../setup.ts';
-import { sample, testManager } from './manager-harness.ts';
+import { installCrds } from '../../support/crds.ts';
+import { sharedCluster } from '../../support/setup.ts';
+import { sample } from '../../support/metrics.ts';
+import { testManager } from './manager-harness.ts';
 
 const namespaces = { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false };
 const finalizer = 'test.staysail.dev/cleanup';

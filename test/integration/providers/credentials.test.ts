@@ -12,9 +12,9 @@ import { CredentialsResolver, type CredentialsRef } from '../../../src/providers
 import { isProviderError } from '../../../src/providers/errors.ts';
 import type { ProviderAccount } from '../../../src/providers/interfaces.ts';
 import { KubernetesProvider } from '../../../src/providers/kubernetes/provider.ts';
-import { kubectlOk } from '../kubectl.ts';
-import { sharedCluster } from '../setup.ts';
-import { freshNamespace, namespaces, realOwner, template } from './world.ts';
+import { kubectlOk } from '../../support/kubectl.ts';
+import { sharedCluster } from '../../support/setup.ts';
+import { freshNamespace, namespaces, realOwner, template } from '../../support/provider-world.ts';
 
 const secrets = { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true };
 const admin = () => readFileSync(sharedCluster().kubeconfigPath, 'utf8');

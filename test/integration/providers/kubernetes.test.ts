@@ -10,9 +10,9 @@ import { KubernetesProvider } from '../../../src/providers/kubernetes/provider.t
 import { waitFor } from '../../cluster/probe.ts';
 import { loadBalancerContract, securityGroupContract } from '../../contracts/network.ts';
 import { serverGroupContract, type ContractWorld } from '../../contracts/server-groups.ts';
-import { kubectlOk } from '../kubectl.ts';
-import { sharedCluster } from '../setup.ts';
-import { freshNamespace, namespaces, realOwner, template } from './world.ts';
+import { kubectlOk } from '../../support/kubectl.ts';
+import { sharedCluster } from '../../support/setup.ts';
+import { freshNamespace, namespaces, realOwner, template } from '../../support/provider-world.ts';
 
 async function kubernetesWorld(): Promise<ContractWorld> {
   const client = new KubeClient(sharedCluster().kubeConfig(), { clock: realClock });

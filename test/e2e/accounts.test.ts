@@ -1,11 +1,11 @@
 // Accounts say whether they can be used: the Kubernetes provider reaches this cluster, or another
 // through a kubeconfig Secret; a missing Secret or a provider this operator lacks is named.
 import assert from 'node:assert/strict';
-import { createNamespace, operatorIn, removeNamespace } from './namespace.ts';
+import { createNamespace, operatorIn, removeNamespace } from '../support/namespace.ts';
 import { readFileSync } from 'node:fs';
-import { OperatorProcess } from './operator-process.ts';
-import { api, inNamespace } from './runs.ts';
-import { sharedCluster } from './setup.ts';
+import { OperatorProcess } from '../support/operator-process.ts';
+import { api, inNamespace } from '../support/runs.ts';
+import { sharedCluster } from '../support/setup.ts';
 
 const ns = `accounts-${Date.now().toString(36)}`;
 const { k, apply } = inNamespace(ns);

@@ -2,16 +2,16 @@
 // control plane with the operator running. Start a pipeline, approve its judgment, watch it to the
 // end; and the errors a person gets when something is off.
 import assert from 'node:assert/strict';
-import { createNamespace, operatorIn, removeNamespace } from './namespace.ts';
+import { createNamespace, operatorIn, removeNamespace } from '../support/namespace.ts';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { repoRoot } from '../cluster/binaries.ts';
 import { freePorts, waitFor } from '../cluster/probe.ts';
-import { OperatorProcess } from './operator-process.ts';
-import { inNamespace, pipeline } from './runs.ts';
-import { sharedCluster } from './setup.ts';
+import { OperatorProcess } from '../support/operator-process.ts';
+import { inNamespace, pipeline } from '../support/runs.ts';
+import { sharedCluster } from '../support/setup.ts';
 
 const ns = `cli-${Date.now().toString(36)}`;
 const { apply } = inNamespace(ns);

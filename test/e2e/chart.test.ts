@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { binary, repoRoot } from '../cluster/binaries.ts';
 import { waitFor } from '../cluster/probe.ts';
-import { installCrds } from './crds.ts';
-import { kubectl, kubectlOk } from './kubectl.ts';
-import { OperatorProcess } from './operator-process.ts';
-import { api, pipeline, run } from './runs.ts';
-import { sharedCluster } from './setup.ts';
+import { installCrds } from '../support/crds.ts';
+import { kubectl, kubectlOk } from '../support/kubectl.ts';
+import { OperatorProcess } from '../support/operator-process.ts';
+import { api, pipeline, run } from '../support/runs.ts';
+import { sharedCluster } from '../support/setup.ts';
 
 const chart = join(repoRoot, 'charts/staysail');
 const id = Date.now().toString(36);

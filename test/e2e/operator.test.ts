@@ -4,8 +4,8 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from '../cluster/binaries.ts';
 import { waitFor } from '../cluster/probe.ts';
-import { installCrds } from './crds.ts';
-import { sharedCluster } from './setup.ts';
+import { installCrds } from '../support/crds.ts';
+import { sharedCluster } from '../support/setup.ts';
 
 describe('the operator process', function () {
   this.timeout(60_000);

@@ -3,8 +3,8 @@
 // the operator as a process; unset them and the condition goes.
 import assert from 'node:assert/strict';
 import { waitFor } from '../cluster/probe.ts';
-import { withLocalAccountAndOperator } from './namespace.ts';
-import { api, inNamespace, pipeline } from './runs.ts';
+import { withLocalAccountAndOperator } from '../support/namespace.ts';
+import { api, inNamespace, pipeline } from '../support/runs.ts';
 
 const ns = `unacted-${Date.now().toString(36)}`;
 const { k, apply } = inNamespace(ns);

@@ -1,12 +1,12 @@
 // What the provider suites share: a fresh namespace of the shared cluster, a template the Kubernetes
 // provider runs, and real objects to own what the provider makes.
-import { apiVersion, resources } from '../../../src/api/v1alpha1/index.ts';
-import { isConflict } from '../../../src/core/errors.ts';
-import type { KubeClient, KubeObject } from '../../../src/core/kube-client.ts';
-import type { Owner } from '../../../src/providers/interfaces.ts';
-import { waitFor } from '../../cluster/probe.ts';
-import { installCrds } from '../crds.ts';
-import { sharedCluster } from '../setup.ts';
+import { apiVersion, resources } from '../../src/api/v1alpha1/index.ts';
+import { isConflict } from '../../src/core/errors.ts';
+import type { KubeClient, KubeObject } from '../../src/core/kube-client.ts';
+import type { Owner } from '../../src/providers/interfaces.ts';
+import { waitFor } from '../cluster/probe.ts';
+import { installCrds } from './crds.ts';
+import { sharedCluster } from './setup.ts';
 
 export const namespaces = { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false };
 let counter = 0;

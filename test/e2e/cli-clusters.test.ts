@@ -3,10 +3,10 @@
 // and the refusals that say what to do.
 import assert from 'node:assert/strict';
 import { waitFor } from '../cluster/probe.ts';
-import { createNamespace, operatorIn, removeNamespace } from './namespace.ts';
-import { OperatorProcess } from './operator-process.ts';
-import { outputShows, Plugin } from './plugin.ts';
-import { api, inNamespace } from './runs.ts';
+import { createNamespace, operatorIn, removeNamespace } from '../support/namespace.ts';
+import { OperatorProcess } from '../support/operator-process.ts';
+import { outputShows, Plugin } from '../support/plugin.ts';
+import { api, inNamespace } from '../support/runs.ts';
 
 const ns = `cli-clusters-${Date.now().toString(36)}`;
 const { k, apply } = inNamespace(ns);

@@ -3,17 +3,17 @@
 // server group run beside production while each interval is judged; the canary is promoted by
 // red/black or rolled back, and a person can promote or abort it through the Cluster's spec.
 import assert from 'node:assert/strict';
-import { createNamespace, operatorIn, removeNamespace } from '../namespace.ts';
+import { createNamespace, operatorIn, removeNamespace } from '../../support/namespace.ts';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { repoRoot } from '../../cluster/binaries.ts';
 import { freePorts, waitFor } from '../../cluster/probe.ts';
 import { LocalPrometheus, MetricsTarget, noisy } from '../../prometheus/prometheus.ts';
-import { canaryConfig, metric } from '../canary/fixtures.ts';
-import { kubectlOk } from '../kubectl.ts';
-import { OperatorProcess } from '../operator-process.ts';
-import { sharedCluster } from '../setup.ts';
+import { canaryConfig, metric } from '../../support/canary-config.ts';
+import { kubectlOk } from '../../support/kubectl.ts';
+import { OperatorProcess } from '../../support/operator-process.ts';
+import { sharedCluster } from '../../support/setup.ts';
 
 const api = 'staysail.dev/v1alpha1';
 const ns = `canaries-${Date.now().toString(36)}`;

@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { stringify } from 'yaml';
 import { freePorts, waitFor } from '../../cluster/probe.ts';
-import { kubectl, kubectlOk } from '../kubectl.ts';
-import { withLocalAccountAndOperator } from '../namespace.ts';
-import { sharedCluster } from '../setup.ts';
+import { kubectl, kubectlOk } from '../../support/kubectl.ts';
+import { withLocalAccountAndOperator } from '../../support/namespace.ts';
+import { sharedCluster } from '../../support/setup.ts';
 
 const api = 'staysail.dev/v1alpha1';
 const ns = `surface-${Date.now().toString(36)}`;

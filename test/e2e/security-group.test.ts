@@ -2,8 +2,8 @@
 // object says what it made, and deleting it removes the policy.
 import assert from 'node:assert/strict';
 import { waitFor } from '../cluster/probe.ts';
-import { withLocalAccountAndOperator } from './namespace.ts';
-import { api, inNamespace } from './runs.ts';
+import { withLocalAccountAndOperator } from '../support/namespace.ts';
+import { api, inNamespace } from '../support/runs.ts';
 
 const ns = `secg-${Date.now().toString(36)}`;
 const { k, apply } = inNamespace(ns);

@@ -4,11 +4,11 @@
 // The cases run in order on the same three processes: each starts from where the last one left off.
 import assert from 'node:assert/strict';
 import { waitFor } from '../../cluster/probe.ts';
-import { kubectl, kubectlOk } from '../kubectl.ts';
-import { OperatorProcess } from '../operator-process.ts';
-import { sharedCluster } from '../setup.ts';
-import { installCrds } from '../crds.ts';
-import { sample } from './manager-harness.ts';
+import { kubectl, kubectlOk } from '../../support/kubectl.ts';
+import { OperatorProcess } from '../../support/operator-process.ts';
+import { sharedCluster } from '../../support/setup.ts';
+import { installCrds } from '../../support/crds.ts';
+import { sample } from '../../support/metrics.ts';
 
 const leaseDurationMs = 15_000;
 

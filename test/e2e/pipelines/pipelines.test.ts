@@ -1,12 +1,12 @@
 // Pipelines end to end: the operator runs as a process against the local control plane; pipelines
 // and runs are applied with kubectl, judgments and cancels are kubectl patches.
 import assert from 'node:assert/strict';
-import { createNamespace, operatorIn, removeNamespace } from '../namespace.ts';
+import { createNamespace, operatorIn, removeNamespace } from '../../support/namespace.ts';
 import { stringify } from 'yaml';
 import { waitFor } from '../../cluster/probe.ts';
-import { kubectl, kubectlOk } from '../kubectl.ts';
-import { OperatorProcess } from '../operator-process.ts';
-import { sharedCluster } from '../setup.ts';
+import { kubectl, kubectlOk } from '../../support/kubectl.ts';
+import { OperatorProcess } from '../../support/operator-process.ts';
+import { sharedCluster } from '../../support/setup.ts';
 
 interface StageRecord { refId: string; status: string; attempts?: number; startTime?: string; endTime?: string; message?: string; outputs?: Record<string, unknown>;
   judgment?: { decision: string; input?: string; user?: string; client?: string; time?: string } }

@@ -10,10 +10,10 @@ import { stringify } from 'yaml';
 import { binary, repoRoot } from '../cluster/binaries.ts';
 import { waitFor } from '../cluster/probe.ts';
 import { argoHealth, kstatus, splitJson, type Verdict } from '../tools/tools.ts';
-import { kubectlOk } from './kubectl.ts';
-import { createNamespace, operatorIn, removeNamespace } from './namespace.ts';
-import type { OperatorProcess } from './operator-process.ts';
-import { sharedCluster } from './setup.ts';
+import { kubectlOk } from '../support/kubectl.ts';
+import { createNamespace, operatorIn, removeNamespace } from '../support/namespace.ts';
+import type { OperatorProcess } from '../support/operator-process.ts';
+import { sharedCluster } from '../support/setup.ts';
 
 const api = 'staysail.dev/v1alpha1';
 const ns = `health-${Date.now().toString(36)}`;

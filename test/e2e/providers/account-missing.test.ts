@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { waitFor } from '../../cluster/probe.ts';
-import { kubectl } from '../kubectl.ts';
-import { createNamespace, operatorIn, removeNamespace } from '../namespace.ts';
-import type { OperatorProcess } from '../operator-process.ts';
-import { api, inNamespace, type Condition } from '../runs.ts';
-import { sharedCluster } from '../setup.ts';
+import { kubectl } from '../../support/kubectl.ts';
+import { createNamespace, operatorIn, removeNamespace } from '../../support/namespace.ts';
+import type { OperatorProcess } from '../../support/operator-process.ts';
+import { api, inNamespace, type Condition } from '../../support/runs.ts';
+import { sharedCluster } from '../../support/setup.ts';
 
 const ns = `acct-gone-${Date.now().toString(36)}`;
 const { k, apply } = inNamespace(ns);

@@ -1,10 +1,10 @@
 // The canaryAnalysis stage end to end: the operator as a process, a real Prometheus scraping series
 // the test serves for a baseline and canaries, and runs judged interval by interval.
 import assert from 'node:assert/strict';
-import { createNamespace, operatorIn, removeNamespace } from '../namespace.ts';
-import { OperatorProcess } from '../operator-process.ts';
-import { inNamespace, pipeline, run, stage, succeeded } from '../runs.ts';
-import { canaryConfig, metric } from './fixtures.ts';
+import { createNamespace, operatorIn, removeNamespace } from '../../support/namespace.ts';
+import { OperatorProcess } from '../../support/operator-process.ts';
+import { inNamespace, pipeline, run, stage, succeeded } from '../../support/runs.ts';
+import { canaryConfig, metric } from '../../support/canary-config.ts';
 import { LocalPrometheus, MetricsTarget, noisy } from '../../prometheus/prometheus.ts';
 
 const ns = `canary-${Date.now().toString(36)}`;

@@ -2,14 +2,14 @@
 // (Jobs completed by kwok, their logs served by kwok's kubelet API), a child pipeline; retries,
 // restarts and keepWaitingRuns.
 import assert from 'node:assert/strict';
-import { createNamespace, operatorIn, removeNamespace } from '../namespace.ts';
+import { createNamespace, operatorIn, removeNamespace } from '../../support/namespace.ts';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { stringify } from 'yaml';
 import { waitFor } from '../../cluster/probe.ts';
-import { kubectlOk } from '../kubectl.ts';
-import { OperatorProcess } from '../operator-process.ts';
-import { sharedCluster } from '../setup.ts';
+import { kubectlOk } from '../../support/kubectl.ts';
+import { OperatorProcess } from '../../support/operator-process.ts';
+import { sharedCluster } from '../../support/setup.ts';
 
 interface StageRecord { refId: string; status: string; message?: string; outputs?: Record<string, unknown>; attempts?: number; startTime?: string; endTime?: string }
 interface Run { status?: { stages?: StageRecord[]; outputs?: Record<string, unknown>; conditions?: { type: string; status: string; reason: string; message: string }[] } }

@@ -1,4 +1,4 @@
-// Mocha global fixture for the integration suites: one local control plane for the whole run,
+// Mocha global fixture for the integration and e2e suites: one local control plane for the whole run,
 // stopped at the end (and by the watchdog should the runner die).
 import { LocalCluster } from '../cluster/cluster.ts';
 
@@ -12,9 +12,9 @@ export async function mochaGlobalTeardown(): Promise<void> {
   await cluster?.stop();
 }
 
-/** The cluster every integration suite shares. */
+/** The cluster every integration and e2e suite shares. */
 export function sharedCluster(): LocalCluster {
-  if (!cluster) throw new Error('the local cluster is not running: run integration tests with --require test/integration/setup.ts');
+  if (!cluster) throw new Error('the local cluster is not running: run these suites with --require test/support/setup.ts');
   return cluster;
 }
 

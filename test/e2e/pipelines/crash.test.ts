@@ -1,12 +1,12 @@
 // A crash at any moment loses no run and repeats no side effect: the operator is killed (SIGKILL)
 // while stages run, a new one takes over from the runs' status, and every Job is created once.
 import assert from 'node:assert/strict';
-import { createNamespace, removeNamespace } from '../namespace.ts';
+import { createNamespace, removeNamespace } from '../../support/namespace.ts';
 import { stringify } from 'yaml';
 import { waitFor } from '../../cluster/probe.ts';
-import { kubectlOk } from '../kubectl.ts';
-import { OperatorProcess } from '../operator-process.ts';
-import { sharedCluster } from '../setup.ts';
+import { kubectlOk } from '../../support/kubectl.ts';
+import { OperatorProcess } from '../../support/operator-process.ts';
+import { sharedCluster } from '../../support/setup.ts';
 
 const ns = `crash-${Date.now().toString(36)}`;
 const k = (args: string[], input?: string) => kubectlOk(sharedCluster().kubeconfigPath, ['-n', ns, ...args], input);

@@ -1,11 +1,11 @@
 // Deploy strategies end to end on kwok, with the operator as a process: a Cluster's template is
 // edited (as GitOps would) and the strategy moves traffic between ReplicaSets behind a Service.
 import assert from 'node:assert/strict';
-import { withLocalAccountAndOperator } from '../namespace.ts';
+import { withLocalAccountAndOperator } from '../../support/namespace.ts';
 import { stringify } from 'yaml';
 import { waitFor } from '../../cluster/probe.ts';
-import { kubectl, kubectlOk } from '../kubectl.ts';
-import { sharedCluster } from '../setup.ts';
+import { kubectl, kubectlOk } from '../../support/kubectl.ts';
+import { sharedCluster } from '../../support/setup.ts';
 
 const api = 'staysail.dev/v1alpha1';
 const ns = `rollouts-${Date.now().toString(36)}`;

@@ -1,5 +1,5 @@
 // What the canary suites share: CanaryConfigs over the series a MetricsTarget serves per server group.
-import { api } from '../runs.ts';
+import { api } from './runs.ts';
 
 /** A CanaryConfig reading a test Prometheus at one-second resolution, with Kayenta's default thresholds. */
 export const canaryConfig = (name: string, address: string, metrics: object[]) => ({ apiVersion: api, kind: 'CanaryConfig', metadata: { name },

@@ -3,8 +3,8 @@
 // those it left.
 import assert from 'node:assert/strict';
 import { waitFor } from '../../cluster/probe.ts';
-import { withLocalAccountAndOperator } from '../namespace.ts';
-import { api, inNamespace } from '../runs.ts';
+import { withLocalAccountAndOperator } from '../../support/namespace.ts';
+import { api, inNamespace } from '../../support/runs.ts';
 
 const ns = `lb-members-${Date.now().toString(36)}`;
 const { k, apply } = inNamespace(ns);

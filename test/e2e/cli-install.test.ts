@@ -12,9 +12,9 @@ import { cacheDir, isAtLeast, readMinimumNode, readPinnedNode } from '../../bin/
 import { seededGaussian } from '../../src/canary/judge/judge.ts';
 import { repoRoot } from '../cluster/binaries.ts';
 import { waitFor } from '../cluster/probe.ts';
-import { createNamespace, removeNamespace } from './namespace.ts';
-import { inNamespace, run } from './runs.ts';
-import { sharedCluster } from './setup.ts';
+import { createNamespace, removeNamespace } from '../support/namespace.ts';
+import { inNamespace, run } from '../support/runs.ts';
+import { sharedCluster } from '../support/setup.ts';
 
 interface Result { code: number | null; signal: string | null; out: string; err: string }
 
