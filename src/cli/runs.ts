@@ -4,9 +4,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
 import { resources } from '../api/v1alpha1/index.ts';
-import type { PipelineRunSpec } from '../api/v1alpha1/pipeline-run.ts';
 import type { Stage } from '../api/v1alpha1/stages/index.ts';
 import type { KubeObject } from '../core/kube-client.ts';
+import { createRun } from '../pipeline/create-run.ts';
 import { resolveParameters, type ParameterDefinition } from '../pipeline/parameters.ts';
 import { commandName } from './invocation.ts';
 import { call, CliError, whoAmI, type Connection } from './kube.ts';
@@ -95,11 +95,9 @@ export async function startRun(conn: Connection, io: Io, pipeline: string, param
   const problems = resolveParameters(pipeline, p.spec?.parameters, params).problems;
   if (problems.length) throw new CliError(problems.join('\n'));
   const user = await whoAmI(conn).catch(() => undefined);
-  const run: KubeObject<PipelineRunSpec> = {
-    metadata: { generateName: `${pipeline}-`, namespace: conn.namespace } as Run['metadata'],
-    spec: { pipelineRef: { name: pipeline }, ...(Object.keys(params).length ? { parameters: params } : {}), trigger: { type: 'manual', ...(user ? { user } : {}) } },
-  };
-  return call(conn, () => conn.client.create(resources.pipelineRun, run)) as Promise<Run>;
+  const created = await call(conn, () => createRun(conn.client, { namespace: conn.namespace, pipeline, parameters: params,
+    trigger: { type: 'manual', ...(user ? { user } : {}) } }));
+  return created.run as Run;
 }
 
 type PipelineObject = KubeObject<{ parameters?: ParameterDefinition[]; disabled?: boolean },

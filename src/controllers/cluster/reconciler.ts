@@ -13,6 +13,7 @@ import { isConflict, isNotFound } from '../../core/errors.ts';
 import type { ObjectCache } from '../../core/informer.ts';
 import type { KubeClient, KubeObject } from '../../core/kube-client.ts';
 import { findCondition } from '../../core/conditions.ts';
+import { createRun } from '../../pipeline/create-run.ts';
 import { healthyNeeded, outlineAt, planRollout } from '../../strategies/planner.ts';
 import { strategySettings } from '../../strategies/settings.ts';
 import { describeAction, type CanaryRole, type ObservedServerGroup, type RolloutAction } from '../../strategies/types.ts';
@@ -182,13 +183,10 @@ async function apply(client: KubeClient, c: Cluster, a: RolloutAction, hash: str
     switch (a.kind) {
       case 'validate': {
         const ref = spec.strategy!.rollingRedBlack!.validationPipelineRef!;
-        await client.create(resources.pipelineRun, {
-          metadata: { name: `${c.metadata.name}-r${revision}-${a.percent}`.slice(0, 63), namespace: ns,
-            labels: { [clusterLabel]: c.metadata.name, [rolloutLabel]: String(revision), [stepLabel]: String(a.percent) }, ownerReferences: [owner] },
-          spec: { pipelineRef: { name: ref.name }, parameters: { ...(ref.parameters ?? {}), deployedServerGroup: a.serverGroup,
-            sourceServerGroup: a.source ?? '', percentageComplete: a.percent },
-          trigger: { type: 'pipeline', payload: { cluster: c.metadata.name, rollout: revision } } },
-        });
+        await createRun(client, { namespace: ns, pipeline: ref.name, name: `${c.metadata.name}-r${revision}-${a.percent}`.slice(0, 63), owner,
+          labels: { [clusterLabel]: c.metadata.name, [rolloutLabel]: String(revision), [stepLabel]: String(a.percent) },
+          parameters: { ...(ref.parameters ?? {}), deployedServerGroup: a.serverGroup, sourceServerGroup: a.source ?? '', percentageComplete: a.percent },
+          trigger: { type: 'pipeline', payload: { cluster: c.metadata.name, rollout: revision } } });
         return;
       }
       case 'create': {
