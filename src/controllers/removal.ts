@@ -8,12 +8,10 @@ import type { Clock } from '../core/clock.ts';
 import type { Outcome } from '../core/controller.ts';
 import { isNotFound, TerminalError, WaitingError } from '../core/errors.ts';
 import type { KubeObject, ResourceType } from '../core/kube-client.ts';
+import { orphanAnnotation } from '../api/v1alpha1/labels.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Location, Provider, ProviderAccount } from '../providers/interfaces.ts';
 import { providerFailure, resolveAccount, type ProviderDeps } from './accounts.ts';
-
-/** Set to "true" on an object whose provider resource cannot be removed, to let the object go and leave the resource behind. */
-export const orphanAnnotation = 'staysail.dev/orphan';
 
 /** How often a held object is looked at again (an Account coming back, or the annotation, wakes it at once). */
 const holdRetryMs = 60_000;

@@ -8,6 +8,7 @@ import { templateHash } from '../../api/template-hash.ts';
 import { templateImages } from '../../api/template-images.ts';
 import type { ClusterSpec, ClusterStatus } from '../../api/v1alpha1/cluster.ts';
 import { apiVersion, resources } from '../../api/v1alpha1/index.ts';
+import { canaryRoleLabel, clusterLabel, rolloutLabel, stepLabel, templateHashAnnotation } from '../../api/v1alpha1/labels.ts';
 import type { Reconciler } from '../../core/controller.ts';
 import { isConflict, isNotFound } from '../../core/errors.ts';
 import type { ObjectCache } from '../../core/informer.ts';
@@ -24,10 +25,6 @@ import { analyzeCanary, canaryProgress, MetricsUnavailable } from './canary.ts';
 import { listServerGroups, progressOf, readyCondition } from './summary.ts';
 
 export type Cluster = KubeObject<ClusterSpec, ClusterStatus>;
-export const clusterLabel = 'staysail.dev/cluster';
-/** On the canary strategy's baseline and canary server groups: which of the two it is. */
-const canaryRoleLabel = 'staysail.dev/canary-role';
-const hashAnnotation = 'staysail.dev/template-hash';
 
 /**
  * A server group as observed. healthy counts only once its controller has acted on its latest spec (so
@@ -60,7 +57,7 @@ export function observe(c: Cluster, serverGroups: ObjectCache<ServerGroup>): Obs
         // As last done by the ServerGroup controller: a server group asked to leave traffic still serves until it has.
         enabled: sg.status?.enabled ?? false,
         capacity: sg.spec!.capacity, healthy: current ? sg.status?.readyReplicas ?? 0 : 0, ready: sg.status?.readyReplicas ?? 0,
-        templateHash: sg.metadata.annotations?.[hashAnnotation] ?? '',
+        templateHash: sg.metadata.annotations?.[templateHashAnnotation] ?? '',
         images: templateImages(sg.spec!.template),
         ...(sg.metadata.labels?.[canaryRoleLabel] ? { role: sg.metadata.labels[canaryRoleLabel] as CanaryRole } : {}),
         ...(problem ? { problem } : {}),
@@ -70,8 +67,6 @@ export function observe(c: Cluster, serverGroups: ObjectCache<ServerGroup>): Obs
 }
 
 type Run = PipelineRun;
-const rolloutLabel = 'staysail.dev/rollout';
-const stepLabel = 'staysail.dev/step';
 
 /** Results of the validation runs of a rollout, by step percentage. */
 function validations(c: Cluster, revision: number | undefined, runs: ObjectCache<Run>): Record<number, 'Running' | 'Succeeded' | 'Failed'> {
@@ -196,7 +191,7 @@ async function apply(client: KubeClient, c: Cluster, a: RolloutAction, hash: str
         await client.create<ServerGroup>(resources.serverGroup, {
           metadata: { name: a.name, namespace: ns, labels: { [clusterLabel]: c.metadata.name, 'app.kubernetes.io/managed-by': 'staysail',
             ...(a.role ? { [canaryRoleLabel]: a.role } : {}) },
-            annotations: { [hashAnnotation]: from?.metadata.annotations?.[hashAnnotation] ?? hash },
+            annotations: { [templateHashAnnotation]: from?.metadata.annotations?.[templateHashAnnotation] ?? hash },
             ownerReferences: [owner] },
           spec: { moniker: { ...moniker, sequence: parseServerGroupName(a.name).sequence ?? a.sequence }, accountRef: spec.accountRef,
             ...(spec.location ? { location: spec.location } : {}), template: from?.spec?.template ?? spec.template, capacity: a.capacity, enabled: a.enabled,

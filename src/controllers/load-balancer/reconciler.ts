@@ -3,6 +3,7 @@
 import { plural } from '../../api/plural.ts';
 import type { LoadBalancerSpec, LoadBalancerStatus } from '../../api/v1alpha1/load-balancer.ts';
 import { resources } from '../../api/v1alpha1/index.ts';
+import { loadBalancerFinalizer } from '../../api/v1alpha1/labels.ts';
 import type { Reconciler } from '../../core/controller.ts';
 import type { KubeObject } from '../../core/kube-client.ts';
 import { asReconcileOutcome, providerOwner, resolveAccount, type ProviderDeps } from '../accounts.ts';
@@ -12,7 +13,7 @@ export type LoadBalancer = KubeObject<LoadBalancerSpec, LoadBalancerStatus>;
 
 export function loadBalancerReconciler(deps: ProviderDeps): Reconciler<LoadBalancer, LoadBalancerStatus> {
   return {
-    finalizer: 'staysail.dev/load-balancer',
+    finalizer: loadBalancerFinalizer,
     finalize: (ctx) => removeThrough(deps, resources.loadBalancer, ctx, (p, a, l) => p.loadBalancers.delete(a, l, ctx.obj.metadata.name)),
     async reconcile(ctx) {
       const lb = ctx.obj;

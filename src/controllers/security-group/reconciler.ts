@@ -3,6 +3,7 @@
 import { plural } from '../../api/plural.ts';
 import type { SecurityGroupSpec, SecurityGroupStatus } from '../../api/v1alpha1/security-group.ts';
 import { resources } from '../../api/v1alpha1/index.ts';
+import { securityGroupFinalizer } from '../../api/v1alpha1/labels.ts';
 import type { Reconciler } from '../../core/controller.ts';
 import type { KubeObject } from '../../core/kube-client.ts';
 import { asReconcileOutcome, providerOwner, resolveAccount, type ProviderDeps } from '../accounts.ts';
@@ -12,7 +13,7 @@ export type SecurityGroup = KubeObject<SecurityGroupSpec, SecurityGroupStatus>;
 
 export function securityGroupReconciler(deps: ProviderDeps): Reconciler<SecurityGroup, SecurityGroupStatus> {
   return {
-    finalizer: 'staysail.dev/security-group',
+    finalizer: securityGroupFinalizer,
     finalize: (ctx) => removeThrough(deps, resources.securityGroup, ctx, (p, a, l) => p.securityGroups.delete(a, l, ctx.obj.metadata.name)),
     async reconcile(ctx) {
       const sg = ctx.obj;

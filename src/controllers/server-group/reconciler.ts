@@ -7,6 +7,7 @@ import { templateHash } from '../../api/template-hash.ts';
 import type { ServerGroupSpec, ServerGroupStatus } from '../../api/v1alpha1/server-group.ts';
 import { clusterName } from '../../api/moniker.ts';
 import { resources } from '../../api/v1alpha1/index.ts';
+import { serverGroupFinalizer, templateHashAnnotation } from '../../api/v1alpha1/labels.ts';
 import { findCondition } from '../../core/conditions.ts';
 import type { Reconciler } from '../../core/controller.ts';
 import type { KubeObject } from '../../core/kube-client.ts';
@@ -15,7 +16,6 @@ import { asReconcileOutcome, providerOwner, resolveAccount, type ProviderDeps } 
 import { removeThrough } from '../removal.ts';
 
 export type ServerGroup = KubeObject<ServerGroupSpec, ServerGroupStatus>;
-export const serverGroupFinalizer = 'staysail.dev/server-group';
 
 /**
  * Whether the controller has acted on sg's latest spec, so that its counts describe it: done with it
@@ -55,7 +55,7 @@ export function serverGroupReconciler(deps: ProviderDeps): Reconciler<ServerGrou
         if (!desc) {
           desc = await provider.serverGroups.create(account, {
             name: sg.metadata.name, cluster: clusterName(spec.moniker), sequence: spec.moniker.sequence, location, template: spec.template,
-            templateHash: sg.metadata.annotations?.['staysail.dev/template-hash'] ?? templateHash(spec.template),
+            templateHash: sg.metadata.annotations?.[templateHashAnnotation] ?? templateHash(spec.template),
             capacity: spec.capacity, enabled: spec.enabled, loadBalancers: lbs, securityGroups: (spec.securityGroupRefs ?? []).map((r) => r.name),
             owner: providerOwner(sg, 'ServerGroup'),
           });

@@ -1,21 +1,20 @@
-// The labels and annotations the Kubernetes provider puts on what it makes, and what they mean.
-export const managedBy = { 'app.kubernetes.io/managed-by': 'staysail' };
-export const serverGroupLabel = 'staysail.dev/server-group';
-export const clusterLabel = 'moniker.staysail.dev/cluster';
-export const sequenceLabel = 'moniker.staysail.dev/sequence';
-export const templateHashAnnotation = 'staysail.dev/template-hash';
-export const capacityAnnotation = 'staysail.dev/capacity';
-export const enabledAnnotation = 'staysail.dev/enabled';
-export const loadBalancersAnnotation = 'staysail.dev/load-balancers';
-export const ownerAnnotation = 'staysail.dev/owner';
+// The labels and annotations the Kubernetes provider puts on what it makes. Their names and meanings
+// are the API's (src/api/v1alpha1/labels.ts); this adds the ones built from a name.
+import { monikerClusterLabel, monikerSequenceLabel, ownerAnnotation, securityGroupLabelPrefix, trafficLabelPrefix } from '../../api/v1alpha1/labels.ts';
 
-/** Every traffic label starts so, and no other label does. */
-export const trafficLabelPrefix = 'lb.staysail.dev/';
+export { capacityAnnotation, enabledAnnotation, loadBalancersAnnotation, ownerAnnotation, serverGroupLabel, templateHashAnnotation,
+  trafficLabelPrefix } from '../../api/v1alpha1/labels.ts';
+export const managedBy = { 'app.kubernetes.io/managed-by': 'staysail' };
+/** A server group's cluster, as its moniker says (not the Cluster object's label). */
+export const clusterLabel = monikerClusterLabel;
+/** A server group's sequence number, as its moniker says. */
+export const sequenceLabel = monikerSequenceLabel;
+
 /** The label a LoadBalancer's Service selects: on a server group's pods while it is enabled. */
 export const trafficLabel = (loadBalancer: string) => `${trafficLabelPrefix}${loadBalancer}`;
 export const trafficValue = 'enabled';
 /** The label a SecurityGroup's NetworkPolicy selects: on the pods of server groups that name it. */
-export const securityGroupLabel = (securityGroup: string) => `sg.staysail.dev/${securityGroup}`;
+export const securityGroupLabel = (securityGroup: string) => `${securityGroupLabelPrefix}${securityGroup}`;
 
 /**
  * Whether an object Staysail is about to take over or delete is its own: absent, or marked as made
