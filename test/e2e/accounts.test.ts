@@ -1,9 +1,8 @@
 // Accounts say whether they can be used: the Kubernetes provider reaches this cluster, or another
 // through a kubeconfig Secret; a missing Secret or a provider this operator lacks is named.
 import assert from 'node:assert/strict';
-import { createNamespace, operatorIn, removeNamespace } from '../support/namespace.ts';
+import { withOperator } from '../support/namespace.ts';
 import { readFileSync } from 'node:fs';
-import { OperatorProcess } from '../support/operator-process.ts';
 import { api, inNamespace } from '../support/runs.ts';
 import { sharedCluster } from '../support/setup.ts';
 
@@ -13,14 +12,7 @@ const account = (name: string, spec: object) => ({ apiVersion: api, kind: 'Accou
 
 describe('Accounts, with the operator as a process', function () {
   this.timeout(60_000);
-  let operator: OperatorProcess;
-  before(async () => {
-    await createNamespace(ns);
-    operator = await operatorIn(ns);
-  });
-  after(async () => {
-    await removeNamespace(ns, operator);
-  });
+  withOperator(ns);
 
   it('is Ready when its credentials reach the provider, and says why not otherwise', async () => {
     await k(['create', 'secret', 'generic', 'other-cluster', `--from-literal=kubeconfig=${readFileSync(sharedCluster().kubeconfigPath, 'utf8')}`]);

@@ -3,17 +3,17 @@
 // running the operator as the chart's ServiceAccount, limited to one namespace, through a rollout
 // and a pipeline with a Job; and by what namespace users granted edit or view may do.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { binary, repoRoot } from '../cluster/binaries.ts';
+import { repoRoot } from '../cluster/binaries.ts';
 import { waitFor } from '../cluster/probe.ts';
 import { installCrds } from '../support/crds.ts';
 import { kubectl, kubectlOk } from '../support/kubectl.ts';
 import { OperatorProcess } from '../support/operator-process.ts';
 import { api, pipeline, run } from '../support/runs.ts';
+import { helm } from '../support/helm.ts';
 import { sharedCluster } from '../support/setup.ts';
 
 const chart = join(repoRoot, 'charts/staysail');
@@ -24,13 +24,6 @@ const system = `staysail-${id}`;
 const team = `team-${id}`;
 const sa = `system:serviceaccount:${system}:${fullname}`;
 
-function helm(args: string[], input?: string): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(binary('helm'), ['--kubeconfig', sharedCluster().kubeconfigPath, ...args], { timeout: 180_000, maxBuffer: 64 << 20 },
-      (err, stdout, stderr) => resolve({ code: err ? 1 : 0, out: stdout + stderr }));
-    if (input !== undefined) child.stdin?.end(input);
-  });
-}
 const k = (args: string[], input?: string) => kubectlOk(sharedCluster().kubeconfigPath, args, input);
 /** kubectl auth can-i for `as`; a resource written resource/subresource asks about the subresource. */
 const canI = async (as: string, verb: string, resource: string, ns?: string) => {

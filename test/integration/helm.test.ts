@@ -1,16 +1,9 @@
 // helm, built from its Go module, installs, tests and uninstalls a chart on the local control plane.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { binary, repoRoot } from '../cluster/binaries.ts';
-import { sharedCluster } from '../support/setup.ts';
+import { repoRoot } from '../cluster/binaries.ts';
+import { helm } from '../support/helm.ts';
 
-function helm(args: string[]): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    execFile(binary('helm'), ['--kubeconfig', sharedCluster().kubeconfigPath, ...args], { timeout: 180_000 },
-      (err, stdout, stderr) => resolve({ code: err ? 1 : 0, out: stdout + stderr }));
-  });
-}
 
 describe('helm on the local control plane', function () {
   this.timeout(200_000);

@@ -30,19 +30,24 @@ export async function removeNamespace(ns: string, operator?: OperatorProcess): P
 }
 
 /**
- * The suite's before and after hooks for ns: the namespace, a Kubernetes Account "local" acting in
- * it, and the operator watching it; stopped and deleted after. Returns the operator, once started.
+ * The suite's before and after hooks for ns: the namespace (and whatever prepare makes in it), then
+ * the operator watching it; stopped and deleted after. Returns the operator, once started.
  */
-export function withLocalAccountAndOperator(ns: string): () => OperatorProcess {
+export function withOperator(ns: string, prepare?: () => Promise<unknown>): () => OperatorProcess {
   let operator: OperatorProcess | undefined;
   before(async () => {
     await createNamespace(ns);
-    await kubectlOk(sharedCluster().kubeconfigPath, ['-n', ns, 'apply', '--server-side', '-f', '-'],
-      JSON.stringify({ apiVersion: 'staysail.dev/v1alpha1', kind: 'Account', metadata: { name: 'local' }, spec: { provider: 'kubernetes' } }));
+    await prepare?.();
     operator = await operatorIn(ns);
   });
   after(async () => {
     await removeNamespace(ns, operator);
   });
   return () => { if (!operator) throw new Error('the operator starts in the suite\'s before hook'); return operator; };
+}
+
+/** withOperator, with a Kubernetes Account "local" acting in ns made before the operator starts. */
+export function withLocalAccountAndOperator(ns: string): () => OperatorProcess {
+  return withOperator(ns, () => kubectlOk(sharedCluster().kubeconfigPath, ['-n', ns, 'apply', '--server-side', '-f', '-'],
+    JSON.stringify({ apiVersion: 'staysail.dev/v1alpha1', kind: 'Account', metadata: { name: 'local' }, spec: { provider: 'kubernetes' } })));
 }

@@ -5,7 +5,7 @@ import { kubectlOk } from './kubectl.ts';
 import { sharedCluster } from './setup.ts';
 
 export interface StageRecord { refId: string; status: string; message?: string; outputs?: Record<string, unknown>; attempts?: number;
-  startTime?: string; endTime?: string }
+  startTime?: string; endTime?: string; judgment?: { decision: string; input?: string; user?: string; client?: string; time?: string } }
 export interface Condition { type: string; status: string; reason: string; message: string }
 export interface Run { metadata: { name: string }; status?: { stages?: StageRecord[]; outputs?: Record<string, unknown>; conditions?: Condition[];
   completionTime?: string } }

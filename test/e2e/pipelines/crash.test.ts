@@ -4,12 +4,11 @@ import assert from 'node:assert/strict';
 import { createNamespace, removeNamespace } from '../../support/namespace.ts';
 import { stringify } from 'yaml';
 import { waitFor } from '../../cluster/probe.ts';
-import { kubectlOk } from '../../support/kubectl.ts';
 import { OperatorProcess } from '../../support/operator-process.ts';
-import { sharedCluster } from '../../support/setup.ts';
+import { inNamespace } from '../../support/runs.ts';
 
 const ns = `crash-${Date.now().toString(36)}`;
-const k = (args: string[], input?: string) => kubectlOk(sharedCluster().kubeconfigPath, ['-n', ns, ...args], input);
+const { k } = inNamespace(ns);
 
 describe('an operator killed mid-run', function () {
   this.timeout(120_000);

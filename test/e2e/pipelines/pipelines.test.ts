@@ -1,55 +1,24 @@
 // Pipelines end to end: the operator runs as a process against the local control plane; pipelines
 // and runs are applied with kubectl, judgments and cancels are kubectl patches.
 import assert from 'node:assert/strict';
-import { createNamespace, operatorIn, removeNamespace } from '../../support/namespace.ts';
-import { stringify } from 'yaml';
+import { withOperator } from '../../support/namespace.ts';
 import { waitFor } from '../../cluster/probe.ts';
-import { kubectl, kubectlOk } from '../../support/kubectl.ts';
-import { OperatorProcess } from '../../support/operator-process.ts';
+import { kubectl } from '../../support/kubectl.ts';
+import { inNamespace, pipeline, run, stage, succeeded, type Run } from '../../support/runs.ts';
 import { sharedCluster } from '../../support/setup.ts';
 
-interface StageRecord { refId: string; status: string; attempts?: number; startTime?: string; endTime?: string; message?: string; outputs?: Record<string, unknown>;
-  judgment?: { decision: string; input?: string; user?: string; client?: string; time?: string } }
-interface Run { metadata: { name: string }; status?: { stages?: StageRecord[]; outputs?: Record<string, unknown>;
-  conditions?: { type: string; status: string; reason: string; message: string }[]; completionTime?: string } }
-
-const api = 'staysail.dev/v1alpha1';
 const ns = `pipelines-${Date.now().toString(36)}`;
-const k = (args: string[], input?: string) => kubectlOk(sharedCluster().kubeconfigPath, ['-n', ns, ...args], input);
-const apply = (...docs: object[]) => k(['apply', '--server-side', '-f', '-'], docs.map((d) => stringify(d)).join('---\n'));
-
-function pipeline(name: string, stages: object[], extra: object = {}) {
-  return { apiVersion: api, kind: 'Pipeline', metadata: { name }, spec: { application: 'demo', stages, concurrency: { maxConcurrentRuns: 0 }, ...extra } };
-}
-const run = (name: string, pipelineName: string, extra: object = {}) =>
-  ({ apiVersion: api, kind: 'PipelineRun', metadata: { name }, spec: { pipelineRef: { name: pipelineName }, ...extra } });
+const { k, apply, getRun, finished } = inNamespace(ns);
 const wait = (refId: string, duration: string, requisites: string[] = [], extra: object = {}) =>
   ({ refId, type: 'wait', wait: { duration }, requisiteStageRefIds: requisites, ...extra });
 const check = (refId: string, expression: string, requisites: string[] = [], extra: object = {}) =>
   ({ refId, type: 'checkPreconditions', checkPreconditions: { preconditions: [{ expression, message: `${refId} says no` }] }, requisiteStageRefIds: requisites, ...extra });
 
-async function getRun(name: string): Promise<Run> { return JSON.parse(await k(['get', 'pipelinerun', name, '-o', 'json'])) as Run; }
-const succeeded = (r: Run) => r.status?.conditions?.find((c) => c.type === 'Succeeded');
-const stage = (r: Run, refId: string) => r.status?.stages?.find((s) => s.refId === refId);
-async function finished(name: string, timeoutMs = 60_000): Promise<Run> {
-  let last: Run | undefined;
-  await waitFor(async () => { last = await getRun(name); return (succeeded(last)?.status ?? 'Unknown') !== 'Unknown'; }, timeoutMs,
-    () => `run ${name} did not finish: ${JSON.stringify(last?.status)}`);
-  return last!;
-}
 const statuses = (r: Run) => Object.fromEntries((r.status?.stages ?? []).map((s) => [s.refId, s.status]));
 
 describe('pipelines, with the operator as a process', function () {
   this.timeout(180_000);
-  let operator: OperatorProcess;
-
-  before(async () => {
-    await createNamespace(ns);
-    operator = await operatorIn(ns);
-  });
-  after(async () => {
-    await removeNamespace(ns, operator);
-  });
+  withOperator(ns);
 
   it('fans out and in: a stage starts only after all its requisites finish', async () => {
     await apply(pipeline('diamond', [wait('a', '1s'), wait('b', '1s', ['a']), wait('c', '3s', ['a']), wait('d', '1s', ['b', 'c'])]), run('diamond-1', 'diamond'));

@@ -5,31 +5,13 @@ import assert from 'node:assert/strict';
 import { createNamespace, operatorIn, removeNamespace } from '../../support/namespace.ts';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { stringify } from 'yaml';
 import { waitFor } from '../../cluster/probe.ts';
-import { kubectlOk } from '../../support/kubectl.ts';
 import { OperatorProcess } from '../../support/operator-process.ts';
+import { inNamespace, pipeline, run, stage, succeeded } from '../../support/runs.ts';
 import { sharedCluster } from '../../support/setup.ts';
 
-interface StageRecord { refId: string; status: string; message?: string; outputs?: Record<string, unknown>; attempts?: number; startTime?: string; endTime?: string }
-interface Run { status?: { stages?: StageRecord[]; outputs?: Record<string, unknown>; conditions?: { type: string; status: string; reason: string; message: string }[] } }
-
-const api = 'staysail.dev/v1alpha1';
 const ns = `stagetypes-${Date.now().toString(36)}`;
-const k = (args: string[], input?: string) => kubectlOk(sharedCluster().kubeconfigPath, ['-n', ns, ...args], input);
-const apply = (...docs: object[]) => k(['apply', '--server-side', '-f', '-'], docs.map((d) => stringify(d)).join('---\n'));
-const pipeline = (name: string, stages: object[], extra: object = {}) =>
-  ({ apiVersion: api, kind: 'Pipeline', metadata: { name }, spec: { application: 'demo', stages, concurrency: { maxConcurrentRuns: 0 }, ...extra } });
-const run = (name: string, p: string, extra: object = {}) => ({ apiVersion: api, kind: 'PipelineRun', metadata: { name }, spec: { pipelineRef: { name: p }, ...extra } });
-const getRun = async (name: string) => JSON.parse(await k(['get', 'pipelinerun', name, '-o', 'json'])) as Run;
-const cond = (r: Run) => r.status?.conditions?.find((c) => c.type === 'Succeeded');
-const stage = (r: Run, id: string) => r.status?.stages?.find((s) => s.refId === id);
-async function finished(name: string): Promise<Run> {
-  let last: Run | undefined;
-  await waitFor(async () => { last = await getRun(name); return (cond(last)?.status ?? 'Unknown') !== 'Unknown'; }, 60_000,
-    () => `run ${name} did not finish: ${JSON.stringify(last?.status)}`);
-  return last!;
-}
+const { k, apply, getRun, finished } = inNamespace(ns);
 
 /** A local HTTP receiver whose answers the test scripts, recording every request. */
 class Receiver {
@@ -79,7 +61,7 @@ describe('stage types, with the operator as a process', function () {
       headers: { 'x-team': '${parameters.team}' }, body: { version: '${parameters.version}' }, retries: 2 } }],
     { parameters: [{ name: 'team' }, { name: 'version' }] }), run('hook-1', 'hook', { parameters: { team: 'shop', version: '2.0' } }));
     const r = await finished('hook-1');
-    assert.equal(cond(r)?.reason, 'Succeeded');
+    assert.equal(succeeded(r)?.reason, 'Succeeded');
     assert.deepEqual(stage(r, 'call')?.outputs, { statusCode: 201, body: { id: 'd-42' } });
     const calls = receiver.to('/deploy');
     assert.equal(calls.length, 2, 'one retry after the 503');
@@ -177,11 +159,11 @@ describe('stage types, with the operator as a process', function () {
       { refId: 'after', type: 'evaluateVariables', requisiteStageRefIds: ['sub'],
         evaluateVariables: { variables: [{ key: 'seen', value: '${stages.sub.outputs.v.echo}' }] } }]), run('parent-1', 'parent'));
     const r = await finished('parent-1');
-    assert.equal(cond(r)?.reason, 'Succeeded');
+    assert.equal(succeeded(r)?.reason, 'Succeeded');
     assert.equal(stage(r, 'sub')?.outputs?.childRun, 'parent-1-sub');
     assert.deepEqual(stage(r, 'after')?.outputs, { seen: 'got parent-1' });
     const child = await getRun('parent-1-sub');
-    assert.equal(cond(child)?.reason, 'Succeeded');
+    assert.equal(succeeded(child)?.reason, 'Succeeded');
   });
 
   it('retries a failed attempt with back-off, and restarts a failed stage on request', async () => {
@@ -196,10 +178,10 @@ describe('stage types, with the operator as a process', function () {
     assert.equal(stage(failed, 'flaky')?.status, 'SUCCEEDED');
     assert.equal(stage(failed, 'flaky')?.attempts, 2);
     assert.equal(stage(failed, 'later')?.status, 'TERMINAL');
-    assert.equal(cond(failed)?.reason, 'Failed');
+    assert.equal(succeeded(failed)?.reason, 'Failed');
 
     await k(['patch', 'pipelinerun', 'retried-1', '--type=merge', '-p', '{"spec":{"restarts":[{"id":"r1","stage":"later"}]}}']);
-    await waitFor(async () => cond(await getRun('retried-1'))?.reason === 'Succeeded', 30_000, () => 'the restart did not succeed');
+    await waitFor(async () => succeeded(await getRun('retried-1'))?.reason === 'Succeeded', 30_000, () => 'the restart did not succeed');
     const r = await getRun('retried-1');
     assert.equal(stage(r, 'later')?.status, 'SUCCEEDED');
     assert.equal(stage(r, 'last')?.status, 'SUCCEEDED');
@@ -211,12 +193,12 @@ describe('stage types, with the operator as a process', function () {
     await apply(run('newest-1', 'newest'));
     await waitFor(async () => stage(await getRun('newest-1'), 'a')?.status === 'RUNNING', 20_000, () => 'newest-1 never ran');
     await apply(run('newest-2', 'newest'));
-    await waitFor(async () => cond(await getRun('newest-2'))?.reason === 'Queued', 20_000, () => 'newest-2 not queued');
+    await waitFor(async () => succeeded(await getRun('newest-2'))?.reason === 'Queued', 20_000, () => 'newest-2 not queued');
     await new Promise((r) => setTimeout(r, 1100)); // a later creation time for newest-3
     await apply(run('newest-3', 'newest'));
     const second = await finished('newest-2');
-    assert.equal(cond(second)?.reason, 'Canceled');
-    assert.match(cond(second)!.message, /canceled because newer run "newest-3" is waiting/);
-    assert.equal(cond(await finished('newest-3'))?.reason, 'Succeeded');
+    assert.equal(succeeded(second)?.reason, 'Canceled');
+    assert.match(succeeded(second)!.message, /canceled because newer run "newest-3" is waiting/);
+    assert.equal(succeeded(await finished('newest-3'))?.reason, 'Succeeded');
   });
 });
