@@ -11,7 +11,7 @@ import { clusterReconciler, owningCluster } from './cluster/reconciler.ts';
 import { loadBalancerReconciler, type LoadBalancer } from './load-balancer/reconciler.ts';
 import { securityGroupReconciler, type SecurityGroup } from './security-group/reconciler.ts';
 import { serverGroupReconciler, type ServerGroup } from './server-group/reconciler.ts';
-import { builtInStageTypes } from '../pipeline/stages/index.ts';
+import { builtInStageTypes, jobLabelSelector, jobResource, owningRun, runsDeployingTo } from '../pipeline/stages/index.ts';
 import { StageRegistry } from '../pipeline/stages/stage-type.ts';
 import { applicationKeyOf, applicationReconciler, type Application, type Cluster } from './application/reconciler.ts';
 import { pipelineKeyOf, pipelineReconciler } from './pipeline/reconciler.ts';
@@ -57,8 +57,11 @@ export function registerControllers(manager: Manager, providers: ProviderRegistr
   manager.addController('pipeline', pipelines, pipelineReconciler({ runs, client: manager.client, registry })).watch(runs, pipelineKeyOf);
   // Stages reach accounts and providers as the controllers above do, never by a client of their own.
   const resolveStageAccount = (run: PipelineRun, ref: { name: string }, field: string) => resolveAccount(accounts, providers, run, ref, field);
+  // What a run's stages wait on wakes it: its Jobs, its child runs, the Clusters its deploy stages roll out.
   manager.addController('pipelinerun', runs, pipelineRunReconciler({ pipelines, client: manager.client, registry, resolveAccount: resolveStageAccount }))
-    .watch(runs, (r) => [...waitingRunsOf(runs)(r), ...parentRunOf(r)]);
+    .watch(runs, (r) => [...waitingRunsOf(runs)(r), ...parentRunOf(r)])
+    .watch(manager.informer<KubeObject>(jobResource, jobLabelSelector), owningRun)
+    .watch(clusters, runsDeployingTo(runs));
 }
 
 /** Keys of the objects whose spec.accountRef names an Account. */

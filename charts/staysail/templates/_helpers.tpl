@@ -60,7 +60,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   resources: [endpointslices]
   verbs: [list]
 # Enabling or disabling a server group relabels its live pods, so Services gain or lose them at once;
-# runJob reads its Job's pods and their logs.
+# runJob reads its Job's pods and their logs, and watches its Jobs (a Job's change wakes its run).
 - apiGroups: [""]
   resources: [pods]
   verbs: [list, patch]
@@ -69,7 +69,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   verbs: [get]
 - apiGroups: [batch]
   resources: [jobs]
-  verbs: [get, create, delete]
+  verbs: [get, list, watch, create, delete]
 # Accounts' kubeconfigs and metric sources' credentials, by name only.
 - apiGroups: [""]
   resources: [secrets]

@@ -1,9 +1,11 @@
 // pipeline: starts another Pipeline as a child PipelineRun (named from the parent run, stage and
 // attempt, owned by the parent) and waits for it; the child's outputs become the stage's.
 import { resources } from '../../api/v1alpha1/index.ts';
+import { parentRunLabel } from '../../api/v1alpha1/labels.ts';
 import { isNotFound } from '../../core/errors.ts';
 import type { KubeObject } from '../../core/kube-client.ts';
-import { ensureChild } from './children.ts';
+import { createRun } from '../create-run.ts';
+import { ensureChild, fallbackPollMs } from './children.ts';
 import type { StageOutcome, StageType } from './stage-type.ts';
 
 type Run = KubeObject<Record<string, unknown>, { conditions?: { type: string; status: string; reason: string; message: string }[];
@@ -14,16 +16,16 @@ export const childPipelineStage: StageType = {
   retryable: true,
   async execute(s): Promise<StageOutcome> {
     const c = s.config as { pipelineRef: { name: string }; parameters?: Record<string, unknown>; waitForCompletion?: boolean };
-    const { name, child, created } = await ensureChild<Run>(s, resources.pipelineRun, {
-      pipelineRef: { name: c.pipelineRef.name }, ...(c.parameters ? { parameters: c.parameters } : {}),
-      trigger: { type: 'pipeline', payload: { parentRun: s.run.metadata.name, parentStage: s.stage.refId,
-        parentPipeline: (s.run.spec as { pipelineRef?: { name: string } } | undefined)?.pipelineRef?.name } },
-    }, { 'staysail.dev/parent-run': s.run.metadata.name }, 'child');
+    const parentPipeline = (s.run.spec as { pipelineRef?: { name: string } } | undefined)?.pipelineRef?.name;
+    const trigger = { type: 'pipeline' as const, payload: { parentRun: s.run.metadata.name, parentStage: s.stage.refId, parentPipeline } };
+    const { name, child, created } = await ensureChild<Run>(s, { resource: resources.pipelineRun, labels: { [parentRunLabel]: s.run.metadata.name },
+      stateKey: 'child', create: ({ name, namespace, labels, owner }) =>
+        createRun(s.client, { namespace, pipeline: c.pipelineRef.name, name, parameters: c.parameters, trigger, labels, owner }) });
     if (c.waitForCompletion === false) return { status: 'SUCCEEDED', message: `started PipelineRun ${name}`, outputs: { childRun: name }, state: { child: name } };
     // The child's own changes wake this run (it is owned by it), so polling is only a fallback.
-    if (created || !child) return { status: 'RUNNING', message: `started PipelineRun ${name}`, pollAfterMs: 30_000, state: { child: name } };
+    if (created || !child) return { status: 'RUNNING', message: `started PipelineRun ${name}`, pollAfterMs: fallbackPollMs, state: { child: name } };
     const done = child.status?.conditions?.find((x) => x.type === 'Succeeded' && x.status !== 'Unknown');
-    if (!done) return { status: 'RUNNING', message: `waiting for PipelineRun ${name}`, pollAfterMs: 30_000, state: { child: name } };
+    if (!done) return { status: 'RUNNING', message: `waiting for PipelineRun ${name}`, pollAfterMs: fallbackPollMs, state: { child: name } };
     const outputs = { childRun: name, ...(child.status?.outputs ?? {}) };
     if (done.status === 'True') return { status: 'SUCCEEDED', message: `PipelineRun ${name} succeeded`, outputs, state: { child: name } };
     return { status: 'FAILED', message: `PipelineRun ${name} ${done.reason === 'Canceled' ? 'was canceled' : 'failed'}: ${done.message}`, outputs, state: { child: name } };

@@ -2,9 +2,17 @@
 // created, so a pass repeated after a crash finds what the first one made instead of making it again.
 import { createHash } from 'node:crypto';
 import { resources } from '../../api/v1alpha1/index.ts';
+import { attemptLabel, stageLabel } from '../../api/v1alpha1/labels.ts';
 import { isConflict, isNotFound } from '../../core/errors.ts';
 import { apiVersionOf, type KubeObject, type ResourceType } from '../../core/kube-client.ts';
 import type { StageRun } from './stage-type.ts';
+
+/**
+ * How long a stage waiting on its child (a Job, a child run, a Cluster's rollout) waits before it
+ * looks again by itself: the child's changes wake the run through a watch, so this is a fallback
+ * for a missed event, not the pace of the run.
+ */
+export const fallbackPollMs = 30_000;
 
 /** <run>-<refId>[-<attempt>], lower-cased, at most 63 characters (a hash keeps long names unique). */
 export function childName(run: string, refId: string, attempt = 1): string {
@@ -21,32 +29,46 @@ export function ownerReference(run: KubeObject) {
 
 export class ChildError extends Error {}
 
+/** The run that owns a child (its controller owner reference), as the key its controller works on. */
+export const owningRun = (child: KubeObject): string[] => (child.metadata.ownerReferences ?? [])
+  .filter((o) => o.kind === 'PipelineRun' && o.controller).map((o) => `${child.metadata.namespace}/${o.name}`);
+
+/** The metadata a stage's child is made with: its name, namespace, labels and owner (the run). */
+export interface ChildMeta { name: string; namespace: string; labels: Record<string, string>; owner: ReturnType<typeof ownerReference> }
+
+/** What a stage makes: its kind, its labels (the stage and attempt are added), its key in the stage's state, and how it is created. */
+export interface ChildKind {
+  resource: ResourceType;
+  labels: Record<string, string>;
+  stateKey: string;
+  create(meta: ChildMeta): Promise<unknown>;
+}
+
 /**
- * The stage's child named by childName for this attempt: read, or created from spec when missing
- * (owned by the run, labelled with the run, stage and attempt). created says which. Throws
- * ChildError when the name belongs to something else, or when a child this stage made is gone
- * (deleted before its result was read): it is never made a second time.
+ * The stage's child named by childName for this attempt: read, or created when missing (owned by
+ * the run, labelled with the run, stage and attempt). created says which. Throws ChildError when
+ * the name belongs to something else, or when a child this stage made is gone (deleted before its
+ * result was read): it is never made a second time.
  */
-export async function ensureChild<T extends KubeObject>(s: StageRun, rt: ResourceType, spec: unknown,
-  labels: Record<string, string>, stateKey: string): Promise<{ name: string; child?: T; created: boolean }> {
+export async function ensureChild<T extends KubeObject>(s: StageRun, kind: ChildKind): Promise<{ name: string; child?: T; created: boolean }> {
+  const rt = kind.resource;
   const ns = s.run.metadata.namespace!;
   const attempt = String(s.record.attempts ?? 1);
   const name = childName(s.run.metadata.name, s.stage.refId, s.record.attempts ?? 1);
   try {
     const child = await s.client.get<T>(rt, ns, name);
     const ours = child.metadata.ownerReferences?.some((o) => o.uid === s.run.metadata.uid)
-      && child.metadata.labels?.['staysail.dev/stage'] === s.stage.refId && child.metadata.labels?.['staysail.dev/attempt'] === attempt;
+      && child.metadata.labels?.[stageLabel] === s.stage.refId && child.metadata.labels?.[attemptLabel] === attempt;
     if (!ours) throw new ChildError(`${rt.kind} ${name} exists but was not made by this stage of this run; delete it, then restart the stage`);
     return { name, child, created: false };
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }
-  if (s.record.state?.[stateKey] === name) {
+  if (s.record.state?.[kind.stateKey] === name) {
     throw new ChildError(`${rt.kind} ${name} was deleted before its result was read`);
   }
   try {
-    await s.client.create(rt, { metadata: { name, namespace: ns, ownerReferences: [ownerReference(s.run)],
-      labels: { ...labels, 'staysail.dev/stage': s.stage.refId, 'staysail.dev/attempt': attempt } }, spec } as KubeObject);
+    await kind.create({ name, namespace: ns, owner: ownerReference(s.run), labels: { ...kind.labels, [stageLabel]: s.stage.refId, [attemptLabel]: attempt } });
   } catch (err) {
     if (!isConflict(err)) throw err;
   }

@@ -1,10 +1,14 @@
 // deploy: sets a Cluster's template (and capacity) and waits for the rollout the Cluster controller
 // runs, so a pipeline and a GitOps edit of the Cluster use one engine. Outputs the new server group.
+// The stage keeps the Cluster's name in its state: the Cluster's changes wake the run (runsDeployingTo).
 import { templateHash } from '../../api/template-hash.ts';
 import type { ClusterSpec, ClusterStatus } from '../../api/v1alpha1/cluster.ts';
+import type { StageRecord } from '../../api/v1alpha1/pipeline-run.ts';
 import { resources } from '../../api/v1alpha1/index.ts';
 import { isNotFound } from '../../core/errors.ts';
+import type { ObjectCache } from '../../core/informer.ts';
 import type { KubeObject } from '../../core/kube-client.ts';
+import { fallbackPollMs } from './children.ts';
 import type { StageOutcome, StageType } from './stage-type.ts';
 
 type Cluster = KubeObject<ClusterSpec, ClusterStatus>;
@@ -31,19 +35,28 @@ export const deployStage: StageType = {
         ...(c.capacity ? [{ op: 'add', path: '/spec/capacity', value: c.capacity }] : []),
         ...(c.strategy ? [{ op: 'add', path: '/spec/strategy', value: c.strategy }] : [])];
       const patched = await s.client.jsonPatch<Cluster>(resources.cluster, ns, name, ops);
-      return { status: 'RUNNING', message: `deploying to Cluster "${name}"`, pollAfterMs: 1000,
-        state: { sent, templateHash: templateHash(patched.spec!.template) } };
+      return { status: 'RUNNING', message: `deploying to Cluster "${name}"`, pollAfterMs: fallbackPollMs,
+        state: { sent, templateHash: templateHash(patched.spec!.template), cluster: name } };
     }
     const hash = s.record.state.templateHash as string;
     const rollout = cluster.status?.rollout;
-    if (rollout?.templateHash !== hash) return { status: 'RUNNING', message: `waiting for Cluster "${name}" to start its rollout`, pollAfterMs: 1000 };
+    if (rollout?.templateHash !== hash) return { status: 'RUNNING', message: `waiting for Cluster "${name}" to start its rollout`, pollAfterMs: fallbackPollMs };
     const canary = cluster.status?.canary?.revision === rollout.revision ? cluster.status.canary : undefined;
     const outputs = { cluster: name, serverGroup: rollout.newServerGroup, revision: rollout.revision,
       ...(canary ? { canaryScores: canary.intervals.map((i) => i.score), lastScore: canary.lastScore } : {}) };
     switch (rollout.phase) {
       case 'Succeeded': return { status: 'SUCCEEDED', message: `${rollout.newServerGroup} is live in Cluster "${name}"`, outputs };
       case 'Failed': case 'RolledBack': return { status: 'FAILED', message: `Cluster "${name}" rollout ${rollout.revision} ${rollout.phase}: ${rollout.message ?? ''}`, outputs };
-      default: return { status: 'RUNNING', message: `Cluster "${name}": ${rollout.message ?? rollout.phase}`, pollAfterMs: 2000, outputs };
+      default: return { status: 'RUNNING', message: `Cluster "${name}": ${rollout.message ?? rollout.phase}`, pollAfterMs: fallbackPollMs, outputs };
     }
   },
 };
+
+type RunWithStages = KubeObject<unknown, { stages?: StageRecord[] }>;
+
+/** The runs whose running deploy stage waits on a Cluster, as keys: the Cluster's changes wake them. */
+export function runsDeployingTo<R extends RunWithStages>(runs: ObjectCache<R>): (cluster: KubeObject) => string[] {
+  return (cluster) => runs.list(cluster.metadata.namespace)
+    .filter((r) => r.status?.stages?.some((st) => st.type === deployStage.type && st.status === 'RUNNING' && st.state?.cluster === cluster.metadata.name))
+    .map((r) => `${r.metadata.namespace}/${r.metadata.name}`);
+}

@@ -1,4 +1,4 @@
-// The built-in stage types.
+// The built-in stage types, and what tells the run controller which objects' changes wake which runs.
 import { canaryAnalysisStage } from './canary-analysis.ts';
 import { checkPreconditionsStage, evaluateVariablesStage, waitStage } from './basic.ts';
 import { childPipelineStage } from './child-pipeline.ts';
@@ -10,3 +10,7 @@ import { webhookStage } from './webhook.ts';
 
 export const builtInStageTypes: StageType[] = [waitStage, evaluateVariablesStage, checkPreconditionsStage, manualJudgmentStage,
   webhookStage, runJobStage, deployStage, canaryAnalysisStage, childPipelineStage];
+
+export { owningRun } from './children.ts';
+export { runsDeployingTo } from './deploy.ts';
+export { jobLabelSelector, jobs as jobResource } from './run-job.ts';

@@ -3,12 +3,15 @@
 // the exit code, declared values from the container's termination message (key=value lines) or its
 // log, and a log excerpt where a kubelet can serve logs. A declared output the Job did not give fails
 // the stage, or with missingOutputs: Warn is a warning in its message.
+import { pipelineRunLabel } from '../../api/v1alpha1/labels.ts';
 import type { KubeObject, ResourceType } from '../../core/kube-client.ts';
 import { isNotFound } from '../../core/errors.ts';
-import { ensureChild } from './children.ts';
+import { ensureChild, fallbackPollMs } from './children.ts';
 import type { StageOutcome, StageRun, StageType } from './stage-type.ts';
 
-const jobs: ResourceType = { group: 'batch', version: 'v1', plural: 'jobs', kind: 'Job', namespaced: true };
+export const jobs: ResourceType = { group: 'batch', version: 'v1', plural: 'jobs', kind: 'Job', namespaced: true };
+/** Selects the Jobs runJob stages make (the operator watches only those: their changes wake the run). */
+export const jobLabelSelector = pipelineRunLabel;
 const pods: ResourceType = { group: '', version: 'v1', plural: 'pods', kind: 'Pod', namespaced: true };
 const nodes: ResourceType = { group: '', version: 'v1', plural: 'nodes', kind: 'Node', namespaced: false };
 
@@ -20,11 +23,13 @@ export const runJobStage: StageType = {
   retryable: true,
   async execute(s): Promise<StageOutcome> {
     const ns = s.run.metadata.namespace!;
-    const { name, child: job, created } = await ensureChild<Job>(s, jobs, { backoffLimit: 0, ...(s.config.jobTemplate ?? {}) as object },
-      { 'staysail.dev/pipeline-run': s.run.metadata.name }, 'job');
-    if (created || !job) return { status: 'RUNNING', message: `Job ${name} created`, pollAfterMs: 1000, state: { job: name } };
+    const spec = { backoffLimit: 0, ...(s.config.jobTemplate ?? {}) as object };
+    const { name, child: job, created } = await ensureChild<Job>(s, { resource: jobs, labels: { [pipelineRunLabel]: s.run.metadata.name }, stateKey: 'job',
+      create: ({ name, namespace, labels, owner }) => s.client.create(jobs, { metadata: { name, namespace, ownerReferences: [owner], labels }, spec }) });
+    // The Job's changes wake the run (a watch on the Jobs labelled with their run): polling is a fallback.
+    if (created || !job) return { status: 'RUNNING', message: `Job ${name} created`, pollAfterMs: fallbackPollMs, state: { job: name } };
     const done = job.status?.conditions?.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
-    if (!done) return { status: 'RUNNING', message: `Job ${name} is running`, pollAfterMs: 2000, state: { job: name } };
+    if (!done) return { status: 'RUNNING', message: `Job ${name} is running`, pollAfterMs: fallbackPollMs, state: { job: name } };
     const { outputs, missing, pod, logProblem } = await jobOutputs(s, ns, name);
     if (done.type === 'Complete') {
       if (missing.length === 0) return { status: 'SUCCEEDED', message: `Job ${name} succeeded`, outputs, state: { job: name } };
