@@ -9,7 +9,7 @@ const folder = (name) => [`**/${name}/**`, `**/${name}`];
 const border = (message, names) => ({ group: names.flatMap(folder), message });
 
 /** Folders that must stay pure: no I/O, no SDK, no Kubernetes client. */
-export const pureFolders = ['src/strategies/**', 'src/canary/judge/**', 'src/pipeline/graph/**'];
+export const pureFolders = ['src/strategies/**', 'src/canary/judge/**', 'src/pipeline/graph/**', 'src/pipeline/run/**'];
 const ioModules = ['node:fs', 'node:fs/promises', 'node:net', 'node:http', 'node:https', 'node:child_process',
   'node:dgram', 'node:dns', 'fs', 'fs/promises', 'net', 'http', 'https', 'child_process'];
 const concreteProviders = ['kubernetes', 'aws', 'gce', 'azure', 'fake'].map((p) => `**/providers/${p}/**`);

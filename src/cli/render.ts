@@ -3,11 +3,14 @@
 // returns lines. Colour only when asked (a terminal without NO_COLOR).
 import type { Stage } from '../api/v1alpha1/stages/index.ts';
 import { topologicalOrder } from '../pipeline/graph/dag.ts';
+import { phaseOf, type RunPhase } from '../pipeline/run/phase.ts';
 
 export interface RunView {
   metadata: { name: string; namespace?: string; creationTimestamp?: string };
   spec?: { pipelineRef: { name: string }; judgments?: { stage: string }[] };
   status?: {
+    /** Written by the operator; a run written before it existed has only its Succeeded condition. */
+    phase?: RunPhase;
     startTime?: string; completionTime?: string; pipelineSpec?: Record<string, unknown>;
     conditions?: { type: string; status: string; reason: string; message: string }[];
     stages?: { refId: string; name?: string; type: string; status: string; startTime?: string; endTime?: string; message?: string;
@@ -38,12 +41,11 @@ const statusStyle: Record<string, { mark: string; colour: keyof typeof codes }> 
   CANCELED: { mark: '✘', colour: 'grey' },
 };
 
-/** The run's state as one word: Running, Queued, Succeeded, Failed, Canceled, Timeout... */
+/** The run's state as one word: its phase (Pending, Queued, Running, Succeeded, Canceled), or for a failed run why: Failed, Timeout, PipelineNotFound... */
 export function runPhase(run: RunView): string {
-  const c = run.status?.conditions?.find((x) => x.type === 'Succeeded');
-  if (!c) return 'Pending';
-  if (c.status === 'Unknown') return c.reason === 'Queued' ? 'Queued' : 'Running';
-  return c.status === 'True' ? 'Succeeded' : c.reason;
+  const phase = phaseOf(run.status);
+  if (phase !== 'Failed') return phase;
+  return run.status?.conditions?.find((x) => x.type === 'Succeeded')?.reason ?? 'Failed';
 }
 
 const elapsed = (start: string | undefined, end: string | undefined, now: number) =>

@@ -8,6 +8,7 @@ import type { Stage } from '../api/v1alpha1/stages/index.ts';
 import type { KubeObject } from '../core/kube-client.ts';
 import { createRun } from '../pipeline/create-run.ts';
 import { resolveParameters, type ParameterDefinition } from '../pipeline/parameters.ts';
+import { isEndedPhase, phaseOf } from '../pipeline/run/phase.ts';
 import { commandName } from './invocation.ts';
 import { call, CliError, whoAmI, type Connection } from './kube.ts';
 import { awaitsJudgment, runChanges, runPhase, runTree, shortDuration, table, type RunView } from './render.ts';
@@ -28,8 +29,7 @@ export async function getRun(conn: Connection, name: string): Promise<Run> {
     `PipelineRun "${name}" not found in namespace "${conn.namespace}" (${commandName()} list runs shows the runs there)`);
 }
 
-const finished = (run: RunView) => ['Succeeded', 'Failed', 'Canceled', 'Timeout'].includes(runPhase(run))
-  || (run.status?.conditions?.some((c) => c.type === 'Succeeded' && c.status !== 'Unknown') ?? false);
+const finished = (run: RunView) => isEndedPhase(phaseOf(run.status));
 
 /** Shows a run; with watch, follows it to its end (redrawn on a terminal, one line per change otherwise). Returns the exit code. */
 export async function showRun(conn: Connection, io: Io, name: string, options: { watch: boolean; output: Output }): Promise<number> {
@@ -176,10 +176,15 @@ export async function decide(conn: Connection, runName: string, stage: string, d
   return `${decision === 'approve' ? 'approved' : 'rejected'} stage "${stage}" of PipelineRun "${runName}" as ${user}`;
 }
 
-export async function cancelRun(conn: Connection, runName: string): Promise<string> {
+/**
+ * Cancels a run. Each cancel has its own spec.cancelId, so a run whose earlier cancel a restart
+ * superseded is canceled again (the same spec.status alone would not change anything).
+ */
+export async function cancelRun(conn: Connection, runName: string, now: number = Date.now()): Promise<string> {
   const run = await getRun(conn, runName);
   if (finished(run)) throw new CliError(`PipelineRun "${runName}" has already finished (${runPhase(run)}); nothing to cancel`);
-  await call(conn, () => conn.client.mergePatch(resources.pipelineRun, conn.namespace, runName, { spec: { status: 'Canceled' } }));
+  const cancelId = `cancel-${now.toString(36)}`;
+  await call(conn, () => conn.client.mergePatch(resources.pipelineRun, conn.namespace, runName, { spec: { status: 'Canceled', cancelId } }));
   return `canceling PipelineRun "${runName}"`;
 }
 

@@ -13,6 +13,10 @@ export const executionStatuses = ['NOT_STARTED', 'RUNNING', 'PAUSED', 'SUSPENDED
   'CANCELED', 'STOPPED', 'SKIPPED'] as const;
 export type ExecutionStatus = (typeof executionStatuses)[number];
 
+/** Where a run is in its life: not yet looked at, waiting for a slot, running, or ended (how). */
+export const runPhases = ['Pending', 'Queued', 'Running', 'Succeeded', 'Failed', 'Canceled'] as const;
+export type RunPhase = (typeof runPhases)[number];
+
 const refId = (description: string) => str(description, { pattern: refIdPattern, maxLength: 63 });
 
 export const pipelineRunSpec = obj('The run wanted, and the decisions people make while it runs.', {
@@ -28,6 +32,8 @@ export const pipelineRunSpec = obj('The run wanted, and the decisions people mak
     payload: optional(freeform('What the trigger received (webhook body, image tag, parent run...), read in expressions as ${trigger.payload}.')),
   })),
   status: optional(oneOf('Set to Canceled to cancel the run: running stages are canceled and their children cleaned up.', ['Canceled'] as const)),
+  cancelId: optional(str('Names this cancel request. A restart supersedes the cancel it follows (status.supersededCancel); to cancel again after that, set a new cancelId with spec.status Canceled (kubectl staysail cancel does).',
+    { pattern: '^[A-Za-z0-9][-A-Za-z0-9_.]*$', maxLength: 63 })),
   judgments: optional(arr('Decisions for manualJudgment stages. Who may decide is who may patch this PipelineRun.', obj('A decision.', {
     stage: refId('The refId of the manualJudgment stage.'),
     decision: oneOf('approve continues the run; reject fails the stage.', ['approve', 'reject'] as const),
@@ -66,6 +72,7 @@ export const stageRecordSchema = obj('What happened to one stage.', {
 
 export const pipelineRunStatus = obj('The run as it stands.', {
   ...statusBase,
+  phase: optional(oneOf('Where the run is: Pending, Queued (waiting for a concurrency slot, to start or to restart), Running, or how it ended: Succeeded, Failed (the Succeeded condition\'s reason says why) or Canceled.', runPhases)),
   startTime: optional(str('When the run started.', { format: 'date-time' })),
   completionTime: optional(str('When the run finished.', { format: 'date-time' })),
   pipelineSpec: optional(freeform('The Pipeline spec this run executes, copied at start.')),
@@ -74,6 +81,10 @@ export const pipelineRunStatus = obj('The run as it stands.', {
   stages: optional(arr('One record per stage.', stageRecordSchema, { listType: 'map', listMapKeys: ['refId'], maxItems: 200 })),
   outputs: optional(freeform('Outputs of the run: every stage\'s outputs, by refId.')),
   handledRestarts: optional(arr('ids of restart requests already carried out.', str('An id.', { maxLength: 63 }), { listType: 'set', maxItems: 100 })),
+  supersededCancel: optional(obj('The cancel request a restart superseded: it no longer cancels the run; a cancel with another spec.cancelId does.', {
+    cancelId: optional(str('Its spec.cancelId (none for a cancel without one).', { maxLength: 63 })),
+    restart: str('The id of the restart request that superseded it.', { maxLength: 63 }),
+  })),
 });
 
 export type PipelineRunSpec = Static<typeof pipelineRunSpec>;
@@ -86,7 +97,7 @@ export type PipelineRunReason = 'Running' | 'Queued' | 'Succeeded' | 'Failed' | 
 
 export const pipelineRunKind: KindDefinition = {
   kind: 'PipelineRun', plural: 'pipelineruns', singular: 'pipelinerun', shortNames: ['pr', 'prs'],
-  description: 'A PipelineRun is one execution of a Pipeline. Create one to start a run; patch its spec to decide manual judgments, skip execution windows, restart stages or cancel it. Its status holds a copy of the pipeline it runs, one record per stage and a Succeeded condition.',
+  description: 'A PipelineRun is one execution of a Pipeline. Create one to start a run; patch its spec to decide manual judgments, skip execution windows, restart stages or cancel it. Its status holds a copy of the pipeline it runs, one record per stage, its phase and a Succeeded condition.',
   spec: pipelineRunSpec, status: pipelineRunStatus,
   printerColumns: [
     { name: 'Succeeded', type: 'string', jsonPath: '.status.conditions[?(@.type=="Succeeded")].status', description: 'True, False, or Unknown while running.' },
@@ -94,6 +105,7 @@ export const pipelineRunKind: KindDefinition = {
     { name: 'StartTime', type: 'date', jsonPath: '.status.startTime', description: 'When the run started.' },
     { name: 'CompletionTime', type: 'date', jsonPath: '.status.completionTime', description: 'When it finished.' },
     { name: 'Pipeline', type: 'string', jsonPath: '.spec.pipelineRef.name', description: 'The pipeline run.' },
+    { name: 'Phase', type: 'string', jsonPath: '.status.phase', description: 'Pending, Queued, Running, Succeeded, Failed or Canceled.' },
     { ...ageColumn, priority: 1 },
   ],
 };

@@ -3,12 +3,15 @@
 // A run not yet finished is Reconciling (its observedGeneration waits); one that failed, timed out or
 // was canceled is Stalled: it did not succeed, and only a restart in its spec runs it again.
 import { findCondition } from '../../core/conditions.ts';
-import type { Outcome, Reconciler, ReconcileContext } from '../../core/controller.ts';
+import type { Outcome, Reconciler } from '../../core/controller.ts';
 import type { ObjectCache } from '../../core/informer.ts';
-import { advanceRun, type AdvanceDeps } from './advance.ts';
+import { computeRunEvents, kubeEventOf } from '../../pipeline/run/events.ts';
+import { planEntry, planPass } from '../../pipeline/run/lifecycle.ts';
+import { supersedeCancel } from '../../pipeline/run/restarts.ts';
+import { advanceRun, factsOf, type AdvanceDeps } from './advance.ts';
 import { ConcurrencyGate } from './gate.ts';
-import { applyRestarts, clearCancel, restartable } from './restart.ts';
-import { finishRun, restartSlot, startRun } from './start.ts';
+import { applyRestarts } from './restart.ts';
+import { applyLifecycle, restartSlot, startRun, type RunContext } from './start.ts';
 import { isFinished, isQueued, isStarted, pendingRestarts, type Pipeline, type PipelineRun, type PipelineRunStatus } from './types.ts';
 
 export interface PipelineRunDeps extends AdvanceDeps {
@@ -23,13 +26,15 @@ export function pipelineRunReconciler(given: PipelineRunDeps): Reconciler<Pipeli
   const deps: Deps = { ...given, gate: given.gate ?? new ConcurrencyGate() };
   return {
     // Every status field this controller writes is listed here: the skeleton writes nothing else.
-    owns: { fields: ['startTime', 'completionTime', 'pipelineSpec', 'pipelineGeneration', 'parameters', 'stages', 'outputs', 'handledRestarts'],
+    owns: { fields: ['phase', 'startTime', 'completionTime', 'pipelineSpec', 'pipelineGeneration', 'parameters', 'stages', 'outputs', 'handledRestarts',
+      'supersededCancel'],
       conditions: ['Succeeded'] },
     // Errors of the controller itself (a forbidden call, an API error) must not end the run: they are
     // reported as Reconciled=False and retried, while Succeeded speaks only of the run.
     readyCondition: 'Reconciled',
     async reconcile(ctx) {
       const outcome = await reconcileRun(ctx, deps);
+      recordRunEvents(ctx);
       return { ...outcome, ...progressOf(ctx.status) };
     },
   };
@@ -43,35 +48,42 @@ function progressOf(status: PipelineRunStatus): Pick<Exclude<Outcome, void>, 're
   return succeeded.status === 'Unknown' ? { reconciling: why } : succeeded.status === 'False' ? { stalled: why } : {};
 }
 
-async function reconcileRun(ctx: ReconcileContext<PipelineRun, PipelineRunStatus>, deps: Deps): Promise<Outcome> {
+async function reconcileRun(ctx: RunContext, deps: Deps): Promise<Outcome> {
   ctx.setCondition({ type: 'Reconciled', status: 'True', reason: 'Reconciled', message: 'the controller is acting on the run' });
+  const pass = planPass(factsOf(ctx));
+  if (pass.kind === 'cancel-restart') {
+    ctx.status.handledRestarts = [...(ctx.status.handledRestarts ?? []), ...pendingRestarts(ctx.obj).map((r) => r.id)];
+    applyLifecycle(ctx, pass.lifecycle);
+    return;
+  }
   // A finished run that is asked to restart runs again only when its pipeline has a free slot.
-  if (isStarted(ctx.obj) && (isFinished(ctx.obj) || isQueued(ctx.obj)) && pendingRestarts(ctx.obj).some((r) => restartable(ctx, r) === undefined)) {
-    if (isQueued(ctx.obj) && ctx.obj.spec?.status === 'Canceled') {
-      ctx.status.handledRestarts = [...(ctx.status.handledRestarts ?? []), ...pendingRestarts(ctx.obj).map((r) => r.id)];
-      finishRun(ctx, false, 'Canceled', `PipelineRun "${ctx.obj.metadata.name}" was canceled while its restart waited`);
-      return;
-    }
+  if (pass.kind === 'restart') {
     // The restart of a canceled run supersedes the cancel it followed; only a cancel after this counts.
-    if (!isQueued(ctx.obj) && ctx.obj.spec?.status === 'Canceled') await clearCancel(ctx, deps.client);
+    if (!isQueued(ctx.obj)) supersedeCancel(ctx.obj.spec, ctx.status, pendingRestarts(ctx.obj)[0]!.id);
     const slot = await restartSlot(ctx, deps);
     if (slot.outcome === 'queued') {
-      ctx.setCondition({ type: 'Succeeded', status: 'Unknown', reason: 'Queued', message: slot.message });
+      applyLifecycle(ctx, { phase: 'Queued', reason: 'Queued', message: slot.message });
       return { requeueAfterMs: 30_000 };
     }
   }
-  const restarted = await applyRestarts(ctx, deps.client);
-  if (isFinished(ctx.obj) && !restarted) return;
-  if (!isStarted(ctx.obj) && ctx.obj.spec?.status === 'Canceled') {
-    finishRun(ctx, false, 'Canceled', `PipelineRun "${ctx.obj.metadata.name}" was canceled before it started`);
-    return;
-  }
-  if (!isStarted(ctx.obj)) {
+  const entry = planEntry(factsOf(ctx), await applyRestarts(ctx, deps.client));
+  if (entry.kind === 'ended') return;
+  if (entry.kind === 'cancel') { applyLifecycle(ctx, entry.lifecycle); return; }
+  if (entry.kind === 'start') {
     const start = await startRun(ctx, deps);
     if (!start.started) return start.requeueAfterMs !== undefined ? { requeueAfterMs: start.requeueAfterMs } : undefined;
   }
   const { requeueAfterMs } = await advanceRun(ctx, deps);
   return requeueAfterMs !== undefined ? { requeueAfterMs } : undefined;
+}
+
+/** Records the pass's run events as Kubernetes Events (the run's own phase changes are its Succeeded condition's). */
+function recordRunEvents(ctx: RunContext): void {
+  const events = computeRunEvents({ status: ctx.obj.status, spec: ctx.obj.spec }, { status: ctx.status, spec: ctx.obj.spec });
+  for (const e of events) {
+    const k = kubeEventOf(e);
+    if (k) ctx.recordEvent(k.type, k.reason, k.message);
+  }
 }
 
 /** Runs of the same pipeline waiting to start or restart: a run that finishes may free their slot. */

@@ -6,10 +6,11 @@ import type { ObjectCache } from '../../core/informer.ts';
 import type { KubeClient } from '../../core/kube-client.ts';
 import { plural } from '../../api/plural.ts';
 import { resources } from '../../api/v1alpha1/index.ts';
-import type { PipelineRunReason } from '../../api/v1alpha1/pipeline-run.ts';
 import { topologicalOrder } from '../../pipeline/graph/dag.ts';
 import { resolveParameters } from '../../pipeline/parameters.ts';
 import type { StageRegistry } from '../../pipeline/stages/stage-type.ts';
+import { refusedStart, succeededStatus, type Lifecycle } from '../../pipeline/run/lifecycle.ts';
+import { isEndedPhase } from '../../pipeline/run/phase.ts';
 import { pipelineProblems } from '../../pipeline/validate.ts';
 import type { ConcurrencyGate } from './gate.ts';
 import { isActive, isFinished, isQueued, isStarted, pendingRestarts, type Pipeline, type PipelineRun, type PipelineRunStatus } from './types.ts';
@@ -24,10 +25,14 @@ export interface StartDeps {
   gate: ConcurrencyGate;
 }
 
-/** Ends the run: its Succeeded condition (the change of which is recorded as an Event) and completion time. */
-export function finishRun(ctx: RunContext, succeeded: boolean, reason: PipelineRunReason, message: string): void {
-  ctx.setCondition({ type: 'Succeeded', status: succeeded ? 'True' : 'False', reason, message });
-  ctx.status.completionTime ??= new Date(ctx.clock.now()).toISOString();
+/**
+ * Records where the run stands: status.phase and the Succeeded condition (the change of which is
+ * recorded as an Event), and for a run that ended, its completion time.
+ */
+export function applyLifecycle(ctx: RunContext, lifecycle: Lifecycle): void {
+  ctx.status.phase = lifecycle.phase;
+  ctx.setCondition({ type: 'Succeeded', status: succeededStatus(lifecycle.phase), reason: lifecycle.reason, message: lifecycle.message });
+  if (isEndedPhase(lifecycle.phase)) ctx.status.completionTime ??= new Date(ctx.clock.now()).toISOString();
 }
 
 /** Starts the run, queues it, or fails it. Returns a requeue delay while it is queued. */
@@ -43,32 +48,33 @@ export async function startRun(ctx: RunContext, deps: StartDeps): Promise<{ requ
     try { pipeline = await deps.client.get<Pipeline>(resources.pipeline, ns, name); } catch (err) { if (!isNotFound(err)) throw err; }
   }
   if (!pipeline?.spec) {
-    finishRun(ctx, false, 'PipelineNotFound', `${runName}: pipeline "${name}" does not exist in namespace "${ns}"; create it, then start a new run`);
+    applyLifecycle(ctx, refusedStart('PipelineNotFound', `${runName}: pipeline "${name}" does not exist in namespace "${ns}"; create it, then start a new run`));
     return { started: false };
   }
   if (pipeline.spec.disabled) {
-    finishRun(ctx, false, 'PipelineDisabled', `${runName}: pipeline "${name}" is disabled (spec.disabled); enable it, then start a new run`);
+    applyLifecycle(ctx, refusedStart('PipelineDisabled', `${runName}: pipeline "${name}" is disabled (spec.disabled); enable it, then start a new run`));
     return { started: false };
   }
   const problems = pipelineProblems(name, pipeline.spec, deps.registry.types);
   if (problems.length > 0) {
-    finishRun(ctx, false, 'PipelineInvalid', `${runName}: ${problems.map((p) => p.message).join('; ')}`);
+    applyLifecycle(ctx, refusedStart('PipelineInvalid', `${runName}: ${problems.map((p) => p.message).join('; ')}`));
     return { started: false };
   }
   const params = resolveParameters(name, pipeline.spec.parameters, run.spec!.parameters);
   if (params.problems.length > 0) {
-    finishRun(ctx, false, 'ParameterInvalid', `${runName}: ${params.problems.join('; ')}`);
+    applyLifecycle(ctx, refusedStart('ParameterInvalid', `${runName}: ${params.problems.join('; ')}`));
     return { started: false };
   }
 
   return deps.gate.withLock(`${ns}/${name}`, async () => {
     const slot = await claimSlot(ctx, deps, pipeline);
     if (slot.outcome === 'superseded') {
-      finishRun(ctx, false, 'Canceled', `${runName}: canceled because newer run "${slot.by}" is waiting for pipeline "${name}" (keepWaitingRuns is false)`);
+      applyLifecycle(ctx, { phase: 'Canceled', reason: 'Canceled',
+        message: `${runName}: canceled because newer run "${slot.by}" is waiting for pipeline "${name}" (keepWaitingRuns is false)` });
       return { started: false };
     }
     if (slot.outcome === 'queued') {
-      ctx.setCondition({ type: 'Succeeded', status: 'Unknown', reason: 'Queued', message: slot.message });
+      applyLifecycle(ctx, { phase: 'Queued', reason: 'Queued', message: slot.message });
       return { started: false, requeueAfterMs: 30_000 };
     }
     deps.gate.claim(`${ns}/${name}`, run.metadata.name, 'start');
@@ -79,7 +85,7 @@ export async function startRun(ctx: RunContext, deps: StartDeps): Promise<{ requ
     ctx.status.startTime = now;
     ctx.status.stages = topologicalOrder(pipeline.spec!.stages).map((s) => ({ refId: s.refId, ...(s.name ? { name: s.name } : {}), type: s.type,
       status: 'NOT_STARTED' as const }));
-    ctx.setCondition({ type: 'Succeeded', status: 'Unknown', reason: 'Running',
+    applyLifecycle(ctx, { phase: 'Running', reason: 'Running',
       message: `${runName} started pipeline "${name}" (generation ${pipeline.metadata.generation})` });
     return { started: true };
   });

@@ -1,0 +1,21 @@
+// Changing a stage's record: the one way a stage moves from one execution status to another. Pure
+// (it changes the record it is given, a copy the pass owns); the Events come later, from the diff.
+import { complete, type ExecutionStatus } from '../graph/scheduler.ts';
+import { iso, type StageRecord } from './facts.ts';
+
+/** Moves the record to status (with its message): a first RUNNING counts an attempt and starts the clock; an end stops it. */
+export function transition(r: StageRecord, status: ExecutionStatus, message: string | undefined, now: number): void {
+  r.status = status;
+  if (message !== undefined) r.message = message;
+  if (status === 'RUNNING' && !r.startTime) { r.startTime = iso(now); r.attempts = (r.attempts ?? 0) + 1; }
+  if (complete.has(status)) r.endTime = iso(now);
+}
+
+/** The fields a restart clears, so the stage runs as if for the first time (attempts go on counting). */
+export const restartedFields = ['startTime', 'endTime', 'message', 'outputs', 'state', 'judgment', 'suspendedUntil'] as const;
+
+/** The record of a stage that runs again. */
+export function resetRecord(r: StageRecord): void {
+  r.status = 'NOT_STARTED';
+  for (const f of restartedFields) delete r[f];
+}
