@@ -1,6 +1,6 @@
 // Resolving an object's accountRef into the provider account and its provider; what provider errors
 // mean for a pass, mapped here once.
-import type { AccountSpec } from '../api/v1alpha1/account.ts';
+import type { AccountSpec, ProviderReason } from '../api/v1alpha1/account.ts';
 import { apiVersion } from '../api/v1alpha1/index.ts';
 import type { Outcome } from '../core/controller.ts';
 import { ApiError, WaitingError, TerminalError } from '../core/errors.ts';
@@ -33,16 +33,19 @@ export function resolveAccount(accounts: ObjectCache<Account>, registry: Provide
   const ns = obj.metadata.namespace!;
   const found = accounts.get(`${ns}/${accountRef.name}`);
   if (!found?.spec) {
-    throw new WaitingError('AccountNotFound', `${obj.kind} "${obj.metadata.name}": Account "${accountRef.name}" (${field}) does not exist in namespace "${ns}"; create it`);
+    throw new WaitingError('AccountNotFound' satisfies ProviderReason, `${obj.kind} "${obj.metadata.name}": Account "${accountRef.name}" (${field}) does not exist in namespace "${ns}"; create it`);
   }
   const account = { name: accountRef.name, namespace: ns, spec: found.spec };
   try {
     return { account, provider: registry.forAccount(account) };
   } catch (err) {
-    if (isProviderError(err, 'Invalid')) throw new TerminalError('ProviderUnavailable', err.message);
+    if (isProviderError(err, 'Invalid')) throw new TerminalError('ProviderUnavailable' satisfies ProviderReason, err.message);
     throw err;
   }
 }
+
+/** The reason of an error resolveAccount or providerFailure made: they make no other. */
+export const providerReasonOf = (err: WaitingError | TerminalError): ProviderReason => err.reason as ProviderReason;
 
 /** How long a provider that throttles or cannot be reached is left alone when it gave no delay. */
 export const transientRetryMs = 5_000;
@@ -65,15 +68,15 @@ export type ProviderFailure = { requeueAfterMs: number; message: string } | { er
  */
 export function providerFailure(what: string, err: unknown): ProviderFailure {
   if (isProviderError(err, 'InProgress')) return { requeueAfterMs: err.retryAfterMs ?? inProgressRetryMs, message: `${what}: ${err.message}` };
-  if (isProviderError(err, 'Invalid')) return { error: new TerminalError('Invalid', `${what}: ${err.message}`) };
-  if (isProviderError(err, 'Quota')) return { error: new WaitingError('QuotaExceeded', `${what}: ${err.message}`, err.retryAfterMs ?? quotaRetryMs) };
+  if (isProviderError(err, 'Invalid')) return { error: new TerminalError('Invalid' satisfies ProviderReason, `${what}: ${err.message}`) };
+  if (isProviderError(err, 'Quota')) return { error: new WaitingError('QuotaExceeded' satisfies ProviderReason, `${what}: ${err.message}`, err.retryAfterMs ?? quotaRetryMs) };
   if (isProviderError(err, 'Throttled') || (err instanceof ApiError && err.status === 429)) {
     const after = isProviderError(err) ? err.retryAfterMs ?? transientRetryMs : transientRetryMs;
-    return { error: new WaitingError('Throttled', `${what}: the provider is throttling requests: ${(err as Error).message}`, after) };
+    return { error: new WaitingError('Throttled' satisfies ProviderReason, `${what}: the provider is throttling requests: ${(err as Error).message}`, after) };
   }
-  if (err instanceof ApiError && err.status >= 500) return { error: new WaitingError('ProviderError', `${what}: the provider failed: ${err.message}`, transientRetryMs) };
+  if (err instanceof ApiError && err.status >= 500) return { error: new WaitingError('ProviderError' satisfies ProviderReason, `${what}: the provider failed: ${err.message}`, transientRetryMs) };
   const unreachable = unreachableCause(err);
-  if (unreachable) return { error: new WaitingError('Unreachable', `${what}: cannot reach the provider: ${unreachable}`, transientRetryMs) };
+  if (unreachable) return { error: new WaitingError('Unreachable' satisfies ProviderReason, `${what}: cannot reach the provider: ${unreachable}`, transientRetryMs) };
   return { error: err };
 }
 
@@ -84,7 +87,7 @@ export function providerFailure(what: string, err: unknown): ProviderFailure {
 export function asReconcileOutcome(what: string, err: unknown): Exclude<Outcome, void> & { requeueAfterMs: number } {
   const failure = providerFailure(what, err);
   if ('error' in failure) throw failure.error;
-  return { requeueAfterMs: failure.requeueAfterMs, reconciling: { reason: 'InProgress', message: failure.message } };
+  return { requeueAfterMs: failure.requeueAfterMs, reconciling: { reason: 'InProgress' satisfies ProviderReason, message: failure.message } };
 }
 
 /** Why a request got no answer at all (refused, timed out, no route), or undefined when it got one. */

@@ -2,6 +2,9 @@
 // permissions, until those features land): an object that sets one says so plainly, as a False
 // condition (which the skeleton also records as a Warning Event when it appears), so nobody waits
 // for a cron schedule or trusts a permission that nothing enforces.
+import type { AccountReason } from '../api/v1alpha1/account.ts';
+import type { ApplicationReason } from '../api/v1alpha1/application.ts';
+import type { PipelineReason } from '../api/v1alpha1/pipeline.ts';
 import type { ReconcileContext, StatusBase } from '../core/controller.ts';
 import type { KubeObject } from '../core/kube-client.ts';
 
@@ -19,6 +22,6 @@ export function reportFieldsNotActedOn<T extends KubeObject, S extends StatusBas
     }
     return;
   }
-  ctx.setCondition({ type: actedOnCondition, status: 'False', reason: 'NotActedOn',
+  ctx.setCondition({ type: actedOnCondition, status: 'False', reason: 'NotActedOn' satisfies AccountReason & ApplicationReason & PipelineReason,
     message: `${kind} "${ctx.obj.metadata.name}" sets ${set.map((f) => f.field).join(' and ')}, which this version of Staysail accepts but does not act on yet: ${set.map((f) => f.meanwhile).join('; ')}` });
 }

@@ -8,10 +8,11 @@ import type { Clock } from '../core/clock.ts';
 import type { Outcome } from '../core/controller.ts';
 import { isNotFound, TerminalError, WaitingError } from '../core/errors.ts';
 import type { KubeObject, ResourceType } from '../core/kube-client.ts';
+import type { RemovalReason } from '../api/v1alpha1/account.ts';
 import { orphanAnnotation } from '../api/v1alpha1/labels.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Location, Provider, ProviderAccount } from '../providers/interfaces.ts';
-import { providerFailure, resolveAccount, type ProviderDeps } from './accounts.ts';
+import { providerFailure, providerReasonOf, resolveAccount, type ProviderDeps } from './accounts.ts';
 
 /** How often a held object is looked at again (an Account coming back, or the annotation, wakes it at once). */
 const holdRetryMs = 60_000;
@@ -47,7 +48,7 @@ export async function removeThrough(deps: ProviderDeps, resource: ResourceType, 
       return undefined;
     }
     const problem = err instanceof WaitingError ? `Account "${account}" no longer exists; recreate it, or` : `${err.message}; fix that, or`;
-    return hold(deps, resource, ctx, err instanceof WaitingError ? 'AccountMissing' : err.reason,
+    return hold(deps, resource, ctx, err instanceof WaitingError ? 'AccountMissing' : providerReasonOf(err),
       `${what}: cannot remove ${made} from the provider: ${problem}`, holdRetryMs);
   }
   try {
@@ -58,8 +59,8 @@ export async function removeThrough(deps: ProviderDeps, resource: ResourceType, 
     if (!('error' in failure)) return { requeueAfterMs: failure.requeueAfterMs };
     const e = failure.error;
     if (!(e instanceof WaitingError) && !(e instanceof TerminalError)) throw e;
-    return e instanceof WaitingError ? hold(deps, resource, ctx, e.reason, `${e.message}; it is tried again, or`, e.retryAfterMs)
-      : hold(deps, resource, ctx, e.reason, `${e.message}; fix that, or`, holdRetryMs);
+    return e instanceof WaitingError ? hold(deps, resource, ctx, providerReasonOf(e), `${e.message}; it is tried again, or`, e.retryAfterMs)
+      : hold(deps, resource, ctx, providerReasonOf(e), `${e.message}; fix that, or`, holdRetryMs);
   }
 }
 
@@ -67,7 +68,7 @@ export async function removeThrough(deps: ProviderDeps, resource: ResourceType, 
  * Lets the object go when a person annotated it so; otherwise says why it is held (the Ready
  * condition and a Warning Event, once per change) and comes back later.
  */
-async function hold(deps: ProviderDeps, resource: ResourceType, ctx: RemovalContext, reason: string, problem: string,
+async function hold(deps: ProviderDeps, resource: ResourceType, ctx: RemovalContext, reason: RemovalReason, problem: string,
   retryMs: number): Promise<Outcome> {
   const obj = ctx.obj;
   const leftBehind = obj.status?.providerId ?? 'what the provider holds for it';

@@ -1,15 +1,15 @@
 // Everything about a pipeline that only code can check (the API server checked the rest): the stage
 // graph, stage types, expressions that do not parse, execution windows' time zones.
-import type { PipelineSpec } from '../api/v1alpha1/pipeline.ts';
+import type { PipelineProblemReason, PipelineSpec } from '../api/v1alpha1/pipeline.ts';
 import { expressionsIn, parseProblem } from './expressions.ts';
-import { graphProblems } from './graph/dag.ts';
+import { graphIssues } from './graph/dag.ts';
 import { windowProblem } from './window.ts';
 
-export interface PipelineProblem { reason: 'InvalidGraph' | 'UnknownStageType' | 'InvalidExpression' | 'InvalidExecutionWindow'; message: string }
+export interface PipelineProblem { reason: PipelineProblemReason; message: string }
 
 export function pipelineProblems(name: string, spec: PipelineSpec, stageTypes: ReadonlySet<string>): PipelineProblem[] {
-  const problems: PipelineProblem[] = graphProblems(name, spec.stages, stageTypes)
-    .map((message) => ({ reason: message.includes('is not a stage type') ? 'UnknownStageType' : 'InvalidGraph', message }));
+  const problems: PipelineProblem[] = graphIssues(name, spec.stages, stageTypes)
+    .map((p) => ({ reason: p.kind === 'unknownType' ? 'UnknownStageType' : 'InvalidGraph', message: p.message }));
   for (const stage of spec.stages) {
     let expressions: string[];
     try {

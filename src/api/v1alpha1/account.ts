@@ -61,6 +61,20 @@ export const accountStatus = obj('What the controller observed of the account.',
 export type AccountSpec = Static<typeof accountSpec>;
 export type AccountStatus = Static<typeof accountStatus>;
 
+/** Reasons of an Account's conditions: Ready (and Reconciling or Stalled beside it), and FieldsActedOn. */
+export type AccountReason = 'Reachable' | 'Invalid' | 'Unreachable' | 'NotActedOn';
+
+/**
+ * Reasons an object acting through an Account gives when the Account or its provider stands in the
+ * way (on Ready, and Reconciling or Stalled beside it): the Account is missing, its provider is not in
+ * this operator, or the provider refused, throttled, failed, could not be reached or is still at work.
+ */
+export type ProviderReason = 'AccountNotFound' | 'ProviderUnavailable' | 'Invalid' | 'QuotaExceeded' | 'Throttled' | 'ProviderError'
+  | 'Unreachable' | 'InProgress';
+
+/** Reasons on the Ready condition of an object its finalizer holds because what the provider made for it cannot be removed yet. */
+export type RemovalReason = 'AccountMissing' | ProviderReason;
+
 export const accountKind: KindDefinition = {
   kind: 'Account', plural: 'accounts', singular: 'account', shortNames: ['acct'],
   description: 'An Account is somewhere Staysail deploys: a Kubernetes cluster (this one, or another through a kubeconfig Secret), an AWS account, a Google Cloud project or an Azure subscription.',

@@ -22,6 +22,9 @@ export const applicationStatus = obj('What the controller observed of the applic
 export type ApplicationSpec = Static<typeof applicationSpec>;
 export type ApplicationStatus = Static<typeof applicationStatus>;
 
+/** Reasons of an Application's conditions: Ready, Reconciling and Stalled (from its clusters), and FieldsActedOn. */
+export type ApplicationReason = 'NoClusters' | 'ClustersReady' | 'ClustersNotReady' | 'ClustersStalled' | 'ClustersReconciling' | 'NotActedOn';
+
 export const applicationKind: KindDefinition = {
   kind: 'Application', plural: 'applications', singular: 'application', shortNames: ['app', 'apps'],
   description: 'An Application is a product and its owners: its Clusters, load balancers, security groups and Pipelines carry its name as moniker.app. Its name is Spinnaker\'s application name: lower-case letters and digits.',

@@ -64,6 +64,9 @@ export type CanaryConfigSpec = Static<typeof canaryConfigSpec>;
 export type CanaryMetric = Static<typeof canaryMetricSchema>;
 export type CanaryConfigStatus = Static<typeof canaryConfigStatus>;
 
+/** Reasons of a CanaryConfig's Ready condition (and Stalled beside it). */
+export type CanaryConfigReason = 'Valid' | 'Invalid' | 'CredentialsMissing';
+
 export const canaryConfigKind: KindDefinition = {
   kind: 'CanaryConfig', plural: 'canaryconfigs', singular: 'canaryconfig', shortNames: ['cc'],
   description: 'A CanaryConfig says how canary analysis judges a new version against a baseline: which metrics, which direction of change fails, which metrics are critical, group weights and score thresholds (Kayenta\'s canary config).',

@@ -3,6 +3,7 @@
 // on Azure.
 import { ageColumn, readyColumn, type KindDefinition } from '../kind.ts';
 import { arr, bool, duration, int, obj, oneOf, optional, str, type Static } from '../schema.ts';
+import type { ProviderReason, RemovalReason } from './account.ts';
 import { accountRefSchema, appPattern, locationSchema, statusBase } from './common.ts';
 
 const port = (description: string) => int(description, { minimum: 1, maximum: 65535 });
@@ -41,6 +42,9 @@ export const loadBalancerStatus = obj('What the provider reports of the load bal
 
 export type LoadBalancerSpec = Static<typeof loadBalancerSpec>;
 export type LoadBalancerStatus = Static<typeof loadBalancerStatus>;
+
+/** Reasons of a LoadBalancer's Ready condition (and Reconciling or Stalled beside it). */
+export type LoadBalancerReason = 'Provisioned' | ProviderReason | RemovalReason;
 
 export const loadBalancerKind: KindDefinition = {
   kind: 'LoadBalancer', plural: 'loadbalancers', singular: 'loadbalancer', shortNames: ['lb', 'lbs'],

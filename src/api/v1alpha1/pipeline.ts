@@ -100,6 +100,11 @@ export const pipelineStatus = obj('What the controller found in the pipeline and
 export type PipelineSpec = Static<typeof pipelineSpec>;
 export type PipelineStatus = Static<typeof pipelineStatus>;
 
+/** Why a Pipeline is invalid: its stage graph, a stage type it names, an expression, an execution window. */
+export type PipelineProblemReason = 'InvalidGraph' | 'UnknownStageType' | 'InvalidExpression' | 'InvalidExecutionWindow';
+/** Reasons of a Pipeline's conditions: Ready (Valid, or why not), and FieldsActedOn. */
+export type PipelineReason = 'Valid' | PipelineProblemReason | 'NotActedOn';
+
 export const pipelineKind: KindDefinition = {
   kind: 'Pipeline', plural: 'pipelines', singular: 'pipeline', shortNames: ['pl'],
   description: 'A Pipeline is a delivery process: stages run as a graph (a stage starts when its requisite stages have finished), with parameters, triggers, notifications, concurrency limits and history limits. Each run is a PipelineRun.',

@@ -2,6 +2,7 @@
 // NetworkPolicy on Kubernetes, a security group on AWS, a firewall on GCE, a network security group on Azure.
 import { ageColumn, readyColumn, reasonColumn, type KindDefinition } from '../kind.ts';
 import { arr, bool, int, localRef, obj, oneOf, optional, str, type Static } from '../schema.ts';
+import type { ProviderReason, RemovalReason } from './account.ts';
 import { accountRefSchema, appPattern, locationSchema, statusBase } from './common.ts';
 
 const portNumber = (description: string) => int(description, { minimum: 1, maximum: 65535 });
@@ -35,6 +36,9 @@ export const securityGroupStatus = obj('What the provider reports of the securit
 
 export type SecurityGroupSpec = Static<typeof securityGroupSpec>;
 export type SecurityGroupStatus = Static<typeof securityGroupStatus>;
+
+/** Reasons of a SecurityGroup's Ready condition (and Reconciling or Stalled beside it). */
+export type SecurityGroupReason = 'Provisioned' | ProviderReason | RemovalReason;
 
 export const securityGroupKind: KindDefinition = {
   kind: 'SecurityGroup', plural: 'securitygroups', singular: 'securitygroup', shortNames: ['secg'],

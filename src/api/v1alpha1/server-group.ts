@@ -3,6 +3,7 @@
 // a scale set. Its Cluster creates it; a user may also create one directly.
 import { ageColumn, type KindDefinition } from '../kind.ts';
 import { arr, bool, int, localRef, obj, optional, str, type Static } from '../schema.ts';
+import type { ProviderReason, RemovalReason } from './account.ts';
 import { accountRefSchema, capacitySchema, celClusterName, locationSchema, monikerFields, statusBase } from './common.ts';
 import { immutable, serverGroupTemplate } from './template.ts';
 
@@ -35,6 +36,12 @@ export const serverGroupStatus = obj('What the provider reports of the server gr
 
 export type ServerGroupSpec = Static<typeof serverGroupSpec>;
 export type ServerGroupStatus = Static<typeof serverGroupStatus>;
+
+/**
+ * Reasons of a ServerGroup's Ready condition (Healthy, or Progressing while instances come) and of
+ * its Reconciling condition (Scaling while the provider does not show the whole spec yet).
+ */
+export type ServerGroupReason = 'Healthy' | 'Progressing' | 'Scaling' | ProviderReason | RemovalReason;
 
 // The name must be the moniker's cluster name, -v, then the sequence in three digits. (Parsing the
 // name keeps the rule cheap: building the padded sequence with string() makes its cost unbounded.)

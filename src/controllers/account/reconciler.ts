@@ -3,7 +3,7 @@
 // credentials and networks change without the Account changing. One that is invalid is Stalled: it
 // cannot become Ready until its spec or its credentials change; one that cannot be reached is
 // Reconciling while it is tried again.
-import type { AccountStatus } from '../../api/v1alpha1/account.ts';
+import type { AccountReason, AccountStatus } from '../../api/v1alpha1/account.ts';
 import type { Reconciler } from '../../core/controller.ts';
 import { isProviderError } from '../../providers/errors.ts';
 import type { ProviderRegistry } from '../../providers/registry.ts';
@@ -22,12 +22,12 @@ export function accountReconciler(providers: ProviderRegistry): Reconciler<Accou
         meanwhile: 'who may deploy to it is decided by Kubernetes RBAC alone' }]);
       try {
         const reached = await providers.forAccount(account).verify(account);
-        ctx.setCondition({ type: 'Ready', status: 'True', reason: 'Reachable', message: `Account "${a.metadata.name}" ${reached}` });
+        ctx.setCondition({ type: 'Ready', status: 'True', reason: 'Reachable' satisfies AccountReason, message: `Account "${a.metadata.name}" ${reached}` });
         return { requeueAfterMs: recheckMs };
       } catch (err) {
         const invalid = isProviderError(err, 'Invalid');
         const cause = (err as Error & { cause?: { code?: string } }).cause?.code;
-        const why = { reason: invalid ? 'Invalid' : 'Unreachable',
+        const why = { reason: (invalid ? 'Invalid' : 'Unreachable') satisfies AccountReason,
           message: invalid ? (err as Error).message : `Account "${a.metadata.name}" cannot reach its provider: ${cause ?? (err as Error).message}` };
         ctx.setCondition({ type: 'Ready', status: 'False', ...why });
         // An invalid Account needs a person; an unreachable one may answer at the next try (a blip, a cluster still starting).

@@ -2,7 +2,7 @@
 // What kstatus reads of it follows its clusters: Stalled while one of them is, Reconciling while one
 // of them rolls out. Permissions and notifications are not acted on yet, and it says so.
 import { plural } from '../../api/plural.ts';
-import type { ApplicationSpec, ApplicationStatus } from '../../api/v1alpha1/application.ts';
+import type { ApplicationReason, ApplicationSpec, ApplicationStatus } from '../../api/v1alpha1/application.ts';
 import type { ClusterSpec, ClusterStatus } from '../../api/v1alpha1/cluster.ts';
 import { findCondition, isConditionTrue } from '../../core/conditions.ts';
 import type { Reconciler } from '../../core/controller.ts';
@@ -38,18 +38,18 @@ export function applicationReconciler(clusters: ObjectCache<Cluster>): Reconcile
       ctx.status.clusters = facts.clusters;
       ctx.status.readyClusters = facts.readyClusters;
       if (facts.notReady.length === 0) {
-        ctx.setCondition({ type: 'Ready', status: 'True', reason: facts.clusters === 0 ? 'NoClusters' : 'ClustersReady',
+        ctx.setCondition({ type: 'Ready', status: 'True', reason: (facts.clusters === 0 ? 'NoClusters' : 'ClustersReady') satisfies ApplicationReason,
           message: facts.clusters === 0 ? 'the application has no clusters yet' : `${plural(facts.clusters, 'cluster is', 'clusters are')} Ready` });
       } else {
-        ctx.setCondition({ type: 'Ready', status: 'False', reason: 'ClustersNotReady',
+        ctx.setCondition({ type: 'Ready', status: 'False', reason: 'ClustersNotReady' satisfies ApplicationReason,
           message: `${facts.notReady.length} of ${plural(facts.clusters, 'cluster')} not Ready: ${facts.notReady.join(', ')}` });
       }
       if (facts.stalled.length) {
         const each = facts.stalled.map((name) => `${name}: ${findCondition(clusters.get(`${ctx.obj.metadata.namespace}/${name}`)?.status?.conditions, 'Stalled')?.message}`);
-        return { stalled: { reason: 'ClustersStalled', message: `${plural(facts.stalled.length, 'cluster is', 'clusters are')} stalled: ${each.join('; ')}`.slice(0, 4096) } };
+        return { stalled: { reason: 'ClustersStalled' satisfies ApplicationReason, message: `${plural(facts.stalled.length, 'cluster is', 'clusters are')} stalled: ${each.join('; ')}`.slice(0, 4096) } };
       }
       if (facts.reconciling.length) {
-        return { reconciling: { reason: 'ClustersReconciling', message: `${plural(facts.reconciling.length, 'cluster rolls', 'clusters roll')} out: ${facts.reconciling.join(', ')}` } };
+        return { reconciling: { reason: 'ClustersReconciling' satisfies ApplicationReason, message: `${plural(facts.reconciling.length, 'cluster rolls', 'clusters roll')} out: ${facts.reconciling.join(', ')}` } };
       }
       return undefined;
     },

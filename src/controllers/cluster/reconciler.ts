@@ -7,6 +7,7 @@ import { clusterName, parseServerGroupName } from '../../api/moniker.ts';
 import { templateHash } from '../../api/template-hash.ts';
 import { templateImages } from '../../api/template-images.ts';
 import type { ClusterSpec, ClusterStatus } from '../../api/v1alpha1/cluster.ts';
+import type { ServerGroupReason } from '../../api/v1alpha1/server-group.ts';
 import { apiVersion, resources } from '../../api/v1alpha1/index.ts';
 import { canaryRoleLabel, clusterLabel, rolloutLabel, stepLabel, templateHashAnnotation } from '../../api/v1alpha1/labels.ts';
 import type { Reconciler } from '../../core/controller.ts';
@@ -39,9 +40,9 @@ type Observed = ObservedServerGroup & { role?: CanaryRole; images: string; ready
  */
 function problemOf(sg: ServerGroup): ObservedServerGroup['problem'] {
   const ready = sg.status?.conditions?.find((x) => x.type === 'Ready');
-  if (ready?.status !== 'False' || ready.reason === 'Progressing') return undefined;
+  if (ready?.status !== 'False' || ready.reason === ('Progressing' satisfies ServerGroupReason)) return undefined;
   const message = ready.message.replace(`ServerGroup "${sg.metadata.name}": `, '');
-  return { message, permanent: ready.reason === 'Invalid' };
+  return { message, permanent: ready.reason === ('Invalid' satisfies ServerGroupReason) };
 }
 
 /** The cluster's server groups as the planner sees them: enabled and healthy as their controller last made and saw them. */

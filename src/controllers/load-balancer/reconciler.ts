@@ -1,7 +1,7 @@
 // LoadBalancer controller: upserts through the account's provider, reports what it sees (address,
 // member server groups, healthy endpoints), deletes when the object goes.
 import { plural } from '../../api/plural.ts';
-import type { LoadBalancerSpec, LoadBalancerStatus } from '../../api/v1alpha1/load-balancer.ts';
+import type { LoadBalancerReason, LoadBalancerSpec, LoadBalancerStatus } from '../../api/v1alpha1/load-balancer.ts';
 import { resources } from '../../api/v1alpha1/index.ts';
 import { loadBalancerFinalizer } from '../../api/v1alpha1/labels.ts';
 import type { Reconciler } from '../../core/controller.ts';
@@ -25,7 +25,7 @@ export function loadBalancerReconciler(deps: ProviderDeps): Reconciler<LoadBalan
         if (desc.address) ctx.status.address = desc.address;
         ctx.status.serverGroups = desc.serverGroups;
         ctx.status.readyEndpoints = desc.healthyEndpoints;
-        ctx.setCondition({ type: 'Ready', status: 'True', reason: 'Provisioned',
+        ctx.setCondition({ type: 'Ready', status: 'True', reason: 'Provisioned' satisfies LoadBalancerReason,
           message: `${desc.providerId}: ${plural(desc.healthyEndpoints, 'healthy endpoint')} from ${plural(desc.serverGroups.length, 'server group')}` });
         // Membership follows server groups being enabled elsewhere: look again now and then.
         return { requeueAfterMs: 10_000 };

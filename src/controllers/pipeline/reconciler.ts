@@ -13,7 +13,7 @@ import type { StageRegistry } from '../../pipeline/stages/stage-type.ts';
 import { pipelineProblems } from '../../pipeline/validate.ts';
 import { reportFieldsNotActedOn } from '../not-acted-on.ts';
 import { isFinished, type Pipeline, type PipelineRun } from '../pipeline-run/types.ts';
-import type { PipelineStatus } from '../../api/v1alpha1/pipeline.ts';
+import type { PipelineReason, PipelineStatus } from '../../api/v1alpha1/pipeline.ts';
 
 export interface PipelineDeps { runs: ObjectCache<PipelineRun>; client: KubeClient; registry: StageRegistry }
 
@@ -33,7 +33,7 @@ export function pipelineReconciler(deps: PipelineDeps): Reconciler<Pipeline, Pip
       if (invalid) {
         ctx.setCondition({ type: 'Ready', status: 'False', ...invalid });
       } else {
-        ctx.setCondition({ type: 'Ready', status: 'True', reason: 'Valid', message: `${plural(p.spec!.stages.length, 'stage forms', 'stages form')} a valid graph` });
+        ctx.setCondition({ type: 'Ready', status: 'True', reason: 'Valid' satisfies PipelineReason, message: `${plural(p.spec!.stages.length, 'stage forms', 'stages form')} a valid graph` });
       }
       const runs = deps.runs.list(p.metadata.namespace).filter((r) => r.spec?.pipelineRef.name === p.metadata.name)
         .sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? '') || b.metadata.name.localeCompare(a.metadata.name));

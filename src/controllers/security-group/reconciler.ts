@@ -1,7 +1,7 @@
 // SecurityGroup controller: upserts the firewall rules through the account's provider (a
 // NetworkPolicy on Kubernetes), reports what it made, deletes when the object goes.
 import { plural } from '../../api/plural.ts';
-import type { SecurityGroupSpec, SecurityGroupStatus } from '../../api/v1alpha1/security-group.ts';
+import type { SecurityGroupReason, SecurityGroupSpec, SecurityGroupStatus } from '../../api/v1alpha1/security-group.ts';
 import { resources } from '../../api/v1alpha1/index.ts';
 import { securityGroupFinalizer } from '../../api/v1alpha1/labels.ts';
 import type { Reconciler } from '../../core/controller.ts';
@@ -22,7 +22,7 @@ export function securityGroupReconciler(deps: ProviderDeps): Reconciler<Security
       try {
         const desc = await provider.securityGroups.upsert(account, sg.spec!.location ?? {}, sg.metadata.name, sg.spec!, providerOwner(sg, 'SecurityGroup'));
         ctx.status.providerId = desc.providerId;
-        ctx.setCondition({ type: 'Ready', status: 'True', reason: 'Provisioned', message: `${desc.providerId}: ${plural(desc.ingressRules, 'ingress rule')}` });
+        ctx.setCondition({ type: 'Ready', status: 'True', reason: 'Provisioned' satisfies SecurityGroupReason, message: `${desc.providerId}: ${plural(desc.ingressRules, 'ingress rule')}` });
       } catch (err) {
         return asReconcileOutcome(`SecurityGroup "${sg.metadata.name}"`, err);
       }

@@ -4,7 +4,7 @@
 // asked) the server group is Reconciling and its observedGeneration waits.
 import { plural } from '../../api/plural.ts';
 import { templateHash } from '../../api/template-hash.ts';
-import type { ServerGroupSpec, ServerGroupStatus } from '../../api/v1alpha1/server-group.ts';
+import type { ServerGroupReason, ServerGroupSpec, ServerGroupStatus } from '../../api/v1alpha1/server-group.ts';
 import { clusterName } from '../../api/moniker.ts';
 import { resources } from '../../api/v1alpha1/index.ts';
 import { serverGroupFinalizer, templateHashAnnotation } from '../../api/v1alpha1/labels.ts';
@@ -17,6 +17,9 @@ import { removeThrough } from '../removal.ts';
 
 export type ServerGroup = KubeObject<ServerGroupSpec, ServerGroupStatus>;
 
+/** Ready reasons written only by a pass that reached the provider. */
+const reachedProvider: readonly string[] = ['Healthy', 'Progressing'] satisfies ServerGroupReason[];
+
 /**
  * Whether the controller has acted on sg's latest spec, so that its counts describe it: done with it
  * (observedGeneration), or the provider took it and its instances are coming (Ready written from it by
@@ -25,7 +28,7 @@ export type ServerGroup = KubeObject<ServerGroupSpec, ServerGroupStatus>;
 export function hasActedOnSpec(sg: ServerGroup): boolean {
   if (sg.status?.observedGeneration === sg.metadata.generation) return true;
   const ready = findCondition(sg.status?.conditions, 'Ready');
-  return ready !== undefined && ready.observedGeneration === sg.metadata.generation && (ready.reason === 'Healthy' || ready.reason === 'Progressing');
+  return ready !== undefined && ready.observedGeneration === sg.metadata.generation && reachedProvider.includes(ready.reason);
 }
 
 /** What the provider does not show yet of the spec, or undefined once it shows all of it. */
@@ -90,10 +93,10 @@ export function serverGroupReconciler(deps: ProviderDeps): Reconciler<ServerGrou
         ctx.status.enabled = desc.enabled;
         const up = healthy >= c.desired;
         ctx.setCondition(up
-          ? { type: 'Ready', status: 'True', reason: 'Healthy', message: `${healthy} of ${c.desired} instances healthy` }
-          : { type: 'Ready', status: 'False', reason: 'Progressing', message: `${healthy} of ${c.desired} instances healthy` });
+          ? { type: 'Ready', status: 'True', reason: 'Healthy' satisfies ServerGroupReason, message: `${healthy} of ${c.desired} instances healthy` }
+          : { type: 'Ready', status: 'False', reason: 'Progressing' satisfies ServerGroupReason, message: `${healthy} of ${c.desired} instances healthy` });
         const pending = unsettled(desc, spec);
-        return pending ? { requeueAfterMs: 2_000, reconciling: { reason: 'Scaling', message: `${what}: ${pending}` } } : { requeueAfterMs: 60_000 };
+        return pending ? { requeueAfterMs: 2_000, reconciling: { reason: 'Scaling' satisfies ServerGroupReason, message: `${what}: ${pending}` } } : { requeueAfterMs: 60_000 };
       } catch (err) {
         return asReconcileOutcome(what, err);
       }

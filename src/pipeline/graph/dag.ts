@@ -7,25 +7,35 @@ export interface StageNode {
   requisiteStageRefIds?: string[];
 }
 
+/** A problem with the graph: a stage type that does not exist, or the graph itself (refIds, requisites, a cycle). */
+export interface GraphProblem { kind: 'unknownType' | 'graph'; message: string }
+
 /** Problems with the graph, each a sentence naming the pipeline, the stage and what to do. */
 export function graphProblems(pipeline: string, stages: readonly StageNode[], knownTypes: ReadonlySet<string>): string[] {
-  const problems: string[] = [];
+  return graphIssues(pipeline, stages, knownTypes).map((p) => p.message);
+}
+
+/** graphProblems, each with what kind of problem it is. */
+export function graphIssues(pipeline: string, stages: readonly StageNode[], knownTypes: ReadonlySet<string>): GraphProblem[] {
+  const problems: GraphProblem[] = [];
+  const graph = (message: string) => problems.push({ kind: 'graph', message });
   const ids = new Set<string>();
   for (const s of stages) {
-    if (ids.has(s.refId)) problems.push(`Pipeline "${pipeline}": two stages have refId "${s.refId}"; refIds must be unique`);
+    if (ids.has(s.refId)) graph(`Pipeline "${pipeline}": two stages have refId "${s.refId}"; refIds must be unique`);
     ids.add(s.refId);
   }
   for (const s of stages) {
     if (!knownTypes.has(s.type)) {
-      problems.push(`Pipeline "${pipeline}": stage "${s.refId}" has type "${s.type}", which is not a stage type; use one of ${[...knownTypes].sort().join(', ')}`);
+      problems.push({ kind: 'unknownType',
+        message: `Pipeline "${pipeline}": stage "${s.refId}" has type "${s.type}", which is not a stage type; use one of ${[...knownTypes].sort().join(', ')}` });
     }
     for (const r of s.requisiteStageRefIds ?? []) {
-      if (r === s.refId) problems.push(`Pipeline "${pipeline}": stage "${s.refId}" requires itself`);
-      else if (!ids.has(r)) problems.push(`Pipeline "${pipeline}": stage "${s.refId}" requires "${r}", which does not exist`);
+      if (r === s.refId) graph(`Pipeline "${pipeline}": stage "${s.refId}" requires itself`);
+      else if (!ids.has(r)) graph(`Pipeline "${pipeline}": stage "${s.refId}" requires "${r}", which does not exist`);
     }
   }
   const cycle = findCycle(stages);
-  if (cycle) problems.push(`Pipeline "${pipeline}": stages form a cycle: ${cycle.join(' -> ')}; remove one of these requisites`);
+  if (cycle) graph(`Pipeline "${pipeline}": stages form a cycle: ${cycle.join(' -> ')}; remove one of these requisites`);
   return problems;
 }
 
