@@ -6,11 +6,10 @@ import type { ObjectCache } from '../../core/informer.ts';
 import type { KubeClient } from '../../core/kube-client.ts';
 import { plural } from '../../api/plural.ts';
 import { resources } from '../../api/v1alpha1/index.ts';
-import { topologicalOrder } from '../../pipeline/graph/dag.ts';
 import { resolveParameters } from '../../pipeline/parameters.ts';
 import type { StageRegistry } from '../../pipeline/stages/stage-type.ts';
-import { refusedStart, succeededStatus, type Lifecycle } from '../../pipeline/run/lifecycle.ts';
-import { isEndedPhase } from '../../pipeline/run/phase.ts';
+import { recordLifecycle, refusedStart, succeededStatus, type Lifecycle } from '../../pipeline/run/lifecycle.ts';
+import { startRecords } from '../../pipeline/run/records.ts';
 import { pipelineProblems } from '../../pipeline/validate.ts';
 import type { ConcurrencyGate } from './gate.ts';
 import { isActive, isFinished, isQueued, isStarted, pendingRestarts, type Pipeline, type PipelineRun, type PipelineRunStatus } from './types.ts';
@@ -30,9 +29,8 @@ export interface StartDeps {
  * recorded as an Event), and for a run that ended, its completion time.
  */
 export function applyLifecycle(ctx: RunContext, lifecycle: Lifecycle): void {
-  ctx.status.phase = lifecycle.phase;
+  recordLifecycle(ctx.status, lifecycle, ctx.clock.now());
   ctx.setCondition({ type: 'Succeeded', status: succeededStatus(lifecycle.phase), reason: lifecycle.reason, message: lifecycle.message });
-  if (isEndedPhase(lifecycle.phase)) ctx.status.completionTime ??= new Date(ctx.clock.now()).toISOString();
 }
 
 /** Starts the run, queues it, or fails it. Returns a requeue delay while it is queued. */
@@ -83,8 +81,7 @@ export async function startRun(ctx: RunContext, deps: StartDeps): Promise<{ requ
     ctx.status.pipelineGeneration = pipeline.metadata.generation;
     ctx.status.parameters = params.values;
     ctx.status.startTime = now;
-    ctx.status.stages = topologicalOrder(pipeline.spec!.stages).map((s) => ({ refId: s.refId, ...(s.name ? { name: s.name } : {}), type: s.type,
-      status: 'NOT_STARTED' as const }));
+    ctx.status.stages = startRecords(pipeline.spec!.stages);
     applyLifecycle(ctx, { phase: 'Running', reason: 'Running',
       message: `${runName} started pipeline "${name}" (generation ${pipeline.metadata.generation})` });
     return { started: true };

@@ -3,7 +3,7 @@
 // are fed from the same list. Pure.
 import type { PipelineRunSpec, PipelineRunStatus, StageRecord } from '../../api/v1alpha1/pipeline-run.ts';
 import { complete, type ExecutionStatus } from '../graph/scheduler.ts';
-import { phaseOf, type RunPhase } from './phase.ts';
+import { isEndedPhase, phaseOf, type RunPhase } from './phase.ts';
 
 export type RunEventKind = RunEvent['kind'];
 type RunPhaseEvent = 'RunQueued' | 'RunStarted' | 'RunSucceeded' | 'RunFailed' | 'RunCanceled';
@@ -26,17 +26,16 @@ const phaseEvents: Partial<Record<RunPhase, RunPhaseEvent>> = {
   Queued: 'RunQueued', Running: 'RunStarted', Succeeded: 'RunSucceeded', Failed: 'RunFailed', Canceled: 'RunCanceled',
 };
 
-/** The events between two states of a run: the run's first, then each stage's, in the order of its records. */
+/** The events between two states of a run: each stage's in the order of its records, and the run's (first when it starts, last when it ends). */
 export function computeRunEvents(before: RunState, after: RunState): RunEvent[] {
-  const events: RunEvent[] = [];
   const to = phaseOf(after.status);
   const kind = phaseEvents[to];
-  if (kind && phaseOf(before.status) !== to) {
-    events.push({ kind, phase: to, message: after.status?.conditions?.find((c) => c.type === 'Succeeded')?.message ?? '' });
-  }
+  const run: RunEvent[] = kind && phaseOf(before.status) !== to
+    ? [{ kind, phase: to, message: after.status?.conditions?.find((c) => c.type === 'Succeeded')?.message ?? '' }] : [];
   const earlier = new Map((before.status?.stages ?? []).map((r) => [r.refId, r]));
-  for (const r of after.status?.stages ?? []) events.push(...stageEvents(earlier.get(r.refId), r, after.spec));
-  return events;
+  const stages = (after.status?.stages ?? []).flatMap((r) => stageEvents(earlier.get(r.refId), r, after.spec));
+  // A run starts (or queues) before its stages move, and ends after them.
+  return isEndedPhase(to) ? [...stages, ...run] : [...run, ...stages];
 }
 
 /** A stage's events between two of its records (the spec says whether a judgment was given, a window skipped). */

@@ -2,10 +2,10 @@
 // advance it, or nothing: it ended), and where the stages' statuses leave it (running, and on what;
 // or ended, how and why). Pure: the controller applies the decision (status.phase and the Succeeded
 // condition, which keeps its reasons).
-import type { PipelineRunReason } from '../../api/v1alpha1/pipeline-run.ts';
+import type { PipelineRunReason, PipelineRunStatus } from '../../api/v1alpha1/pipeline-run.ts';
 import { plural } from '../../api/plural.ts';
 import { complete, planRun, type ExecutionStatus } from '../graph/scheduler.ts';
-import { isCancelRequested, snapshotOf, type RunFacts, type StageRecord } from './facts.ts';
+import { isCancelRequested, iso, snapshotOf, type RunFacts, type StageRecord } from './facts.ts';
 import { isEndedPhase, phaseOf, type RunPhase } from './phase.ts';
 import { pendingRestarts, restartProblem } from './restarts.ts';
 
@@ -15,6 +15,12 @@ export interface Lifecycle { phase: RunPhase; reason: PipelineRunReason; message
 /** The Succeeded condition's status for a phase. */
 export const succeededStatus = (phase: RunPhase): 'True' | 'False' | 'Unknown' =>
   (phase === 'Succeeded' ? 'True' : isEndedPhase(phase) ? 'False' : 'Unknown');
+
+/** Records the lifecycle's phase, and for a run that ended its completion time (the Succeeded condition is the caller's). */
+export function recordLifecycle(status: PipelineRunStatus, lifecycle: Lifecycle, now: number): void {
+  status.phase = lifecycle.phase;
+  if (isEndedPhase(lifecycle.phase)) status.completionTime ??= iso(now);
+}
 
 /** What a pass begins with. */
 export type PassPlan =

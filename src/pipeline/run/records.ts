@@ -1,5 +1,7 @@
 // Changing a stage's record: the one way a stage moves from one execution status to another. Pure
 // (it changes the record it is given, a copy the pass owns); the Events come later, from the diff.
+import type { Stage } from '../../api/v1alpha1/stages/index.ts';
+import { topologicalOrder } from '../graph/dag.ts';
 import { complete, type ExecutionStatus } from '../graph/scheduler.ts';
 import { iso, type StageRecord } from './facts.ts';
 
@@ -19,3 +21,7 @@ export function resetRecord(r: StageRecord): void {
   r.status = 'NOT_STARTED';
   for (const f of restartedFields) delete r[f];
 }
+
+/** The records of a run that starts: one per stage, NOT_STARTED, in an order where requisites come first. */
+export const startRecords = (stages: readonly Stage[]): StageRecord[] =>
+  topologicalOrder(stages).map((s) => ({ refId: s.refId, ...(s.name ? { name: s.name } : {}), type: s.type, status: 'NOT_STARTED' as const }));
