@@ -1,13 +1,13 @@
 // The controller loop and the reconcile skeleton, written once for every kind:
 //   get from the cache (gone: done) -> finalizer -> snapshot -> work -> conditions -> status
-// The status is written (server-side apply of the status subresource) only when it changed. It follows
+// The status is written by the StatusWriter: only the fields and conditions the reconciler owns, only
+// when they changed, guarded by the resourceVersion the pass started from. It follows
 // kstatus' conventions, which Flux, Helm's --wait, kpt and Argo CD read: status.observedGeneration moves
 // once the generation is fully acted on (done, or stalled), never while work on it goes on; Reconciling
 // is True while it does, Stalled when it cannot go on without a change. Errors are interpreted here
 // alone: TerminalError -> condition and Stalled, no retry; WaitingError -> condition and Reconciling,
 // retry after its delay; an API error that time will not fix -> condition and Stalled, retry with
-// back-off; anything else -> retry with back-off, status untouched.
-import { isDeepStrictEqual } from 'node:util';
+// back-off; anything else -> what the pass recorded is written, then retry with back-off.
 import { randomUUID } from 'node:crypto';
 import type { Clock } from './clock.ts';
 import { setCondition, setProgress, type Condition, type ConditionUpdate, type Progress } from './conditions.ts';
@@ -17,10 +17,8 @@ import { objectKey, type ObjectCache } from './informer.ts';
 import type { KubeClient, KubeObject, ResourceType } from './kube-client.ts';
 import type { Logger } from './logger.ts';
 import type { OperatorMetrics, ReconcileResult } from './metrics.ts';
+import { StatusWriter, type StatusOwnership } from './status-writer.ts';
 import { WorkQueue } from './work-queue.ts';
-
-/** How long a pass waits for the cache to show this controller's last status write (then goes on). */
-const staleWaitMs = 2000;
 
 export interface StatusBase { observedGeneration?: number; conditions?: Condition[] }
 
@@ -48,6 +46,8 @@ export interface Because { reason: string; message: string }
 export type Outcome = { requeueAfterMs?: number; reconciling?: Because; stalled?: Because } | void;
 
 export interface Reconciler<T extends KubeObject, S extends StatusBase> {
+  /** The status fields and condition types this reconciler writes; nothing else of status is written. */
+  owns: StatusOwnership & { fields: readonly Exclude<keyof S & string, 'observedGeneration' | 'conditions'>[] };
   /** The condition the skeleton sets False when the work fails (default Ready). */
   readyCondition?: string;
   /** A finalizer to hold the object until finalize() has cleaned up. */
@@ -68,6 +68,8 @@ export interface ControllerOptions<T extends KubeObject, S extends StatusBase> {
   workers?: number;
 }
 
+type PassOutcome = { result: ReconcileResult; requeueAfterMs?: number };
+
 /** The context of one pass, with what only the skeleton uses. */
 interface PassContext<T extends KubeObject, S extends StatusBase> extends ReconcileContext<T, S> {
   pendingEvents: [EventType, string, string][];
@@ -81,23 +83,18 @@ export class Controller<T extends KubeObject, S extends StatusBase = StatusBase>
   private readonly o: ControllerOptions<T, S>;
   private readonly resource: ResourceType;
   private running: Promise<void>[] = [];
-  /**
-   * The resourceVersion of each key's last status write, until the cache shows it: a pass that started
-   * from an older copy would act on stale state (and could repeat a side effect).
-   */
-  private readonly written = new Map<string, { rv: string; at: number }>();
+  private readonly status: StatusWriter<T>;
 
   constructor(options: ControllerOptions<T, S>) {
     this.o = options;
     this.name = options.name;
     this.resource = options.informer.resource;
     this.queue = new WorkQueue({ clock: options.clock, observer: options.metrics.queueObserver(options.name) });
-    const enqueue = (obj: KubeObject) => {
-      const key = objectKey(obj);
-      if (this.written.get(key)?.rv === obj.metadata.resourceVersion) this.written.delete(key);
-      this.queue.add(key);
-    };
-    options.informer.on({ add: enqueue, update: enqueue, delete: (obj) => { this.written.delete(objectKey(obj)); this.queue.add(objectKey(obj)); } });
+    this.status = new StatusWriter({ client: options.client, informer: options.informer, fieldManager: `staysail-${options.name}`,
+      owns: options.reconciler.owns }, ['Reconciling', 'Stalled', options.reconciler.readyCondition ?? 'Ready']);
+    // The watch event of this controller's own status write does not wake the object again.
+    const enqueue = (obj: T, old?: T) => { if (!this.status.observe(obj, old)) this.queue.add(objectKey(obj)); };
+    options.informer.on({ add: (obj) => enqueue(obj), update: enqueue, delete: (obj) => { this.status.forget(objectKey(obj)); this.queue.add(objectKey(obj)); } });
   }
 
   /** Maps events of another informer to keys of this controller (children, referenced objects). */
@@ -155,66 +152,73 @@ export class Controller<T extends KubeObject, S extends StatusBase = StatusBase>
     metrics.reconcileSeconds.observe({ controller: this.name }, (clock.now() - started) / 1000);
   }
 
-  private async reconcileKey(key: string, log: Logger): Promise<{ result: ReconcileResult; requeueAfterMs?: number }> {
-    const pending = this.written.get(key);
-    if (pending && this.o.clock.now() - pending.at < staleWaitMs) {
-      log.debug('waiting for the cache to show the last status write');
-      return { result: 'requeue', requeueAfterMs: 50 };
-    }
-    this.written.delete(key);
-    const cached = this.o.informer.get(key);
+  private async reconcileKey(key: string, log: Logger): Promise<PassOutcome> {
+    // A pass never acts on a copy from before this controller's own last write (it could repeat a side effect).
+    const cached = await this.status.current(key);
     if (!cached) {
       log.debug('gone');
       return { result: 'success' };
     }
-    const r = this.o.reconciler;
     const obj = structuredClone(cached);
     const ctx = this.context(obj, log);
-
-    if (obj.metadata.deletionTimestamp) {
-      if (!r.finalizer || !obj.metadata.finalizers?.includes(r.finalizer)) return { result: 'success' };
-      const outcome = await r.finalize?.(ctx);
-      if (outcome?.requeueAfterMs !== undefined) return { result: 'requeue', requeueAfterMs: outcome.requeueAfterMs };
-      // A copy cached before the object went (an earlier pass released it) finds it gone: that is done too.
-      if (await this.setFinalizers(obj, obj.metadata.finalizers.filter((f) => f !== r.finalizer))) log.info('finalized');
-      else log.debug('gone before its finalizer was removed');
+    if (obj.metadata.deletionTimestamp) return this.finalizePass(ctx);
+    const finalizer = this.o.reconciler.finalizer;
+    if (finalizer && !obj.metadata.finalizers?.includes(finalizer) && !(await this.setFinalizers(obj, [...(obj.metadata.finalizers ?? []), finalizer]))) {
+      log.debug('gone before its finalizer was added');
       return { result: 'success' };
     }
-    if (r.finalizer && !obj.metadata.finalizers?.includes(r.finalizer)) {
-      if (!(await this.setFinalizers(obj, [...(obj.metadata.finalizers ?? []), r.finalizer]))) {
-        log.debug('gone before its finalizer was added');
-        return { result: 'success' };
-      }
-    }
-
-    let outcome: { result: ReconcileResult; requeueAfterMs?: number };
-    const ready = r.readyCondition ?? 'Ready';
+    let outcome: PassOutcome & { error?: unknown; retried?: boolean };
     try {
-      const o = await r.reconcile(ctx);
+      const o = await this.o.reconciler.reconcile(ctx);
       ctx.settle(o?.reconciling ? { type: 'Reconciling', ...o.reconciling } : o?.stalled ? { type: 'Stalled', ...o.stalled } : undefined);
       outcome = o?.requeueAfterMs !== undefined ? { result: 'requeue', requeueAfterMs: o.requeueAfterMs } : { result: 'success' };
     } catch (err) {
-      if (err instanceof TerminalError) {
-        ctx.setCondition({ type: ready, status: 'False', reason: err.reason, message: err.message });
-        ctx.settle({ type: 'Stalled', reason: err.reason, message: err.message });
-        outcome = { result: 'terminal' };
-      } else if (err instanceof WaitingError) {
-        ctx.setCondition({ type: ready, status: 'False', reason: err.reason, message: err.message });
-        ctx.settle({ type: 'Reconciling', reason: err.reason, message: err.message });
-        outcome = { result: 'waiting', requeueAfterMs: err.retryAfterMs };
-      } else if (err instanceof ApiError && !isTransientApiError(err) && !isNotFound(err)) {
-        ctx.setCondition({ type: ready, status: 'False', reason: err.reason || 'APIError', message: err.message });
-        ctx.settle({ type: 'Stalled', reason: err.reason || 'APIError', message: err.message });
-        await this.writeStatus(obj, ctx.status, log);
-        this.emit(obj, ctx.pendingEvents);
-        throw err;
-      } else {
-        throw err;
-      }
+      outcome = this.interpret(ctx, err);
     }
-    await this.writeStatus(obj, ctx.status, log);
+    if (outcome.retried) {
+      // What the pass recorded before it failed (a Job it created, a step it took) is kept.
+      try { await this.writeStatus(obj, ctx.status, log); } catch (writeErr) { log.debug('status not written', { error: writeErr }); throw outcome.error; }
+    } else {
+      await this.writeStatus(obj, ctx.status, log);
+    }
     this.emit(obj, ctx.pendingEvents);
+    if (outcome.error !== undefined) throw outcome.error;
     return outcome;
+  }
+
+  /** Reads a failed pass into conditions and an outcome; error, when set, is thrown once status is written. */
+  private interpret(ctx: PassContext<T, S>, err: unknown): PassOutcome & { error?: unknown; retried?: boolean } {
+    const ready = this.o.reconciler.readyCondition ?? 'Ready';
+    const say = (reason: string, message: string, progress: 'Stalled' | 'Reconciling') => {
+      ctx.setCondition({ type: ready, status: 'False', reason, message });
+      ctx.settle({ type: progress, reason, message });
+    };
+    if (err instanceof TerminalError) {
+      say(err.reason, err.message, 'Stalled');
+      return { result: 'terminal' };
+    }
+    if (err instanceof WaitingError) {
+      say(err.reason, err.message, 'Reconciling');
+      return { result: 'waiting', requeueAfterMs: err.retryAfterMs };
+    }
+    if (err instanceof ApiError && !isTransientApiError(err) && !isNotFound(err)) {
+      say(err.reason || 'APIError', err.message, 'Stalled');
+      return { result: 'error', error: err };
+    }
+    return { result: 'error', error: err, retried: true };
+  }
+
+  /** The pass of an object being deleted: finalize, then release it. */
+  private async finalizePass(ctx: PassContext<T, S>): Promise<PassOutcome> {
+    const { obj, log } = ctx;
+    const r = this.o.reconciler;
+    if (!r.finalizer || !obj.metadata.finalizers?.includes(r.finalizer)) return { result: 'success' };
+    const outcome = await r.finalize?.(ctx);
+    if (outcome?.requeueAfterMs !== undefined) return { result: 'requeue', requeueAfterMs: outcome.requeueAfterMs };
+    // A copy cached before the object went (an earlier pass released it) finds it gone: that is done too.
+    if (await this.setFinalizers(obj, obj.metadata.finalizers.filter((f) => f !== r.finalizer))) log.info('finalized');
+    else log.debug('gone before its finalizer was removed');
+    return { result: 'success' };
   }
 
   private emit(obj: T, events: [EventType, string, string][]): void {
@@ -237,30 +241,13 @@ export class Controller<T extends KubeObject, S extends StatusBase = StatusBase>
     return ctx;
   }
 
-  /**
-   * Server-side applies status when it differs from what the object has; records an Event per changed
-   * condition. An object deleted while the pass ran has no status to write: it is done.
-   */
+  /** Writes the owned part of status when it changed; records an Event per changed condition. */
   private async writeStatus(obj: T, status: S, log: Logger): Promise<void> {
-    if (isDeepStrictEqual(obj.status ?? {}, status)) return;
-    let updated;
-    try {
-      updated = await this.o.client.apply(this.resource, { metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace }, status } as KubeObject,
-        `staysail-${this.name}`, { force: true, subresource: 'status' });
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-      log.debug('gone before its status was written');
-      return;
-    }
-    const rv = updated?.metadata?.resourceVersion;
-    // The watch may have delivered the write before this call returned: then the cache already shows it.
-    if (rv && this.o.informer.get(objectKey(obj))?.metadata.resourceVersion !== rv) {
-      this.written.set(objectKey(obj), { rv, at: this.o.clock.now() });
-    }
+    if (!(await this.status.write(obj, status))) return;
     this.o.metrics.statusWrites.inc({ controller: this.name });
     log.debug('status written');
     const before = (obj.status as StatusBase | undefined)?.conditions ?? [];
-    for (const c of status.conditions ?? []) {
+    for (const c of this.status.owned(status).conditions ?? []) {
       // Work going on is told by each kind's own conditions (Progressing, Succeeded, Ready) and Events.
       if (c.type === 'Reconciling') continue;
       const old = before.find((b) => b.type === c.type);
@@ -285,6 +272,7 @@ export class Controller<T extends KubeObject, S extends StatusBase = StatusBase>
     }
     obj.metadata.finalizers = finalizers;
     obj.metadata.resourceVersion = updated.metadata.resourceVersion;
+    this.status.wrote(updated);
     return true;
   }
 }

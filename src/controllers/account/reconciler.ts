@@ -8,13 +8,14 @@ import type { Reconciler } from '../../core/controller.ts';
 import { isProviderError } from '../../providers/errors.ts';
 import type { ProviderRegistry } from '../../providers/registry.ts';
 import type { Account } from '../accounts.ts';
-import { reportFieldsNotActedOn } from '../not-acted-on.ts';
+import { actedOnCondition, reportFieldsNotActedOn } from '../not-acted-on.ts';
 
 const recheckMs = 5 * 60_000;
 const retryMs = 30_000;
 
 export function accountReconciler(providers: ProviderRegistry): Reconciler<Account, AccountStatus> {
   return {
+    owns: { fields: ['regions'], conditions: ['Ready', actedOnCondition] },
     async reconcile(ctx) {
       const a = ctx.obj;
       const account = { name: a.metadata.name, namespace: a.metadata.namespace!, spec: a.spec! };

@@ -7,7 +7,7 @@ import type { ClusterSpec, ClusterStatus } from '../../api/v1alpha1/cluster.ts';
 import { findCondition, isConditionTrue } from '../../core/conditions.ts';
 import type { Reconciler } from '../../core/controller.ts';
 import type { ObjectCache } from '../../core/informer.ts';
-import { reportFieldsNotActedOn } from '../not-acted-on.ts';
+import { actedOnCondition, reportFieldsNotActedOn } from '../not-acted-on.ts';
 import type { KubeObject } from '../../core/kube-client.ts';
 
 export type Application = KubeObject<ApplicationSpec, ApplicationStatus>;
@@ -29,6 +29,7 @@ export function observeClusters(clusters: ObjectCache<Cluster>, app: Application
 
 export function applicationReconciler(clusters: ObjectCache<Cluster>): Reconciler<Application, ApplicationStatus> {
   return {
+    owns: { fields: ['clusters', 'readyClusters'], conditions: ['Ready', actedOnCondition] },
     async reconcile(ctx) {
       const facts = observeClusters(clusters, ctx.obj);
       reportFieldsNotActedOn(ctx, 'Application', [

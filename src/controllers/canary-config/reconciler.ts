@@ -16,6 +16,7 @@ const recheckMs = 5 * 60_000;
 
 export function canaryConfigReconciler(client: KubeClient): Reconciler<CanaryConfig, CanaryConfigStatus> {
   return {
+    owns: { fields: [], conditions: ['Ready'] },
     async reconcile(ctx) {
       const c = ctx.obj;
       const name = `CanaryConfig "${c.metadata.name}"`;

@@ -84,6 +84,8 @@ function validations(c: Cluster, revision: number | undefined, runs: ObjectCache
 export function clusterReconciler(serverGroups: ObjectCache<ServerGroup>, runs: ObjectCache<Run>, canaryConfigs: ObjectCache<CanaryConfig>,
   client: KubeClient): Reconciler<Cluster, ClusterStatus> {
   return {
+    owns: { fields: ['activeServerGroup', 'serverGroups', 'readyReplicas', 'desiredReplicas', 'ready', 'images', 'rollout', 'canary'],
+      conditions: ['Ready', 'Progressing'] },
     async reconcile(ctx) {
       const c = ctx.obj;
       const spec = c.spec!;

@@ -13,6 +13,7 @@ export type LoadBalancer = KubeObject<LoadBalancerSpec, LoadBalancerStatus>;
 
 export function loadBalancerReconciler(deps: ProviderDeps): Reconciler<LoadBalancer, LoadBalancerStatus> {
   return {
+    owns: { fields: ['providerId', 'address', 'serverGroups', 'readyEndpoints', 'ownedByReference'], conditions: ['Ready'] },
     finalizer: loadBalancerFinalizer,
     finalize: (ctx) => removeThrough(deps, resources.loadBalancer, ctx, (p, a, l) => p.loadBalancers.delete(a, l, ctx.obj.metadata.name)),
     async reconcile(ctx) {

@@ -11,7 +11,7 @@ import type { ObjectCache } from '../../core/informer.ts';
 import type { KubeClient } from '../../core/kube-client.ts';
 import type { StageRegistry } from '../../pipeline/stages/stage-type.ts';
 import { pipelineProblems } from '../../pipeline/validate.ts';
-import { reportFieldsNotActedOn } from '../not-acted-on.ts';
+import { actedOnCondition, reportFieldsNotActedOn } from '../not-acted-on.ts';
 import { isFinished, type Pipeline, type PipelineRun } from '../pipeline-run/types.ts';
 import type { PipelineReason, PipelineStatus } from '../../api/v1alpha1/pipeline.ts';
 
@@ -25,6 +25,7 @@ const resultOf = (run: PipelineRun): string => {
 
 export function pipelineReconciler(deps: PipelineDeps): Reconciler<Pipeline, PipelineStatus> {
   return {
+    owns: { fields: ['stageCount', 'lastRun'], conditions: ['Ready', actedOnCondition] },
     async reconcile(ctx) {
       const p = ctx.obj;
       const problems = pipelineProblems(p.metadata.name, p.spec!, deps.registry.types);

@@ -13,6 +13,7 @@ export type SecurityGroup = KubeObject<SecurityGroupSpec, SecurityGroupStatus>;
 
 export function securityGroupReconciler(deps: ProviderDeps): Reconciler<SecurityGroup, SecurityGroupStatus> {
   return {
+    owns: { fields: ['providerId', 'ownedByReference'], conditions: ['Ready'] },
     finalizer: securityGroupFinalizer,
     finalize: (ctx) => removeThrough(deps, resources.securityGroup, ctx, (p, a, l) => p.securityGroups.delete(a, l, ctx.obj.metadata.name)),
     async reconcile(ctx) {

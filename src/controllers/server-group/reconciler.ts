@@ -43,6 +43,7 @@ function unsettled(desc: ServerGroupDescription, spec: ServerGroupSpec): string 
 
 export function serverGroupReconciler(deps: ProviderDeps): Reconciler<ServerGroup, ServerGroupStatus> {
   return {
+    owns: { fields: ['providerId', 'replicas', 'readyReplicas', 'desiredReplicas', 'ready', 'enabled', 'ownedByReference'], conditions: ['Ready'] },
     finalizer: serverGroupFinalizer,
     finalize: (ctx) => removeThrough(deps, resources.serverGroup, ctx, (p, a, l) => p.serverGroups.destroy(a, l, ctx.obj.metadata.name)),
     async reconcile(ctx) {

@@ -123,6 +123,7 @@ describe('the work queue under a real watch', function () {
     let lastSeen = '';
     const applications = manager.informer<Application>(resources.application);
     manager.addController('probe', applications, {
+      owns: { fields: [], conditions: ['Ready'] },
       async reconcile(ctx) {
         const key = ctx.obj.metadata.name;
         if (inFlight.has(key)) overlaps++;

@@ -8,5 +8,5 @@ import { sharedCluster } from '../../support/setup.ts';
 export function testManager(namespace: string, overrides: Partial<OperatorOptions> = {}): Manager {
   const options = { ...(parseOptions([], {}) as OperatorOptions), namespaces: [namespace], healthAddr: '127.0.0.1:0',
     metricsAddr: '127.0.0.1:0', workers: 4, ...overrides };
-  return new Manager({ kubeConfig: sharedCluster().kubeConfig(), options, clock: realClock, log: createLogger({ level: 'error' }) });
+  return new Manager({ kubeConfig: sharedCluster().kubeConfig(), options, clock: realClock, log: createLogger({ level: (process.env.TEST_LOG_LEVEL ?? 'error') as 'error' }) });
 }

@@ -30,6 +30,7 @@ describe('the reconcile skeleton', function () {
     manager = testManager(ns);
     await manager.client.create(namespaces, { metadata: { name: ns } });
     manager.addController('probe', manager.informer<Application>(resources.application), {
+      owns: { fields: [], conditions: ['Ready'] },
       finalizer,
       async reconcile(ctx) {
         const name = ctx.obj.metadata.name;
@@ -45,6 +46,7 @@ describe('the reconcile skeleton', function () {
     });
     // Objects that go while a pass runs: deleted by the pass itself, or released by someone else while it finalizes.
     manager.addController('vanishing', manager.informer<Account>(resources.account), {
+      owns: { fields: [], conditions: ['Ready'] },
       finalizer: vanishing,
       async reconcile(ctx) {
         if (ctx.obj.metadata.name !== 'deleted-during-pass') return;
