@@ -144,6 +144,10 @@ export const clusterStatus = obj('What the controller observed of the cluster an
   })),
 });
 
+/** Reasons of a Cluster's Ready condition: whether the active server group serves. */
+export type ClusterReadyReason = 'NoActiveServerGroup' | 'Serving' | 'Unhealthy';
+/** Reasons of a Cluster's Progressing condition: where the rollout is. */
+export type ClusterProgressingReason = (typeof rolloutPhases)[number];
 /** Reasons of a Cluster's Reconciling condition (a rollout or a resize under way) and of its Stalled condition (a rollout that failed). */
 export type ClusterProgressReason = 'RollingOut' | 'Analyzing' | 'RollingBack' | 'Scaling' | 'RolloutFailed' | 'RolledBack';
 

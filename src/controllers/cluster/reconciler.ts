@@ -6,7 +6,7 @@ import { parseDuration } from '../../api/duration.ts';
 import { clusterName, parseServerGroupName } from '../../api/moniker.ts';
 import { templateHash } from '../../api/template-hash.ts';
 import { templateImages } from '../../api/template-images.ts';
-import type { ClusterSpec, ClusterStatus } from '../../api/v1alpha1/cluster.ts';
+import type { ClusterProgressingReason, ClusterSpec, ClusterStatus } from '../../api/v1alpha1/cluster.ts';
 import type { ServerGroupReason } from '../../api/v1alpha1/server-group.ts';
 import { apiVersion, resources } from '../../api/v1alpha1/index.ts';
 import { canaryRoleLabel, clusterLabel, rolloutLabel, stepLabel, templateHashAnnotation } from '../../api/v1alpha1/labels.ts';
@@ -153,7 +153,7 @@ export function clusterReconciler(serverGroups: ObjectCache<ServerGroup>, runs: 
       ctx.setCondition(readyCondition({ rollout: plan.rollout, ...(active ? { active: { ...active, healthy: active.ready } } : {}), ...(rolling ? { rolling } : {}),
         needed: active ? healthyNeeded(active.capacity.desired, spec.targetHealthyPercentage ?? 100) : 0 }));
       const phase = plan.rollout.phase;
-      ctx.setCondition({ type: 'Progressing', status: phase === 'Progressing' || phase === 'Analyzing' ? 'True' : 'False', reason: phase,
+      ctx.setCondition({ type: 'Progressing', status: phase === 'Progressing' || phase === 'Analyzing' ? 'True' : 'False', reason: phase satisfies ClusterProgressingReason,
         message: plan.rollout.message ?? phase });
       // As the API server stores it: a field left undefined would make the status differ from the cached one on every pass.
       ctx.status = JSON.parse(JSON.stringify(ctx.status)) as ClusterStatus;

@@ -3,7 +3,7 @@
 // come up, why and what to do), whether work goes on or is stuck (kstatus' Reconciling and Stalled),
 // and the server groups as listed for display.
 import { plural } from '../../api/plural.ts';
-import type { ClusterProgressReason, ClusterStatus } from '../../api/v1alpha1/cluster.ts';
+import type { ClusterProgressReason, ClusterReadyReason, ClusterStatus } from '../../api/v1alpha1/cluster.ts';
 import type { ConditionUpdate } from '../../core/conditions.ts';
 import type { Because } from '../../core/controller.ts';
 import type { CanaryRole, ObservedServerGroup, RolloutRecord } from '../../strategies/types.ts';
@@ -21,7 +21,7 @@ export interface ServingFacts {
 const done = (r: RolloutRecord) => r.phase === 'Succeeded' || r.phase === 'Failed' || r.phase === 'RolledBack';
 
 /** The Ready condition: serving or not, and after a rollback or a failure, that the template is not what serves and why. */
-export function readyCondition(f: ServingFacts): ConditionUpdate {
+export function readyCondition(f: ServingFacts): ConditionUpdate & { reason: ClusterReadyReason } {
   const { active, rollout } = f;
   // The rollout's own message says what happened and how to deploy the template again.
   const why = done(rollout) && rollout.phase !== 'Succeeded' && rollout.message ? `; ${rollout.message}`
