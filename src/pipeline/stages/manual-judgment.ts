@@ -1,5 +1,6 @@
 // manualJudgment: waits for a person's decision in the run's spec.judgments. While it waits, its
-// message and an Event say what to check (the instructions) and what to choose (the inputs);
+// message (and so a JudgmentWaiting run event, a StageWaiting Event) says what to check (the
+// instructions) and what to choose (the inputs);
 // judgmentRequest computes that text from the stage's block, for whoever else tells the judge.
 import { resources } from '../../api/v1alpha1/index.ts';
 import type { Stage } from '../../api/v1alpha1/stages/index.ts';
@@ -24,19 +25,47 @@ const headlineMax = 200;
 export function judgmentRequest(block: Stage['manualJudgment'] | undefined): JudgmentRequest {
   const inputs = block?.inputs ?? [];
   const instructions = block?.instructions?.trim() || undefined;
+  const { headline, abridged } = headlineOf(instructions);
+  const choices = inputs.length ? `Choose one of: ${inputs.join(', ')}` : '';
+  return { summary: summaryOf(headline, choices), ...(instructions ? { instructions } : {}), abridged, inputs };
+}
+
+/** The first line of the instructions, cut short past headlineMax, and whether it shows only part of them. */
+function headlineOf(instructions: string | undefined): { headline: string; abridged: boolean } {
   const lines = (instructions ?? '').split('\n').map((l) => l.trim()).filter((l) => l !== '');
   let headline = lines[0] ?? '';
   const abridged = lines.length > 1 || headline.length > headlineMax;
   if (headline.length > headlineMax) headline = headline.slice(0, headlineMax - 1).trimEnd();
   if (abridged) headline = `${headline.replace(/[.:;,]$/, '')}…`;
-  const choices = inputs.length ? `Choose one of: ${inputs.join(', ')}` : '';
-  const summary = !headline ? choices || 'approve or reject'
-    : !choices ? headline
-      : `${headline}${/[.!?…]$/.test(headline) ? '' : '.'} ${choices}`;
-  return { summary, ...(instructions ? { instructions } : {}), abridged, inputs };
+  return { headline, abridged };
+}
+
+function summaryOf(headline: string, choices: string): string {
+  if (!headline) return choices || 'approve or reject';
+  if (!choices) return headline;
+  return `${headline}${/[.!?…]$/.test(headline) ? '' : '.'} ${choices}`;
 }
 
 interface Judgment { stage: string; decision: 'approve' | 'reject'; input?: string; comment?: string; user?: string }
+
+/** Waiting for a decision: the message says what to check and choose, and how to decide; the whole instructions go to outputs. */
+function waiting(s: StageRun, request: JudgmentRequest): StageOutcome {
+  const how = `kubectl staysail approve ${s.run.metadata.name} ${s.stage.refId}${request.inputs.length ? ' --input INPUT' : ''} (or kubectl patch the run's spec.judgments)`;
+  // The whole instructions, evaluated, for a judge the message shows only the first line to.
+  return { status: 'RUNNING', pollAfterMs: 3_600_000, ...(request.instructions ? { outputs: { instructions: request.instructions } } : {}),
+    message: `waits for a judgment: ${request.summary}${request.abridged ? ' (whole text in outputs.instructions)' : ''}; approve with: ${how}` };
+}
+
+/** The decision taken: the stage succeeds on approve and fails (a verdict) on reject, recording who decided and when. */
+function decided(s: StageRun, j: Judgment, client: string | undefined): StageOutcome {
+  const judgment = { decision: j.decision, ...(j.input !== undefined ? { input: j.input } : {}),
+    ...(j.user ? { user: j.user } : {}), ...(client ? { client } : {}), time: new Date(s.clock.now()).toISOString() };
+  const outputs = { judgmentStatus: j.decision, ...(j.input !== undefined ? { judgmentInput: j.input } : {}), ...(j.comment ? { comment: j.comment } : {}) };
+  const why = j.comment ? `: ${j.comment}` : '';
+  return j.decision === 'approve'
+    ? { status: 'SUCCEEDED', message: `approved${why}`, outputs, judgment }
+    : { status: 'FAILED', message: `rejected${why}`, outputs, judgment };
+}
 
 export const manualJudgmentStage: StageType = {
   type: 'manualJudgment',
@@ -47,25 +76,12 @@ export const manualJudgmentStage: StageType = {
     const spec = s.run.spec as { judgments?: Judgment[] } | undefined;
     const j = spec?.judgments?.find((x) => x.stage === s.stage.refId);
     const request = judgmentRequest(s.config as Stage['manualJudgment']);
-    const { inputs } = request;
-    // The whole instructions, evaluated, for a judge the message shows only the first line to.
-    const shown = request.instructions ? { instructions: request.instructions } : undefined;
-    if (!j) {
-      const how = `kubectl staysail approve ${s.run.metadata.name} ${s.stage.refId}${inputs.length ? ' --input INPUT' : ''} (or kubectl patch the run's spec.judgments)`;
-      return { status: 'RUNNING', announce: 'Normal', pollAfterMs: 3_600_000, ...(shown ? { outputs: shown } : {}),
-        message: `waits for a judgment: ${request.summary}${request.abridged ? ' (whole text in outputs.instructions)' : ''}; approve with: ${how}` };
+    if (!j) return waiting(s, request);
+    if (j.input !== undefined && request.inputs.length > 0 && !request.inputs.includes(j.input)) {
+      return { status: 'RUNNING', pollAfterMs: 3_600_000,
+        message: `judgment input "${j.input}" is not one of ${request.inputs.join(', ')}; patch spec.judgments again` };
     }
-    if (j.input !== undefined && inputs.length > 0 && !inputs.includes(j.input)) {
-      return { status: 'RUNNING', announce: 'Warning', pollAfterMs: 3_600_000,
-        message: `judgment input "${j.input}" is not one of ${inputs.join(', ')}; patch spec.judgments again` };
-    }
-    const client = await judgedBy(s);
-    const judgment = { decision: j.decision, ...(j.input !== undefined ? { input: j.input } : {}),
-      ...(j.user ? { user: j.user } : {}), ...(client ? { client } : {}), time: new Date(s.clock.now()).toISOString() };
-    const outputs = { judgmentStatus: j.decision, ...(j.input !== undefined ? { judgmentInput: j.input } : {}), ...(j.comment ? { comment: j.comment } : {}) };
-    return j.decision === 'approve'
-      ? { status: 'SUCCEEDED', message: `approved${j.comment ? `: ${j.comment}` : ''}`, outputs, judgment }
-      : { status: 'FAILED', message: `rejected${j.comment ? `: ${j.comment}` : ''}`, outputs, judgment };
+    return decided(s, j, await judgedBy(s));
   },
 };
 

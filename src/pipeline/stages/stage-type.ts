@@ -39,9 +39,7 @@ export type Outputs = Record<string, unknown>;
 
 /** What a step of a stage came to; state, when given, replaces the stage's saved progress. */
 export type StageOutcome = { state?: Record<string, unknown> } & (
-  | { status: 'RUNNING'; message?: string; pollAfterMs: number; outputs?: Outputs;
-    /** Record the message as an Event of this type when it changes: a person has to act on it. */
-    announce?: 'Normal' | 'Warning' }
+  | { status: 'RUNNING'; message?: string; pollAfterMs: number; outputs?: Outputs }
   | { status: 'SUCCEEDED'; message?: string; outputs?: Outputs; judgment?: StageRecord['judgment'] }
   | { status: 'FAILED'; message: string; outputs?: Outputs; judgment?: StageRecord['judgment'];
     /** A verdict, not a mishap: another attempt would come to the same (no retry). */
