@@ -38,19 +38,24 @@ export const deployStage: StageType = {
       return { status: 'RUNNING', message: `deploying to Cluster "${name}"`, pollAfterMs: fallbackPollMs,
         state: { sent, templateHash: templateHash(patched.spec!.template), cluster: name } };
     }
-    const hash = s.record.state.templateHash as string;
-    const rollout = cluster.status?.rollout;
-    if (rollout?.templateHash !== hash) return { status: 'RUNNING', message: `waiting for Cluster "${name}" to start its rollout`, pollAfterMs: fallbackPollMs };
-    const canary = cluster.status?.canary?.revision === rollout.revision ? cluster.status.canary : undefined;
-    const outputs = { cluster: name, serverGroup: rollout.newServerGroup, revision: rollout.revision,
-      ...(canary ? { canaryScores: canary.intervals.map((i) => i.score), lastScore: canary.lastScore } : {}) };
-    switch (rollout.phase) {
-      case 'Succeeded': return { status: 'SUCCEEDED', message: `${rollout.newServerGroup} is live in Cluster "${name}"`, outputs };
-      case 'Failed': case 'RolledBack': return { status: 'FAILED', message: `Cluster "${name}" rollout ${rollout.revision} ${rollout.phase}: ${rollout.message ?? ''}`, outputs };
-      default: return { status: 'RUNNING', message: `Cluster "${name}": ${rollout.message ?? rollout.phase}`, pollAfterMs: fallbackPollMs, outputs };
-    }
+    return rolloutOutcome(cluster, s.record.state.templateHash as string);
   },
 };
+
+/** Where the Cluster's rollout of the template the stage sent (known by its hash) stands, as the stage's outcome. */
+function rolloutOutcome(cluster: Cluster, hash: string): StageOutcome {
+  const name = cluster.metadata.name;
+  const rollout = cluster.status?.rollout;
+  if (rollout?.templateHash !== hash) return { status: 'RUNNING', message: `waiting for Cluster "${name}" to start its rollout`, pollAfterMs: fallbackPollMs };
+  const canary = cluster.status?.canary?.revision === rollout.revision ? cluster.status.canary : undefined;
+  const outputs = { cluster: name, serverGroup: rollout.newServerGroup, revision: rollout.revision,
+    ...(canary ? { canaryScores: canary.intervals.map((i) => i.score), lastScore: canary.lastScore } : {}) };
+  switch (rollout.phase) {
+    case 'Succeeded': return { status: 'SUCCEEDED', message: `${rollout.newServerGroup} is live in Cluster "${name}"`, outputs };
+    case 'Failed': case 'RolledBack': return { status: 'FAILED', message: `Cluster "${name}" rollout ${rollout.revision} ${rollout.phase}: ${rollout.message ?? ''}`, outputs };
+    default: return { status: 'RUNNING', message: `Cluster "${name}": ${rollout.message ?? rollout.phase}`, pollAfterMs: fallbackPollMs, outputs };
+  }
+}
 
 type RunWithStages = KubeObject<unknown, { stages?: StageRecord[] }>;
 
