@@ -56,6 +56,15 @@ describe('CLI rendering', () => {
       ['Running', 'Queued', 'Succeeded', 'Failed', 'Canceled']);
   });
 
+  it('names the run\'s phase from status.phase when written, and why a failed run failed', () => {
+    const phase = (p: NonNullable<RunView['status']>['phase'], status: string, reason: string) =>
+      runPhase({ ...run([], { type: 'Succeeded', status, reason, message: '' }), status: { ...run([]).status, phase: p, conditions: [{ type: 'Succeeded', status, reason, message: '' }] } });
+    assert.deepEqual([phase('Queued', 'Unknown', 'Queued'), phase('Running', 'Unknown', 'Running'), phase('Canceled', 'False', 'Canceled'),
+      phase('Failed', 'False', 'Timeout'), phase('Failed', 'False', 'PipelineNotFound'), phase('Succeeded', 'True', 'Succeeded')],
+    ['Queued', 'Running', 'Canceled', 'Timeout', 'PipelineNotFound', 'Succeeded']);
+    assert.equal(runPhase({ metadata: { name: 'new' } }), 'Pending');
+  });
+
   it('formats durations and tables', () => {
     assert.deepEqual([850, 42_000, 185_000, 7_800_000].map(shortDuration), ['850ms', '42s', '3m05s', '2h10m']);
     assert.deepEqual(table(['NAME', 'STATUS'], [['a-long-name', 'Running'], ['b', 'Failed']]),

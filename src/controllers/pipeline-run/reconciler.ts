@@ -7,6 +7,7 @@ import type { Outcome, Reconciler } from '../../core/controller.ts';
 import type { ObjectCache } from '../../core/informer.ts';
 import { computeRunEvents, kubeEventOf } from '../../pipeline/run/events.ts';
 import { planEntry, planPass } from '../../pipeline/run/lifecycle.ts';
+import { isEndedPhase, phaseOf } from '../../pipeline/run/phase.ts';
 import { supersedeCancel } from '../../pipeline/run/restarts.ts';
 import { advanceRun, factsOf, type AdvanceDeps } from './advance.ts';
 import { ConcurrencyGate } from './gate.ts';
@@ -40,12 +41,14 @@ export function pipelineRunReconciler(given: PipelineRunDeps): Reconciler<Pipeli
   };
 }
 
-/** kstatus' reading of the run, from its Succeeded condition: under way (Unknown), failed (False), or done (True). */
+/** kstatus' reading of the run, from its phase: under way (Reconciling), failed or canceled (Stalled), or done; the Succeeded condition says why. */
 function progressOf(status: PipelineRunStatus): Pick<Exclude<Outcome, void>, 'reconciling' | 'stalled'> {
+  const phase = phaseOf(status);
   const succeeded = findCondition(status.conditions, 'Succeeded');
-  if (!succeeded) return { reconciling: { reason: 'Pending', message: 'the run has not started' } };
+  if (phase === 'Pending' || !succeeded) return { reconciling: { reason: 'Pending', message: 'the run has not started' } };
   const why = { reason: succeeded.reason, message: succeeded.message };
-  return succeeded.status === 'Unknown' ? { reconciling: why } : succeeded.status === 'False' ? { stalled: why } : {};
+  if (phase === 'Succeeded') return {};
+  return isEndedPhase(phase) ? { stalled: why } : { reconciling: why };
 }
 
 async function reconcileRun(ctx: RunContext, deps: Deps): Promise<Outcome> {
