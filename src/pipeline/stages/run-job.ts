@@ -55,20 +55,21 @@ async function jobOutputs(s: StageRun, ns: string, job: string): Promise<JobResu
   const list = await s.client.list<Pod>(pods, ns, { labelSelector: `job-name=${job}` });
   const pod = list.items.sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '')).pop();
   const terminated = pod?.status?.containerStatuses?.[0]?.state?.terminated;
-  const outputs: Record<string, unknown> = {};
-  if (terminated) outputs.exitCode = terminated.exitCode;
   const declared = (s.config.outputs ?? []) as string[];
-  const values = parseKeyValues(terminated?.message ?? '');
-  for (const key of declared) if (key in values) outputs[key] = values[key];
+  // Declared values from the termination message first, then from the log.
+  const outputs: Record<string, unknown> = { ...(terminated ? { exitCode: terminated.exitCode } : {}), ...pick(declared, parseKeyValues(terminated?.message ?? '')) };
   let logProblem: string | undefined;
   if (pod) {
     const excerpt = await logExcerpt(s, ns, pod);
     outputs.logExcerpt = excerpt.problem ? `(no log: ${excerpt.problem})` : excerpt.text;
     logProblem = excerpt.problem;
-    for (const key of declared) if (!(key in outputs) && key in excerpt.values) outputs[key] = excerpt.values[key];
+    Object.assign(outputs, pick(declared.filter((key) => !(key in outputs)), excerpt.values));
   }
   return { outputs, missing: declared.filter((key) => !(key in outputs)), pod: pod?.metadata.name, logProblem };
 }
+
+/** The values of the keys asked for that there are. */
+const pick = (keys: string[], values: Record<string, string>) => Object.fromEntries(keys.filter((key) => key in values).map((key) => [key, values[key]]));
 
 /** Which declared outputs a Job did not give, and where they were looked for. */
 function missingOutputsMessage(job: string, missing: string[], pod?: string, logProblem?: string): string {
