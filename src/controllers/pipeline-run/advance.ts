@@ -1,15 +1,14 @@
-// Moving a started run forward: the stage decisions (src/pipeline/run/advance.ts) carried out through
-// the stage types (execute, cancel), then where the stages leave the run recorded as its lifecycle.
+// The stage types as a run's stage decisions (src/pipeline/run/advance.ts) reach them: execute and
+// cancel, called for the run, with the account resolver the controllers use.
 import type { Stage } from '../../api/v1alpha1/stages/index.ts';
 import { ApiError, isTransientApiError } from '../../core/errors.ts';
 import type { KubeClient } from '../../core/kube-client.ts';
 import { ExpressionError, type ExpressionScope } from '../../pipeline/expressions.ts';
-import { advanceStages, collectOutputs, requeueAfter, type StageEffects } from '../../pipeline/run/advance.ts';
+import type { StageEffects } from '../../pipeline/run/advance.ts';
 import { scopeOf, type RunFacts } from '../../pipeline/run/facts.ts';
-import { planLifecycle } from '../../pipeline/run/lifecycle.ts';
 import { ChildError } from '../../pipeline/stages/children.ts';
 import type { ResolveAccount, StageOutcome, StageRegistry, StageRun } from '../../pipeline/stages/stage-type.ts';
-import { applyLifecycle, type RunContext } from './start.ts';
+import type { RunContext } from './start.ts';
 import type { PipelineRun, StageRecord } from './types.ts';
 
 export interface AdvanceDeps {
@@ -22,18 +21,8 @@ export interface AdvanceDeps {
 /** The facts of a pass: the run as read, the status so far, and now. */
 export const factsOf = (ctx: RunContext): RunFacts => ({ run: ctx.obj, status: ctx.status, now: ctx.clock.now() });
 
-/** Moves the run on as far as it can go now; returns when to look again. */
-export async function advanceRun(ctx: RunContext, deps: AdvanceDeps): Promise<{ requeueAfterMs?: number }> {
-  const waits = await advanceStages({ run: ctx.obj, status: ctx.status, now: () => ctx.clock.now() }, stageEffects(ctx, deps));
-  const outputs = collectOutputs(ctx.status);
-  if (outputs) ctx.status.outputs = outputs;
-  const lifecycle = planLifecycle(factsOf(ctx));
-  applyLifecycle(ctx, lifecycle);
-  return lifecycle.phase === 'Running' ? { requeueAfterMs: requeueAfter(waits) } : {};
-}
-
 /** The stage types of the registry, called for the run. */
-function stageEffects(ctx: RunContext, deps: AdvanceDeps): StageEffects {
+export function stageEffects(ctx: RunContext, deps: AdvanceDeps): StageEffects {
   const stageRun = (def: Stage, r: StageRecord, config: Record<string, unknown>, scope: ExpressionScope = scopeOf(factsOf(ctx))): StageRun =>
     ({ run: ctx.obj, stage: def, config, record: r, scope, clock: ctx.clock, client: deps.client, log: ctx.log,
       resolveAccount: (ref) => deps.resolveAccount(ctx.obj, ref, `stage "${def.refId}" ${def.type}.accountRef`) });

@@ -6,14 +6,13 @@ import { findCondition } from '../../core/conditions.ts';
 import type { Outcome, Reconciler } from '../../core/controller.ts';
 import type { ObjectCache } from '../../core/informer.ts';
 import { computeRunEvents, kubeEventOf } from '../../pipeline/run/events.ts';
-import { planEntry, planPass } from '../../pipeline/run/lifecycle.ts';
 import { isEndedPhase, phaseOf } from '../../pipeline/run/phase.ts';
-import { supersedeCancel } from '../../pipeline/run/restarts.ts';
-import { advanceRun, factsOf, type AdvanceDeps } from './advance.ts';
+import { runPass, type RunEffects } from '../../pipeline/run/pass.ts';
+import { stageEffects, type AdvanceDeps } from './advance.ts';
 import { ConcurrencyGate } from './gate.ts';
-import { applyRestarts } from './restart.ts';
+import { clearJudgments } from './restart.ts';
 import { applyLifecycle, restartSlot, startRun, type RunContext } from './start.ts';
-import { isFinished, isQueued, isStarted, pendingRestarts, type Pipeline, type PipelineRun, type PipelineRunStatus } from './types.ts';
+import { isFinished, isQueued, isStarted, type Pipeline, type PipelineRun, type PipelineRunStatus } from './types.ts';
 
 export interface PipelineRunDeps extends AdvanceDeps {
   pipelines: ObjectCache<Pipeline>;
@@ -34,9 +33,13 @@ export function pipelineRunReconciler(given: PipelineRunDeps): Reconciler<Pipeli
     // reported as Reconciled=False and retried, while Succeeded speaks only of the run.
     readyCondition: 'Reconciled',
     async reconcile(ctx) {
-      const outcome = await reconcileRun(ctx, deps);
-      recordRunEvents(ctx);
-      return { ...outcome, ...progressOf(ctx.status) };
+      try {
+        const outcome = await reconcileRun(ctx, deps);
+        return { ...outcome, ...progressOf(ctx.status) };
+      } finally {
+        // Also after a pass that failed part way: what it recorded is written, and so is said.
+        recordRunEvents(ctx);
+      }
     },
   };
 }
@@ -53,31 +56,23 @@ function progressOf(status: PipelineRunStatus): Pick<Exclude<Outcome, void>, 're
 
 async function reconcileRun(ctx: RunContext, deps: Deps): Promise<Outcome> {
   ctx.setCondition({ type: 'Reconciled', status: 'True', reason: 'Reconciled', message: 'the controller is acting on the run' });
-  const pass = planPass(factsOf(ctx));
-  if (pass.kind === 'cancel-restart') {
-    ctx.status.handledRestarts = [...(ctx.status.handledRestarts ?? []), ...pendingRestarts(ctx.obj).map((r) => r.id)];
-    applyLifecycle(ctx, pass.lifecycle);
-    return;
-  }
-  // A finished run that is asked to restart runs again only when its pipeline has a free slot.
-  if (pass.kind === 'restart') {
-    // The restart of a canceled run supersedes the cancel it followed; only a cancel after this counts.
-    if (!isQueued(ctx.obj)) supersedeCancel(ctx.obj.spec, ctx.status, pendingRestarts(ctx.obj)[0]!.id);
-    const slot = await restartSlot(ctx, deps);
-    if (slot.outcome === 'queued') {
-      applyLifecycle(ctx, { phase: 'Queued', reason: 'Queued', message: slot.message });
-      return { requeueAfterMs: 30_000 };
-    }
-  }
-  const entry = planEntry(factsOf(ctx), await applyRestarts(ctx, deps.client));
-  if (entry.kind === 'ended') return;
-  if (entry.kind === 'cancel') { applyLifecycle(ctx, entry.lifecycle); return; }
-  if (entry.kind === 'start') {
-    const start = await startRun(ctx, deps);
-    if (!start.started) return start.requeueAfterMs !== undefined ? { requeueAfterMs: start.requeueAfterMs } : undefined;
-  }
-  const { requeueAfterMs } = await advanceRun(ctx, deps);
+  const { requeueAfterMs } = await runPass({ run: ctx.obj, status: ctx.status, now: () => ctx.clock.now() }, runEffects(ctx, deps));
   return requeueAfterMs !== undefined ? { requeueAfterMs } : undefined;
+}
+
+/** What a pass needs from the world, for this run: slots through the gate, the pipeline, the spec's judgments, the stage types. */
+function runEffects(ctx: RunContext, deps: Deps): RunEffects {
+  return {
+    ...stageEffects(ctx, deps),
+    async restartSlot() {
+      const slot = await restartSlot(ctx, deps);
+      return slot.outcome === 'queued' ? { queued: slot.message } : {};
+    },
+    start: () => startRun(ctx, deps),
+    clearJudgments: (stages) => clearJudgments(ctx, deps.client, new Set(stages)),
+    lifecycle: (l) => applyLifecycle(ctx, l),
+    restartNote: (type, reason, message) => ctx.recordEvent(type, reason, message),
+  };
 }
 
 /** Records the pass's run events as Kubernetes Events (the run's own phase changes are its Succeeded condition's). */

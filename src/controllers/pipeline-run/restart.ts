@@ -1,29 +1,17 @@
-// Restarting a stage (spec.restarts): the stage and everything downstream run again, even in a
-// finished run. Each request is carried out once (status.handledRestarts); the cancel a restart
-// follows is recorded as superseded (status.supersededCancel), never removed from the spec.
+// What a restart does to the spec: nothing but this. Restart requests are carried out by the pure
+// planners (src/pipeline/run/restarts.ts) and recorded in status (handledRestarts, supersededCancel);
+// only a restarted manualJudgment stage's decision leaves the spec, so that it asks again.
 import { resources } from '../../api/v1alpha1/index.ts';
 import { ApiError } from '../../core/errors.ts';
 import type { KubeClient } from '../../core/kube-client.ts';
-import { applyRestarts as planRestarts } from '../../pipeline/run/restarts.ts';
-import { applyLifecycle, type RunContext } from './start.ts';
-
-/** Carries out restart requests not yet handled, recording each as an Event; true when any stage was reset. */
-export async function applyRestarts(ctx: RunContext, client: KubeClient): Promise<boolean> {
-  const result = planRestarts(ctx.obj.spec, ctx.status);
-  for (const r of result.refused) ctx.recordEvent('Warning', 'RestartRefused', `restart ${r.id}: ${r.problem}`);
-  if (result.restarted.length === 0) return false;
-  await clearJudgments(ctx, client, new Set(result.restarted.flatMap((r) => r.stages)));
-  for (const r of result.restarted) ctx.recordEvent('Normal', 'StageRestarted', r.message);
-  applyLifecycle(ctx, { phase: 'Running', reason: 'Running', message: `PipelineRun "${ctx.obj.metadata.name}" restarted` });
-  return true;
-}
+import type { RunContext } from './start.ts';
 
 /**
  * A restarted manualJudgment stage asks again: its earlier decision is removed from the spec. (A
  * decision is one entry per stage, and a person approving again as before writes the same entry,
  * which the API server does not see as a change: so the old one cannot merely be set aside in status.)
  */
-async function clearJudgments(ctx: RunContext, client: KubeClient, ids: Set<string>): Promise<void> {
+export async function clearJudgments(ctx: RunContext, client: KubeClient, ids: ReadonlySet<string>): Promise<void> {
   const spec = ctx.status.pipelineSpec as { stages: { refId: string; type: string }[] };
   const judged = new Set(spec.stages.filter((s) => s.type === 'manualJudgment' && ids.has(s.refId)).map((s) => s.refId));
   const judgments = ctx.obj.spec?.judgments ?? [];

@@ -7,13 +7,13 @@ import type { Stage } from '../../api/v1alpha1/stages/index.ts';
 import { formatDuration } from '../../api/duration.ts';
 import { plural } from '../../api/plural.ts';
 import type { StageOutcome } from '../stages/stage-type.ts';
-import { advanceStages, collectOutputs, requeueAfter, type StageEffects } from './advance.ts';
+import type { StageEffects } from './advance.ts';
 import { computeRunEvents, type RunEvent } from './events.ts';
 import type { RunFacts, StageRecord } from './facts.ts';
-import { planEntry, planLifecycle, planPass, recordLifecycle, succeededStatus, type Lifecycle } from './lifecycle.ts';
+import { recordLifecycle, succeededStatus, type Lifecycle } from './lifecycle.ts';
+import { runPass, type RunEffects } from './pass.ts';
 import { phaseOf } from './phase.ts';
 import { startRecords } from './records.ts';
-import { applyRestarts, supersedeCancel } from './restarts.ts';
 
 /** What an attempt of a scripted stage comes to: it succeeds, fails (retryable), fails for good, or runs until stopped. */
 export type Attempt = 'ok' | 'fail' | 'final' | 'hang';
@@ -45,11 +45,12 @@ export async function simulateRun(sc: Scenario): Promise<string[]> {
   let status: PipelineRunStatus = {};
   const lines: string[] = [];
   const pending = [...(sc.requests ?? [])].sort((a, b) => a.atMs - b.atMs);
+  // A run is looked at once it is created, and again whenever it asks to be or a request changes it.
   for (let pass = 1; pass <= 500; pass++) {
     for (const r of pending.filter((x) => t0 + x.atMs <= sim.now)) { pending.splice(pending.indexOf(r), 1); lines.push(`${at(sim.now - t0)}  request: ${request(r, sim)}`); }
     const before = status;
     const { status: after, requeueMs, notes } = await reconcile(sc, sim, before);
-    for (const n of notes ?? []) lines.push(`${at(sim.now - t0)}  ${n}`);
+    for (const n of notes) lines.push(`${at(sim.now - t0)}  ${n}`);
     for (const e of computeRunEvents({ status: before, spec: sim.spec }, { status: after, spec: sim.spec })) lines.push(`${at(sim.now - t0)}  ${describeEvent(e)}`);
     status = after;
     const next = Math.min(requeueMs !== undefined ? sim.now + requeueMs : Infinity, ...pending.map((r) => t0 + r.atMs));
@@ -89,36 +90,27 @@ function request(r: Request, sim: { spec: PipelineRunSpec; cancels: number }): s
 
 type Sim = { now: number; spec: PipelineRunSpec };
 
-/** One pass, as the controller makes it (without concurrency slots: the simulated run is alone). */
-async function reconcile(sc: Scenario, sim: Sim, before: PipelineRunStatus): Promise<{ status: PipelineRunStatus; requeueMs?: number; notes?: string[] }> {
+/** One pass, as the controller makes it (runPass), with scripted effects; a simulated run is alone, so a slot is always free. */
+async function reconcile(sc: Scenario, sim: Sim, before: PipelineRunStatus): Promise<{ status: PipelineRunStatus; requeueMs?: number; notes: string[] }> {
   const status = structuredClone(before);
+  const notes: string[] = [];
   const run: RunFacts['run'] = { metadata: { name: 'sim', namespace: 'sim', uid: 'sim-uid' }, spec: sim.spec, status: before };
-  const facts = (): RunFacts => ({ run, status, now: sim.now });
-  const pass = planPass(facts());
-  if (pass.kind === 'cancel-restart') return { status: lifecycle(status, pass.lifecycle, sim.now) };
-  if (pass.kind === 'restart' && phaseOf(before) !== 'Queued') supersedeCancel(sim.spec, status, sim.spec.restarts!.find((r) => !status.handledRestarts?.includes(r.id))!.id);
-  const restarts = applyRestarts(sim.spec, status);
-  const notes = [...restarts.refused.map((r) => `RestartRefused: restart ${r.id}: ${r.problem}`), ...restarts.restarted.map((r) => `StageRestarted: ${r.message}`)];
-  if (restarts.restarted.length > 0) {
-    // The controller removes a restarted judgment stage's decision from the spec, so it asks again.
-    const again = new Set(restarts.restarted.flatMap((r) => r.stages));
-    sim.spec.judgments = sim.spec.judgments?.filter((j) => !again.has(j.stage));
-    lifecycle(status, { phase: 'Running', reason: 'Running', message: 'PipelineRun "sim" restarted' }, sim.now);
-  }
-  const entry = planEntry(facts(), restarts.restarted.length > 0);
-  if (entry.kind === 'ended') return { status, notes };
-  if (entry.kind === 'cancel') return { status: lifecycle(status, entry.lifecycle, sim.now), notes };
-  if (entry.kind === 'start') {
-    Object.assign(status, { pipelineSpec: { stages: sc.stages }, parameters: sc.parameters ?? {}, startTime: new Date(sim.now).toISOString(),
-      stages: startRecords(sc.stages) });
-    lifecycle(status, { phase: 'Running', reason: 'Running', message: 'PipelineRun "sim" started' }, sim.now);
-  }
-  const waits = await advanceStages({ run, status, now: () => sim.now }, scripted(sc, sim));
-  const outputs = collectOutputs(status);
-  if (outputs) status.outputs = outputs;
-  const l = planLifecycle(facts());
-  lifecycle(status, l, sim.now);
-  return { status, notes, ...(l.phase === 'Running' ? { requeueMs: requeueAfter(waits) } : {}) };
+  const effects: RunEffects = {
+    ...scripted(sc, sim),
+    restartSlot: async () => ({}),
+    async start() {
+      Object.assign(status, { pipelineSpec: { stages: sc.stages }, parameters: sc.parameters ?? {}, startTime: new Date(sim.now).toISOString(),
+        stages: startRecords(sc.stages) });
+      lifecycle(status, { phase: 'Running', reason: 'Running', message: 'PipelineRun "sim" started' }, sim.now);
+      return { started: true };
+    },
+    // As the controller does: a restarted judgment stage's decision leaves the spec, so it asks again.
+    async clearJudgments(stages) { sim.spec.judgments = sim.spec.judgments?.filter((j) => !stages.includes(j.stage)); },
+    lifecycle: (l) => { lifecycle(status, l, sim.now); },
+    restartNote: (_type, reason, message) => { notes.push(`${reason}: ${message}`); },
+  };
+  const { requeueAfterMs } = await runPass({ run, status, now: () => sim.now }, effects);
+  return { status, notes, ...(requeueAfterMs !== undefined ? { requeueMs: requeueAfterMs } : {}) };
 }
 
 /** Records the lifecycle as the controller does: phase, completion time and the Succeeded condition. */
