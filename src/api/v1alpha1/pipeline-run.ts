@@ -2,7 +2,7 @@
 // with what parameters, and carries a person's decisions (judgments, cancel, restarts); its status
 // holds the snapshot of the pipeline it runs and one record per stage.
 import { ageColumn, type KindDefinition } from '../kind.ts';
-import { anyValue, arr, freeform, int, mapOf, obj, objectName, oneOf, optional, str, type Static } from '../schema.ts';
+import { anyValue, arr, bool, freeform, int, mapOf, obj, objectName, oneOf, optional, str, type Static } from '../schema.ts';
 import { immutable } from './template.ts';
 import { statusBase } from './common.ts';
 import { refIdPattern } from './stages/index.ts';
@@ -59,6 +59,7 @@ export const stageRecordSchema = obj('What happened to one stage.', {
   attempts: optional(int('Attempts so far, counting retries and restarts.', { minimum: 0 })),
   suspendedUntil: optional(str('When a SUSPENDED stage may start: its execution window opens (plus jitter).', { format: 'date-time' })),
   message: optional(str('What it is doing, or why it failed.', { maxLength: 32768 })),
+  timedOut: optional(bool('It failed because it ran past its timeout (the run then fails with reason Timeout).')),
   outputs: optional(freeform('Values the stage produced, read by later stages as ${stages.<refId>.outputs...}.')),
   state: optional(freeform('The stage type\'s own progress (a child\'s name, a retry time), so a restarted operator carries on where it was.')),
   judgment: optional(obj('The decision of a manualJudgment stage.', {

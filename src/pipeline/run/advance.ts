@@ -91,6 +91,7 @@ async function stepStage(p: Round, def: Stage, r: StageRecord): Promise<boolean>
   if (step.action === 'wait') { p.waits.push(step.waitMs); return false; }
   if (step.action === 'timeout') {
     failStage(r, def, `${step.message}${await p.effects.stop(def, r, planned.config)}`, now);
+    r.timedOut = true;
     return true;
   }
   const outcome = await p.effects.execute(def, r, planned.config, scope);

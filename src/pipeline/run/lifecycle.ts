@@ -74,8 +74,7 @@ export function planLifecycle(facts: RunFacts): Lifecycle {
 
 function failed(name: string, reason: string | undefined, records: readonly StageRecord[]): Lifecycle {
   const stage = records.find((r) => r.status === 'TERMINAL' || r.status === 'STOPPED');
-  const timedOut = stage?.message?.startsWith('timed out') ?? false;
-  return { phase: 'Failed', reason: timedOut ? 'Timeout' : 'Failed', message: `${name}: ${reason}${stage?.message ? `: ${stage.message}` : ''}` };
+  return { phase: 'Failed', reason: stage?.timedOut ? 'Timeout' : 'Failed', message: `${name}: ${reason}${stage?.message ? `: ${stage.message}` : ''}` };
 }
 
 function runningSummary(name: string, records: readonly StageRecord[]): string {

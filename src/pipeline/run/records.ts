@@ -14,7 +14,7 @@ export function transition(r: StageRecord, status: ExecutionStatus, message: str
 }
 
 /** The fields a restart clears, so the stage runs as if for the first time (attempts go on counting). */
-export const restartedFields = ['startTime', 'endTime', 'message', 'outputs', 'state', 'judgment', 'suspendedUntil'] as const;
+export const restartedFields = ['startTime', 'endTime', 'message', 'outputs', 'state', 'judgment', 'suspendedUntil', 'timedOut'] as const;
 
 /** The record of a stage that runs again. */
 export function resetRecord(r: StageRecord): void {
