@@ -85,35 +85,11 @@ export function judgmentInstructions(run: RunView, refId: string): string[] {
 
 /** The run as a header line and a tree of its stages, each indented under the requisite it waits on longest. */
 export function runTree(run: RunView, now: number, style: Style): string[] {
-  const phase = runPhase(run);
-  const phaseColour = phase === 'Succeeded' ? 'green' : phase === 'Running' || phase === 'Queued' || phase === 'Pending' ? 'blue' : 'red';
-  const lines = [`${paint(style, 'bold', `PipelineRun ${run.metadata.name}`)} (pipeline ${run.spec?.pipelineRef.name ?? '?'})  ${paint(style, phaseColour, phase)}  ${
-    elapsed(run.status?.startTime, run.status?.completionTime, now)}`];
   const defs = ((run.status?.pipelineSpec?.stages ?? []) as Stage[]);
+  const lines = [headerLine(run, now, style)];
+  const layout = layoutOf(defs);
   const records = new Map((run.status?.stages ?? []).map((r) => [r.refId, r]));
-  const depth = new Map<string, number>();
-  const ordered = defs.length ? topologicalOrder(defs) : [];
-  for (const s of ordered) depth.set(s.refId, Math.max(0, ...(s.requisiteStageRefIds ?? []).map((id) => (depth.get(id) ?? 0) + 1)));
-  const width = Math.max(0, ...ordered.map((s) => s.refId.length + 2 * (depth.get(s.refId) ?? 0)));
-  const typeWidth = Math.max(0, ...ordered.map((s) => s.type.length));
-  for (const s of ordered) {
-    const r = records.get(s.refId);
-    const status = r?.status ?? 'NOT_STARTED';
-    const look = statusStyle[status] ?? { mark: '?', colour: 'grey' as const };
-    const indent = '  '.repeat(depth.get(s.refId) ?? 0);
-    const name = `${indent}${s.refId}`.padEnd(width);
-    let note = '';
-    const waiting = awaitsJudgment(run, s.refId);
-    if (waiting) note = paint(style, 'yellow', judgmentHint(run, s.refId, style.command));
-    else if (r?.judgment) note = `${r.judgment.decision === 'approve' ? 'approved' : 'rejected'}${r.judgment.user ? ` by ${r.judgment.user}` : ''}${r.judgment.input ? ` (${r.judgment.input})` : ''}`;
-    else if (r?.message && status !== 'SUCCEEDED') note = r.message.split('\n')[0]!.slice(0, 120);
-    lines.push(`  ${paint(style, look.colour, look.mark)} ${name}  ${s.type.padEnd(typeWidth)}  ${paint(style, look.colour, status.padEnd(15))} ${
-      elapsed(r?.startTime, r?.endTime, now).padEnd(7)} ${note}`.trimEnd());
-    if (waiting) {
-      const margin = ' '.repeat(4 + width + 2 + typeWidth + 2 + 16 + 8);
-      for (const line of judgmentInstructions(run, s.refId)) lines.push(`${margin}${paint(style, 'yellow', line)}`.trimEnd());
-    }
-  }
+  for (const s of layout.ordered) lines.push(...stageLines(run, s, records.get(s.refId), layout, { now, style }));
   if (!defs.length) {
     const c = run.status?.conditions?.find((x) => x.type === 'Succeeded');
     if (c?.message) lines.push(`  ${c.message}`);
@@ -121,24 +97,67 @@ export function runTree(run: RunView, now: number, style: Style): string[] {
   return lines;
 }
 
+function headerLine(run: RunView, now: number, style: Style): string {
+  const phase = runPhase(run);
+  const phaseColour = phase === 'Succeeded' ? 'green' : phase === 'Running' || phase === 'Queued' || phase === 'Pending' ? 'blue' : 'red';
+  return `${paint(style, 'bold', `PipelineRun ${run.metadata.name}`)} (pipeline ${run.spec?.pipelineRef.name ?? '?'})  ${paint(style, phaseColour, phase)}  ${
+    elapsed(run.status?.startTime, run.status?.completionTime, now)}`;
+}
+
+/** The stages in order, how deep each sits under its requisites, and the widths of the name and type columns. */
+interface Layout { ordered: Stage[]; depth: Map<string, number>; width: number; typeWidth: number }
+
+function layoutOf(defs: Stage[]): Layout {
+  const depth = new Map<string, number>();
+  const ordered = defs.length ? topologicalOrder(defs) : [];
+  for (const s of ordered) depth.set(s.refId, Math.max(0, ...(s.requisiteStageRefIds ?? []).map((id) => (depth.get(id) ?? 0) + 1)));
+  const width = Math.max(0, ...ordered.map((s) => s.refId.length + 2 * (depth.get(s.refId) ?? 0)));
+  const typeWidth = Math.max(0, ...ordered.map((s) => s.type.length));
+  return { ordered, depth, width, typeWidth };
+}
+
+type StageView = NonNullable<NonNullable<RunView['status']>['stages']>[number];
+
+/** A stage's line, and under a waiting judgment its instructions. */
+function stageLines(run: RunView, s: Stage, r: StageView | undefined, layout: Layout, o: { now: number; style: Style }): string[] {
+  const { style } = o;
+  const status = r?.status ?? 'NOT_STARTED';
+  const look = statusStyle[status] ?? { mark: '?', colour: 'grey' as const };
+  const name = `${'  '.repeat(layout.depth.get(s.refId) ?? 0)}${s.refId}`.padEnd(layout.width);
+  const waiting = awaitsJudgment(run, s.refId);
+  const lines = [`  ${paint(style, look.colour, look.mark)} ${name}  ${s.type.padEnd(layout.typeWidth)}  ${paint(style, look.colour, status.padEnd(15))} ${
+    elapsed(r?.startTime, r?.endTime, o.now).padEnd(7)} ${waiting ? paint(style, 'yellow', judgmentHint(run, s.refId, style.command)) : stageNote(r)}`.trimEnd()];
+  if (waiting) {
+    const margin = ' '.repeat(4 + layout.width + 2 + layout.typeWidth + 2 + 16 + 8);
+    for (const line of judgmentInstructions(run, s.refId)) lines.push(`${margin}${paint(style, 'yellow', line)}`.trimEnd());
+  }
+  return lines;
+}
+
+/** What to say after a stage: its judgment, or the first line of its message unless it succeeded. */
+function stageNote(r: StageView | undefined): string {
+  if (r?.judgment) return `${r.judgment.decision === 'approve' ? 'approved' : 'rejected'}${r.judgment.user ? ` by ${r.judgment.user}` : ''}${r.judgment.input ? ` (${r.judgment.input})` : ''}`;
+  if (r?.message && r.status !== 'SUCCEEDED') return r.message.split('\n')[0]!.slice(0, 120);
+  return '';
+}
+
 /** Lines that describe what changed between two views of a run, for plain (non-terminal) output. */
 export function runChanges(before: RunView | undefined, after: RunView, now: number, command = 'staysail'): string[] {
-  const out: string[] = [];
   const was = new Map((before?.status?.stages ?? []).map((r) => [r.refId, r.status]));
-  for (const r of after.status?.stages ?? []) {
-    const from = was.get(r.refId) ?? 'NOT_STARTED';
-    if (from === r.status && before) continue;
-    if (!before && r.status === 'NOT_STARTED') continue;
-    const took = complete(r.status) ? ` after ${elapsed(r.startTime, r.endTime, now)}` : '';
-    if (awaitsJudgment(after, r.refId)) {
-      out.push(`stage ${r.refId} ${judgmentHint(after, r.refId, command)}`, ...judgmentInstructions(after, r.refId).map((l) => `  ${l}`));
-      continue;
-    }
-    out.push(`stage ${r.refId} ${r.status}${took}${r.status !== 'SUCCEEDED' && r.message ? `: ${r.message.split('\n')[0]}` : ''}`);
-  }
+  const moved = (after.status?.stages ?? []).filter((r) => (before ? (was.get(r.refId) ?? 'NOT_STARTED') !== r.status : r.status !== 'NOT_STARTED'));
+  const out = moved.flatMap((r) => stageChange(after, r, now, command));
   const phase = runPhase(after);
   if (!before || runPhase(before) !== phase) out.push(`run ${after.metadata.name} ${phase}${finalReason(after)}`);
   return out;
+}
+
+/** A stage that moved, in a line (and a waiting judgment's instructions under it). */
+function stageChange(run: RunView, r: StageView, now: number, command: string): string[] {
+  if (awaitsJudgment(run, r.refId)) {
+    return [`stage ${r.refId} ${judgmentHint(run, r.refId, command)}`, ...judgmentInstructions(run, r.refId).map((l) => `  ${l}`)];
+  }
+  const took = complete(r.status) ? ` after ${elapsed(r.startTime, r.endTime, now)}` : '';
+  return [`stage ${r.refId} ${r.status}${took}${r.status !== 'SUCCEEDED' && r.message ? `: ${r.message.split('\n')[0]}` : ''}`];
 }
 
 /** Why a finished run did not succeed, as ": <message>"; empty otherwise. */

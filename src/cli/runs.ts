@@ -34,32 +34,35 @@ const finished = (run: RunView) => isEndedPhase(phaseOf(run.status));
 /** Shows a run; with watch, follows it to its end (redrawn on a terminal, one line per change otherwise). Returns the exit code. */
 export async function showRun(conn: Connection, io: Io, name: string, options: { watch: boolean; output: Output }): Promise<number> {
   let run = await getRun(conn, name);
-  if (options.output !== 'text') {
-    print(io, options.output, run);
-    if (!options.watch) return 0;
-  } else if (!options.watch || io.tty) {
-    io.out(runTree(run, io.now(), io).join('\n'));
-  } else {
-    for (const line of runChanges(undefined, run, io.now(), io.command)) io.out(line);
-  }
+  const view = runView(io, options);
+  view.first(run);
   if (!options.watch) return 0;
-  let drawn = runTree(run, io.now(), io).length;
   while (!finished(run) && !io.signal?.aborted) {
     await sleep(1000, undefined, { signal: io.signal }).catch(() => undefined);
     if (io.signal?.aborted) break;
     const next = await getRun(conn, name);
-    if (options.output !== 'text') {
-      if (next.metadata.resourceVersion !== run.metadata.resourceVersion) print(io, options.output, next);
-    } else if (io.tty) {
-      const lines = runTree(next, io.now(), io);
-      io.out(`\x1b[${drawn}A\x1b[J${lines.join('\n')}`);
-      drawn = lines.length;
-    } else {
-      for (const line of runChanges(run, next, io.now(), io.command)) io.out(line);
-    }
+    view.next(run, next);
     run = next;
   }
   return runPhase(run) === 'Succeeded' ? 0 : finished(run) ? 1 : 130;
+}
+
+/** How a run is shown and followed: as JSON or YAML, redrawn on a terminal, or one line per change. */
+function runView(io: Io, { output, watch }: { watch: boolean; output: Output }): { first: (run: Run) => void; next: (run: Run, next: Run) => void } {
+  if (output !== 'text') {
+    return { first: (run) => print(io, output, run),
+      next: (run, next) => { if (next.metadata.resourceVersion !== run.metadata.resourceVersion) print(io, output, next); } };
+  }
+  // Shown once, or followed on a terminal: the tree, redrawn in place.
+  if (!watch || io.tty) {
+    let drawn = 0;
+    return {
+      first: (run) => { const lines = runTree(run, io.now(), io); io.out(lines.join('\n')); drawn = lines.length; },
+      next: (_run, next) => { const lines = runTree(next, io.now(), io); io.out(`\x1b[${drawn}A\x1b[J${lines.join('\n')}`); drawn = lines.length; },
+    };
+  }
+  return { first: (run) => { for (const line of runChanges(undefined, run, io.now(), io.command)) io.out(line); },
+    next: (run, next) => { for (const line of runChanges(run, next, io.now(), io.command)) io.out(line); } };
 }
 
 export async function listRuns(conn: Connection, io: Io, options: { pipeline?: string; output: Output }): Promise<void> {
@@ -156,24 +159,29 @@ function stageRecord(run: Run, stage: string): NonNullable<NonNullable<Run['stat
 /** Approves or rejects a manual judgment, naming the caller as the judgment policy asks. */
 export async function decide(conn: Connection, runName: string, stage: string, decision: 'approve' | 'reject',
   options: { input?: string; comment?: string; user?: string }): Promise<string> {
-  const run = await getRun(conn, runName);
+  refuseDecision(await getRun(conn, runName), stage, decision, options.input);
+  const user = options.user ?? await whoAmI(conn);
+  await putEntry(conn, runName, 'judgments', 'stage', { stage, decision, user, ...(options.input !== undefined ? { input: options.input } : {}),
+    ...(options.comment ? { comment: options.comment } : {}) });
+  return `${decision === 'approve' ? 'approved' : 'rejected'} stage "${stage}" of PipelineRun "${runName}" as ${user}`;
+}
+
+/** Throws, saying what to do, when the stage is not waiting for a judgment or the input is not one it offers. */
+function refuseDecision(run: Run, stage: string, decision: 'approve' | 'reject', input: string | undefined): void {
+  const runName = run.metadata.name;
   const record = stageRecord(run, stage);
   if (!awaitsJudgment(run, stage)) {
     throw new CliError(`stage "${stage}" of PipelineRun "${runName}" is not waiting for a judgment (it is a ${record.type} stage, ${record.status})`);
   }
   const def = ((run.status?.pipelineSpec?.stages ?? []) as Stage[]).find((s) => s.refId === stage);
   const inputs = def?.manualJudgment?.inputs ?? [];
-  if (options.input !== undefined && inputs.length && !inputs.includes(options.input)) {
-    throw new CliError(`--input ${options.input} is not one of stage "${stage}"'s inputs: ${inputs.join(', ')}`);
+  if (input !== undefined && inputs.length && !inputs.includes(input)) {
+    throw new CliError(`--input ${input} is not one of stage "${stage}"'s inputs: ${inputs.join(', ')}`);
   }
-  if (decision === 'approve' && options.input === undefined && inputs.length) {
+  if (decision === 'approve' && input === undefined && inputs.length) {
     throw new CliError(`stage "${stage}" of PipelineRun "${runName}" asks for one of its inputs: ${inputs.join(', ')}; `
       + `approve with --input, e.g. ${commandName()} approve ${runName} ${stage} --input ${inputs[0]}`);
   }
-  const user = options.user ?? await whoAmI(conn);
-  await putEntry(conn, runName, 'judgments', 'stage', { stage, decision, user, ...(options.input !== undefined ? { input: options.input } : {}),
-    ...(options.comment ? { comment: options.comment } : {}) });
-  return `${decision === 'approve' ? 'approved' : 'rejected'} stage "${stage}" of PipelineRun "${runName}" as ${user}`;
 }
 
 /**
