@@ -13,6 +13,13 @@ export const attemptLabel = `${group}/attempt`;
 /** On a child PipelineRun made by a pipeline stage: the run whose stage made it. */
 export const parentRunLabel = `${group}/parent-run`;
 
+// Triggers: which trigger of which Pipeline started a run.
+
+/** On a PipelineRun a trigger started: the trigger's name in its Pipeline's spec.triggers. */
+export const triggerLabel = `${group}/trigger`;
+/** On a PipelineRun a trigger started: the trigger's type (cron, webhook, git, docker, pipeline, jenkins). */
+export const triggerTypeLabel = `${group}/trigger-type`;
+
 // Clusters: their server groups and validation runs.
 
 /** On a Cluster's ServerGroups and validation PipelineRuns: the Cluster's name. */
