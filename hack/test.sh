@@ -13,6 +13,7 @@ command -v go >/dev/null || missing "Go 1.26+ builds the local control plane and
 command -v openssl >/dev/null || missing "openssl makes the local cluster's certificates. Install it (Debian: apt-get install openssl)."
 command -v kubectl >/dev/null || missing "kubectl drives the local cluster in tests. Install it (https://kubernetes.io/docs/tasks/tools/)."
 bash hack/ensure-prometheus.sh
+bash hack/ensure-registry.sh >/dev/null
 
 echo "== lint";      run eslint .
 echo "== typecheck"; run tsc --noEmit -p tsconfig.json
