@@ -1,7 +1,7 @@
 // Pipeline: stages as a DAG, parameters, triggers, notifications, concurrency and history limits
 // (Front50's pipeline config). Runs are PipelineRuns.
 import { ageColumn, readyColumn, reasonColumn, type KindDefinition } from '../kind.ts';
-import { anyValue, arr, bool, int, localRef, mapOf, obj, objectName, oneOf, optional, str, type Static } from '../schema.ts';
+import { anyValue, arr, bool, duration, int, localRef, mapOf, obj, objectName, oneOf, optional, str, type Static } from '../schema.ts';
 import { appPattern, notificationSchema, statusBase } from './common.ts';
 import { stageSchema } from './stages/index.ts';
 
@@ -37,6 +37,7 @@ export const triggerSchema = obj('Something that starts runs by itself. The bloc
     expression: str('Five-field cron (minute hour day-of-month month day-of-week), or @hourly, @daily, @weekly, @monthly, @yearly.',
       { pattern: cronPattern, maxLength: 256 }),
     timeZone: str('IANA time zone of the schedule.', { default: 'UTC', maxLength: 64 }),
+    catchUpWindow: optional(duration('How late a schedule missed while the operator was down may still start a run (only the latest missed one does). Default 0: a schedule more than 30s late is skipped.')),
   })),
   webhook: optional(obj('webhook: a POST to the operator at /webhooks/<namespace>/<source>.', {
     source: str('The last path segment it listens on.', { pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 }),
@@ -87,8 +88,23 @@ export const pipelineSpec = obj('The pipeline: its stages and how runs of it are
   })),
 });
 
+const date = (description: string) => str(description, { format: 'date-time' });
+
+export const triggerStatus = obj('What a trigger last did.', {
+  name: str('The trigger, as named in spec.triggers.', { maxLength: 63 }),
+  type: oneOf('Its type.', triggerTypes),
+  since: optional(date('When the trigger was armed (first seen, or enabled again): nothing scheduled or finished before then starts a run. Absent while it is disabled.')),
+  lastEventTime: optional(date('When it last started a run.')),
+  lastRun: optional(str('The run it last started.', { maxLength: 253 })),
+  lastError: optional(str('Why it last failed to start a run, or why it cannot fire; absent once it works.', { maxLength: 4096 })),
+  lastScheduledTime: optional(date('cron: the scheduled time of the last run it started.')),
+  nextScheduledTime: optional(date('cron: the next scheduled time.')),
+  lastUpstreamCompletionTime: optional(date('pipeline: when the last upstream run it acted on finished; only runs finishing later start runs.')),
+});
+
 export const pipelineStatus = obj('What the controller found in the pipeline and its runs.', {
   ...statusBase,
+  triggers: optional(arr('Each trigger\'s last event and last error, by name.', triggerStatus, { listType: 'map', listMapKeys: ['name'], maxItems: 32 })),
   stageCount: optional(int('How many stages the pipeline has.', { minimum: 0 })),
   lastRun: optional(obj('The most recently started run.', {
     name: str('The PipelineRun.', { maxLength: 253 }),
@@ -99,6 +115,8 @@ export const pipelineStatus = obj('What the controller found in the pipeline and
 
 export type PipelineSpec = Static<typeof pipelineSpec>;
 export type PipelineStatus = Static<typeof pipelineStatus>;
+export type PipelineTrigger = Static<typeof triggerSchema>;
+export type TriggerStatus = Static<typeof triggerStatus>;
 
 /** Why a Pipeline is invalid: its stage graph, a stage type it names, an expression, an execution window. */
 export type PipelineProblemReason = 'InvalidGraph' | 'UnknownStageType' | 'InvalidExpression' | 'InvalidExecutionWindow';

@@ -1,0 +1,27 @@
+// The name of a run a trigger event starts: derived from the event alone, so every replica and every
+// pass after a restart names the same run, and a second create of it is a no-op.
+import { createHash } from 'node:crypto';
+
+/** Longest run name: a run's name is also a label value on what it makes. */
+export const maxRunNameLength = 63;
+
+/**
+ * <pipeline>-<trigger>-<event>, lower-case; when longer than 63 characters the <pipeline>-<trigger>
+ * part is cut and a hash of it added, so different pairs never share a name.
+ */
+export function triggerRunName(pipeline: string, trigger: string, event: string): string {
+  const base = `${pipeline}-${trigger}`.toLowerCase();
+  const tail = event.toLowerCase();
+  const whole = `${base}-${tail}`;
+  if (whole.length <= maxRunNameLength) return whole;
+  const hash = createHash('sha256').update(base).digest('hex').slice(0, 8);
+  const room = maxRunNameLength - tail.length - hash.length - 2;
+  const cut = base.slice(0, Math.max(0, room)).replace(/[-.]+$/, '');
+  return `${cut ? `${cut}-` : ''}${hash}-${tail}`;
+}
+
+/** A scheduled time as yyyymmddhhmm in UTC (a local time can occur twice). */
+export const minuteStamp = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace(/[-T:]/g, '');
+
+/** A short, stable digest of an event's identity (an upstream run's uid). */
+export const eventDigest = (id: string): string => createHash('sha256').update(id).digest('hex').slice(0, 10);
