@@ -1,5 +1,5 @@
 // The Staysail operator process: reads its options, connects to the Kubernetes API named by the
-// kubeconfig, fills its caches and serves /healthz, /readyz, /debug/caches and /metrics, runs every
+// kubeconfig, fills its caches and serves /healthz, /readyz, /debug/caches, the webhook triggers and /metrics, runs every
 // controller (once elected leader, with --leader-elect=true), and stops cleanly on SIGTERM or SIGINT.
 // A leader that loses its Lease exits 1, to restart as a standby.
 import { KubeConfig } from '@kubernetes/client-node';
@@ -10,6 +10,9 @@ import { optionsHelp, OptionsError, parseOptions } from './core/options.ts';
 import { registerControllers } from './controllers/index.ts';
 import { KubernetesProvider } from './providers/kubernetes/provider.ts';
 import { ProviderRegistry } from './providers/registry.ts';
+import { registerTriggerRoutes } from './triggers/routes.ts';
+import { resources } from './api/v1alpha1/index.ts';
+import type { Pipeline } from './triggers/fire.ts';
 
 async function main(): Promise<number> {
   let options;
@@ -37,6 +40,7 @@ async function main(): Promise<number> {
 
   const manager = new Manager({ kubeConfig: kc, options, clock: realClock, log });
   registerControllers(manager, new ProviderRegistry().register(new KubernetesProvider(manager.client, realClock)));
+  registerTriggerRoutes(manager.router, { pipelines: manager.informer<Pipeline>(resources.pipeline), client: manager.client, clock: realClock, log });
   const stopped = new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));

@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { triggerLabel, triggerTypeLabel } from '../api/v1alpha1/labels.ts';
+import { runNameFor } from './fire.ts';
+import { fakeWorld, pipelineWith, post } from './fake-world.test-support.ts';
+import { hmacSha256Hex } from './signatures.ts';
+import { receiveWebhook } from './webhook.ts';
+
+const body = JSON.stringify({ version: '1.4.2', env: 'staging', repo: { name: 'shop' } });
+const signed = (secret: string, timestampS: number, b = body, delivery?: string) => ({
+  'x-staysail-timestamp': String(timestampS),
+  'x-staysail-signature': `sha256=${hmacSha256Hex(secret, `${timestampS}.${b}`)}`,
+  ...(delivery ? { 'x-staysail-delivery': delivery } : {}),
+});
+const call = (ns: string, source: string, b: string, headers: Record<string, string> = {}) =>
+  post(`/webhooks/${ns}/${source}`, { namespace: ns, source }, b, headers);
+const parse = (r: { body?: string | Buffer }) => JSON.parse(String(r.body)) as { runs: string[]; error?: string };
+
+describe('the webhook trigger', () => {
+  const release = pipelineWith('shop', 'release', [{ name: 'ci', type: 'webhook', enabled: true,
+    webhook: { source: 'ci', secretRef: { name: 'ci-hook' }, payloadConstraints: { 'repo.name': 'shop' } },
+    parameters: { version: '${trigger.payload.version}', note: 'from ${trigger.name}' } }]);
+  const open = pipelineWith('shop', 'smoke', [{ name: 'any', type: 'webhook', enabled: true, webhook: { source: 'open' } }]);
+  const world = () => fakeWorld([release, open], { 'shop/ci-hook': { secret: 'hunter2' } });
+  const nowS = Date.UTC(2026, 11, 1, 23, 0, 0) / 1000;
+
+  it('a signed call starts one run: the payload, the parameters evaluated over it, the trigger and its labels', async () => {
+    const w = world();
+    const res = await receiveWebhook(w.deps, call('shop', 'ci', body, signed('hunter2', nowS, body, 'd-1')));
+    assert.equal(res.status, 202);
+    const name = runNameFor({ pipeline: release, trigger: release.spec!.triggers![0]! }, 'id:d-1');
+    assert.deepEqual(parse(res), { runs: [name] });
+    const run = w.runs.get(`shop/${name}`)!;
+    assert.deepEqual(run.spec, { pipelineRef: { name: 'release' }, parameters: { version: '1.4.2', note: 'from ci' },
+      trigger: { type: 'webhook', name: 'ci', user: 'trigger:ci', payload: JSON.parse(body) } });
+    assert.deepEqual(run.metadata.labels, { [triggerLabel]: 'ci', [triggerTypeLabel]: 'webhook' });
+    assert.ok(name.length <= 63 && name.startsWith('release-ci-'), name);
+  });
+
+  it('the same delivery twice (a retry, or to another replica) answers the same run and creates it once', async () => {
+    const w = world();
+    const first = parse(await receiveWebhook(w.deps, call('shop', 'ci', body, signed('hunter2', nowS, body, 'd-2'))));
+    w.clock.advance(30_000);
+    const again = await receiveWebhook(w.deps, call('shop', 'ci', body, signed('hunter2', nowS + 30, body, 'd-2')));
+    assert.equal(again.status, 202);
+    assert.deepEqual(parse(again), first);
+    assert.equal(w.runs.size, 1);
+    // Without a delivery id the same signed request (same timestamp and body) is the same event; another timestamp is another.
+    await receiveWebhook(w.deps, call('shop', 'ci', body, signed('hunter2', nowS)));
+    await receiveWebhook(w.deps, call('shop', 'ci', body, signed('hunter2', nowS)));
+    assert.equal(w.runs.size, 2);
+    await receiveWebhook(w.deps, call('shop', 'ci', body, signed('hunter2', nowS + 1)));
+    assert.equal(w.runs.size, 3);
+  });
+
+  const refused: [string, Record<string, string>][] = [
+    ['unsigned', {}],
+    ['signed with another secret', signed('guess', nowS)],
+    ['replayed after the window (a stale timestamp)', signed('hunter2', nowS - 301)],
+    ['signed over another body', signed('hunter2', nowS, '{"version":"6.6.6"}')],
+  ];
+  for (const [what, headers] of refused) {
+    it(`a call ${what} gets 401 and starts nothing`, async () => {
+      const w = world();
+      const res = await receiveWebhook(w.deps, call('shop', 'ci', body, headers));
+      assert.equal(res.status, 401);
+      assert.match(parse(res).error!, /^the request is not signed with the trigger's secret: /);
+      assert.equal(w.runs.size, 0);
+    });
+  }
+
+  it('a trigger without a secretRef takes unsigned calls', async () => {
+    const w = world();
+    const res = await receiveWebhook(w.deps, call('shop', 'open', '{}'));
+    assert.equal(res.status, 202);
+    assert.equal(w.runs.size, 1);
+  });
+
+  it('answers 200 with no runs when nothing matches: payloadConstraints, an unknown source or namespace, a disabled trigger or Pipeline', async () => {
+    const other = JSON.stringify({ version: '1', repo: { name: 'blog' } });
+    const disabled = pipelineWith('shop', 'off', [{ name: 'x', type: 'webhook', enabled: true, webhook: { source: 'off' } }], { disabled: true });
+    const stopped = pipelineWith('shop', 'stopped', [{ name: 'x', type: 'webhook', enabled: false, webhook: { source: 'stopped' } }]);
+    const w = fakeWorld([release, disabled, stopped], { 'shop/ci-hook': { secret: 'hunter2' } });
+    for (const c of [call('shop', 'ci', other, signed('hunter2', nowS, other)), call('shop', 'nope', '{}'), call('elsewhere', 'ci', '{}'),
+      call('shop', 'off', '{}'), call('shop', 'stopped', '{}')]) {
+      const res = await receiveWebhook(w.deps, c);
+      assert.deepEqual([res.status, parse(res)], [200, { runs: [] }], c.path);
+    }
+    assert.equal(w.runs.size, 0);
+    assert.ok(w.logs.some((l) => l.msg === 'webhook did not match a trigger\'s payloadConstraints'));
+  });
+
+  it('refuses a body that is not JSON (415) or not a JSON object (400)', async () => {
+    const w = world();
+    const form = await receiveWebhook(w.deps, { ...call('shop', 'open', 'a=1'), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    assert.equal(form.status, 415);
+    assert.equal((await receiveWebhook(w.deps, call('shop', 'open', '{"a":'))).status, 400);
+    assert.equal((await receiveWebhook(w.deps, call('shop', 'open', '[1,2]'))).status, 400);
+    assert.equal((await receiveWebhook(w.deps, { ...call('shop', 'open', '{}'), headers: { 'content-type': 'application/cloudevents+json; charset=utf-8' } })).status, 202);
+    assert.equal(w.runs.size, 1);
+  });
+
+  it('a trigger whose Secret is missing refuses (401) and the log names the Pipeline, the Secret and the fix', async () => {
+    const w = fakeWorld([release]);
+    const res = await receiveWebhook(w.deps, call('shop', 'ci', body, signed('hunter2', nowS)));
+    assert.equal(res.status, 401);
+    const line = w.logs.find((l) => l.msg === 'webhook trigger cannot check signatures')!;
+    assert.match(String(line.error), /^Pipeline "shop\/release" trigger "ci": Secret "ci-hook" \(webhook.secretRef\) does not exist; create it/);
+  });
+
+  it('parameters that cannot be evaluated over the payload start no run and answer 422 saying why', async () => {
+    const bad = pipelineWith('shop', 'bad', [{ name: 'b', type: 'webhook', enabled: true, webhook: { source: 'bad' },
+      parameters: { v: '${trigger.payload.missing.deeper}' } }]);
+    const w = fakeWorld([bad]);
+    const res = await receiveWebhook(w.deps, call('shop', 'bad', '{}'));
+    assert.equal(res.status, 422);
+    assert.match(parse(res).error!, /^Pipeline "shop\/bad" trigger "b": its parameters cannot be evaluated over this payload: /);
+    assert.equal(w.runs.size, 0);
+  });
+});
