@@ -1,6 +1,7 @@
 // The CLI's pipeline commands: show and follow a run, list runs, start a pipeline, decide a
 // judgment, cancel a run, restart a stage. Decisions are written to the run's spec, as kubectl
 // patch would, with server-side apply so one entry changes and nothing else.
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
 import { resources } from '../api/v1alpha1/index.ts';
@@ -161,7 +162,8 @@ export async function decide(conn: Connection, runName: string, stage: string, d
   options: { input?: string; comment?: string; user?: string }): Promise<string> {
   refuseDecision(await getRun(conn, runName), stage, decision, options.input);
   const user = options.user ?? await whoAmI(conn);
-  await putEntry(conn, runName, 'judgments', 'stage', { stage, decision, user, ...(options.input !== undefined ? { input: options.input } : {}),
+  // A new id each time: a stage restarted after an earlier decision waits for one other than it.
+  await putEntry(conn, runName, 'judgments', 'stage', { stage, decision, user, id: randomUUID().slice(0, 8), ...(options.input !== undefined ? { input: options.input } : {}),
     ...(options.comment ? { comment: options.comment } : {}) });
   return `${decision === 'approve' ? 'approved' : 'rejected'} stage "${stage}" of PipelineRun "${runName}" as ${user}`;
 }

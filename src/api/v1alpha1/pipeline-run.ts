@@ -40,6 +40,7 @@ export const pipelineRunSpec = obj('The run wanted, and the decisions people mak
     input: optional(str('One of the stage\'s inputs.', { maxLength: 256 })),
     comment: optional(str('Why.', { maxLength: 4096 })),
     user: optional(str('Who decides: the Kubernetes user name you are signed in as (kubectl auth whoami). With the judgment policy installed (config/policy, or the Helm chart) the API server refuses a decision whose user is not the requester.', { maxLength: 256 })),
+    id: optional(str('Tells this decision from an earlier one for the stage. A restarted manualJudgment stage sets the decision it had aside and waits for a different one, so deciding again as before needs a new id (kubectl staysail approve and reject write one).', { maxLength: 63 })),
   }), { listType: 'map', listMapKeys: ['stage'], maxItems: 200 })),
   skipExecutionWindows: optional(arr('refIds of stages that should stop waiting for their execution window and run now.', refId('A refId.'),
     { listType: 'set', maxItems: 200 })),
@@ -60,6 +61,7 @@ export const stageRecordSchema = obj('What happened to one stage.', {
   suspendedUntil: optional(str('When a SUSPENDED stage may start: its execution window opens (plus jitter).', { format: 'date-time' })),
   message: optional(str('What it is doing, or why it failed.', { maxLength: 32768 })),
   timedOut: optional(bool('It failed because it ran past its timeout (the run then fails with reason Timeout).')),
+  setAsideJudgment: optional(str('The decision in spec.judgments that a restart of this manualJudgment stage set aside (as JSON): the stage waits for a different one.', { maxLength: 8192 })),
   outputs: optional(freeform('Values the stage produced, read by later stages as ${stages.<refId>.outputs...}.')),
   state: optional(freeform('The stage type\'s own progress (a child\'s name, a retry time), so a restarted operator carries on where it was.')),
   judgment: optional(obj('The decision of a manualJudgment stage.', {

@@ -10,7 +10,6 @@ import { isEndedPhase, phaseOf } from '../../pipeline/run/phase.ts';
 import { runPass, type RunEffects } from '../../pipeline/run/pass.ts';
 import { stageEffects, type AdvanceDeps } from './advance.ts';
 import { ConcurrencyGate } from './gate.ts';
-import { clearJudgments } from './restart.ts';
 import { applyLifecycle, restartSlot, startRun, type RunContext } from './start.ts';
 import { isFinished, isQueued, isStarted, type Pipeline, type PipelineRun, type PipelineRunStatus } from './types.ts';
 
@@ -69,7 +68,6 @@ function runEffects(ctx: RunContext, deps: Deps): RunEffects {
       return slot.outcome === 'queued' ? { queued: slot.message } : {};
     },
     start: () => startRun(ctx, deps),
-    clearJudgments: (stages) => clearJudgments(ctx, deps.client, new Set(stages)),
     lifecycle: (l) => applyLifecycle(ctx, l),
     restartNote: (type, reason, message) => ctx.recordEvent(type, reason, message),
   };

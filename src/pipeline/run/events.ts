@@ -4,6 +4,7 @@
 import type { PipelineRunSpec, PipelineRunStatus, StageRecord } from '../../api/v1alpha1/pipeline-run.ts';
 import { complete, type ExecutionStatus } from '../graph/scheduler.ts';
 import { isEndedPhase, phaseOf, type RunPhase } from './phase.ts';
+import { judgmentFor } from './records.ts';
 
 export type RunEventKind = RunEvent['kind'];
 type RunPhaseEvent = 'RunQueued' | 'RunStarted' | 'RunSucceeded' | 'RunFailed' | 'RunCanceled';
@@ -69,7 +70,8 @@ function waitingEvents(b: StageRecord | undefined, a: StageRecord, started: bool
   const retryAt = a.state?.retryAt;
   if (typeof retryAt === 'string' && retryAt !== b?.state?.retryAt && a.message) events.push({ kind: 'StageRetrying', stage: a.refId, message: a.message });
   if (a.type === 'manualJudgment' && a.message && (started || a.message !== b?.message)) {
-    const refused = spec?.judgments?.some((j) => j.stage === a.refId) ?? false;
+    // A decision a restart set aside is not one that was refused.
+    const refused = judgmentFor(spec?.judgments, a) !== undefined;
     events.push({ kind: 'JudgmentWaiting', stage: a.refId, message: a.message, refused });
   }
   return events;

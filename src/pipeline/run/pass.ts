@@ -13,8 +13,6 @@ export interface RunEffects extends StageEffects {
   restartSlot(): Promise<{ queued?: string }>;
   /** Starts the run (its snapshot and records, or why it cannot); a delay when it must wait for a slot. */
   start(): Promise<{ started: boolean; requeueAfterMs?: number }>;
-  /** Makes the restarted manualJudgment stages among these ask again (their decisions leave the spec). */
-  clearJudgments(stages: readonly string[]): Promise<void>;
   /** Records where the run stands: phase, Succeeded condition, completion time. */
   lifecycle(l: Lifecycle): void;
   /** A restart request carried out or refused, said to whoever watches (an Event). */
@@ -57,7 +55,6 @@ async function restart(input: AdvanceInput, effects: RunEffects): Promise<boolea
   const result = applyRestarts(input.run.spec, input.status);
   for (const r of result.refused) effects.restartNote('Warning', 'RestartRefused', `restart ${r.id}: ${r.problem}`);
   if (result.restarted.length === 0) return false;
-  await effects.clearJudgments(result.restarted.flatMap((r) => r.stages));
   for (const r of result.restarted) effects.restartNote('Normal', 'StageRestarted', r.message);
   effects.lifecycle({ phase: 'Running', reason: 'Running', message: `PipelineRun "${input.run.metadata.name}" restarted` });
   return true;

@@ -14,7 +14,17 @@ export function transition(r: StageRecord, status: ExecutionStatus, message: str
 }
 
 /** The fields a restart clears, so the stage runs as if for the first time (attempts go on counting). */
-export const restartedFields = ['startTime', 'endTime', 'message', 'outputs', 'state', 'judgment', 'suspendedUntil', 'timedOut'] as const;
+export const restartedFields = ['startTime', 'endTime', 'message', 'outputs', 'state', 'judgment', 'suspendedUntil', 'timedOut', 'setAsideJudgment'] as const;
+
+/** A decision in spec.judgments as one string, its keys sorted: what a restart sets aside and a stage compares. */
+export const judgmentKey = (j: Record<string, unknown>): string =>
+  JSON.stringify(Object.fromEntries(Object.keys(j).sort().map((k) => [k, j[k]])));
+
+/** The stage's decision in spec.judgments, unless a restart set it aside. */
+export function judgmentFor<J extends { stage: string }>(judgments: readonly J[] | undefined, r: StageRecord): J | undefined {
+  const j = judgments?.find((x) => x.stage === r.refId);
+  return j && r.setAsideJudgment !== judgmentKey(j) ? j : undefined;
+}
 
 /** The record of a stage that runs again. */
 export function resetRecord(r: StageRecord): void {

@@ -1,13 +1,13 @@
 // Restart requests (spec.restarts) as decisions: which are pending, which can be carried out, and
 // what carrying them out does to the status: the stage and everything downstream run again, the
-// request is recorded as handled, and a cancel it follows is recorded as superseded. Pure; the
-// spec is never edited for them.
+// request is recorded as handled, a cancel it follows is recorded as superseded, and a restarted
+// judgment's decision is set aside. Pure; the spec is never edited for them.
 import type { PipelineRunSpec, PipelineRunStatus } from '../../api/v1alpha1/pipeline-run.ts';
 import { plural } from '../../api/plural.ts';
 import { downstreamOf } from '../graph/dag.ts';
 import { complete, type ExecutionStatus } from '../graph/scheduler.ts';
 import { isCancelRequested, type PipelineSpec } from './facts.ts';
-import { resetRecord } from './records.ts';
+import { judgmentKey, resetRecord } from './records.ts';
 
 export type RestartRequest = NonNullable<PipelineRunSpec['restarts']>[number];
 
@@ -47,6 +47,16 @@ export function supersedeCancel(spec: PipelineRunSpec | undefined, status: Pipel
   if (isCancelRequested(spec, status)) status.supersededCancel = { ...(spec?.cancelId ? { cancelId: spec.cancelId } : {}), restart };
 }
 
+/**
+ * Resets a stage that runs again. A manualJudgment stage's decision stays in the spec (the
+ * controller does not edit it) but is set aside: the stage asks again, for a different decision.
+ */
+function restartRecord(r: NonNullable<PipelineRunStatus['stages']>[number], spec: PipelineRunSpec | undefined): void {
+  resetRecord(r);
+  const decided = r.type === 'manualJudgment' ? spec?.judgments?.find((j) => j.stage === r.refId) : undefined;
+  if (decided) r.setAsideJudgment = judgmentKey(decided);
+}
+
 /** Carries out the pending restart requests on the status (each once, in order). */
 export function applyRestarts(spec: PipelineRunSpec | undefined, status: PipelineRunStatus): RestartResult {
   const result: RestartResult = { refused: [], restarted: [] };
@@ -58,7 +68,7 @@ export function applyRestarts(spec: PipelineRunSpec | undefined, status: Pipelin
     const problem = restartProblem(status, req);
     if (problem) { result.refused.push({ id: req.id, problem }); continue; }
     const ids = restartedIds(status, req.stage);
-    for (const r of status.stages ?? []) if (ids.has(r.refId)) resetRecord(r);
+    for (const r of status.stages ?? []) if (ids.has(r.refId)) restartRecord(r, spec);
     result.restarted.push({ id: req.id, stage: req.stage, stages: [...ids],
       message: `restart ${req.id}: stage "${req.stage}" and ${plural(ids.size - 1, 'downstream stage')} run again` });
   }

@@ -13,7 +13,7 @@ import type { RunFacts, StageRecord } from './facts.ts';
 import { recordLifecycle, succeededStatus, type Lifecycle } from './lifecycle.ts';
 import { runPass, type RunEffects } from './pass.ts';
 import { phaseOf } from './phase.ts';
-import { startRecords } from './records.ts';
+import { judgmentFor, startRecords } from './records.ts';
 
 /** What an attempt of a scripted stage comes to: it succeeds, fails (retryable), fails for good, or runs until stopped. */
 export type Attempt = 'ok' | 'fail' | 'final' | 'hang';
@@ -84,7 +84,8 @@ function request(r: Request, sim: { spec: PipelineRunSpec; cancels: number }): s
     spec.skipExecutionWindows = [...(spec.skipExecutionWindows ?? []), r.skipWindow];
     return `skip the execution window of ${r.skipWindow}`;
   }
-  spec.judgments = [...(spec.judgments ?? []).filter((j) => j.stage !== r.judge), { stage: r.judge, decision: r.decision }];
+  // Each decision is told from the last by its id, as the CLI writes one: a restart sets the last one aside.
+  spec.judgments = [...(spec.judgments ?? []).filter((j) => j.stage !== r.judge), { stage: r.judge, decision: r.decision, id: `at-${r.atMs}` }];
   return `${r.decision} ${r.judge}`;
 }
 
@@ -104,8 +105,6 @@ async function reconcile(sc: Scenario, sim: Sim, before: PipelineRunStatus): Pro
       lifecycle(status, { phase: 'Running', reason: 'Running', message: 'PipelineRun "sim" started' }, sim.now);
       return { started: true };
     },
-    // As the controller does: a restarted judgment stage's decision leaves the spec, so it asks again.
-    async clearJudgments(stages) { sim.spec.judgments = sim.spec.judgments?.filter((j) => !stages.includes(j.stage)); },
     lifecycle: (l) => { lifecycle(status, l, sim.now); },
     restartNote: (_type, reason, message) => { notes.push(`${reason}: ${message}`); },
   };
@@ -124,7 +123,7 @@ function lifecycle(status: PipelineRunStatus, l: Lifecycle, now: number): Pipeli
 function scripted(sc: Scenario, sim: Sim): StageEffects {
   return {
     traits: (def) => traits[def.type as keyof typeof traits] ?? { retryable: false },
-    execute: async (def, r) => (def.type === 'manualJudgment' ? judgment(def, sim.spec) : task(sc, sim, def, r)),
+    execute: async (def, r) => (def.type === 'manualJudgment' ? judgment(r, sim.spec) : task(sc, sim, def, r)),
     stop: async () => '',
   };
 }
@@ -140,8 +139,8 @@ function task(sc: Scenario, sim: Sim, def: Stage, r: StageRecord): StageOutcome 
   return { status: 'FAILED', message: `attempt ${attempt} failed`, final: outcome === 'final' };
 }
 
-function judgment(def: Stage, spec: PipelineRunSpec): StageOutcome {
-  const j = spec.judgments?.find((x) => x.stage === def.refId);
+function judgment(r: StageRecord, spec: PipelineRunSpec): StageOutcome {
+  const j = judgmentFor(spec.judgments, r);
   if (!j) return { status: 'RUNNING', pollAfterMs: 3_600_000, message: 'waits for a judgment' };
   return j.decision === 'approve' ? { status: 'SUCCEEDED', message: 'approved' } : { status: 'FAILED', message: 'rejected', final: true };
 }

@@ -5,6 +5,7 @@
 import { resources } from '../../api/v1alpha1/index.ts';
 import type { Stage } from '../../api/v1alpha1/stages/index.ts';
 import type { KubeObject } from '../../core/kube-client.ts';
+import { judgmentFor } from '../run/records.ts';
 import type { StageOutcome, StageRun, StageType } from './stage-type.ts';
 
 /** What a waiting judgment asks of its judge. */
@@ -53,7 +54,8 @@ function waiting(s: StageRun, request: JudgmentRequest): StageOutcome {
   const how = `kubectl staysail approve ${s.run.metadata.name} ${s.stage.refId}${request.inputs.length ? ' --input INPUT' : ''} (or kubectl patch the run's spec.judgments)`;
   // The whole instructions, evaluated, for a judge the message shows only the first line to.
   return { status: 'RUNNING', pollAfterMs: 3_600_000, ...(request.instructions ? { outputs: { instructions: request.instructions } } : {}),
-    message: `waits for a judgment: ${request.summary}${request.abridged ? ' (whole text in outputs.instructions)' : ''}; approve with: ${how}` };
+    message: `waits for a judgment: ${request.summary}${request.abridged ? ' (whole text in outputs.instructions)' : ''}; approve with: ${how}`
+      + (s.record.setAsideJudgment ? '; the stage restarted, so its decision before is set aside (a kubectl patch must differ from it, e.g. a new id)' : '') };
 }
 
 /** The decision taken: the stage succeeds on approve and fails (a verdict) on reject, recording who decided and when. */
@@ -74,7 +76,8 @@ export const manualJudgmentStage: StageType = {
   timeoutField: 'timeout',
   async execute(s): Promise<StageOutcome> {
     const spec = s.run.spec as { judgments?: Judgment[] } | undefined;
-    const j = spec?.judgments?.find((x) => x.stage === s.stage.refId);
+    // A decision a restart of the stage set aside does not count: the stage asks again.
+    const j = judgmentFor(spec?.judgments, s.record);
     const request = judgmentRequest(s.config as Stage['manualJudgment']);
     if (!j) return waiting(s, request);
     if (j.input !== undefined && request.inputs.length > 0 && !request.inputs.includes(j.input)) {

@@ -216,8 +216,10 @@ describe('pipelines, with the operator as a process', function () {
 
   it('holds the restart of a finished run while its pipeline is at its concurrency limit', async () => {
     await apply(pipeline('gated', [{ refId: 'hold', type: 'manualJudgment', manualJudgment: {} }], { concurrency: { maxConcurrentRuns: 1 } }));
+    // Each decision has an id of its own: a restart sets the stage's last decision aside, and an identical one would not count.
+    let decisions = 0;
     const approve = (name: string) => k(['patch', 'pipelinerun', name, '--type=merge', '-p',
-      JSON.stringify({ spec: { judgments: [{ stage: 'hold', decision: 'approve', user: 'staysail-admin' }] } })]);
+      JSON.stringify({ spec: { judgments: [{ stage: 'hold', decision: 'approve', user: 'staysail-admin', id: `d${++decisions}` }] } })]);
     const waiting = (name: string) => waitFor(async () => /^waits for a judgment: /.test(stage(await getRun(name), 'hold')?.message ?? ''), 20_000,
       () => `${name} never waited for its judgment`);
     await apply(run('gated-1', 'gated'));
@@ -233,6 +235,9 @@ describe('pipelines, with the operator as a process', function () {
     await approve('gated-2');
     await finished('gated-2');
     await waiting('gated-1');
+    const restarted = await getRun('gated-1');
+    assert.equal((restarted as { spec?: { judgments?: unknown[] } }).spec?.judgments?.length, 1, 'the controller leaves the decision in the spec');
+    assert.match(stage(restarted, 'hold')!.message!, /its decision before is set aside/);
     await approve('gated-1');
     const again = await finished('gated-1');
     assert.equal(succeeded(again)?.reason, 'Succeeded');
