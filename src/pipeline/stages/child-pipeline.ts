@@ -6,9 +6,10 @@ import { isNotFound } from '../../core/errors.ts';
 import type { KubeObject } from '../../core/kube-client.ts';
 import { createRun } from '../create-run.ts';
 import { ensureChild, fallbackPollMs } from './children.ts';
+import { isEndedPhase, phaseOf, type RunPhase } from '../run/phase.ts';
 import type { StageOutcome, StageType } from './stage-type.ts';
 
-type Run = KubeObject<Record<string, unknown>, { conditions?: { type: string; status: string; reason: string; message: string }[];
+type Run = KubeObject<Record<string, unknown>, { phase?: RunPhase; conditions?: { type: string; status: string; reason: string; message: string }[];
   outputs?: Record<string, unknown> }>;
 
 export const childPipelineStage: StageType = {
@@ -24,11 +25,12 @@ export const childPipelineStage: StageType = {
     if (c.waitForCompletion === false) return { status: 'SUCCEEDED', message: `started PipelineRun ${name}`, outputs: { childRun: name }, state: { child: name } };
     // The child's own changes wake this run (it is owned by it), so polling is only a fallback.
     if (created || !child) return { status: 'RUNNING', message: `started PipelineRun ${name}`, pollAfterMs: fallbackPollMs, state: { child: name } };
-    const done = child.status?.conditions?.find((x) => x.type === 'Succeeded' && x.status !== 'Unknown');
-    if (!done) return { status: 'RUNNING', message: `waiting for PipelineRun ${name}`, pollAfterMs: fallbackPollMs, state: { child: name } };
+    const phase = phaseOf(child.status);
+    if (!isEndedPhase(phase)) return { status: 'RUNNING', message: `waiting for PipelineRun ${name}`, pollAfterMs: fallbackPollMs, state: { child: name } };
     const outputs = { childRun: name, ...(child.status?.outputs ?? {}) };
-    if (done.status === 'True') return { status: 'SUCCEEDED', message: `PipelineRun ${name} succeeded`, outputs, state: { child: name } };
-    return { status: 'FAILED', message: `PipelineRun ${name} ${done.reason === 'Canceled' ? 'was canceled' : 'failed'}: ${done.message}`, outputs, state: { child: name } };
+    if (phase === 'Succeeded') return { status: 'SUCCEEDED', message: `PipelineRun ${name} succeeded`, outputs, state: { child: name } };
+    const why = child.status?.conditions?.find((x) => x.type === 'Succeeded')?.message ?? phase;
+    return { status: 'FAILED', message: `PipelineRun ${name} ${phase === 'Canceled' ? 'was canceled' : 'failed'}: ${why}`, outputs, state: { child: name } };
   },
   async cancel(s) {
     const name = typeof s.record.state?.child === 'string' ? s.record.state.child : undefined;
