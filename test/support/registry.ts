@@ -66,9 +66,16 @@ export class LocalRegistry {
     cranePath(); // first, so a missing prerequisite is said before anything starts
     const dataDir = mkdtempSync(join(tmpdir(), `${dataDirPrefix}registry-`));
     const [port] = await freePorts(1);
-    const tokens = auth === 'token' ? await TokenServer.start(dataDir, users) : undefined;
-    writeFileSync(join(dataDir, 'config.yml'), JSON.stringify(registryConfig(dataDir, port!, authConfig(auth, dataDir, users, tokens))));
-    writeDockerConfig(dataDir, `127.0.0.1:${port}`, auth === 'none' ? {} : users);
+    let tokens: TokenServer | undefined;
+    try {
+      tokens = auth === 'token' ? await TokenServer.start(dataDir, users) : undefined;
+      writeFileSync(join(dataDir, 'config.yml'), JSON.stringify(registryConfig(dataDir, port!, authConfig(auth, dataDir, users, tokens))));
+      writeDockerConfig(dataDir, `127.0.0.1:${port}`, auth === 'none' ? {} : users);
+    } catch (err) {
+      await tokens?.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+      throw err;
+    }
     const proc = new ManagedProcess({
       name: 'registry', command: process.env.STAYSAIL_REGISTRY ?? 'docker-registry', logFile: join(dataDir, 'registry.log'),
       args: ['serve', join(dataDir, 'config.yml')],
