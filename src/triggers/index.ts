@@ -5,4 +5,6 @@ import type { triggerTypes } from '../api/v1alpha1/pipeline.ts';
 export type TriggerType = (typeof triggerTypes)[number];
 
 /** Trigger types with a source in this folder. */
-export const actedOnTriggerTypes: ReadonlySet<TriggerType> = new Set<TriggerType>([]);
+export const actedOnTriggerTypes: ReadonlySet<TriggerType> = new Set<TriggerType>([
+  'webhook', 'git',
+]);
