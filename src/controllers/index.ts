@@ -15,6 +15,7 @@ import { builtInStageTypes, jobLabelSelector, jobResource, owningRun, runsDeploy
 import { StageRegistry } from '../pipeline/stages/stage-type.ts';
 import { applicationKeyOf, applicationReconciler, type Application, type Cluster } from './application/reconciler.ts';
 import { pipelineKeyOf, pipelineReconciler } from './pipeline/reconciler.ts';
+import { downstreamPipelinesOf } from './pipeline/triggers.ts';
 import { parentRunOf, pipelineRunReconciler, waitingRunsOf } from './pipeline-run/reconciler.ts';
 import type { Pipeline, PipelineRun } from './pipeline-run/types.ts';
 
@@ -54,7 +55,9 @@ export function registerControllers(manager: Manager, providers: ProviderRegistr
 
   const registry = stageRegistry();
   const pipelines = manager.informer<Pipeline>(resources.pipeline);
-  manager.addController('pipeline', pipelines, pipelineReconciler({ runs, client: manager.client, registry })).watch(runs, pipelineKeyOf);
+  // A run wakes its own Pipeline and, once finished, the Pipelines its pipeline triggers start.
+  manager.addController('pipeline', pipelines, pipelineReconciler({ runs, client: manager.client, registry }))
+    .watch(runs, pipelineKeyOf).watch(runs, downstreamPipelinesOf(pipelines));
   // Stages reach accounts and providers as the controllers above do, never by a client of their own.
   const resolveStageAccount = (run: PipelineRun, ref: { name: string }, field: string) => resolveAccount(accounts, providers, run, ref, field);
   // What a run's stages wait on wakes it: its Jobs, its child runs, the Clusters its deploy stages roll out.

@@ -6,5 +6,6 @@ export type TriggerType = (typeof triggerTypes)[number];
 
 /** Trigger types with a source in this folder. */
 export const actedOnTriggerTypes: ReadonlySet<TriggerType> = new Set<TriggerType>([
+  'cron', 'pipeline',
   'webhook', 'git',
 ]);

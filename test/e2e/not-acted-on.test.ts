@@ -19,7 +19,7 @@ describe('fields accepted but not acted on yet, with the operator as a process',
   it('a Pipeline with triggers and notifications, an Application and an Account with permissions say they are not acted on', async () => {
     const stages = [{ refId: 'a', type: 'wait', wait: { duration: '1s' } }];
     await apply(pipeline('nightly', stages, {
-      triggers: [{ name: 'nightly', type: 'cron', cron: { expression: '0 3 * * *' } }],
+      triggers: [{ name: 'nightly', type: 'jenkins', jenkins: { master: 'ci', job: 'build' } }],
       notifications: [{ type: 'slack', address: '#releases', when: ['pipeline.failed'] }],
     }), { apiVersion: api, kind: 'Application', metadata: { name: 'shop' }, spec: { permissions: { execute: ['release-managers'] } } },
     { apiVersion: api, kind: 'Account', metadata: { name: 'guarded' }, spec: { provider: 'kubernetes', permissions: { write: ['deployers'] } } });
@@ -27,7 +27,7 @@ describe('fields accepted but not acted on yet, with the operator as a process',
     let c: Awaited<ReturnType<typeof actedOn>>;
     await waitFor(async () => (c = await actedOn('pipeline', 'nightly')) !== undefined, 30_000, () => 'the Pipeline never said so');
     assert.deepEqual({ status: c!.status, reason: c!.reason }, { status: 'False', reason: 'NotActedOn' });
-    assert.match(c!.message, /^Pipeline "nightly" sets spec\.triggers and spec\.notifications, which this version of Staysail accepts but does not act on yet: no trigger starts a run; start runs with kubectl staysail start .*; nobody is notified/);
+    assert.match(c!.message, /^Pipeline "nightly" sets spec\.triggers of type jenkins and spec\.notifications, which this version of Staysail accepts but does not act on yet: no jenkins trigger starts a run; start runs with kubectl staysail start .*; nobody is notified/);
     await waitFor(async () => (c = await actedOn('application', 'shop')) !== undefined, 30_000, () => 'the Application never said so');
     assert.match(c!.message, /^Application "shop" sets spec\.permissions, .*decided by Kubernetes RBAC alone$/);
     await waitFor(async () => (c = await actedOn('account', 'guarded')) !== undefined, 30_000, () => 'the Account never said so');

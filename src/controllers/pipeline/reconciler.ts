@@ -1,7 +1,7 @@
 // Pipeline controller: checks what the API server cannot (the stage graph, stage types, expressions,
 // execution windows) and reports it as the Ready condition (an invalid pipeline is Stalled until its
-// spec changes); summarises stages and the last run; keeps only as many finished runs as the history
-// limits say.
+// spec changes); summarises stages and the last run; fires its cron and pipeline triggers
+// (triggers.ts); keeps only as many finished runs as the history limits say.
 import { isDeepStrictEqual } from 'node:util';
 import { plural } from '../../api/plural.ts';
 import { resources } from '../../api/v1alpha1/index.ts';
@@ -14,6 +14,8 @@ import { pipelineProblems } from '../../pipeline/validate.ts';
 import { actedOnCondition, reportFieldsNotActedOn } from '../not-acted-on.ts';
 import { isFinished, type Pipeline, type PipelineRun } from '../pipeline-run/types.ts';
 import type { PipelineReason, PipelineStatus } from '../../api/v1alpha1/pipeline.ts';
+import { actedOnTriggerTypes } from '../../triggers/index.ts';
+import { reconcileTriggers } from './triggers.ts';
 
 export interface PipelineDeps { runs: ObjectCache<PipelineRun>; client: KubeClient; registry: StageRegistry }
 
@@ -25,7 +27,7 @@ const resultOf = (run: PipelineRun): string => {
 
 export function pipelineReconciler(deps: PipelineDeps): Reconciler<Pipeline, PipelineStatus> {
   return {
-    owns: { fields: ['stageCount', 'lastRun'], conditions: ['Ready', actedOnCondition] },
+    owns: { fields: ['stageCount', 'lastRun', 'triggers'], conditions: ['Ready', actedOnCondition] },
     async reconcile(ctx) {
       const p = ctx.obj;
       const problems = pipelineProblems(p.metadata.name, p.spec!, deps.registry.types);
@@ -43,12 +45,15 @@ export function pipelineReconciler(deps: PipelineDeps): Reconciler<Pipeline, Pip
       if (!isDeepStrictEqual(ctx.status.lastRun, lastRun)) {
         if (lastRun) ctx.status.lastRun = lastRun; else delete ctx.status.lastRun;
       }
+      const unacted = [...new Set((p.spec!.triggers ?? []).map((t) => t.type).filter((t) => !actedOnTriggerTypes.has(t)))];
       reportFieldsNotActedOn(ctx, 'Pipeline', [
-        { field: 'spec.triggers', set: (p.spec!.triggers?.length ?? 0) > 0, meanwhile: 'no trigger starts a run; start runs with kubectl staysail start or by creating a PipelineRun' },
+        { field: `spec.triggers of type ${unacted.join(', ')}`, set: unacted.length > 0,
+          meanwhile: `no ${unacted.join(' or ')} trigger starts a run; start runs with kubectl staysail start or by creating a PipelineRun` },
         { field: 'spec.notifications', set: (p.spec!.notifications?.length ?? 0) > 0, meanwhile: 'nobody is notified; follow runs with kubectl staysail get run --watch or their Events' },
       ]);
+      const recheckMs = await reconcileTriggers(deps, ctx);
       await pruneHistory(deps, p, runs);
-      return invalid ? { stalled: invalid } : undefined;
+      return { ...(invalid ? { stalled: invalid } : {}), ...(recheckMs !== undefined ? { requeueAfterMs: recheckMs } : {}) };
     },
   };
 }
