@@ -61,7 +61,9 @@ export function registerControllers(manager: Manager, providers: ProviderRegistr
   // Stages reach accounts and providers as the controllers above do, never by a client of their own.
   const resolveStageAccount = (run: PipelineRun, ref: { name: string }, field: string) => resolveAccount(accounts, providers, run, ref, field);
   // What a run's stages wait on wakes it: its Jobs, its child runs, the Clusters its deploy stages roll out.
-  manager.addController('pipelinerun', runs, pipelineRunReconciler({ pipelines, client: manager.client, registry, resolveAccount: resolveStageAccount }))
+  // A run's notifications include its Application's; their Secrets are read through the manager's client.
+  manager.addController('pipelinerun', runs, pipelineRunReconciler({ pipelines, client: manager.client, registry, resolveAccount: resolveStageAccount,
+    notifications: { applications } }))
     .watch(runs, (r) => [...waitingRunsOf(runs)(r), ...parentRunOf(r)])
     .watch(manager.informer<KubeObject>(jobResource, jobLabelSelector), owningRun)
     .watch(clusters, runsDeployingTo(runs));

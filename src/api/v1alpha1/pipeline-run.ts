@@ -73,6 +73,27 @@ export const stageRecordSchema = obj('What happened to one stage.', {
   })),
 });
 
+export const notificationChannels = ['slack', 'webhook', 'email', 'event'] as const;
+export const deliveryStates = ['pending', 'sent', 'failed'] as const;
+
+export const deliveryRecordSchema = obj('One notification of one run event: what to send, where, and how sending went.', {
+  id: str('Names the delivery: the run\'s uid, the event\'s number in the run and the notification\'s. Sent as X-Staysail-Delivery, so a receiver can drop a repeat.', { maxLength: 128 }),
+  channel: oneOf('The notification type.', notificationChannels),
+  event: str('The level that matched the notification\'s when (pipeline.failed, stage.starting, manualJudgment...).', { maxLength: 63 }),
+  notification: str('Which notification: Pipeline spec.notifications[i] (copied when the run started) or its Application\'s.', { maxLength: 256 }),
+  address: optional(str('Where: the Slack channel, webhook URL or e-mail address, as the notification said.', { maxLength: 2048 })),
+  secretRef: optional(obj('The notification\'s Secret.', {
+    name: objectName('Name of the Secret, in this namespace.'),
+    key: optional(str('Key within the Secret.', { maxLength: 253 })),
+  })),
+  state: oneOf('pending (to be sent, or retried at nextAttemptTime), sent, or failed (no more attempts).', deliveryStates),
+  attempts: int('Attempts made so far.', { minimum: 0 }),
+  nextAttemptTime: optional(str('When a pending delivery is next tried.', { format: 'date-time' })),
+  sentTime: optional(str('When it was sent.', { format: 'date-time' })),
+  lastError: optional(str('Why the last attempt failed.', { maxLength: 4096 })),
+  message: freeform('What is sent: the body documented in docs/notifications/webhook.md (run, stage, text), fixed when the event happened.'),
+});
+
 export const pipelineRunStatus = obj('The run as it stands.', {
   ...statusBase,
   phase: optional(oneOf('Where the run is: Pending, Queued (waiting for a concurrency slot, to start or to restart), Running, or how it ended: Succeeded, Failed (the Succeeded condition\'s reason says why) or Canceled.', runPhases)),
@@ -88,11 +109,19 @@ export const pipelineRunStatus = obj('The run as it stands.', {
     cancelId: optional(str('Its spec.cancelId (none for a cancel without one).', { maxLength: 63 })),
     restart: str('The id of the restart request that superseded it.', { maxLength: 63 }),
   })),
+  notifications: optional(arr('Notifications of this run\'s events: every pending and failed one, and the last sent ones (docs/notifications).',
+    deliveryRecordSchema, { listType: 'map', listMapKeys: ['id'], maxItems: 500 })),
+  eventSequence: optional(int('How many of the run\'s events matched a notification: numbers each event\'s deliveries, so an event is never sent under two ids.', { minimum: 0 })),
 });
 
 export type PipelineRunSpec = Static<typeof pipelineRunSpec>;
 export type PipelineRunStatus = Static<typeof pipelineRunStatus>;
 export type StageRecord = Static<typeof stageRecordSchema>;
+export type DeliveryRecord = Static<typeof deliveryRecordSchema>;
+export type NotificationChannel = (typeof notificationChannels)[number];
+
+/** Reasons of a run's Notified condition: every notification so far was sent, or one gave up after its attempts. */
+export type NotifiedReason = 'Delivered' | 'DeliveryFailed';
 
 /** Reasons of a run's Succeeded condition. */
 export type PipelineRunReason = 'Running' | 'Queued' | 'Succeeded' | 'Failed' | 'Timeout' | 'Canceled' | 'PipelineNotFound' | 'PipelineDisabled'

@@ -5,7 +5,8 @@
 import { findCondition } from '../../core/conditions.ts';
 import type { Outcome, Reconciler } from '../../core/controller.ts';
 import type { ObjectCache } from '../../core/informer.ts';
-import { computeRunEvents, kubeEventOf } from '../../pipeline/run/events.ts';
+import { notificationsDueMs, planRunNotifications, sendDueNotifications, type RunNotificationDeps } from '../../notifications/run.ts';
+import { computeRunEvents, kubeEventOf, type RunEvent } from '../../pipeline/run/events.ts';
 import { isEndedPhase, phaseOf } from '../../pipeline/run/phase.ts';
 import { runPass, type RunEffects } from '../../pipeline/run/pass.ts';
 import { stageEffects, type AdvanceDeps } from './advance.ts';
@@ -17,28 +18,33 @@ export interface PipelineRunDeps extends AdvanceDeps {
   pipelines: ObjectCache<Pipeline>;
   /** The concurrency gate; one is made for the controller when not given. */
   gate?: ConcurrencyGate;
+  /** Where notifications go (the Applications' notifications, the channels); the client of AdvanceDeps reads their Secrets. */
+  notifications?: Omit<RunNotificationDeps, 'client'>;
 }
 
-type Deps = PipelineRunDeps & { gate: ConcurrencyGate };
+type Deps = PipelineRunDeps & { gate: ConcurrencyGate; notify: RunNotificationDeps };
 
 export function pipelineRunReconciler(given: PipelineRunDeps): Reconciler<PipelineRun, PipelineRunStatus> {
-  const deps: Deps = { ...given, gate: given.gate ?? new ConcurrencyGate() };
+  const deps: Deps = { ...given, gate: given.gate ?? new ConcurrencyGate(), notify: { ...given.notifications, client: given.client } };
   return {
     // Every status field this controller writes is listed here: the skeleton writes nothing else.
     owns: { fields: ['phase', 'startTime', 'completionTime', 'pipelineSpec', 'pipelineGeneration', 'parameters', 'stages', 'outputs', 'handledRestarts',
-      'supersededCancel'],
-      conditions: ['Succeeded'] },
+      'supersededCancel', 'notifications', 'eventSequence'],
+      conditions: ['Succeeded', 'Notified'] },
     // Errors of the controller itself (a forbidden call, an API error) must not end the run: they are
     // reported as Reconciled=False and retried, while Succeeded speaks only of the run.
     readyCondition: 'Reconciled',
     async reconcile(ctx) {
+      // Notifications planned by an earlier pass go out first; a failing channel never fails the run.
+      await sendDueNotifications(ctx, deps.notify);
+      let outcome: Outcome;
       try {
-        const outcome = await reconcileRun(ctx, deps);
-        return { ...outcome, ...progressOf(ctx.status) };
+        outcome = await reconcileRun(ctx, deps);
       } finally {
         // Also after a pass that failed part way: what it recorded is written, and so is said.
-        recordRunEvents(ctx);
+        await planRunNotifications(ctx, deps.notify, recordRunEvents(ctx));
       }
+      return { ...outcome, ...progressOf(ctx.status), ...soonest(outcome?.requeueAfterMs, notificationsDueMs(ctx)) };
     },
   };
 }
@@ -73,13 +79,20 @@ function runEffects(ctx: RunContext, deps: Deps): RunEffects {
   };
 }
 
-/** Records the pass's run events as Kubernetes Events (the run's own phase changes are its Succeeded condition's). */
-function recordRunEvents(ctx: RunContext): void {
+/** Records the pass's run events as Kubernetes Events (the run's own phase changes are its Succeeded condition's); returns them. */
+function recordRunEvents(ctx: RunContext): RunEvent[] {
   const events = computeRunEvents({ status: ctx.obj.status, spec: ctx.obj.spec }, { status: ctx.status, spec: ctx.obj.spec });
   for (const e of events) {
     const k = kubeEventOf(e);
     if (k) ctx.recordEvent(k.type, k.reason, k.message);
   }
+  return events;
+}
+
+/** The earlier of two requeue delays, as an outcome's field (none when neither is set). */
+function soonest(a: number | undefined, b: number | undefined): { requeueAfterMs?: number } {
+  const delays = [a, b].filter((d): d is number => d !== undefined);
+  return delays.length > 0 ? { requeueAfterMs: Math.min(...delays) } : {};
 }
 
 /** Runs of the same pipeline waiting to start or restart: a run that finishes may free their slot. */
