@@ -1,7 +1,9 @@
 // The Pipeline controller fires cron and pipeline triggers, in process against the API server: a
 // cron schedule starts one run per scheduled time, not a second across a controller restart; a
 // finished upstream run starts one downstream run, not another after a restart, and only with the
-// statuses the trigger names. Time is a real clock with an offset the test moves, so an hourly
+// statuses the trigger names, nor again once its downstream run is pruned; a disabled trigger or
+// Pipeline fires nothing, and enabled again fires only for what happens after. Time is a real clock
+// with an offset the test moves (only forward: the client's rate limiter reads it), so an hourly
 // schedule falls due in seconds.
 import assert from 'node:assert/strict';
 import { resources } from '../../../src/api/v1alpha1/index.ts';
@@ -146,5 +148,49 @@ describe('cron and pipeline triggers, fired by the Pipeline controller', functio
     const status = await triggerStatus('deploy', 'after-build');
     assert.equal(status?.lastRun, name);
     assert.ok(status?.lastUpstreamCompletionTime, JSON.stringify(status));
+  });
+  it('a disabled trigger or Pipeline does not fire, and enabled again fires only for what happens after', async () => {
+    const boundary = Math.ceil(clock.now() / hourMs) * hourMs + hourMs;
+    clock.moveTo(boundary, 3000);
+    await client().create(resources.pipeline, { metadata: { name: 'paused', namespace: ns }, spec: {
+      application: 'shop', stages: [wait('pause', '1s')], triggers: [{ name: 'hourly', type: 'cron', enabled: false, cron: { expression: '0 * * * *' } }] } });
+    await waitFor(async () => (await triggerStatus('paused', 'hourly')) !== undefined, 30_000, () => 'the disabled trigger has no status');
+    assert.equal((await triggerStatus('paused', 'hourly'))?.since, undefined, 'a disabled trigger is not armed');
+    await new Promise((r) => setTimeout(r, 4000));
+    await touch('paused', 'past the hour, disabled');
+    assert.deepEqual(await runsOf('paused', 'hourly'), []);
+    await client().jsonPatch(resources.pipeline, ns, 'paused', [{ op: 'replace', path: '/spec/triggers/0/enabled', value: true }]);
+    await waitFor(async () => (await triggerStatus('paused', 'hourly'))?.since !== undefined, 30_000, () => 'the enabled trigger was never armed');
+    await touch('paused', 'enabled');
+    assert.deepEqual(await runsOf('paused', 'hourly'), [], 'the hour that passed while it was disabled does not fire');
+
+    await client().create(resources.pipeline, { metadata: { name: 'held', namespace: ns }, spec: {
+      application: 'shop', disabled: true, stages: [wait('roll', '1s')],
+      triggers: [{ name: 'after-build-held', type: 'pipeline', pipeline: { pipelineRef: { name: 'build' }, statuses: ['succeeded'] } }] } });
+    await client().create(resources.pipelineRun, { metadata: { name: 'build-3', namespace: ns }, spec: { pipelineRef: { name: 'build' } } });
+    await waitFor(async () => (await getRun('build-3')).status?.phase === 'Succeeded', 60_000, () => 'build-3 never succeeded');
+    await touch('held', 'build-3 finished');
+    await client().mergePatch(resources.pipeline, ns, 'held', { spec: { disabled: false } });
+    await waitFor(async () => (await triggerStatus('held', 'after-build-held'))?.since !== undefined, 30_000, () => 'the trigger was never armed');
+    await touch('held', 'enabled');
+    assert.deepEqual(await runsOf('held', 'after-build-held'), [], 'build-3 finished while the Pipeline was disabled');
+    await client().create(resources.pipelineRun, { metadata: { name: 'build-4', namespace: ns }, spec: { pipelineRef: { name: 'build' } } });
+    await waitFor(async () => (await runsOf('held', 'after-build-held')).length === 1, 60_000, () => 'build-4 started no run');
+  });
+
+  it('an upstream run whose downstream run was pruned from history does not fire again', async () => {
+    await client().create(resources.pipeline, { metadata: { name: 'short', namespace: ns }, spec: {
+      application: 'shop', history: { succeededRunsLimit: 0, failedRunsLimit: 0 }, stages: [wait('roll', '1s')],
+      triggers: [{ name: 'after-build-short', type: 'pipeline', pipeline: { pipelineRef: { name: 'build' }, statuses: ['succeeded'] } }] } });
+    await waitFor(async () => (await triggerStatus('short', 'after-build-short'))?.since !== undefined, 30_000, () => 'the trigger was never armed');
+    await client().create(resources.pipelineRun, { metadata: { name: 'build-5', namespace: ns }, spec: { pipelineRef: { name: 'build' } } });
+    let started: string | undefined;
+    await waitFor(async () => (started = (await triggerStatus('short', 'after-build-short'))?.lastRun) !== undefined, 60_000, () => 'build-5 started no run');
+    await waitFor(async () => (await runsOf('short', 'after-build-short')).length === 0, 60_000, () => `${started} was never pruned`);
+    await touch('short', 'after the prune');
+    await restartManager();
+    await touch('short', 'after a restart');
+    assert.deepEqual(await runsOf('short', 'after-build-short'), [], 'build-5 started a second run');
+    assert.equal((await triggerStatus('short', 'after-build-short'))?.lastRun, started);
   });
 });
