@@ -1,6 +1,7 @@
 // Application controller: Ready when every Cluster of the application is Ready; counts its clusters.
 // What kstatus reads of it follows its clusters: Stalled while one of them is, Reconciling while one
-// of them rolls out. Permissions and notifications are not acted on yet, and it says so.
+// of them rolls out. Permissions are not acted on yet, and it says so (its notifications are sent by
+// the PipelineRun controller, for every run of its pipelines).
 import { plural } from '../../api/plural.ts';
 import type { ApplicationReason, ApplicationSpec, ApplicationStatus } from '../../api/v1alpha1/application.ts';
 import type { ClusterSpec, ClusterStatus } from '../../api/v1alpha1/cluster.ts';
@@ -34,7 +35,6 @@ export function applicationReconciler(clusters: ObjectCache<Cluster>): Reconcile
       const facts = observeClusters(clusters, ctx.obj);
       reportFieldsNotActedOn(ctx, 'Application', [
         { field: 'spec.permissions', set: ctx.obj.spec?.permissions !== undefined, meanwhile: 'who may change, run and judge is decided by Kubernetes RBAC alone' },
-        { field: 'spec.notifications', set: (ctx.obj.spec?.notifications?.length ?? 0) > 0, meanwhile: 'nobody is notified of its pipelines\' runs' },
       ]);
       ctx.status.clusters = facts.clusters;
       ctx.status.readyClusters = facts.readyClusters;

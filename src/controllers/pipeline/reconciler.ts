@@ -49,7 +49,6 @@ export function pipelineReconciler(deps: PipelineDeps): Reconciler<Pipeline, Pip
       reportFieldsNotActedOn(ctx, 'Pipeline', [
         { field: `spec.triggers of type ${unacted.join(', ')}`, set: unacted.length > 0,
           meanwhile: `no ${unacted.join(' or ')} trigger starts a run; start runs with kubectl staysail start or by creating a PipelineRun` },
-        { field: 'spec.notifications', set: (p.spec!.notifications?.length ?? 0) > 0, meanwhile: 'nobody is notified; follow runs with kubectl staysail get run --watch or their Events' },
       ]);
       const recheckMs = await reconcileTriggers(deps, ctx);
       await pruneHistory(deps, p, runs);
