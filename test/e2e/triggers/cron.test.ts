@@ -1,6 +1,6 @@
 // A cron trigger with the operator as a process: `* * * * *` starts a run within about a minute,
-// and an operator killed (SIGKILL) and replaced starts the next minute's run, never a second run for
-// a minute already started.
+// and when the leader of two replicas is killed (SIGKILL) the standby takes the Lease and starts the
+// next minute's run, never a second run for a minute already started.
 import assert from 'node:assert/strict';
 import { waitFor } from '../../cluster/probe.ts';
 import { createNamespace, removeNamespace } from '../../support/namespace.ts';
@@ -17,18 +17,23 @@ describe('a cron trigger, with the operator as a process', function () {
   this.timeout(240_000);
   const operators: OperatorProcess[] = [];
 
+  const replica = () => new OperatorProcess(['--leader-elect=true', '--leader-election-namespace', ns, '--namespaces', ns]);
+
   before(async () => {
     await createNamespace(ns);
-    const first = new OperatorProcess(['--namespaces', ns]);
-    operators.push(first);
-    await first.running();
+    const leader = replica();
+    operators.push(leader);
+    await leader.running();
+    const standby = replica();
+    operators.push(standby);
+    await waitFor(async () => standby.said('serving probes and metrics'), 30_000, () => 'the standby never started');
   });
   after(async () => {
     for (const o of operators) o.child.kill('SIGKILL');
     await removeNamespace(ns);
   });
 
-  it('* * * * * starts one run per minute, also across an operator killed and replaced', async () => {
+  it('* * * * * starts one run per minute, also across a leader killed and its standby taking over', async () => {
     await apply(pipeline('ticker', [{ refId: 'tick', type: 'wait', wait: { duration: '1s' } }], {
       triggers: [{ name: 'every-minute', type: 'cron', cron: { expression: '* * * * *', timeZone: 'Europe/Berlin' } }],
     }));
@@ -40,11 +45,10 @@ describe('a cron trigger, with the operator as a process', function () {
     assert.equal(scheduled % 60_000, 0, 'the scheduled time is on the minute');
     assert.match(first!.metadata.name, /^ticker-every-minute-\d{12}$/);
 
+    assert.equal(operators[1]!.said('controllers running'), false, 'the standby does not reconcile while the leader holds the Lease');
     operators[0]!.child.kill('SIGKILL');
-    const second = new OperatorProcess(['--namespaces', ns]);
-    operators.push(second);
-    await second.running();
-    await waitFor(async () => (await triggered()).length >= 2, 75_000, () => 'the new operator started no run in the next minute');
+    await operators[1]!.running();
+    await waitFor(async () => (await triggered()).length >= 2, 75_000, () => 'the new leader started no run in the next minute');
     await new Promise((r) => setTimeout(r, 2000));
     const times = (await triggered()).map((r) => Date.parse(r.spec.trigger!.payload!.scheduledTime!)).sort();
     assert.equal(new Set(times).size, times.length, `a minute started two runs: ${times.map((t) => new Date(t).toISOString()).join(', ')}`);
