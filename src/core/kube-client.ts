@@ -62,8 +62,8 @@ export interface ClientOptions {
 
 type Query = Record<string, string | number | boolean | undefined>;
 
-/** Token bucket: burst tokens, refilled at qps per second. */
-class RateLimiter {
+/** Token bucket: burst tokens, refilled at qps per second. A clock stepped back refills nothing and takes nothing away. */
+export class RateLimiter {
   private tokens: number;
   private last: number;
   private readonly clock: Clock;
@@ -75,7 +75,7 @@ class RateLimiter {
   async take(): Promise<void> {
     for (;;) {
       const now = this.clock.now();
-      this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.qps);
+      this.tokens = Math.min(this.burst, this.tokens + (Math.max(0, now - this.last) / 1000) * this.qps);
       this.last = now;
       if (this.tokens >= 1) { this.tokens -= 1; return; }
       const waitMs = Math.ceil(((1 - this.tokens) / this.qps) * 1000);
