@@ -14,6 +14,7 @@ command -v openssl >/dev/null || missing "openssl makes the local cluster's cert
 command -v kubectl >/dev/null || missing "kubectl drives the local cluster in tests. Install it (https://kubernetes.io/docs/tasks/tools/)."
 bash hack/ensure-prometheus.sh
 bash hack/ensure-registry.sh >/dev/null
+bash hack/ensure-smtp.sh
 
 echo "== lint";      run eslint .
 echo "== typecheck"; run tsc --noEmit -p tsconfig.json
