@@ -13,6 +13,7 @@ import type { KubeClient, KubeObject, ResourceType } from '../core/kube-client.t
 import type { Logger } from '../core/logger.ts';
 import { createRun, type RunTrigger } from '../pipeline/create-run.ts';
 import { interpolate } from '../pipeline/expressions.ts';
+import { eventDigest, triggerRunName } from './run-name.ts';
 
 export type Pipeline = KubeObject<PipelineSpec, PipelineStatus>;
 export type Trigger = Static<typeof triggerSchema>;
@@ -68,14 +69,12 @@ export function deliveryId(given: string | undefined, ...identifying: (string | 
 }
 
 /**
- * The run's name for an event: <pipeline>-<trigger>, cut to fit, and a hash of the Pipeline, the
- * trigger and the event. At most 63 characters, so it may also be a label value.
+ * The run's name for an event: triggerRunName's <pipeline>-<trigger>-<event>, the event being a hash
+ * of the Pipeline, the trigger and the delivery. At most 63 characters, so it may also be a label value.
  */
 export function runNameFor(c: Candidate, event: string): string {
   const { namespace, name } = c.pipeline.metadata;
-  const hash = createHash('sha256').update(`${namespace}/${name}/${c.trigger.type}/${c.trigger.name}/${event}`).digest('hex').slice(0, 10);
-  const base = `${name}-${c.trigger.name}`.slice(0, 52).replace(/-+$/, '');
-  return `${base}-${hash}`;
+  return triggerRunName(name, c.trigger.name, eventDigest(`${namespace}/${name}/${c.trigger.type}/${c.trigger.name}/${event}`));
 }
 
 /** An event that fires a candidate: its payload, and what identifies it among the candidate's events. */

@@ -28,7 +28,7 @@ export function isPushFor(trigger: Candidate['trigger'], push: BranchPush): bool
   const git = trigger.git;
   if (!git || git.source !== push.source) return false;
   const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
-  if (!same(git.project, push.project) || !same(git.slug, push.slug)) return false;
+  if (!same(git.project ?? '', push.project) || !same(git.slug ?? '', push.slug)) return false;
   if (!git.branch) return true;
   try {
     return wholeMatch(git.branch).test(push.branch);
@@ -72,7 +72,7 @@ async function verify(deps: TriggerDeps, c: Candidate, req: Request): Promise<st
   if (!ref) return undefined;
   let refusal: string | undefined;
   try {
-    refusal = checkHostSignature(c.trigger.git!.source, req.headers, req.body, await readTriggerSecret(deps.client, c, ref, 'git.secretRef'));
+    refusal = checkHostSignature(c.trigger.git!.source!, req.headers, req.body, await readTriggerSecret(deps.client, c, ref, 'git.secretRef'));
   } catch (err) {
     deps.log.error('git trigger cannot check signatures', { error: (err as Error).message });
     refusal = 'the trigger\'s secret cannot be read (the operator\'s log says why)';

@@ -1,4 +1,4 @@
-// The name of a run a trigger event starts: derived from the event alone, so every replica and every
+// The name of a run a trigger event starts (every trigger type names its runs here): derived from the event alone, so every replica and every
 // pass after a restart names the same run, and a second create of it is a no-op.
 import { createHash } from 'node:crypto';
 
@@ -23,5 +23,5 @@ export function triggerRunName(pipeline: string, trigger: string, event: string)
 /** A scheduled time as yyyymmddhhmm in UTC (a local time can occur twice). */
 export const minuteStamp = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace(/[-T:]/g, '');
 
-/** A short, stable digest of an event's identity (an upstream run's uid). */
+/** A short, stable digest of an event's identity (an upstream run's uid, a webhook delivery). */
 export const eventDigest = (id: string): string => createHash('sha256').update(id).digest('hex').slice(0, 10);

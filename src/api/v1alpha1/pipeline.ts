@@ -44,17 +44,26 @@ export const triggerSchema = obj('Something that starts runs by itself. The bloc
     secretRef: optional(secretRef('A shared secret: requests must carry its HMAC-SHA256 signature.')),
     payloadConstraints: optional(mapOf('Payload fields (dotted paths) and regular expressions they must match.', str('A regular expression.', { maxLength: 1024 }))),
   })),
-  git: optional(obj('git: a push to a repository.', {
-    source: oneOf('The git host.', ['github', 'gitlab', 'bitbucket'] as const),
-    project: str('The organisation, group or project.', { maxLength: 256 }),
-    slug: str('The repository.', { maxLength: 256 }),
+  git: optional(obj('git: a push to a repository, told by the host\'s webhook (source, project, slug) or found by polling the repository (poll); one mode or the other.', {
+    source: optional(oneOf('Webhook mode: the git host.', ['github', 'gitlab', 'bitbucket'] as const)),
+    project: optional(str('Webhook mode: the organisation, group or project.', { maxLength: 256 })),
+    slug: optional(str('Webhook mode: the repository.', { maxLength: 256 })),
     branch: optional(str('A regular expression the branch must match (default: any).', { maxLength: 256 })),
-    secretRef: optional(secretRef('The webhook secret the host signs with.')),
-  })),
-  docker: optional(obj('docker: a new image tag in a registry.', {
+    secretRef: optional(secretRef('Webhook mode: the webhook secret the host signs with.')),
+    poll: optional(obj('Poll mode, for clusters that take no inbound webhooks: the operator reads the repository\'s branches over git\'s smart HTTP protocol and fires once per new commit on each branch that matches branch.', {
+      url: str('The repository\'s http(s) clone URL, e.g. https://git.example.com/team/app.git.', { pattern: '^https?://', maxLength: 1024 }),
+      interval: optional(duration('How often it is read (default 60s, at least 10s).')),
+    })),
+  }, { rules: [{ rule: 'has(self.poll) != (has(self.source) && has(self.project) && has(self.slug))',
+    message: 'a git trigger either names source, project and slug (webhook mode) or poll (poll mode), not both' }] })),
+  docker: optional(obj('docker: a new image tag, or a tag pushed again with a new digest, in a registry.', {
     registry: str('The registry host, e.g. registry.example.com:5000.', { maxLength: 256 }),
     repository: str('The repository, e.g. team/app.', { maxLength: 256 }),
     tag: optional(str('A regular expression the tag must match (default: any tag but latest).', { maxLength: 256 })),
+    pollInterval: optional(duration('How often the registry is read (default 60s, at least 10s).')),
+    secretRef: optional(obj('A Secret with the registry credentials, under the keys username and password (a token may be the password).', {
+      name: objectName('Name of the Secret, in this namespace.'),
+    })),
   })),
   pipeline: optional(obj('pipeline: another Pipeline\'s run finished.', {
     pipelineRef: localRef('The Pipeline, in this namespace.'),
@@ -100,6 +109,12 @@ export const triggerStatus = obj('What a trigger last did.', {
   lastScheduledTime: optional(date('cron: the scheduled time of the last run it started.')),
   nextScheduledTime: optional(date('cron: the next scheduled time.')),
   lastUpstreamCompletionTime: optional(date('pipeline: when the last upstream run it acted on finished; only runs finishing later start runs.')),
+  lastPollTime: optional(date('docker, git poll mode: when the registry or repository was last read successfully.')),
+  polled: optional(str('docker, git poll mode: what images or heads were read from (registry/repository, or the URL); when the trigger names another, the next read records without firing.', { maxLength: 1024 })),
+  images: optional(arr('docker: the digest of each matching tag when last read (at most 200, newest first); a tag not here, or here with another digest, starts a run.',
+    obj('A tag and its digest.', { tag: str('The tag.', { maxLength: 128 }), digest: str('The manifest digest.', { maxLength: 128 }) }), { maxItems: 200 })),
+  heads: optional(arr('git poll mode: the commit of each matching branch when last read (at most 200); a new commit on one starts a run.',
+    obj('A branch and its commit.', { branch: str('The branch.', { maxLength: 256 }), commit: str('The commit.', { maxLength: 64 }) }), { maxItems: 200 })),
 });
 
 export const pipelineStatus = obj('What the controller found in the pipeline and its runs.', {

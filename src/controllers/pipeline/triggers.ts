@@ -1,8 +1,9 @@
-// The Pipeline's cron and pipeline triggers, fired by its controller (so on the leader alone). Each
+// The Pipeline's cron, pipeline and polling (docker, git poll mode: poll-triggers.ts) triggers, fired
+// by its controller (so on the leader alone). Each
 // trigger event starts one run, named from the event, through createRun: a pass repeated after a
 // crash or on a new leader makes the same name, and its create is a no-op. What each trigger last
 // did is recorded in status.triggers; its marks (since, lastScheduledTime,
-// lastUpstreamCompletionTime) say which events are already acted on, so none fires twice.
+// lastUpstreamCompletionTime, images, heads) say which events are already acted on, so none fires twice.
 import { triggerLabel, triggerTypeLabel } from '../../api/v1alpha1/labels.ts';
 import type { PipelineStatus, PipelineTrigger, TriggerStatus } from '../../api/v1alpha1/pipeline.ts';
 import type { ReconcileContext } from '../../core/controller.ts';
@@ -14,21 +15,24 @@ import { planCron } from '../../triggers/cron.ts';
 import { planUpstreamEvents } from '../../triggers/pipeline.ts';
 import { eventDigest, minuteStamp, triggerRunName } from '../../triggers/run-name.ts';
 import { isFinished, type Pipeline, type PipelineRun } from '../pipeline-run/types.ts';
+import { firePoll } from './poll-triggers.ts';
 
 export interface TriggerDeps { runs: ObjectCache<PipelineRun>; client: KubeClient }
 
-type Ctx = ReconcileContext<Pipeline, PipelineStatus>;
+export type Ctx = ReconcileContext<Pipeline, PipelineStatus>;
 
 /** How soon a trigger whose run could not be created tries again. */
 export const retryMs = 10_000;
 
-/** The trigger types this file fires; entries of other types in status.triggers are kept as they are. */
-const firedHere = new Set<PipelineTrigger['type']>(['cron', 'pipeline']);
+/** Whether a trigger is polled (docker, git in poll mode) by this controller. */
+const isPolled = (t: PipelineTrigger) => t.type === 'docker' || (t.type === 'git' && t.git?.poll !== undefined);
+/** The triggers this controller fires (git in webhook mode is fired by the webhook routes); entries of others in status.triggers are kept as they are. */
+const isFiredHere = (t: PipelineTrigger) => t.type === 'cron' || t.type === 'pipeline' || isPolled(t);
 
-const iso = (ms: number) => new Date(ms).toISOString();
+export const iso = (ms: number) => new Date(ms).toISOString();
 /** status.triggers[].lastError holds at most 4096 characters (an API error can be long). */
-const fail = (entry: TriggerStatus, message: string) => { entry.lastError = message.length > 4096 ? `${message.slice(0, 4093)}...` : message; };
-const ms = (text: string | undefined) => (text ? Date.parse(text) : undefined);
+export const fail = (entry: TriggerStatus, message: string) => { entry.lastError = message.length > 4096 ? `${message.slice(0, 4093)}...` : message; };
+export const ms = (text: string | undefined) => (text ? Date.parse(text) : undefined);
 
 /**
  * Fires the Pipeline's cron and pipeline triggers that are due and records each in
@@ -41,7 +45,7 @@ export async function reconcileTriggers(deps: TriggerDeps, ctx: Ctx): Promise<nu
   let recheck: number | undefined;
   for (const t of p.spec!.triggers ?? []) {
     const old = before.get(t.name);
-    if (!firedHere.has(t.type)) {
+    if (!isFiredHere(t)) {
       if (old) entries.push(old);
       continue;
     }
@@ -58,9 +62,11 @@ async function reconcileTrigger(deps: TriggerDeps, ctx: Ctx, t: PipelineTrigger,
   if (ctx.obj.spec!.disabled || t.enabled === false) {
     // Disarmed: enabled again, it fires only for what happens from then on.
     delete entry.since; delete entry.nextScheduledTime; delete entry.lastError;
+    delete entry.images; delete entry.heads; delete entry.lastPollTime; delete entry.polled;
     return undefined;
   }
   entry.since ??= iso(ctx.clock.now());
+  if (isPolled(t)) return firePoll(deps, ctx, t, entry);
   delete entry.lastError; // set again below if this pass fails too
   return t.type === 'cron' ? fireCron(deps, ctx, t, entry) : firePipeline(deps, ctx, t, entry);
 }
@@ -98,7 +104,7 @@ async function firePipeline(deps: TriggerDeps, ctx: Ctx, t: PipelineTrigger, ent
 }
 
 /** Starts the run for one event; false (with lastError set) when it could not. */
-async function startRun(deps: TriggerDeps, ctx: Ctx, t: PipelineTrigger, entry: TriggerStatus, e: { event: string; payload: Record<string, unknown> }): Promise<boolean> {
+export async function startRun(deps: TriggerDeps, ctx: Ctx, t: PipelineTrigger, entry: TriggerStatus, e: { event: string; payload: Record<string, unknown> }): Promise<boolean> {
   const p = ctx.obj;
   const name = triggerRunName(p.metadata.name, t.name, e.event);
   const trigger: RunTrigger = { type: t.type, name: t.name, user: `trigger:${t.name}`, payload: e.payload };
