@@ -1,0 +1,114 @@
+// The git trigger in poll mode, fired by the Pipeline controller in process against the API server
+// and a real git server (git http-backend over HTTP on loopback): the heads there before the trigger
+// are recorded without firing; a commit pushed with the git CLI starts one run with the repository,
+// branch and commit in its payload; a branch the pattern does not match starts none; a restarted
+// controller starts nothing again; a repository that does not exist is the trigger's lastError.
+import assert from 'node:assert/strict';
+import { resources } from '../../../src/api/v1alpha1/index.ts';
+import { triggerLabel } from '../../../src/api/v1alpha1/labels.ts';
+import type { TriggerStatus } from '../../../src/api/v1alpha1/pipeline.ts';
+import { registerControllers } from '../../../src/controllers/index.ts';
+import { realClock, type Clock } from '../../../src/core/clock.ts';
+import type { KubeObject } from '../../../src/core/kube-client.ts';
+import type { Manager } from '../../../src/core/manager.ts';
+import { KubernetesProvider } from '../../../src/providers/kubernetes/provider.ts';
+import { ProviderRegistry } from '../../../src/providers/registry.ts';
+import { gitEvent } from '../../../src/triggers/git-poll.ts';
+import { triggerRunName } from '../../../src/triggers/run-name.ts';
+import { waitFor } from '../../cluster/probe.ts';
+import { LocalGitServer } from '../../support/git-server.ts';
+import { createNamespace, removeNamespace } from '../../support/namespace.ts';
+import { testManager } from '../core/manager-harness.ts';
+
+type Run = KubeObject<{ pipelineRef: { name: string }; parameters?: Record<string, unknown>; trigger?: Record<string, unknown> }>;
+type Pipeline = KubeObject<Record<string, unknown>, { observedGeneration?: number; triggers?: TriggerStatus[]; conditions?: { type: string }[] }>;
+
+/** A real clock whose time the test moves forward. */
+class OffsetClock implements Clock {
+  offset = 0;
+  now(): number { return Date.now() + this.offset; }
+  setTimer(ms: number, fn: () => void) { return realClock.setTimer(ms, fn); }
+  advance(ms: number) { this.offset += ms; }
+}
+
+describe('the git trigger in poll mode, fired by the Pipeline controller against a real git server', function () {
+  this.timeout(180_000);
+  const ns = `git-poll-${Date.now().toString(36)}`;
+  const clock = new OffsetClock();
+  let manager: Manager | undefined;
+  let git: LocalGitServer | undefined;
+
+  async function startManager(): Promise<Manager> {
+    const m = testManager(ns, {}, clock);
+    registerControllers(m, new ProviderRegistry().register(new KubernetesProvider(m.client, clock)));
+    await m.start();
+    return m;
+  }
+
+  before(async () => {
+    git = await LocalGitServer.start();
+    await createNamespace(ns);
+    manager = await startManager();
+  });
+  after(async () => {
+    await manager?.stop();
+    await git?.stop();
+    await removeNamespace(ns);
+  });
+
+  const client = () => manager!.client;
+  const runs = async (trigger: string) => (await client().list<Run>(resources.pipelineRun, ns, { labelSelector: `${triggerLabel}=${trigger}` })).items
+    .sort((a, b) => a.metadata.creationTimestamp!.localeCompare(b.metadata.creationTimestamp!) || a.metadata.name.localeCompare(b.metadata.name));
+  const status = async (pipeline: string) => (await client().get<Pipeline>(resources.pipeline, ns, pipeline)).status?.triggers?.[0];
+  /** Moves past the poll interval, changes the Pipeline, and waits for a pass that polled. */
+  async function poll(pipeline: string, note: string): Promise<TriggerStatus> {
+    clock.advance(11_000);
+    const due = clock.now();
+    const p = await client().mergePatch<Pipeline>(resources.pipeline, ns, pipeline, { spec: { description: note } });
+    let s: TriggerStatus | undefined;
+    await waitFor(async () => {
+      const got = await client().get<Pipeline>(resources.pipeline, ns, pipeline);
+      s = got.status?.triggers?.[0];
+      return got.status?.observedGeneration === p.metadata.generation && Date.parse(s?.lastPollTime ?? '') >= due - 1000;
+    }, 30_000, () => `no poll after "${note}": ${JSON.stringify(s)}`);
+    return s!;
+  }
+  const pipeline = (name: string, trigger: Record<string, unknown>) => client().create(resources.pipeline, { metadata: { name, namespace: ns }, spec: {
+    application: 'shop', parameters: [{ name: 'commit' }], stages: [{ refId: 'pause', type: 'wait', wait: { duration: '1s' } }],
+    triggers: [{ name: 'main-commits', type: 'git', parameters: { commit: '${trigger.payload.commit}' }, git: trigger }] } });
+
+  it('a commit on the polled branch starts one run; other branches, old heads and a restart start none', async () => {
+    await git!.create('shop');
+    const first = await git!.commit('shop', 'main', 'first');
+    await pipeline('on-commit', { branch: 'main', poll: { url: git!.url('shop'), interval: '10s' } });
+    let s: TriggerStatus | undefined;
+    await waitFor(async () => (s = await status('on-commit'))?.heads !== undefined, 30_000, () => `the first poll recorded nothing: ${JSON.stringify(s)}`);
+    assert.deepEqual(s!.heads, [{ branch: 'main', commit: first }]);
+    assert.equal(s!.lastError, undefined);
+    assert.equal((await client().get<Pipeline>(resources.pipeline, ns, 'on-commit')).status?.conditions?.some((c) => c.type === 'FieldsActedOn'), false);
+
+    const second = await git!.commit('shop', 'main', 'second');
+    await git!.commit('shop', 'feature', 'elsewhere');
+    s = await poll('on-commit', 'second commit');
+    const [run, ...more] = await runs('main-commits');
+    assert.deepEqual(more, [], 'one run: the feature branch does not match');
+    assert.equal(run!.metadata.name, triggerRunName('on-commit', 'main-commits', gitEvent({ branch: 'main', commit: second })));
+    assert.deepEqual(run!.spec?.trigger, { type: 'git', name: 'main-commits', user: 'trigger:main-commits',
+      payload: { repository: git!.url('shop'), branch: 'main', commit: second } });
+    assert.deepEqual(run!.spec?.parameters, { commit: second });
+    assert.deepEqual(s.heads, [{ branch: 'main', commit: second }]);
+
+    await poll('on-commit', 'nothing new');
+    await manager!.stop();
+    manager = await startManager();
+    await poll('on-commit', 'after a restart');
+    assert.equal((await runs('main-commits')).length, 1, 'no commit starts a second run');
+  });
+
+  it('a repository that does not exist is the trigger\'s lastError, naming the URL and the fix', async () => {
+    await pipeline('missing', { poll: { url: `${git!.base}/nowhere.git`, interval: '10s' } });
+    let s: TriggerStatus | undefined;
+    await waitFor(async () => (s = await status('missing'))?.lastError !== undefined, 30_000, () => `no error recorded: ${JSON.stringify(s)}`);
+    assert.match(s!.lastError!, /^Pipeline "missing": trigger "main-commits": repository http:\/\/127\.0\.0\.1:\d+\/nowhere\.git does not exist \(HTTP 404\): check git\.poll\.url/);
+  });
+});
