@@ -105,6 +105,12 @@ describe('the git trigger in poll mode, fired by the Pipeline controller against
     assert.equal((await runs('main-commits')).length, 1, 'no commit starts a second run');
   });
 
+  it('a git trigger names the webhook mode or the poll mode, not both nor neither', async () => {
+    for (const [name, block] of [['both', { source: 'github', project: 'acme', slug: 'shop', poll: { url: git!.url('shop') } }], ['neither', { branch: 'main' }]] as const) {
+      await assert.rejects(pipeline(name, block), /a git trigger either names source, project and slug \(webhook mode\) or poll \(poll mode\), not both/, name);
+    }
+  });
+
   it('a repository that does not exist is the trigger\'s lastError, naming the URL and the fix', async () => {
     await pipeline('missing', { poll: { url: `${git!.base}/nowhere.git`, interval: '10s' } });
     let s: TriggerStatus | undefined;
