@@ -45,9 +45,9 @@ describe('jenkins client against the fake Jenkins', function () {
   });
   after(() => fake.close());
 
-  it('reads a job: parameterized or not', async () => {
-    assert.deepEqual(await client.job('team/release'), { name: 'team/release', url: `${base}/job/team/job/release/`, parameterized: true, buildable: true, builds: [] });
-    assert.equal((await client.job('plain')).parameterized, false);
+  it('reads a job: the parameters it defines, or none', async () => {
+    assert.deepEqual(await client.job('team/release'), { name: 'team/release', url: `${base}/job/team/job/release/`, parameters: ['VERSION', 'ENV'], buildable: true, builds: [] });
+    assert.deepEqual((await client.job('plain')).parameters, []);
   });
 
   it('starts a parameterized build with the crumb, follows its queue item to the build, reads its result, parameters and property file', async () => {

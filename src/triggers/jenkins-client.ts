@@ -43,8 +43,8 @@ export interface JenkinsClientOptions {
 export interface JenkinsJob {
   name: string;
   url: string;
-  /** Whether the job defines parameters (then builds start through buildWithParameters). */
-  parameterized: boolean;
+  /** The names of the parameters the job defines (when any, builds start through buildWithParameters). */
+  parameters: string[];
   buildable: boolean;
   /** The builds Jenkins lists (the newest 100 or so), newest first. */
   builds: { number: number; url: string }[];
@@ -108,7 +108,7 @@ export class JenkinsClient {
     return {
       name: String(j.fullName ?? j.name ?? job),
       url: String(j.url ?? ''),
-      parameterized: props.some((p) => Array.isArray(p.parameterDefinitions) && p.parameterDefinitions.length > 0),
+      parameters: props.flatMap((p) => (Array.isArray(p.parameterDefinitions) ? p.parameterDefinitions as Json[] : []).map((d) => String(d.name))),
       buildable: j.buildable !== false,
       builds: (Array.isArray(j.builds) ? j.builds as Json[] : []).map((b) => ({ number: Number(b.number), url: String(b.url ?? '') })),
     };

@@ -7,6 +7,7 @@ import { expression, refIdPattern, stageDuration } from './common.ts';
 import { deployBlock } from './deploy.ts';
 import { evaluateVariablesBlock } from './evaluate-variables.ts';
 import { executionWindowSchema } from './execution-window.ts';
+import { jenkinsBlock } from './jenkins.ts';
 import { manualJudgmentBlock } from './manual-judgment.ts';
 import { pipelineBlock } from './pipeline.ts';
 import { runJobBlock } from './run-job.ts';
@@ -27,6 +28,7 @@ export const stageBlocks = {
   deploy: deployBlock,
   canaryAnalysis: canaryAnalysisBlock,
   pipeline: pipelineBlock,
+  jenkins: jenkinsBlock,
 };
 export type StageType = keyof typeof stageBlocks;
 export const stageTypes = Object.keys(stageBlocks) as StageType[];
@@ -34,7 +36,7 @@ export const stageTypes = Object.keys(stageBlocks) as StageType[];
 export const failurePolicies = ['failPipeline', 'stopBranch', 'stopBranchThenFail', 'continue'] as const;
 
 /** Stage types that cannot run without their block (manualJudgment can). */
-const blockRequired: StageType[] = ['wait', 'evaluateVariables', 'checkPreconditions', 'webhook', 'runJob', 'deploy', 'canaryAnalysis', 'pipeline'];
+const blockRequired: StageType[] = ['wait', 'evaluateVariables', 'checkPreconditions', 'webhook', 'runJob', 'deploy', 'canaryAnalysis', 'pipeline', 'jenkins'];
 
 const blockMatchesType: Rule[] = [
   ...stageTypes.map((t) => ({
