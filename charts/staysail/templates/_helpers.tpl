@@ -70,9 +70,14 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - apiGroups: [batch]
   resources: [jobs]
   verbs: [get, list, watch, create, delete]
-# Accounts' kubeconfigs and metric sources' credentials, by name only.
+# Accounts' kubeconfigs, metric sources' credentials and Jenkins servers' API tokens, by name only.
 - apiGroups: [""]
   resources: [secrets]
+  verbs: [get]
+# The jenkins stage reads the namespace's Jenkins servers from this one ConfigMap.
+- apiGroups: [""]
+  resources: [configmaps]
+  resourceNames: [staysail-jenkins]
   verbs: [get]
 - apiGroups: [""]
   resources: [events]
