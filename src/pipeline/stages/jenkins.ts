@@ -10,7 +10,8 @@ import { jenkinsClientFor, jenkinsConfigMapName, JenkinsConfigError } from '../.
 import type { Outputs, StageOutcome, StageRun, StageType } from './stage-type.ts';
 
 interface JenkinsConfig { master: string; job: string; parameters?: Record<string, unknown>; propertyFile?: string; waitForCompletion?: boolean }
-type JenkinsState = { queueId?: number; build?: number; url?: string; nextAt?: string };
+// master and job as evaluated when the build was queued: cancel is called without the stage's config.
+type JenkinsState = { master?: string; job?: string; queueId?: number; build?: number; url?: string; nextAt?: string };
 
 /** Between looks at the queue item and the build. */
 export const jenkinsPollMs = 3_000;
@@ -24,8 +25,9 @@ export const jenkinsStage: StageType = {
   retryable: true,
   defaultTimeoutMs,
   async execute(s): Promise<StageOutcome> {
-    const c = s.config as unknown as JenkinsConfig;
     const state = (s.record.state ?? {}) as JenkinsState;
+    // Once queued, the build is followed where it was queued, whatever the expressions give now.
+    const c = { ...s.config as unknown as JenkinsConfig, ...(state.master ? { master: state.master } : {}), ...(state.job ? { job: state.job } : {}) };
     // Every status write wakes the run again: keep to the poll interval regardless.
     const notBefore = state.nextAt ? Date.parse(state.nextAt) - s.clock.now() : 0;
     if (notBefore > 0) return { status: 'RUNNING', pollAfterMs: notBefore };
@@ -41,21 +43,20 @@ export const jenkinsStage: StageType = {
     }
   },
   async cancel(s) {
-    const c = s.config as unknown as JenkinsConfig;
-    const state = (s.record.state ?? {}) as JenkinsState;
-    if (state.queueId === undefined) return;
-    const client = await jenkinsClientFor(s.client, s.run.metadata.namespace!, c.master);
+    const { master, job, queueId, build: known } = (s.record.state ?? {}) as JenkinsState;
+    if (queueId === undefined || master === undefined || job === undefined) return;
+    const client = await jenkinsClientFor(s.client, s.run.metadata.namespace!, master);
     // The item may have become a build since the last pass: stop that build then.
-    const build = state.build ?? (await client.queueItem(state.queueId).catch(() => undefined))?.build?.number;
-    if (build === undefined) return client.cancelQueueItem(state.queueId);
-    try { await client.stopBuild(c.job, build); } catch (err) { if (!isJenkinsError(err, 'NotFound')) throw err; }
+    const build = known ?? (await client.queueItem(queueId).catch(() => undefined))?.build?.number;
+    if (build === undefined) return client.cancelQueueItem(queueId);
+    try { await client.stopBuild(job, build); } catch (err) { if (!isJenkinsError(err, 'NotFound')) throw err; }
   },
 };
 
 const later = (s: StageRun, state: JenkinsState, ms = jenkinsPollMs): JenkinsState => ({ ...state, nextAt: new Date(s.clock.now() + ms).toISOString() });
 
 /** Checks the parameters against the job's and queues a build. */
-async function start({ s, client, c, state, what }: Step): Promise<StageOutcome> {
+async function start({ s, client, c, what }: Step): Promise<StageOutcome> {
   const job = await client.job(c.job);
   const parameters = Object.fromEntries(Object.entries(c.parameters ?? {}).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
   const unknown = Object.keys(parameters).filter((k) => !job.parameters.includes(k));
@@ -66,7 +67,7 @@ async function start({ s, client, c, state, what }: Step): Promise<StageOutcome>
   }
   if (!job.buildable) return { status: 'FAILED', message: `${what} is disabled in Jenkins; enable it, or name another job in jenkins.job` };
   const queueId = await client.startBuild(c.job, job.parameters.length > 0, parameters);
-  return { status: 'RUNNING', message: `queued ${what} (queue item ${queueId})`, pollAfterMs: 1_000, state: later(s, { ...state, queueId }, 1_000) };
+  return { status: 'RUNNING', message: `queued ${what} (queue item ${queueId})`, pollAfterMs: 1_000, state: later(s, { master: c.master, job: c.job, queueId }, 1_000) };
 }
 
 /** Follows the queue item until it is a build (or cancelled). */
@@ -87,10 +88,10 @@ async function follow({ s, client, c, state, what }: Step, queueId: number): Pro
   const outputs: Outputs = { buildNumber: item.build.number, url: item.build.url };
   if (c.waitForCompletion === false) {
     return { status: 'SUCCEEDED', message: `build #${item.build.number} of ${what} started: ${item.build.url}`, outputs,
-      state: { queueId, build: item.build.number, url: item.build.url } };
+      state: { ...state, nextAt: undefined, build: item.build.number, url: item.build.url } };
   }
   return { status: 'RUNNING', message: `build #${item.build.number} of ${what} is running: ${item.build.url}`, outputs, pollAfterMs: 1_000,
-    state: later(s, { queueId, build: item.build.number, url: item.build.url }, 1_000) };
+    state: later(s, { ...state, build: item.build.number, url: item.build.url }, 1_000) };
 }
 
 /** Waits for the build; on SUCCESS reads the property file. */
@@ -102,7 +103,7 @@ async function watch({ s, client, c, state, what }: Step, number: number): Promi
     return { status: 'RUNNING', message: `build #${number} of ${what} is running: ${url}`, outputs, pollAfterMs: jenkinsPollMs, state: later(s, state) };
   }
   outputs.result = b.result;
-  const done = { queueId: state.queueId, build: number, url };
+  const done = { master: state.master, job: state.job, queueId: state.queueId, build: number, url };
   if (b.result !== 'SUCCESS') return { status: 'FAILED', message: `build #${number} of ${what} ended ${b.result}: ${url}`, outputs, state: done };
   if (c.propertyFile) {
     if (!b.artifacts.includes(c.propertyFile)) {
