@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from './clock.ts';
 import { setCondition, setProgress, type Condition, type ConditionUpdate, type Progress } from './conditions.ts';
-import { ApiError, isConflict, isNotFound, isTransientApiError, TerminalError, WaitingError } from './errors.ts';
+import { ApiError, isNotFound, isStaleWrite, isTransientApiError, TerminalError, WaitingError } from './errors.ts';
 import type { EventRecorder, EventType } from './events.ts';
 import { objectKey, type ObjectCache } from './informer.ts';
 import type { KubeClient, KubeObject, ResourceType } from './kube-client.ts';
@@ -142,13 +142,14 @@ export class Controller<T extends KubeObject, S extends StatusBase = StatusBase>
       result = outcome.result;
       if (result === 'success' || result === 'requeue') this.queue.forget(key);
     } catch (err) {
-      result = 'error';
+      // A conflict is no failure: the object changed during the pass, which is made again from a fresh read.
+      result = isStaleWrite(err) ? 'conflict' : 'error';
       const delay = this.queue.addRateLimited(key);
-      if (isConflict(err)) log.debug('conflict; retrying', { retryInMs: delay });
+      if (result === 'conflict') log.debug('conflict; reading again', { retryInMs: delay });
       else log.error('reconcile failed; retrying', { error: err, retryInMs: delay });
     }
     metrics.reconciles.inc({ controller: this.name, result });
-    if (result !== 'success' && result !== 'requeue') metrics.reconcileErrors.inc({ controller: this.name });
+    if (result !== 'success' && result !== 'requeue' && result !== 'conflict') metrics.reconcileErrors.inc({ controller: this.name });
     metrics.reconcileSeconds.observe({ controller: this.name }, (clock.now() - started) / 1000);
   }
 
@@ -272,7 +273,7 @@ export class Controller<T extends KubeObject, S extends StatusBase = StatusBase>
     }
     obj.metadata.finalizers = finalizers;
     obj.metadata.resourceVersion = updated.metadata.resourceVersion;
-    this.status.wrote(updated);
+    this.status.wrote(objectKey(obj), updated);
     return true;
   }
 }

@@ -41,6 +41,8 @@ export class ApiError extends Error {
 
 export const isNotFound = (err: unknown): boolean => err instanceof ApiError && err.status === 404;
 export const isConflict = (err: unknown): boolean => err instanceof ApiError && err.status === 409;
+/** A write refused because the object changed since it was read (409 Conflict, not AlreadyExists). */
+export const isStaleWrite = (err: unknown): boolean => isConflict(err) && (err as ApiError).reason !== 'AlreadyExists';
 export const isGone = (err: unknown): boolean => err instanceof ApiError && err.status === 410;
 
 /** Throttling, server errors and conflicts pass with time; validation and permission errors do not. */

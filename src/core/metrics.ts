@@ -4,7 +4,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Router } from './router.ts';
 import type { QueueObserver } from './work-queue.ts';
 
-export type ReconcileResult = 'success' | 'requeue' | 'waiting' | 'terminal' | 'error';
+/** How a pass ended; conflict: it acted on a copy the object had moved past, and is made again from a fresh read. */
+export type ReconcileResult = 'success' | 'requeue' | 'conflict' | 'waiting' | 'terminal' | 'error';
 
 export class OperatorMetrics {
   readonly registry = new Registry();

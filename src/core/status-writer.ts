@@ -105,16 +105,19 @@ export class StatusWriter<T extends KubeObject> {
       if (isConflict(err)) this.refused.add(key);
       throw err;
     }
-    this.wrote(updated);
+    this.wrote(key, updated);
     return true;
   }
 
-  /** Notes a write of the object (its status, or its finalizers): until the cache shows it, passes read it live. */
-  wrote(updated: KubeObject): void {
-    const key = objectKey(updated);
-    const rv = updated.metadata.resourceVersion;
+  /**
+   * Notes a write of the object (its status, or its finalizers): until the cache shows it, passes read
+   * it live. The answer to a write that ended the object (its last finalizer removed) may be a Status,
+   * without the object's resourceVersion: then passes read live until the cache says it is gone.
+   */
+  wrote(key: string, updated: KubeObject | undefined): void {
+    const rv = updated?.metadata?.resourceVersion ?? '';
     // The watch may have delivered the write before this call returned: then the cache already shows it.
-    if (rv && this.o.informer.get(key)?.metadata.resourceVersion !== rv) this.unseen.set(key, rv);
+    if (!rv || this.o.informer.get(key)?.metadata.resourceVersion !== rv) this.unseen.set(key, rv);
   }
 }
 
