@@ -1,11 +1,13 @@
 // The jenkins stage with the operator as a process, against the fake of Jenkins' JSON API on
 // 127.0.0.1 (the operator runs on this machine, so it reaches the fake as it would a Jenkins): a job
 // runs with the run's parameters and its result and property file become outputs; a failing build
-// fails the stage; a canceled run stops its build.
+// fails the stage; a canceled run stops its build; an operator SIGKILLed while the build waits in
+// Jenkins' queue is replaced by one that follows the same queue item.
 import assert from 'node:assert/strict';
 import { waitFor } from '../../cluster/probe.ts';
 import { FakeJenkins } from '../../fakes/jenkins.ts';
-import { withOperator } from '../../support/namespace.ts';
+import { createNamespace, operatorIn, removeNamespace } from '../../support/namespace.ts';
+import type { OperatorProcess } from '../../support/operator-process.ts';
 import { inNamespace, pipeline, run, stage, succeeded } from '../../support/runs.ts';
 
 const ns = `jenkins-${Date.now().toString(36)}`;
@@ -15,6 +17,7 @@ describe('the jenkins stage, with the operator as a process', function () {
   this.timeout(180_000);
   const fake = new FakeJenkins({ deployer: 'api-token-1' });
   let base: string;
+  let operator: OperatorProcess;
 
   before(async () => {
     base = await fake.start();
@@ -23,12 +26,19 @@ describe('the jenkins stage, with the operator as a process', function () {
         artifacts: { 'out/build.properties': `# written by the build\nimage=registry.example.com/shop:${p.VERSION}\ncommit: 5f3a9c1\n` } }) });
     fake.job('soak', { build: () => ({ durationMs: 600_000 }) });
   });
-  withOperator(ns, () => apply(
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'staysail-jenkins' },
-      data: { ci: `url: ${base}\ncredentialsSecretRef:\n  name: jenkins-ci\n` } },
-    { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'jenkins-ci' }, stringData: { username: 'deployer', token: 'api-token-1' } },
-  ));
-  after(() => fake.close());
+  before(async () => {
+    await createNamespace(ns);
+    await apply(
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'staysail-jenkins' },
+        data: { ci: `url: ${base}\ncredentialsSecretRef:\n  name: jenkins-ci\n` } },
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'jenkins-ci' }, stringData: { username: 'deployer', token: 'api-token-1' } },
+    );
+    operator = await operatorIn(ns);
+  });
+  after(async () => {
+    await removeNamespace(ns, operator);
+    await fake.close();
+  });
 
   const release = () => pipeline('release', [
     { refId: 'build', type: 'jenkins', jenkins: { master: 'ci', job: 'shop/release', parameters: { VERSION: '${parameters.version}' },
@@ -73,5 +83,22 @@ describe('the jenkins stage, with the operator as a process', function () {
     assert.equal(succeeded(r)?.reason, 'Canceled');
     await waitFor(async () => fake.builds('soak')[0]?.result === 'ABORTED', 30_000, () => `the build was not stopped: ${JSON.stringify(fake.builds('soak'))}`);
     assert.equal(fake.starts('soak').length, 1);
+  });
+
+  it('an operator killed while the build waits in Jenkins\' queue is replaced by one that follows the same queue item', async () => {
+    fake.job('queued', { parameters: [{ name: 'COUNT' }], quietPeriodMs: 5_000, build: () => ({ durationMs: 500, artifacts: { 'p.properties': 'k=v' } }) });
+    await apply(pipeline('queued', [{ refId: 'b', type: 'jenkins', jenkins: { master: 'ci', job: 'queued', parameters: { COUNT: '1' }, propertyFile: 'p.properties' } }]),
+      run('queued-1', 'queued'));
+    let last: unknown;
+    await waitFor(async () => {
+      last = (await getRun('queued-1')).status;
+      return /waits in Jenkins' queue: In the quiet period\.$/.test(stage({ status: last } as never, 'b')?.message ?? '');
+    }, 30_000, () => `the build never waited in the queue: ${JSON.stringify(last)}`);
+    operator.child.kill('SIGKILL');
+    operator = await operatorIn(ns);
+    const r = await finished('queued-1');
+    assert.equal(succeeded(r)?.reason, 'Succeeded', JSON.stringify(r.status));
+    assert.deepEqual(stage(r, 'b')?.outputs, { buildNumber: 1, url: `${base}/job/queued/1/`, result: 'SUCCESS', properties: { k: 'v' } });
+    assert.equal(fake.starts('queued').length, 1, 'the new operator queued nothing more');
   });
 });
