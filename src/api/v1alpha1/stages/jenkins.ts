@@ -3,7 +3,7 @@ import { bool, mapOf, obj, optional, str } from '../../schema.ts';
 
 export const jenkinsBlock = obj('jenkins: start a Jenkins job with parameters, wait for its build, and read its result and property file into outputs.', {
   master: str('The Jenkins server: a key of the ConfigMap staysail-jenkins in this namespace (docs/jenkins.md).',
-    { pattern: '^[-._a-zA-Z0-9]+$', maxLength: 253 }),
+    { pattern: '^[A-Za-z0-9][-A-Za-z0-9_.]*$', maxLength: 253 }),
   job: str('The job\'s full name; a job in folders is folder/sub/job. May use expressions.', { maxLength: 1024 }),
   parameters: optional(mapOf('Build parameters (the job must define them); values may use expressions.',
     str('A value.', { maxLength: 4096 }), { maxProperties: 64 })),
