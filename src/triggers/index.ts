@@ -8,5 +8,5 @@ export type TriggerType = (typeof triggerTypes)[number];
 export const actedOnTriggerTypes: ReadonlySet<TriggerType> = new Set<TriggerType>([
   'cron', 'pipeline',
   'webhook', 'git',
-  'docker',
+  'docker', 'jenkins',
 ]);

@@ -118,11 +118,16 @@ export class JenkinsClient {
     return toBuild(await this.getJson(`${jobPath(job)}/${number}/api/json?tree=${encodeURIComponent(buildTree)}`, `build #${number} of job "${job}"`));
   }
 
-  /** The job's completed builds numbered above after, oldest first (what a trigger has not seen yet). */
-  async completedBuildsAfter(job: string, after: number): Promise<JenkinsBuild[]> {
+  /** The job's builds numbered above after, still building or not, oldest first (of those Jenkins lists: the newest 100). */
+  async buildsAfter(job: string, after: number): Promise<JenkinsBuild[]> {
     const j = await this.getJson(`${jobPath(job)}/api/json?tree=${encodeURIComponent(`builds[${buildTree}]`)}`, `job "${job}"`);
     return (Array.isArray(j.builds) ? j.builds as Json[] : []).map(toBuild)
-      .filter((b) => b.number > after && !b.building && b.result !== null).sort((a, b) => a.number - b.number);
+      .filter((b) => b.number > after).sort((a, b) => a.number - b.number);
+  }
+
+  /** The job's completed builds numbered above after, oldest first (what a trigger has not seen yet). */
+  async completedBuildsAfter(job: string, after: number): Promise<JenkinsBuild[]> {
+    return (await this.buildsAfter(job, after)).filter((b) => !b.building && b.result !== null);
   }
 
   /** An archived artifact's text. */

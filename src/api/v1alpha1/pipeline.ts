@@ -70,10 +70,11 @@ export const triggerSchema = obj('Something that starts runs by itself. The bloc
     statuses: arr('Which results fire the trigger.', oneOf('A result.', ['succeeded', 'failed', 'canceled'] as const),
       { minItems: 1, listType: 'set', maxItems: 3 }),
   })),
-  jenkins: optional(obj('jenkins: a Jenkins job finished successfully.', {
-    master: str('The Jenkins server, as named in the operator\'s configuration.', { maxLength: 256 }),
-    job: str('The job.', { maxLength: 1024 }),
-    propertyFile: optional(str('An artifact of the build whose key=value lines become trigger properties.', { maxLength: 1024 })),
+  jenkins: optional(obj('jenkins: a build of a Jenkins job finished with result SUCCESS (one run per build; the job is polled).', {
+    master: str('The Jenkins server: a key of the ConfigMap staysail-jenkins in this namespace.', { maxLength: 256 }),
+    job: str('The job; in folders, folder/job.', { maxLength: 1024 }),
+    propertyFile: optional(str('An archived artifact (its relativePath) of key=value lines, read into the payload\'s properties.', { maxLength: 1024 })),
+    pollInterval: optional(duration('How often the job is read (default 60s, at least 10s).')),
   })),
 }, { rules: triggerTypes.map((t) => ({ rule: `(self.type == '${t}') == has(self.${t})`,
   message: `a trigger of type ${t} needs its ${t} block, and the ${t} block needs type ${t}`, fieldPath: '.type' })) });
@@ -109,12 +110,13 @@ export const triggerStatus = obj('What a trigger last did.', {
   lastScheduledTime: optional(date('cron: the scheduled time of the last run it started.')),
   nextScheduledTime: optional(date('cron: the next scheduled time.')),
   lastUpstreamCompletionTime: optional(date('pipeline: when the last upstream run it acted on finished; only runs finishing later start runs.')),
-  lastPollTime: optional(date('docker, git poll mode: when the registry or repository was last read successfully.')),
-  polled: optional(str('docker, git poll mode: what images or heads were read from (registry/repository, or the URL); when the trigger names another, the next read records without firing.', { maxLength: 1024 })),
+  lastPollTime: optional(date('docker, git poll mode, jenkins: when the registry, repository or job was last read.')),
+  polled: optional(str('docker, git poll mode, jenkins: what was read (registry/repository, the URL, or server/job); when the trigger names another, the next read records without firing.', { maxLength: 1024 })),
   images: optional(arr('docker: the digest of each matching tag when last read (at most 200, newest first); a tag not here, or here with another digest, starts a run.',
     obj('A tag and its digest.', { tag: str('The tag.', { maxLength: 128 }), digest: str('The manifest digest.', { maxLength: 128 }) }), { maxItems: 200 })),
   heads: optional(arr('git poll mode: the commit of each matching branch when last read (at most 200); a new commit on one starts a run.',
     obj('A branch and its commit.', { branch: str('The branch.', { maxLength: 256 }), commit: str('The commit.', { maxLength: 64 }) }), { maxItems: 200 })),
+  lastBuildNumber: optional(int('jenkins: every build up to this number is acted on (a SUCCESS started its run); a later build starts a run once it and every build before it finished.', { minimum: 0 })),
 });
 
 export const pipelineStatus = obj('What the controller found in the pipeline and its runs.', {

@@ -1,6 +1,6 @@
 // Pipeline controller: checks what the API server cannot (the stage graph, stage types, expressions,
 // execution windows) and reports it as the Ready condition (an invalid pipeline is Stalled until its
-// spec changes); summarises stages and the last run; fires its cron, pipeline, docker and polled git
+// spec changes); summarises stages and the last run; fires its cron, pipeline, docker, jenkins and polled git
 // triggers (triggers.ts, poll-triggers.ts); keeps only as many finished runs as the history limits say.
 import { isDeepStrictEqual } from 'node:util';
 import { plural } from '../../api/plural.ts';

@@ -1,9 +1,9 @@
-// The Pipeline's cron, pipeline and polling (docker, git poll mode: poll-triggers.ts) triggers, fired
+// The Pipeline's cron, pipeline and polling (docker, git poll mode, jenkins: poll-triggers.ts) triggers, fired
 // by its controller (so on the leader alone). Each
 // trigger event starts one run, named from the event, through createRun: a pass repeated after a
 // crash or on a new leader makes the same name, and its create is a no-op. What each trigger last
 // did is recorded in status.triggers; its marks (since, lastScheduledTime,
-// lastUpstreamCompletionTime, images, heads) say which events are already acted on, so none fires twice.
+// lastUpstreamCompletionTime, images, heads, lastBuildNumber) say which events are already acted on, so none fires twice.
 import { triggerLabel, triggerTypeLabel } from '../../api/v1alpha1/labels.ts';
 import type { PipelineStatus, PipelineTrigger, TriggerStatus } from '../../api/v1alpha1/pipeline.ts';
 import type { ReconcileContext } from '../../core/controller.ts';
@@ -24,8 +24,8 @@ export type Ctx = ReconcileContext<Pipeline, PipelineStatus>;
 /** How soon a trigger whose run could not be created tries again. */
 export const retryMs = 10_000;
 
-/** Whether a trigger is polled (docker, git in poll mode) by this controller. */
-const isPolled = (t: PipelineTrigger) => t.type === 'docker' || (t.type === 'git' && t.git?.poll !== undefined);
+/** Whether a trigger is polled (docker, jenkins, git in poll mode) by this controller. */
+const isPolled = (t: PipelineTrigger) => t.type === 'docker' || t.type === 'jenkins' || (t.type === 'git' && t.git?.poll !== undefined);
 /** The triggers this controller fires (git in webhook mode is fired by the webhook routes); entries of others in status.triggers are kept as they are. */
 const isFiredHere = (t: PipelineTrigger) => t.type === 'cron' || t.type === 'pipeline' || isPolled(t);
 
@@ -35,7 +35,7 @@ export const fail = (entry: TriggerStatus, message: string) => { entry.lastError
 export const ms = (text: string | undefined) => (text ? Date.parse(text) : undefined);
 
 /**
- * Fires the Pipeline's cron and pipeline triggers that are due and records each in
+ * Fires the Pipeline's cron, pipeline and polling triggers that are due and records each in
  * status.triggers; answers when to look again (the next schedule, a retry), if ever.
  */
 export async function reconcileTriggers(deps: TriggerDeps, ctx: Ctx): Promise<number | undefined> {
@@ -62,7 +62,7 @@ async function reconcileTrigger(deps: TriggerDeps, ctx: Ctx, t: PipelineTrigger,
   if (ctx.obj.spec!.disabled || t.enabled === false) {
     // Disarmed: enabled again, it fires only for what happens from then on.
     delete entry.since; delete entry.nextScheduledTime; delete entry.lastError;
-    delete entry.images; delete entry.heads; delete entry.lastPollTime; delete entry.polled;
+    delete entry.images; delete entry.heads; delete entry.lastBuildNumber; delete entry.lastPollTime; delete entry.polled;
     return undefined;
   }
   entry.since ??= iso(ctx.clock.now());
