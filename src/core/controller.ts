@@ -269,6 +269,7 @@ export class Controller<T extends KubeObject, S extends StatusBase = StatusBase>
         { metadata: { finalizers, resourceVersion: obj.metadata.resourceVersion } });
     } catch (err) {
       if (isNotFound(err)) return false;
+      if (isStaleWrite(err)) this.status.readAgain(objectKey(obj));
       throw err;
     }
     obj.metadata.finalizers = finalizers;

@@ -65,6 +65,9 @@ export class StatusWriter<T extends KubeObject> {
     return this.written.get(key) === fingerprint(this.owned(obj.status));
   }
 
+  /** A write of the object was refused as made from an old copy: the next pass reads it live. */
+  readAgain(key: string): void { this.refused.add(key); }
+
   forget(key: string): void {
     this.unseen.delete(key);
     this.refused.delete(key);
@@ -78,6 +81,9 @@ export class StatusWriter<T extends KubeObject> {
     try {
       const live = await this.o.client.get<T>(this.o.informer.resource, namespace, name!);
       this.refused.delete(key);
+      // The cache may have skipped the write's own version (a relist, a later change): once it holds
+      // what the API server holds, it is not behind any more.
+      if (this.o.informer.get(key)?.metadata.resourceVersion === live.metadata.resourceVersion) this.unseen.delete(key);
       return live;
     } catch (err) {
       if (isNotFound(err)) { this.forget(key); return undefined; }
@@ -102,7 +108,7 @@ export class StatusWriter<T extends KubeObject> {
     } catch (err) {
       this.written.delete(key);
       if (isNotFound(err)) return false;
-      if (isConflict(err)) this.refused.add(key);
+      if (isConflict(err)) this.readAgain(key);
       throw err;
     }
     this.wrote(key, updated);
