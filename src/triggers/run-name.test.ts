@@ -2,8 +2,15 @@ import assert from 'node:assert/strict';
 import { eventDigest, maxRunNameLength, minuteStamp, triggerRunName } from './run-name.ts';
 
 describe('triggerRunName', () => {
-  it('is <pipeline>-<trigger>-<event>, lower-case, when it fits', () => {
-    assert.equal(triggerRunName('release', 'Nightly', minuteStamp(Date.parse('2026-03-29T01:00:00Z'))), 'release-nightly-202603290100');
+  it('is <pipeline>-<trigger>-<event>-<pair>, lower-case, when it fits', () => {
+    assert.match(triggerRunName('release', 'Nightly', minuteStamp(Date.parse('2026-03-29T01:00:00Z'))), /^release-nightly-202603290100-[0-9a-f]{6}$/);
+  });
+
+  it('tells apart pairs whose names join alike: deploy + nightly-db and deploy-nightly + db', () => {
+    const a = triggerRunName('deploy', 'nightly-db', '202601010200');
+    const b = triggerRunName('deploy-nightly', 'db', '202601010200');
+    assert.notEqual(a, b);
+    assert.ok(a.startsWith('deploy-nightly-db-202601010200-') && b.startsWith('deploy-nightly-db-202601010200-'));
   });
 
   it('cuts long names to 63 characters with a hash, and different pairs stay different', () => {
@@ -13,7 +20,7 @@ describe('triggerRunName', () => {
     for (const n of [a, b]) {
       assert.ok(n.length <= maxRunNameLength, n);
       assert.match(n, /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/);
-      assert.ok(n.endsWith('-202601010000'), n);
+      assert.match(n, /-202601010000-[0-9a-f]{6}$/);
     }
     assert.notEqual(a, b);
     assert.equal(triggerRunName(long, 'nightly-build-of-everything', '202601010000'), a, 'the same event makes the same name');

@@ -6,18 +6,20 @@ import { createHash } from 'node:crypto';
 export const maxRunNameLength = 63;
 
 /**
- * <pipeline>-<trigger>-<event>, lower-case; when longer than 63 characters the <pipeline>-<trigger>
- * part is cut and a hash of it added, so different pairs never share a name.
+ * <pipeline>-<trigger>-<event>-<pair>, lower-case, where <pair> is a digest of the pipeline and the
+ * trigger apart: names may hold hyphens, so Pipeline "deploy" with trigger "nightly-db" and Pipeline
+ * "deploy-nightly" with trigger "db" would otherwise name their runs alike. When longer than 63
+ * characters the <pipeline>-<trigger> part is cut.
  */
 export function triggerRunName(pipeline: string, trigger: string, event: string): string {
   const base = `${pipeline}-${trigger}`.toLowerCase();
-  const tail = event.toLowerCase();
+  const pair = createHash('sha256').update(`${pipeline}\0${trigger}`).digest('hex').slice(0, 6);
+  const tail = `${event.toLowerCase()}-${pair}`;
   const whole = `${base}-${tail}`;
   if (whole.length <= maxRunNameLength) return whole;
-  const hash = createHash('sha256').update(base).digest('hex').slice(0, 8);
-  const room = maxRunNameLength - tail.length - hash.length - 2;
+  const room = maxRunNameLength - tail.length - 1;
   const cut = base.slice(0, Math.max(0, room)).replace(/[-.]+$/, '');
-  return `${cut ? `${cut}-` : ''}${hash}-${tail}`;
+  return cut ? `${cut}-${tail}` : tail;
 }
 
 /** A scheduled time as yyyymmddhhmm in UTC (a local time can occur twice). */

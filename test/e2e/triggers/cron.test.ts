@@ -43,7 +43,7 @@ describe('a cron trigger, with the operator as a process', function () {
     assert.equal(first!.spec.trigger?.user, 'trigger:every-minute');
     const scheduled = Date.parse(first!.spec.trigger!.payload!.scheduledTime!);
     assert.equal(scheduled % 60_000, 0, 'the scheduled time is on the minute');
-    assert.match(first!.metadata.name, /^ticker-every-minute-\d{12}$/);
+    assert.match(first!.metadata.name, /^ticker-every-minute-\d{12}-[0-9a-f]{6}$/);
 
     assert.equal(operators[1]!.said('controllers running'), false, 'the standby does not reconcile while the leader holds the Lease');
     operators[0]!.child.kill('SIGKILL');
