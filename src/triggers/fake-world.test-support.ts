@@ -1,5 +1,6 @@
-// A fake of what the webhook routes reach: the Pipelines cache, a client holding Secrets and the
-// runs created (a second create of one name is "already exists", as the API server answers), a clock.
+// A fake of what the webhook routes reach: the Pipelines cache, a client holding Secrets (it notes
+// each Secret read) and the runs created (a second create of one name is "already exists", as the API
+// server answers), a clock.
 import { ApiError } from '../core/errors.ts';
 import { ManualClock } from '../core/clock.ts';
 import type { ObjectCache } from '../core/informer.ts';
@@ -9,15 +10,21 @@ import type { CreatedRun } from '../pipeline/create-run.ts';
 import type { Request } from '../core/router.ts';
 import type { Pipeline, Trigger, TriggerDeps } from './fire.ts';
 
-export interface FakeWorld { deps: TriggerDeps; runs: Map<string, CreatedRun>; logs: Record<string, unknown>[]; clock: ManualClock }
+export interface FakeWorld {
+  deps: TriggerDeps; runs: Map<string, CreatedRun>; logs: Record<string, unknown>[]; clock: ManualClock;
+  /** The Secrets read, as namespace/name, once per read. */
+  secretReads: string[];
+}
 
 export function fakeWorld(pipelines: Pipeline[], secrets: Record<string, Record<string, string>> = {}): FakeWorld {
   const runs = new Map<string, CreatedRun>();
   const logs: Record<string, unknown>[] = [];
+  const secretReads: string[] = [];
   const clock = new ManualClock(Date.UTC(2026, 11, 1, 23, 0, 0));
   const cache = { list: (ns?: string) => pipelines.filter((p) => !ns || p.metadata.namespace === ns) } as unknown as ObjectCache<Pipeline>;
   const client = {
     async get(_rt: unknown, ns: string, name: string) {
+      secretReads.push(`${ns}/${name}`);
       const data = secrets[`${ns}/${name}`];
       if (!data) throw new ApiError(404, 'NotFound', `secrets "${name}" not found`);
       return { metadata: { name, namespace: ns }, data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])) };
@@ -30,7 +37,7 @@ export function fakeWorld(pipelines: Pipeline[], secrets: Record<string, Record<
     },
   } as unknown as KubeClient;
   const log = createLogger({ level: 'debug', write: (line) => logs.push(JSON.parse(line) as Record<string, unknown>) });
-  return { deps: { pipelines: cache, client, clock, log }, runs, logs, clock };
+  return { deps: { pipelines: cache, client, clock, log }, runs, logs, clock, secretReads };
 }
 
 /** A Pipeline in ns with the triggers given. */

@@ -1,7 +1,7 @@
 // What the webhook and git triggers share: which triggers of which Pipelines an event may fire, the
 // secret a trigger names, and starting one run per event and trigger. The run's name is derived
-// from the event (its delivery id) and the trigger, so the same event delivered twice, or to two
-// replicas, makes one run: the second create finds the first.
+// from the event (what identifies it: for a signed call, what its signature covers) and the trigger,
+// so the same event delivered twice, or to two replicas, makes one run: the second create finds the first.
 import { createHash } from 'node:crypto';
 import type { PipelineSpec, PipelineStatus, triggerSchema } from '../api/v1alpha1/pipeline.ts';
 import { triggerLabel, triggerTypeLabel } from '../api/v1alpha1/labels.ts';
@@ -60,7 +60,7 @@ export async function readTriggerSecret(client: KubeClient, c: Candidate, ref: {
   return Buffer.from(data, 'base64');
 }
 
-/** A delivery id: the sender's, or a hash of what identifies the event when it sent none. */
+/** A delivery id: the sender's when it is to be trusted, or else a hash of what identifies the event. */
 export function deliveryId(given: string | undefined, ...identifying: (string | Buffer)[]): string {
   if (given) return `id:${given}`;
   const h = createHash('sha256');

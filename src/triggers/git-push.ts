@@ -1,8 +1,8 @@
-// Reading a git host's push webhook: which header carries its proof, which its delivery id, and
-// the branch pushes in its own payload shape (GitHub's push event, GitLab's Push Hook, Bitbucket
-// Cloud's repo:push). Pure: headers and a parsed body in, pushes out.
+// Reading a git host's push webhook: which header carries its proof, and the branch pushes in its
+// own payload shape (GitHub's push event, GitLab's Push Hook, Bitbucket Cloud's repo:push). Pure:
+// headers and a parsed body in, pushes out.
 import type { IncomingHttpHeaders } from 'node:http';
-import { checkSha256Header, checkToken, header, type Refusal } from './signatures.ts';
+import { checkSha256Header, checkSha256HeaderForm, checkToken, checkTokenForm, header, type Refusal } from './signatures.ts';
 
 export const gitSources = ['github', 'gitlab', 'bitbucket'] as const;
 export type GitSource = (typeof gitSources)[number];
@@ -36,10 +36,13 @@ type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? v as Json : {});
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
-/** The delivery id a host sends with each call (the same on its redeliveries). */
-export function hostDeliveryId(source: GitSource, headers: IncomingHttpHeaders): string | undefined {
-  const name = { github: 'x-github-delivery', gitlab: 'x-gitlab-event-uuid', bitbucket: 'x-request-uuid' }[source];
-  return header(headers, name);
+/** The checks of the host's proof that need no secret (its header is there and well-formed): undefined when they pass. */
+export function checkHostSignatureForm(source: GitSource, headers: IncomingHttpHeaders): Refusal | undefined {
+  switch (source) {
+    case 'github': return checkSha256HeaderForm(header(headers, 'x-hub-signature-256'), 'X-Hub-Signature-256');
+    case 'gitlab': return checkTokenForm(header(headers, 'x-gitlab-token'), 'X-Gitlab-Token');
+    case 'bitbucket': return checkSha256HeaderForm(header(headers, 'x-hub-signature'), 'X-Hub-Signature');
+  }
 }
 
 /** Checks the host's proof that the call comes from it: undefined when it holds. */

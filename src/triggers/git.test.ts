@@ -56,7 +56,7 @@ describe('the git trigger', () => {
   const githubSigned = (body: object, delivery: string, secret = 'gh-secret') =>
     ({ ...githubHeaders(delivery), 'x-hub-signature-256': `sha256=${hmacSha256Hex(secret, JSON.stringify(body))}` });
 
-  it('a signed GitHub push to a matching branch starts one run in the Pipeline\'s namespace; a redelivery starts none', async () => {
+  it('a signed GitHub push to a matching branch starts one run in the Pipeline\'s namespace; a redelivery, under any delivery id, starts none', async () => {
     const w = world();
     const body = githubPush('release-2.0');
     const res = await receivePush(w.deps, call('github', body, githubSigned(body, 'g-1')));
@@ -67,9 +67,17 @@ describe('the git trigger', () => {
     assert.deepEqual(run.spec?.trigger, { type: 'git', name: 'on-main', user: 'trigger:on-main', payload: { source: 'github', project: 'acme', slug: 'shop',
       repository: 'acme/shop', url: 'https://github.com/acme/shop', branch: 'release-2.0', ref: 'refs/heads/release-2.0', commit,
       message: 'checkout: retry the payment once', pusher: 'ana' } });
-    const again = await receivePush(w.deps, call('github', body, githubSigned(body, 'g-1')));
-    assert.deepEqual([again.status, parse(again).runs], [202, [name]]);
+    for (const delivery of ['g-1', 'g-replayed']) {
+      const again = await receivePush(w.deps, call('github', body, githubSigned(body, delivery)));
+      assert.deepEqual([again.status, parse(again).runs], [202, [name]], delivery);
+    }
     assert.equal(w.runs.size, 1);
+    // The next commit on the branch is another event.
+    const next = githubPush('release-2.0', 'a'.repeat(40));
+    const res2 = await receivePush(w.deps, call('github', next, githubSigned(next, 'g-2')));
+    assert.equal(res2.status, 202);
+    assert.notDeepEqual(parse(res2).runs, [name]);
+    assert.equal(w.runs.size, 2);
   });
 
   it('a GitHub push to another branch, or to another repository, starts nothing (200)', async () => {
@@ -81,13 +89,20 @@ describe('the git trigger', () => {
     assert.equal(w.runs.size, 0);
   });
 
-  it('a GitHub push with a wrong or missing X-Hub-Signature-256 gets 401', async () => {
+  it('a GitHub push with a missing, malformed or wrong X-Hub-Signature-256 gets 401; only the wrong one costs a Secret read', async () => {
     const w = world();
     const body = githubPush('main');
-    for (const headers of [githubHeaders('g-3'), githubSigned(body, 'g-3', 'guess')]) {
+    const cases: [Record<string, string>, string[]][] = [
+      [githubHeaders('g-3'), []],
+      [{ ...githubHeaders('g-3'), 'x-hub-signature-256': 'sha1=0123' }, []],
+      [githubSigned(body, 'g-3', 'guess'), ['shop/gh']],
+    ];
+    for (const [headers, reads] of cases) {
+      w.secretReads.length = 0;
       const res = await receivePush(w.deps, call('github', body, headers));
       assert.equal(res.status, 401);
       assert.match(parse(res).error!, /X-Hub-Signature-256/);
+      assert.deepEqual(w.secretReads, reads);
     }
     assert.equal(w.runs.size, 0);
   });
@@ -96,19 +111,25 @@ describe('the git trigger', () => {
     const w = world();
     const body = gitlabPush('hotfix');
     assert.equal((await receivePush(w.deps, call('gitlab', body, gitlabHeaders('l-1', 'nope')))).status, 401);
+    w.secretReads.length = 0;
+    assert.equal((await receivePush(w.deps, call('gitlab', body, gitlabHeaders('l-1')))).status, 401);
+    assert.deepEqual(w.secretReads, [], 'a push without a token reads no Secret');
     const res = await receivePush(w.deps, call('gitlab', body, gitlabHeaders('l-1', 'gl-token')));
     assert.equal(res.status, 202);
     assert.ok(w.runs.has(`payments/${parse(res).runs[0]}`));
   });
 
-  it('Bitbucket: an unsigned push to a trigger without a secret; the delivery id from X-Request-UUID', async () => {
+  it('Bitbucket: an unsigned push to a trigger without a secret; the same push under another X-Request-UUID is the same event', async () => {
     const w = world();
     const body = bitbucketPush('main');
     const first = parse(await receivePush(w.deps, call('bitbucket', body, bitbucketHeaders('b-1'))));
     const again = parse(await receivePush(w.deps, call('bitbucket', body, bitbucketHeaders('b-1'))));
-    const other = parse(await receivePush(w.deps, call('bitbucket', body, bitbucketHeaders('b-2'))));
-    assert.deepEqual(first, again);
-    assert.notDeepEqual(first, other);
+    const otherId = parse(await receivePush(w.deps, call('bitbucket', body, bitbucketHeaders('b-2'))));
+    assert.deepEqual(again, first);
+    assert.deepEqual(otherId, first);
+    assert.equal(w.runs.size, 1);
+    const next = bitbucketPush('main', 'b'.repeat(40));
+    assert.notDeepEqual(parse(await receivePush(w.deps, call('bitbucket', next, bitbucketHeaders('b-3')))), first);
     assert.equal(w.runs.size, 2);
   });
 

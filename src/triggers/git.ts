@@ -8,9 +8,10 @@
 // Answers as the webhook trigger does (202 { runs }, 200 { runs: [] }, 401, 415, 400), and 200 with
 // `ignored` for events that start nothing (GitHub's ping, tags, deleted branches, other events).
 import { json, type Request, type Response, type Router } from '../core/router.ts';
-import { candidatesOf, deliveryId, describeCandidate, readTriggerSecret, startRuns, type Candidate, type Firing, type TriggerDeps } from './fire.ts';
-import { checkHostSignature, gitSources, hostDeliveryId, readPush, type BranchPush, type GitSource } from './git-push.ts';
+import { candidatesOf, describeCandidate, readTriggerSecret, startRuns, type Candidate, type Firing, type TriggerDeps } from './fire.ts';
+import { checkHostSignature, checkHostSignatureForm, gitSources, readPush, type BranchPush, type GitSource } from './git-push.ts';
 import { wholeMatch } from './payload.ts';
+import type { Refusal } from './signatures.ts';
 import { answer, readJsonObject } from './webhook.ts';
 
 /** The largest push webhook accepted (GitHub lists up to 2048 commits; only a summary is kept in the run). */
@@ -37,6 +38,14 @@ export function isPushFor(trigger: Candidate['trigger'], push: BranchPush): bool
   }
 }
 
+/**
+ * What identifies a push among a trigger's events: the host, the repository, the ref and the commit
+ * it moved to. Not the host's delivery id: it is not signed, so a captured push resent under a new id
+ * would start a run each time. One run per pushed commit and branch, however often it is delivered.
+ */
+export const pushEventOf = (push: BranchPush): string =>
+  `${push.source}:${push.repository.toLowerCase()}/${push.ref}/${push.commit.toLowerCase()}`;
+
 /** Handles one push webhook. */
 export async function receivePush(deps: TriggerDeps, req: Request): Promise<Response> {
   const source = req.params.source!;
@@ -50,32 +59,35 @@ export async function receivePush(deps: TriggerDeps, req: Request): Promise<Resp
     log.info('git webhook starts nothing', { why: reading.ignored });
     return json({ runs: [], ignored: reading.ignored });
   }
-  const delivery = deliveryId(hostDeliveryId(source, req.headers), req.body);
+  // What needs no secret is checked once, first: a call without a well-formed proof reads no Secret.
+  const form = checkHostSignatureForm(source, req.headers);
   const firings: Firing[] = [];
   const refusals: string[] = [];
   for (const push of reading.pushes) {
     const candidates = candidatesOf(deps.pipelines.list(), 'git', (t) => isPushFor(t, push));
     if (candidates.length === 0) log.info('git push matched no trigger', { repository: push.repository, branch: push.branch });
     for (const c of candidates) {
-      const refusal = await verify(deps, c, req);
+      const refusal = await verify(deps, c, req, form);
       if (refusal) refusals.push(refusal);
-      else firings.push({ candidate: c, payload: { ...push }, event: `${delivery}/${push.ref}/${push.commit}` });
+      else firings.push({ candidate: c, payload: { ...push }, event: pushEventOf(push) });
     }
   }
   const fired = await startRuns(deps, firings);
   return answer(fired.runs, fired.problems, refusals);
 }
 
-/** Why the trigger refuses the call (its secret does not sign it), or undefined. */
-async function verify(deps: TriggerDeps, c: Candidate, req: Request): Promise<string | undefined> {
+/** Why the trigger refuses the call (its proof is missing or malformed, or its secret does not sign it), or undefined. */
+async function verify(deps: TriggerDeps, c: Candidate, req: Request, form: Refusal | undefined): Promise<Refusal | undefined> {
   const ref = c.trigger.git?.secretRef;
   if (!ref) return undefined;
-  let refusal: string | undefined;
-  try {
-    refusal = checkHostSignature(c.trigger.git!.source!, req.headers, req.body, await readTriggerSecret(deps.client, c, ref, 'git.secretRef'));
-  } catch (err) {
-    deps.log.error('git trigger cannot check signatures', { error: (err as Error).message });
-    refusal = 'the trigger\'s secret cannot be read (the operator\'s log says why)';
+  let refusal = form;
+  if (!refusal) {
+    try {
+      refusal = checkHostSignature(c.trigger.git!.source!, req.headers, req.body, await readTriggerSecret(deps.client, c, ref, 'git.secretRef'));
+    } catch (err) {
+      deps.log.error('git trigger cannot check signatures', { error: (err as Error).message });
+      refusal = 'the trigger\'s secret cannot be read (the operator\'s log says why)';
+    }
   }
   if (refusal) deps.log.warn('git webhook refused: bad signature', { trigger: describeCandidate(c), why: refusal });
   return refusal;

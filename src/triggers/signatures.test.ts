@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { checkSha256Header, checkStaysailSignature, checkToken, constantTimeEqual, hmacSha256Hex } from './signatures.ts';
+import { checkSha256Header, checkSha256HeaderForm, checkStaysailSignature, checkStaysailSignatureForm, checkToken, checkTokenForm, constantTimeEqual,
+  hmacSha256Hex } from './signatures.ts';
 
 const secret = Buffer.from('s3cret');
 const body = Buffer.from('{"version":"1.4.2"}');
@@ -27,12 +28,16 @@ describe('checkStaysailSignature', () => {
     { name: 'the timestamp changed after signing (a replay made to look fresh)', headers: { 'x-staysail-timestamp': ts, 'x-staysail-signature': sign(String(Number(ts) - 600)) },
       want: /does not match the body/ },
     { name: 'a signature without its sha256= prefix', headers: { 'x-staysail-timestamp': ts, 'x-staysail-signature': sign(ts).slice(7) }, want: /must be sha256=/ },
+    { name: 'a signature too short to be an HMAC-SHA256', headers: { 'x-staysail-timestamp': ts, 'x-staysail-signature': sign(ts).slice(0, 40) }, want: /must be sha256=<the 64 hex/ },
+    { name: 'a signature that is not hex', headers: { 'x-staysail-timestamp': ts, 'x-staysail-signature': `sha256=${'z'.repeat(64)}` }, want: /must be sha256=/ },
   ];
   for (const c of cases) {
     it(c.name, () => {
       const got = checkStaysailSignature(c.headers, c.sent ?? body, secret, now);
       if (c.want === undefined) assert.equal(got, undefined);
       else assert.match(got ?? '', c.want);
+      // The form check, which needs no secret, refuses the same, except what only the secret can tell.
+      assert.equal(checkStaysailSignatureForm(c.headers, now), got !== undefined && !/does not match/.test(got) ? got : undefined);
     });
   }
 });
@@ -44,6 +49,13 @@ describe('checkSha256Header and checkToken', () => {
     assert.match(checkSha256Header(github, 'X-Hub-Signature-256', secret, Buffer.from('{}'))!, /X-Hub-Signature-256 header does not match/);
     assert.match(checkSha256Header(undefined, 'X-Hub-Signature', secret, body)!, /no X-Hub-Signature header/);
     assert.match(checkSha256Header(`sha1=${hmacSha256Hex(secret, body)}`, 'X-Hub-Signature', secret, body)!, /must be sha256=/);
+  });
+  it('the form checks need no secret: a header that is there and well-formed passes, whatever it signs', () => {
+    assert.equal(checkSha256HeaderForm(`sha256=${hmacSha256Hex('any', 'thing')}`, 'X-Hub-Signature-256'), undefined);
+    assert.match(checkSha256HeaderForm(undefined, 'X-Hub-Signature-256')!, /no X-Hub-Signature-256 header/);
+    assert.match(checkSha256HeaderForm('sha256=', 'X-Hub-Signature-256')!, /must be sha256=/);
+    assert.equal(checkTokenForm('anything', 'X-Gitlab-Token'), undefined);
+    assert.match(checkTokenForm('', 'X-Gitlab-Token')!, /no X-Gitlab-Token header/);
   });
   it('a token is the secret itself, compared whole', () => {
     assert.equal(checkToken('s3cret', 'X-Gitlab-Token', secret), undefined);

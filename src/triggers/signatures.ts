@@ -8,7 +8,10 @@ import type { IncomingHttpHeaders } from 'node:http';
 export const signatureHeader = 'x-staysail-signature';
 /** The generic webhook's timestamp header: unix seconds when the request was signed. */
 export const timestampHeader = 'x-staysail-timestamp';
-/** The generic webhook's delivery id header: the same id on a retry makes the same run. */
+/**
+ * The generic webhook's delivery id header: for a trigger without a secretRef, the same id on a retry
+ * makes the same run. It is not signed, so a trigger with a secretRef ignores it.
+ */
 export const deliveryHeader = 'x-staysail-delivery';
 /** How far a signed request's timestamp may be from the operator's clock, either way. */
 export const replayWindowMs = 5 * 60 * 1000;
@@ -36,29 +39,53 @@ export function header(headers: IncomingHttpHeaders, name: string): string | und
   return Array.isArray(v) ? v[0] : v;
 }
 
+const sha256Form = /^sha256=[0-9a-f]{64}$/i;
+
+/** The checks of a `sha256=<hex>` header that need no secret: it is there and well-formed. undefined when they pass. */
+export function checkSha256HeaderForm(given: string | undefined, name: string): Refusal | undefined {
+  if (!given) return `the request has no ${name} header`;
+  if (!sha256Form.test(given)) return `the ${name} header must be sha256=<the 64 hex digits of the HMAC-SHA256>`;
+  return undefined;
+}
+
 /** Checks a `sha256=<hex>` header against the HMAC of data; undefined when it matches. */
 export function checkSha256Header(given: string | undefined, name: string, secret: Buffer, data: Buffer | string): Refusal | undefined {
-  if (!given) return `the request has no ${name} header`;
-  if (!given.startsWith('sha256=')) return `the ${name} header must be sha256=<hex of the HMAC-SHA256>`;
-  return constantTimeEqual(given.slice('sha256='.length).toLowerCase(), hmacSha256Hex(secret, data)) ? undefined : `the ${name} header does not match the body`;
+  const form = checkSha256HeaderForm(given, name);
+  if (form) return form;
+  return constantTimeEqual(given!.slice('sha256='.length).toLowerCase(), hmacSha256Hex(secret, data)) ? undefined : `the ${name} header does not match the body`;
 }
 
 /**
- * Checks the generic webhook's signature: a timestamp within the replay window of now, and the
- * HMAC-SHA256 of `timestamp + "." + body`. undefined when the request is signed so.
+ * The checks of the generic webhook's signature that need no secret, so they cost no Secret read: a
+ * timestamp in unix seconds within the replay window of now, and a well-formed signature header.
  */
-export function checkStaysailSignature(headers: IncomingHttpHeaders, body: Buffer, secret: Buffer, nowMs: number): Refusal | undefined {
+export function checkStaysailSignatureForm(headers: IncomingHttpHeaders, nowMs: number): Refusal | undefined {
   const timestamp = header(headers, timestampHeader);
   if (!timestamp) return `the request has no ${timestampHeader} header (unix seconds when it was signed)`;
   if (!/^\d{1,12}$/.test(timestamp)) return `the ${timestampHeader} header must be unix seconds, not ${JSON.stringify(timestamp.slice(0, 32))}`;
   if (Math.abs(nowMs - Number(timestamp) * 1000) > replayWindowMs) {
     return `the ${timestampHeader} header is more than ${replayWindowMs / 60_000} minutes from the operator's clock: sign each request when it is sent`;
   }
+  return checkSha256HeaderForm(header(headers, signatureHeader), signatureHeader);
+}
+
+/**
+ * Checks the generic webhook's signature: checkStaysailSignatureForm, then the HMAC-SHA256 of
+ * `timestamp + "." + body`. undefined when the request is signed so.
+ */
+export function checkStaysailSignature(headers: IncomingHttpHeaders, body: Buffer, secret: Buffer, nowMs: number): Refusal | undefined {
+  const form = checkStaysailSignatureForm(headers, nowMs);
+  if (form) return form;
+  const timestamp = header(headers, timestampHeader)!;
   return checkSha256Header(header(headers, signatureHeader), signatureHeader, secret, Buffer.concat([Buffer.from(`${timestamp}.`), body]));
+}
+
+/** The check of a shared token that needs no secret: it was sent. undefined when it was. */
+export function checkTokenForm(given: string | undefined, name: string): Refusal | undefined {
+  return given ? undefined : `the request has no ${name} header`;
 }
 
 /** Checks a shared token sent as is (GitLab's X-Gitlab-Token); undefined when it is the secret. */
 export function checkToken(given: string | undefined, name: string, secret: Buffer): Refusal | undefined {
-  if (!given) return `the request has no ${name} header`;
-  return constantTimeEqual(given, secret.toString('utf8')) ? undefined : `the ${name} header is not the trigger's secret`;
+  return checkTokenForm(given, name) ?? (constantTimeEqual(given!, secret.toString('utf8')) ? undefined : `the ${name} header is not the trigger's secret`);
 }

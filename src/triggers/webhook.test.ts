@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { triggerLabel, triggerTypeLabel } from '../api/v1alpha1/labels.ts';
-import { runNameFor } from './fire.ts';
+import { deliveryId, runNameFor } from './fire.ts';
 import { fakeWorld, pipelineWith, post } from './fake-world.test-support.ts';
 import { hmacSha256Hex } from './signatures.ts';
 import { receiveWebhook } from './webhook.ts';
@@ -27,7 +27,8 @@ describe('the webhook trigger', () => {
     const w = world();
     const res = await receiveWebhook(w.deps, call('shop', 'ci', body, signed('hunter2', nowS, body, 'd-1')));
     assert.equal(res.status, 202);
-    const name = runNameFor({ pipeline: release, trigger: release.spec!.triggers![0]! }, 'id:d-1');
+    // A signed call's event is what its signature covers (the timestamp and the body), not the delivery id.
+    const name = runNameFor({ pipeline: release, trigger: release.spec!.triggers![0]! }, deliveryId(undefined, String(nowS), Buffer.from(body)));
     assert.deepEqual(parse(res), { runs: [name] });
     const run = w.runs.get(`shop/${name}`)!;
     assert.deepEqual(run.spec, { pipelineRef: { name: 'release' }, parameters: { version: '1.4.2', note: 'from ci' },
@@ -36,35 +37,69 @@ describe('the webhook trigger', () => {
     assert.ok(name.length <= 63 && name.startsWith('release-ci-'), name);
   });
 
-  it('the same delivery twice (a retry, or to another replica) answers the same run and creates it once', async () => {
+  it('the same signed request sent again (a retry, or to another replica) answers the same run and creates it once', async () => {
     const w = world();
-    const first = parse(await receiveWebhook(w.deps, call('shop', 'ci', body, signed('hunter2', nowS, body, 'd-2'))));
+    const headers = signed('hunter2', nowS, body, 'd-2');
+    const first = parse(await receiveWebhook(w.deps, call('shop', 'ci', body, headers)));
     w.clock.advance(30_000);
-    const again = await receiveWebhook(w.deps, call('shop', 'ci', body, signed('hunter2', nowS + 30, body, 'd-2')));
+    const again = await receiveWebhook(w.deps, call('shop', 'ci', body, headers));
     assert.equal(again.status, 202);
     assert.deepEqual(parse(again), first);
     assert.equal(w.runs.size, 1);
-    // Without a delivery id the same signed request (same timestamp and body) is the same event; another timestamp is another.
-    await receiveWebhook(w.deps, call('shop', 'ci', body, signed('hunter2', nowS)));
-    await receiveWebhook(w.deps, call('shop', 'ci', body, signed('hunter2', nowS)));
+    // Without a delivery id it is the same: the same timestamp and body are the same event.
+    const bare = signed('hunter2', nowS + 10);
+    await receiveWebhook(w.deps, call('shop', 'ci', body, bare));
+    await receiveWebhook(w.deps, call('shop', 'ci', body, bare));
     assert.equal(w.runs.size, 2);
-    await receiveWebhook(w.deps, call('shop', 'ci', body, signed('hunter2', nowS + 1)));
-    assert.equal(w.runs.size, 3);
   });
 
-  const refused: [string, Record<string, string>][] = [
-    ['unsigned', {}],
-    ['signed with another secret', signed('guess', nowS)],
-    ['replayed after the window (a stale timestamp)', signed('hunter2', nowS - 301)],
-    ['signed over another body', signed('hunter2', nowS, '{"version":"6.6.6"}')],
+  it('a captured signed call replayed under a new delivery id starts nothing new; a re-signed request is a new event', async () => {
+    const w = world();
+    const captured = signed('hunter2', nowS, body, 'd-3');
+    const first = parse(await receiveWebhook(w.deps, call('shop', 'ci', body, captured)));
+    for (const [i, delivery] of ['d-4', 'd-5', ''].entries()) {
+      w.clock.advance(60_000 * i);
+      const replay = await receiveWebhook(w.deps, call('shop', 'ci', body, { ...captured, 'x-staysail-delivery': delivery }));
+      assert.deepEqual([replay.status, parse(replay)], [202, first], delivery);
+    }
+    assert.equal(w.runs.size, 1);
+    // Past the replay window the captured call is refused.
+    w.clock.advance(5 * 60_000);
+    assert.equal((await receiveWebhook(w.deps, call('shop', 'ci', body, { ...captured, 'x-staysail-delivery': 'd-6' }))).status, 401);
+    // Signed again (another timestamp), even under the same delivery id, it is another event.
+    const resigned = await receiveWebhook(w.deps, call('shop', 'ci', body, signed('hunter2', w.clock.now() / 1000, body, 'd-3')));
+    assert.equal(resigned.status, 202);
+    assert.notDeepEqual(parse(resigned), first);
+    assert.equal(w.runs.size, 2);
+  });
+
+  it('a trigger without a secretRef takes the sender\'s delivery id: the same id is the same event, another id another', async () => {
+    const w = world();
+    const first = parse(await receiveWebhook(w.deps, call('shop', 'open', '{}', { 'x-staysail-delivery': 'u-1' })));
+    const again = parse(await receiveWebhook(w.deps, call('shop', 'open', '{}', { 'x-staysail-delivery': 'u-1' })));
+    const other = parse(await receiveWebhook(w.deps, call('shop', 'open', '{}', { 'x-staysail-delivery': 'u-2' })));
+    assert.deepEqual(again, first);
+    assert.notDeepEqual(other, first);
+    assert.equal(w.runs.size, 2);
+  });
+
+  const refused: [string, Record<string, string>, number][] = [
+    // What needs no secret is checked before the Secret is read: these read none.
+    ['unsigned', {}, 0],
+    ['with a timestamp but no signature', { 'x-staysail-timestamp': String(nowS) }, 0],
+    ['with a signature that is not sha256=<64 hex digits>', { ...signed('hunter2', nowS), 'x-staysail-signature': 'sha256=abc' }, 0],
+    ['replayed after the window (a stale timestamp)', signed('hunter2', nowS - 301), 0],
+    ['signed with another secret', signed('guess', nowS), 1],
+    ['signed over another body', signed('hunter2', nowS, '{"version":"6.6.6"}'), 1],
   ];
-  for (const [what, headers] of refused) {
-    it(`a call ${what} gets 401 and starts nothing`, async () => {
+  for (const [what, headers, reads] of refused) {
+    it(`a call ${what} gets 401 and starts nothing (Secret reads: ${reads})`, async () => {
       const w = world();
       const res = await receiveWebhook(w.deps, call('shop', 'ci', body, headers));
       assert.equal(res.status, 401);
       assert.match(parse(res).error!, /^the request is not signed with the trigger's secret: /);
       assert.equal(w.runs.size, 0);
+      assert.deepEqual(w.secretReads, Array(reads).fill('shop/ci-hook'));
     });
   }
 
