@@ -26,6 +26,16 @@ describe('planPoll', () => {
     assert.equal(planPoll(read.slice(0, maxSeen), read).seen.length, maxSeen);
   });
 
+  it('with more keys than it records, polls where nothing changed fire nothing, poll after poll', () => {
+    const read = Array.from({ length: maxSeen + 100 }, (_, i) => v(`branch-${String(i).padStart(3, '0')}`, 'c'));
+    let seen = planPoll(undefined, read).seen;
+    for (let poll = 0; poll < 3; poll++) {
+      const plan = planPoll(seen, read);
+      assert.deepEqual(plan.fire, [], `poll ${poll + 2} fired ${plan.fire.length}`);
+      seen = plan.seen;
+    }
+  });
+
   it('a run that could not start leaves its key as it was, so the next poll fires it again', () => {
     const seen = [v('1.0', 'a')];
     const read = [v('1.0', 'c'), v('1.1', 'b')];

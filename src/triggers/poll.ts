@@ -20,10 +20,12 @@ export interface PollPlan { fire: Version[]; seen: Version[] }
  * Plans one poll. seen is undefined before the trigger's first successful read: everything read is
  * then recorded and nothing fires. A key not in seen, or in it with another version, fires. The
  * record keeps the keys read now (keys gone are forgotten), those that fire first, then in the order
- * read, at most maxSeen.
+ * read, at most maxSeen. Only the first maxSeen read are planned over (the caller reads in a stable
+ * order): a key read but never recorded would otherwise fire on every poll.
  */
-export function planPoll(seen: readonly Version[] | undefined, read: readonly Version[]): PollPlan {
-  if (seen === undefined) return { fire: [], seen: read.slice(0, maxSeen) };
+export function planPoll(seen: readonly Version[] | undefined, everything: readonly Version[]): PollPlan {
+  const read = everything.slice(0, maxSeen);
+  if (seen === undefined) return { fire: [], seen: read };
   const before = new Map(seen.map((v) => [v.key, v.version]));
   const fire = read.filter((v) => before.get(v.key) !== v.version);
   return { fire, seen: recordAfter(seen, read, fire) };

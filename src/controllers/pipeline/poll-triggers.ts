@@ -136,7 +136,9 @@ function gitSource(t: PipelineTrigger): Source {
   const repository = safeUrl(git.poll!.url);
   return {
     what: repository,
-    read: async () => matchingHeads(await readBranchHeads(git.poll!.url), git.branch).map((h) => ({ key: h.branch, version: h.commit })),
+    // In a stable order: a poll plans over the first 200 only.
+    read: async () => matchingHeads(await readBranchHeads(git.poll!.url), git.branch).map((h) => ({ key: h.branch, version: h.commit }))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
     event: (v) => gitEvent({ branch: v.key, commit: v.version }),
     payload: (v) => ({ repository, branch: v.key, commit: v.version }),
     seen: (entry) => entry.heads?.map((h) => ({ key: h.branch, version: h.commit })),
