@@ -1,5 +1,6 @@
 // The git trigger with the operator as a process: a GitHub push webhook, signed as GitHub signs it,
-// to a branch the trigger names starts a run; a push to another branch starts none.
+// to a branch the trigger names starts a run; the same push under another delivery id starts no second
+// one; a push to another branch starts none.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { waitFor } from '../../cluster/probe.ts';
@@ -31,7 +32,7 @@ describe('the git trigger, with the operator as a process', function () {
     }));
   });
 
-  it('a GitHub push to main starts one run with the commit in its payload; a push to another branch starts none', async () => {
+  it('a GitHub push to main starts one run with the commit in its payload; the same push redelivered under another id, or a push to another branch, starts none', async () => {
     let last: Awaited<ReturnType<typeof push>> | undefined;
     await waitFor(async () => (last = await push('main', '5e4c1f60-b0d1-11ef-8a4e-1c2b3a4d5e6f')).status === 202, 30_000,
       () => `the push never started a run: ${JSON.stringify(last)}`);
@@ -40,6 +41,7 @@ describe('the git trigger, with the operator as a process', function () {
     assert.deepEqual([run.spec.trigger.payload.branch, run.spec.trigger.payload.commit, run.spec.trigger.payload.repository],
       ['main', (githubPush('main') as { after: string }).after, 'acme/shop']);
 
+    assert.deepEqual(await push('main', '7a6e3b82-b0d1-11ef-8a4e-1c2b3a4d5e6f'), { status: 202, body: { runs: last!.body.runs } });
     assert.deepEqual(await push('feature/cart', '6f5d2a71-b0d1-11ef-8a4e-1c2b3a4d5e6f'), { status: 200, body: { runs: [] } });
     const runs = (await k(['get', 'pipelineruns', '-l', 'staysail.dev/trigger-type=git', '-o', 'name'])).split('\n').filter(Boolean);
     assert.equal(runs.length, 1);

@@ -1,6 +1,6 @@
 // The webhook trigger with the operator as a process: signed calls to its --health-addr start runs;
-// unsigned and replayed (stale) calls are refused with 401 and start none; a delivery sent twice
-// starts one run.
+// unsigned and replayed (stale) calls are refused with 401 and start none; the same signed request sent
+// twice, or replayed under a new delivery id, starts one run.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { waitFor } from '../../cluster/probe.ts';
@@ -70,12 +70,17 @@ describe('the webhook trigger, with the operator as a process', function () {
     assert.deepEqual(await triggeredRuns(), before);
   });
 
-  it('the same delivery sent twice starts one run; a payload the constraints refuse starts none', async () => {
+  it('the same signed request sent twice, or replayed under a new delivery id, starts one run; a payload the constraints refuse starts none', async () => {
     const before = await triggeredRuns();
-    const first = await deliver(operator(), `/webhooks/${ns}/ci`, body, { timestampS: now() }, 'twice');
-    const second = await deliver(operator(), `/webhooks/${ns}/ci`, body, { timestampS: now() + 1 }, 'twice');
-    assert.deepEqual([first.status, second.status], [202, 202]);
+    // Another body than the first test's, so this event is new even within the same second.
+    const sent = JSON.stringify({ version: '2.7.2', repo: { name: 'shop' } });
+    const sign = { timestampS: now() };
+    const first = await deliver(operator(), `/webhooks/${ns}/ci`, sent, sign, 'twice');
+    const second = await deliver(operator(), `/webhooks/${ns}/ci`, sent, sign, 'twice');
+    const replayed = await deliver(operator(), `/webhooks/${ns}/ci`, sent, sign, 'replayed');
+    assert.deepEqual([first.status, second.status, replayed.status], [202, 202, 202]);
     assert.deepEqual(second.body.runs, first.body.runs);
+    assert.deepEqual(replayed.body.runs, first.body.runs);
     const other = JSON.stringify({ version: '1', repo: { name: 'blog' } });
     assert.deepEqual(await deliver(operator(), `/webhooks/${ns}/ci`, other, { timestampS: now() }, 'blog'), { status: 200, body: { runs: [] } });
     assert.equal((await triggeredRuns()).length, before.length + 1);
