@@ -61,6 +61,27 @@ describe('slack', () => {
       await assert.rejects(slackNotifier.send(delivery({ channel: 'slack' }), io({ url: r.url })), /has no secretRef: name the Secret that holds the incoming-webhook URL under "url"/);
     } finally { await r.close(); }
   });
+
+  it('a bad or unreachable URL in the Secret: the error names the Secret and key, never the URL', async () => {
+    const d = delivery({ channel: 'slack', address: '#releases', secretRef: { name: 'slack-hook' } });
+    const where = 'Secret "slack-hook" key "url"';
+    const closed = await receiver([]);
+    await closed.close(); // a port nothing listens on
+    const port = closed.url.split(':')[2]!.split('/')[0]!;
+    const cases: [string, RegExp][] = [
+      ['hooks.slack.example/services/T0/B0/s3cret', new RegExp(`^the Slack webhook URL in ${where} is not a URL; put an http or https URL there$`)],
+      ['ftp://hooks.slack.example/services/T0/B0/s3cret', new RegExp(`^the Slack webhook URL in ${where} must be an http or https URL$`)],
+      [`http://u:s3cret@127.0.0.1:${port}/services/T0`, new RegExp(`^the Slack incoming webhook \\(${where}\\) could not be reached: the connection failed$`)],
+      [`http://127.0.0.1:${port}/services/T0/B0/s3cret`, new RegExp(`^the Slack incoming webhook \\(${where}\\) could not be reached: ECONNREFUSED$`)],
+    ];
+    for (const [url, expected] of cases) {
+      await assert.rejects(slackNotifier.send(d, io({ url })), (err: Error) => {
+        assert.match(err.message, expected);
+        assert.doesNotMatch(err.message, /s3cret|services/);
+        return true;
+      }, url);
+    }
+  });
 });
 
 describe('webhook', () => {

@@ -11,7 +11,8 @@ import nodemailer from 'nodemailer';
 import { cut } from './message.ts';
 import { messageOf, type DeliveryRecord, type Notifier } from './types.ts';
 
-export const smtpTimeoutMs = 15_000;
+/** How long one mail may take in all: connecting, the greeting, TLS, AUTH and the message. */
+export const smtpTimeoutMs = 10_000;
 type Security = 'starttls' | 'tls' | 'none';
 
 /** The SMTP settings in a Secret's data; throws naming the key that is wrong. */
@@ -38,6 +39,12 @@ export function emailMessage(d: DeliveryRecord, from: string) {
   };
 }
 
+/** The promise's value, or an error once ms have passed (nodemailer's own timeouts are each per phase). */
+function withinTime<T>(p: Promise<T>, ms: number): Promise<T> {
+  const signal = AbortSignal.timeout(ms);
+  return Promise.race([p, new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error(`no answer within ${ms / 1000} s`))))]);
+}
+
 export const emailNotifier: Notifier = {
   channel: 'email',
   async send(d, io) {
@@ -46,7 +53,7 @@ export const emailNotifier: Notifier = {
     const transport = nodemailer.createTransport({ host: s.host, port: s.port, secure: s.security === 'tls', requireTLS: s.security === 'starttls',
       ignoreTLS: s.security === 'none', connectionTimeout: smtpTimeoutMs, greetingTimeout: smtpTimeoutMs, socketTimeout: smtpTimeoutMs, ...(s.auth ? { auth: s.auth } : {}) });
     try {
-      await transport.sendMail(emailMessage(d, s.from));
+      await withinTime(transport.sendMail(emailMessage(d, s.from)), smtpTimeoutMs);
     } catch (err) {
       throw new Error(`SMTP server ${s.host}:${s.port} refused the mail: ${(err as Error).message}`, { cause: err });
     } finally {

@@ -1,8 +1,9 @@
 // A run's notifications as its controller makes them: before the pass, the deliveries due are sent
 // and recorded; after it, the pass's run events are planned into new pending deliveries, recorded in
 // the same status write as the change that caused them (Events are sent then, as they leave nothing
-// to repeat). A later pass, which the controller asks for while any is pending, sends them. A run
-// with no notifications gets no field, no condition and no extra pass.
+// to repeat). A later pass, which the controller asks for while any is pending, sends them, within a
+// time budget so a slow receiver does not hold up the run's work. A run with no notifications gets
+// no field, no condition and no extra pass.
 import type { ApplicationSpec } from '../api/v1alpha1/application.ts';
 import type { PipelineRunSpec, PipelineRunStatus } from '../api/v1alpha1/pipeline-run.ts';
 import type { PipelineSpec } from '../api/v1alpha1/pipeline.ts';
@@ -10,9 +11,10 @@ import type { ReconcileContext } from '../core/controller.ts';
 import type { ObjectCache } from '../core/informer.ts';
 import type { KubeClient, KubeObject } from '../core/kube-client.ts';
 import type { RunEvent } from '../pipeline/run/events.ts';
-import { boundDeliveries, nextDueMs, notifiedCondition, sendDue } from './deliver.ts';
+import { boundDeliveries, nextDueMs, notifiedCondition, sendDue, type SendOptions } from './deliver.ts';
 import { emailNotifier } from './email.ts';
 import { eventNotifier } from './event.ts';
+import { DeliveryLedger } from './ledger.ts';
 import { notificationsOf, planDeliveries } from './plan.ts';
 import { secretReader } from './secrets.ts';
 import { slackNotifier } from './slack.ts';
@@ -35,22 +37,47 @@ export interface RunNotificationDeps {
   dashboardUrl?: string;
 }
 
+/** How soon to look again at a run whose delivery is still out after its pass's budget. */
+export const outPollMs = 1_000;
+
+// One ledger per controller's deps (the reconciler keeps one deps object for its life).
+const ledgers = new WeakMap<RunNotificationDeps, DeliveryLedger>();
+function ledgerOf(deps: RunNotificationDeps): DeliveryLedger {
+  let l = ledgers.get(deps);
+  if (!l) ledgers.set(deps, (l = new DeliveryLedger()));
+  return l;
+}
+
 function ioOf(ctx: RunContext, deps: RunNotificationDeps): NotifierIO {
   const reader = secretReader(deps.client, { name: ctx.obj.metadata.name, namespace: ctx.obj.metadata.namespace ?? 'default' });
   return { ...reader, recordEvent: (type, reason, message) => ctx.recordEvent(type, reason, message), now: () => ctx.clock.now() };
 }
 
-async function send(ctx: RunContext, deps: RunNotificationDeps, only?: Parameters<typeof sendDue>[3]): Promise<void> {
+async function send(ctx: RunContext, deps: RunNotificationDeps, opts: SendOptions): Promise<void> {
   const list = ctx.status.notifications;
   if (!list?.length) return;
-  ctx.status.notifications = boundDeliveries(await sendDue(list, deps.notifiers ?? notifiers, ioOf(ctx, deps), only));
+  ctx.status.notifications = boundDeliveries(await sendDue(list, deps.notifiers ?? notifiers, ioOf(ctx, deps), opts));
   const condition = notifiedCondition(ctx.status.notifications);
   if (condition) ctx.setCondition(condition);
 }
 
-/** Sends the deliveries that are due (first attempts and retries whose back-off is over). */
+/**
+ * Sends the deliveries that are due (first attempts and retries whose back-off is over), none that
+ * is still out from an earlier pass, within the pass's budget. Each result is kept in memory until a
+ * stored status shows it, so a refused status write does not send it again.
+ */
 export async function sendDueNotifications(ctx: RunContext, deps: RunNotificationDeps): Promise<void> {
-  await send(ctx, deps);
+  const ledger = ledgerOf(deps);
+  const now = () => ctx.clock.now();
+  if (ctx.status.notifications?.length) ctx.status.notifications = ledger.apply(ctx.obj.status?.notifications, ctx.status.notifications, now());
+  const before = new Map((ctx.status.notifications ?? []).map((d) => [d.id, d]));
+  await send(ctx, deps, { only: (d) => !ledger.isOut(d.id), setTimer: (ms, fn) => ctx.clock.setTimer(ms, fn),
+    late: (id, after) => ledger.noteLate(id, after, now) });
+  // Events are recorded only with the status write that names them: they are not remembered past it.
+  const all = deps.notifiers ?? notifiers;
+  for (const d of ctx.status.notifications ?? []) {
+    if (before.get(d.id)?.attempts !== d.attempts && all.get(d.channel)?.immediate !== true) ledger.note(d, now());
+  }
 }
 
 /** Records the deliveries of the pass's events as pending, and sends those of channels that send at once (Events). */
@@ -68,8 +95,16 @@ export async function planRunNotifications(ctx: RunContext, deps: RunNotificatio
   ctx.status.notifications = [...(ctx.status.notifications ?? []).filter((d) => !planned.has(d.id)), ...plan.deliveries];
   ctx.status.eventSequence = plan.sequence;
   const all = deps.notifiers ?? notifiers;
-  await send(ctx, deps, (d) => planned.has(d.id) && all.get(d.channel)?.immediate === true);
+  await send(ctx, deps, { only: (d) => planned.has(d.id) && all.get(d.channel)?.immediate === true });
 }
 
-/** When the controller should look at the run again for its notifications: now for a new one, after its back-off for a retry. */
-export const notificationsDueMs = (ctx: RunContext): number | undefined => nextDueMs(ctx.status.notifications, ctx.clock.now());
+/**
+ * When the controller should look at the run again for its notifications: now for a new one, after
+ * its back-off for a retry, soon while one is still out from an earlier pass.
+ */
+export function notificationsDueMs(ctx: RunContext, deps: RunNotificationDeps): number | undefined {
+  const ledger = ledgerOf(deps);
+  const waiting = (ctx.status.notifications ?? []).filter((d) => !ledger.isOut(d.id));
+  const due = nextDueMs(waiting, ctx.clock.now());
+  return ledger.anyOut(ctx.status.notifications) ? Math.min(due ?? outPollMs, outPollMs) : due;
+}

@@ -45,7 +45,7 @@ export const slackNotifier: Notifier = {
   async send(d, io) {
     if (!d.secretRef) throw new Error(`slack notification ${d.notification} has no secretRef: name the Secret that holds the incoming-webhook URL under "${slackUrlKey}"`);
     const where = `Secret "${d.secretRef.name}" key "${d.secretRef.key ?? slackUrlKey}"`;
-    const url = httpUrl((await io.secret(d, slackUrlKey, 'the Slack incoming-webhook URL')).toString('utf8').trim(), `the Slack webhook URL in ${where}`);
-    await postJson(url, JSON.stringify(slackMessage(d)), { 'x-staysail-delivery': d.id }, `the Slack incoming webhook (${where})`);
+    const url = httpUrl((await io.secret(d, slackUrlKey, 'the Slack incoming-webhook URL')).toString('utf8').trim(), `the Slack webhook URL in ${where}`, true);
+    await postJson(url, JSON.stringify(slackMessage(d)), { 'x-staysail-delivery': d.id }, { who: `the Slack incoming webhook (${where})`, secret: true });
   },
 };

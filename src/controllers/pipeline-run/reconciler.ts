@@ -44,7 +44,7 @@ export function pipelineRunReconciler(given: PipelineRunDeps): Reconciler<Pipeli
         // Also after a pass that failed part way: what it recorded is written, and so is said.
         await planRunNotifications(ctx, deps.notify, recordRunEvents(ctx));
       }
-      return { ...outcome, ...progressOf(ctx.status), ...soonest(outcome?.requeueAfterMs, notificationsDueMs(ctx)) };
+      return { ...outcome, ...progressOf(ctx.status), ...soonest(outcome?.requeueAfterMs, notificationsDueMs(ctx, deps.notify)) };
     },
   };
 }
