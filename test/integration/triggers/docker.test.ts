@@ -6,75 +6,32 @@
 // polling goes on. Time is a real clock with an offset the test moves forward past the poll interval.
 import assert from 'node:assert/strict';
 import { resources } from '../../../src/api/v1alpha1/index.ts';
-import { triggerLabel } from '../../../src/api/v1alpha1/labels.ts';
 import type { TriggerStatus } from '../../../src/api/v1alpha1/pipeline.ts';
-import { registerControllers } from '../../../src/controllers/index.ts';
-import { realClock, type Clock } from '../../../src/core/clock.ts';
-import type { KubeObject, ResourceType } from '../../../src/core/kube-client.ts';
-import type { Manager } from '../../../src/core/manager.ts';
-import { KubernetesProvider } from '../../../src/providers/kubernetes/provider.ts';
-import { ProviderRegistry } from '../../../src/providers/registry.ts';
 import { dockerEvent } from '../../../src/triggers/docker.ts';
 import { triggerRunName } from '../../../src/triggers/run-name.ts';
 import { waitFor } from '../../cluster/probe.ts';
-import { createNamespace, removeNamespace } from '../../support/namespace.ts';
 import { LocalRegistry } from '../../support/registry.ts';
-import { testManager } from '../core/manager-harness.ts';
-
-type Run = KubeObject<{ pipelineRef: { name: string }; parameters?: Record<string, unknown>; trigger?: Record<string, unknown> }>;
-type Pipeline = KubeObject<Record<string, unknown>, { observedGeneration?: number; triggers?: TriggerStatus[] }>;
-const secrets: ResourceType = { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true };
-
-/** A real clock whose time the test moves forward. */
-class OffsetClock implements Clock {
-  offset = 0;
-  now(): number { return Date.now() + this.offset; }
-  setTimer(ms: number, fn: () => void) { return realClock.setTimer(ms, fn); }
-  advance(ms: number) { this.offset += ms; }
-}
+import { secrets, TriggerHarness } from './harness.ts';
 
 describe('the docker trigger, fired by the Pipeline controller against a real registry', function () {
   this.timeout(180_000);
-  const ns = `docker-${Date.now().toString(36)}`;
-  const clock = new OffsetClock();
-  let manager: Manager | undefined;
+  const h = new TriggerHarness(`docker-${Date.now().toString(36)}`);
+  const ns = h.ns;
   let registry: LocalRegistry | undefined;
-
-  async function startManager(): Promise<Manager> {
-    const m = testManager(ns, {}, clock);
-    registerControllers(m, new ProviderRegistry().register(new KubernetesProvider(m.client, clock)));
-    await m.start();
-    return m;
-  }
 
   before(async () => {
     registry = await LocalRegistry.start({ auth: 'token' });
-    await createNamespace(ns);
-    manager = await startManager();
+    await h.open();
   });
   after(async () => {
-    await manager?.stop();
+    await h.close();
     await registry?.stop();
-    await removeNamespace(ns);
   });
 
-  const client = () => manager!.client;
-  const runs = async () => (await client().list<Run>(resources.pipelineRun, ns, { labelSelector: `${triggerLabel}=on-push` })).items
-    .sort((a, b) => a.metadata.creationTimestamp!.localeCompare(b.metadata.creationTimestamp!) || a.metadata.name.localeCompare(b.metadata.name));
-  const status = async () => (await client().get<Pipeline>(resources.pipeline, ns, 'images')).status?.triggers?.find((t) => t.name === 'on-push');
-  /** Moves past the poll interval, changes the Pipeline, and waits for a pass that polled. */
-  async function poll(note: string): Promise<TriggerStatus> {
-    clock.advance(11_000);
-    const due = clock.now();
-    const p = await client().mergePatch<Pipeline>(resources.pipeline, ns, 'images', { spec: { description: note } });
-    let s: TriggerStatus | undefined;
-    await waitFor(async () => {
-      const got = await client().get<Pipeline>(resources.pipeline, ns, 'images');
-      s = got.status?.triggers?.find((t) => t.name === 'on-push');
-      return got.status?.observedGeneration === p.metadata.generation && Date.parse(s?.lastPollTime ?? '') >= due - 1000;
-    }, 30_000, () => `no poll after "${note}": ${JSON.stringify(s)}`);
-    return s!;
-  }
+  const client = () => h.client;
+  const runs = () => h.runs('on-push');
+  const status = () => h.triggerStatus('images', 'on-push');
+  const poll = (note: string) => h.poll('images', 'on-push', note);
   const setPassword = (password: string) => client().mergePatch(secrets, ns, 'registry-pull', { stringData: { password } });
 
   it('one run per new (tag, digest), none for the images already there or the same digest again, none twice across a restart', async () => {
@@ -111,8 +68,7 @@ describe('the docker trigger, fired by the Pipeline controller against a real re
     assert.deepEqual((await runs()).map((r) => (r.spec?.trigger?.payload as { digest: string }).digest), [pushed, repushed]);
     assert.deepEqual(s.images, [{ tag: '1.1', digest: repushed }, { tag: '1.0', digest: before }]);
 
-    await manager!.stop();
-    manager = await startManager();
+    await h.restart();
     await poll('after a restart');
     assert.equal((await runs()).length, 2, 'a restarted controller starts nothing again');
   });

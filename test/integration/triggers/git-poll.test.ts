@@ -5,74 +5,32 @@
 // controller starts nothing again; a repository that does not exist is the trigger's lastError.
 import assert from 'node:assert/strict';
 import { resources } from '../../../src/api/v1alpha1/index.ts';
-import { triggerLabel } from '../../../src/api/v1alpha1/labels.ts';
 import type { TriggerStatus } from '../../../src/api/v1alpha1/pipeline.ts';
-import { registerControllers } from '../../../src/controllers/index.ts';
-import { realClock, type Clock } from '../../../src/core/clock.ts';
-import type { KubeObject } from '../../../src/core/kube-client.ts';
-import type { Manager } from '../../../src/core/manager.ts';
-import { KubernetesProvider } from '../../../src/providers/kubernetes/provider.ts';
-import { ProviderRegistry } from '../../../src/providers/registry.ts';
 import { gitEvent } from '../../../src/triggers/git-poll.ts';
 import { triggerRunName } from '../../../src/triggers/run-name.ts';
 import { waitFor } from '../../cluster/probe.ts';
 import { LocalGitServer } from '../../support/git-server.ts';
-import { createNamespace, removeNamespace } from '../../support/namespace.ts';
-import { testManager } from '../core/manager-harness.ts';
-
-type Run = KubeObject<{ pipelineRef: { name: string }; parameters?: Record<string, unknown>; trigger?: Record<string, unknown> }>;
-type Pipeline = KubeObject<Record<string, unknown>, { observedGeneration?: number; triggers?: TriggerStatus[]; conditions?: { type: string }[] }>;
-
-/** A real clock whose time the test moves forward. */
-class OffsetClock implements Clock {
-  offset = 0;
-  now(): number { return Date.now() + this.offset; }
-  setTimer(ms: number, fn: () => void) { return realClock.setTimer(ms, fn); }
-  advance(ms: number) { this.offset += ms; }
-}
+import { TriggerHarness, type Pipeline } from './harness.ts';
 
 describe('the git trigger in poll mode, fired by the Pipeline controller against a real git server', function () {
   this.timeout(180_000);
-  const ns = `git-poll-${Date.now().toString(36)}`;
-  const clock = new OffsetClock();
-  let manager: Manager | undefined;
+  const h = new TriggerHarness(`git-poll-${Date.now().toString(36)}`);
+  const ns = h.ns;
   let git: LocalGitServer | undefined;
-
-  async function startManager(): Promise<Manager> {
-    const m = testManager(ns, {}, clock);
-    registerControllers(m, new ProviderRegistry().register(new KubernetesProvider(m.client, clock)));
-    await m.start();
-    return m;
-  }
 
   before(async () => {
     git = await LocalGitServer.start();
-    await createNamespace(ns);
-    manager = await startManager();
+    await h.open();
   });
   after(async () => {
-    await manager?.stop();
+    await h.close();
     await git?.stop();
-    await removeNamespace(ns);
   });
 
-  const client = () => manager!.client;
-  const runs = async (trigger: string) => (await client().list<Run>(resources.pipelineRun, ns, { labelSelector: `${triggerLabel}=${trigger}` })).items
-    .sort((a, b) => a.metadata.creationTimestamp!.localeCompare(b.metadata.creationTimestamp!) || a.metadata.name.localeCompare(b.metadata.name));
-  const status = async (pipeline: string) => (await client().get<Pipeline>(resources.pipeline, ns, pipeline)).status?.triggers?.[0];
-  /** Moves past the poll interval, changes the Pipeline, and waits for a pass that polled. */
-  async function poll(pipeline: string, note: string): Promise<TriggerStatus> {
-    clock.advance(11_000);
-    const due = clock.now();
-    const p = await client().mergePatch<Pipeline>(resources.pipeline, ns, pipeline, { spec: { description: note } });
-    let s: TriggerStatus | undefined;
-    await waitFor(async () => {
-      const got = await client().get<Pipeline>(resources.pipeline, ns, pipeline);
-      s = got.status?.triggers?.[0];
-      return got.status?.observedGeneration === p.metadata.generation && Date.parse(s?.lastPollTime ?? '') >= due - 1000;
-    }, 30_000, () => `no poll after "${note}": ${JSON.stringify(s)}`);
-    return s!;
-  }
+  const client = () => h.client;
+  const runs = (trigger: string) => h.runs(trigger);
+  const status = (pipeline: string) => h.triggerStatus(pipeline);
+  const poll = (pipeline: string, note: string) => h.poll(pipeline, undefined, note);
   const pipeline = (name: string, trigger: Record<string, unknown>) => client().create(resources.pipeline, { metadata: { name, namespace: ns }, spec: {
     application: 'shop', parameters: [{ name: 'commit' }], stages: [{ refId: 'pause', type: 'wait', wait: { duration: '1s' } }],
     triggers: [{ name: 'main-commits', type: 'git', parameters: { commit: '${trigger.payload.commit}' }, git: trigger }] } });
@@ -99,8 +57,7 @@ describe('the git trigger in poll mode, fired by the Pipeline controller against
     assert.deepEqual(s.heads, [{ branch: 'main', commit: second }]);
 
     await poll('on-commit', 'nothing new');
-    await manager!.stop();
-    manager = await startManager();
+    await h.restart();
     await poll('on-commit', 'after a restart');
     assert.equal((await runs('main-commits')).length, 1, 'no commit starts a second run');
   });

@@ -7,50 +7,21 @@
 // real clock with an offset the test moves forward past the poll interval.
 import assert from 'node:assert/strict';
 import { resources } from '../../../src/api/v1alpha1/index.ts';
-import { triggerLabel } from '../../../src/api/v1alpha1/labels.ts';
 import type { TriggerStatus } from '../../../src/api/v1alpha1/pipeline.ts';
-import { registerControllers } from '../../../src/controllers/index.ts';
-import { realClock, type Clock } from '../../../src/core/clock.ts';
-import type { KubeObject, ResourceType } from '../../../src/core/kube-client.ts';
-import type { Manager } from '../../../src/core/manager.ts';
-import { KubernetesProvider } from '../../../src/providers/kubernetes/provider.ts';
-import { ProviderRegistry } from '../../../src/providers/registry.ts';
 import { JenkinsClient } from '../../../src/triggers/jenkins-client.ts';
 import { jenkinsEvent } from '../../../src/triggers/jenkins-trigger.ts';
 import { triggerRunName } from '../../../src/triggers/run-name.ts';
 import { waitFor } from '../../cluster/probe.ts';
 import { FakeJenkins } from '../../fakes/jenkins.ts';
-import { createNamespace, removeNamespace } from '../../support/namespace.ts';
-import { testManager } from '../core/manager-harness.ts';
-
-type Run = KubeObject<{ pipelineRef: { name: string }; parameters?: Record<string, unknown>; trigger?: Record<string, unknown> }>;
-type Pipeline = KubeObject<Record<string, unknown>, { observedGeneration?: number; triggers?: TriggerStatus[] }>;
-const secrets: ResourceType = { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true };
-const configMaps: ResourceType = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
-
-/** A real clock whose time the test moves forward. */
-class OffsetClock implements Clock {
-  offset = 0;
-  now(): number { return Date.now() + this.offset; }
-  setTimer(ms: number, fn: () => void) { return realClock.setTimer(ms, fn); }
-  advance(ms: number) { this.offset += ms; }
-}
+import { configMaps, secrets, TriggerHarness } from './harness.ts';
 
 describe('the jenkins trigger, fired by the Pipeline controller against the Jenkins fake', function () {
   this.timeout(180_000);
-  const ns = `jenkins-trigger-${Date.now().toString(36)}`;
-  const clock = new OffsetClock();
+  const h = new TriggerHarness(`jenkins-trigger-${Date.now().toString(36)}`);
+  const ns = h.ns;
   const fake = new FakeJenkins({ deployer: 'api-token-1' });
   const spec = { master: 'ci', job: 'team/app' };
   let jenkins: JenkinsClient;
-  let manager: Manager | undefined;
-
-  async function startManager(): Promise<Manager> {
-    const m = testManager(ns, {}, clock);
-    registerControllers(m, new ProviderRegistry().register(new KubernetesProvider(m.client, clock)));
-    await m.start();
-    return m;
-  }
 
   before(async () => {
     const base = await fake.start();
@@ -58,19 +29,17 @@ describe('the jenkins trigger, fired by the Pipeline controller against the Jenk
     fake.job('team/app', { parameters: [{ name: 'VERSION' }], quietPeriodMs: 50,
       build: (p) => ({ result: p.VERSION === 'bad' ? 'FAILURE' : 'SUCCESS', durationMs: p.VERSION === 'slow' ? 4_000 : 100,
         artifacts: { 'out/build.properties': `# from the build\nimage=registry.example.com/app:${p.VERSION}\ncommit: 5f3a9c1\n` } }) });
-    await createNamespace(ns);
-    manager = await startManager();
-    await manager.client.create(configMaps, { metadata: { name: 'staysail-jenkins', namespace: ns },
+    await h.open();
+    await h.client.create(configMaps, { metadata: { name: 'staysail-jenkins', namespace: ns },
       data: { ci: `url: ${base}\ncredentialsSecretRef:\n  name: jenkins-ci\n` } });
-    await manager.client.create(secrets, { metadata: { name: 'jenkins-ci', namespace: ns }, stringData: { username: 'deployer', token: 'api-token-1' } });
+    await h.client.create(secrets, { metadata: { name: 'jenkins-ci', namespace: ns }, stringData: { username: 'deployer', token: 'api-token-1' } });
   });
   after(async () => {
-    await manager?.stop();
+    await h.close();
     await fake.close();
-    await removeNamespace(ns);
   });
 
-  const client = () => manager!.client;
+  const client = () => h.client;
   /** Starts a build of team/app and waits until it is a build (finished too, unless slow). */
   async function build(version: string): Promise<number> {
     const id = await jenkins.startBuild('team/app', true, { VERSION: version });
@@ -79,22 +48,9 @@ describe('the jenkins trigger, fired by the Pipeline controller against the Jenk
     if (version !== 'slow') await waitFor(async () => (await jenkins.build('team/app', number!)).result !== null, 10_000, () => `build #${number} never finished`);
     return number!;
   }
-  const runs = async () => (await client().list<Run>(resources.pipelineRun, ns, { labelSelector: `${triggerLabel}=on-build` })).items
-    .sort((a, b) => a.metadata.creationTimestamp!.localeCompare(b.metadata.creationTimestamp!) || a.metadata.name.localeCompare(b.metadata.name));
-  const status = async () => (await client().get<Pipeline>(resources.pipeline, ns, 'builds')).status?.triggers?.find((t) => t.name === 'on-build');
-  /** Moves past the poll interval, changes the Pipeline, and waits for a pass that polled. */
-  async function poll(note: string): Promise<TriggerStatus> {
-    clock.advance(11_000);
-    const due = clock.now();
-    const p = await client().mergePatch<Pipeline>(resources.pipeline, ns, 'builds', { spec: { description: note } });
-    let s: TriggerStatus | undefined;
-    await waitFor(async () => {
-      const got = await client().get<Pipeline>(resources.pipeline, ns, 'builds');
-      s = got.status?.triggers?.find((t) => t.name === 'on-build');
-      return got.status?.observedGeneration === p.metadata.generation && Date.parse(s?.lastPollTime ?? '') >= due - 1000;
-    }, 30_000, () => `no poll after "${note}": ${JSON.stringify(s)}`);
-    return s!;
-  }
+  const runs = () => h.runs('on-build');
+  const status = () => h.triggerStatus('builds', 'on-build');
+  const poll = (note: string) => h.poll('builds', 'on-build', note);
 
   it('one run per new SUCCESS build, with the property file\'s values; none for old, running or failed builds, none twice across a restart', async () => {
     await build('1.0');
@@ -134,8 +90,7 @@ describe('the jenkins trigger, fired by the Pipeline controller against the Jenk
     assert.deepEqual((await runs()).map((r) => (r.spec?.trigger?.payload as { buildNumber: number }).buildNumber).sort(), [3, 5, 6]);
     assert.equal(s.lastBuildNumber, 6);
 
-    await manager!.stop();
-    manager = await startManager();
+    await h.restart();
     await poll('after a restart');
     assert.equal((await runs()).length, 3, 'a restarted controller starts nothing again');
   });
