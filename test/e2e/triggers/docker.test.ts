@@ -5,32 +5,18 @@
 // nothing twice.
 import assert from 'node:assert/strict';
 import { waitFor } from '../../cluster/probe.ts';
-import { createNamespace, removeNamespace } from '../../support/namespace.ts';
-import { OperatorProcess } from '../../support/operator-process.ts';
+import { createNamespace, operatorIn, removeNamespace } from '../../support/namespace.ts';
+import type { OperatorProcess } from '../../support/operator-process.ts';
 import { LocalRegistry } from '../../support/registry.ts';
-import { inNamespace, pipeline } from '../../support/runs.ts';
+import { pipeline } from '../../support/runs.ts';
+import { pollingTrigger, type PollStatus } from './harness.ts';
 
 const ns = `docker-${Date.now().toString(36)}`;
-const { k, apply } = inNamespace(ns);
 
 interface Payload { registry: string; repository: string; tag: string; digest: string }
 interface TriggeredRun { metadata: { name: string }; spec: { trigger?: { type: string; user?: string; payload?: Payload } } }
-interface Status { lastPollTime?: string; lastError?: string; images?: { tag: string; digest: string }[] }
-const triggered = async () => (JSON.parse(await k(['get', 'pipelineruns', '-l', 'staysail.dev/trigger=on-push', '-o', 'json'])) as { items: TriggeredRun[] }).items;
-const status = async () => JSON.parse(await k(['get', 'pipeline', 'images', '-o', 'jsonpath={.status.triggers[0]}']) || '{}') as Status;
-
-/** Waits for two polls that began after now, so whatever was pushed before has been read. */
-async function twoPollsLater(): Promise<Status> {
-  const since = Date.now();
-  let s: Status = {};
-  let polls = new Set<string>();
-  await waitFor(async () => {
-    s = await status();
-    if (s.lastPollTime && Date.parse(s.lastPollTime) > since) polls = new Set([...polls, s.lastPollTime]);
-    return polls.size >= 2;
-  }, 45_000, () => `no two polls within 45s: ${JSON.stringify(s)}`);
-  return s;
-}
+interface Status extends PollStatus { images?: { tag: string; digest: string }[] }
+const { k, apply, triggered, status, twoPollsLater } = pollingTrigger<TriggeredRun, Status>(ns, 'images', 'on-push');
 
 describe('the docker trigger, with the operator as a process', function () {
   this.timeout(240_000);
@@ -42,8 +28,7 @@ describe('the docker trigger, with the operator as a process', function () {
     await createNamespace(ns);
     const [user, password] = Object.entries(registry.users)[0]!;
     await k(['create', 'secret', 'generic', 'registry-pull', `--from-literal=username=${user}`, `--from-literal=password=${password}`]);
-    operator = new OperatorProcess(['--namespaces', ns]);
-    await operator.running();
+    operator = await operatorIn(ns);
   });
   after(async () => {
     operator?.child.kill('SIGKILL');
@@ -76,8 +61,7 @@ describe('the docker trigger, with the operator as a process', function () {
     await waitFor(async () => (await triggered()).length >= 2, 30_000, () => 'the new digest started no run');
 
     operator!.child.kill('SIGKILL');
-    operator = new OperatorProcess(['--namespaces', ns]);
-    await operator.running();
+    operator = await operatorIn(ns);
     await twoPollsLater();
     const digests = (await triggered()).map((r) => r.spec.trigger!.payload!.digest).sort();
     assert.deepEqual(digests, [pushed, repushed].sort(), 'one run per (tag, digest), none again after the operator was replaced');

@@ -8,31 +8,17 @@ import assert from 'node:assert/strict';
 import { JenkinsClient } from '../../../src/triggers/jenkins-client.ts';
 import { waitFor } from '../../cluster/probe.ts';
 import { FakeJenkins } from '../../fakes/jenkins.ts';
-import { createNamespace, removeNamespace } from '../../support/namespace.ts';
-import { OperatorProcess } from '../../support/operator-process.ts';
-import { inNamespace, pipeline } from '../../support/runs.ts';
+import { createNamespace, operatorIn, removeNamespace } from '../../support/namespace.ts';
+import type { OperatorProcess } from '../../support/operator-process.ts';
+import { pipeline } from '../../support/runs.ts';
+import { pollingTrigger, type PollStatus } from './harness.ts';
 
 const ns = `jenkins-trigger-${Date.now().toString(36)}`;
-const { k, apply } = inNamespace(ns);
 
 interface Payload { master: string; job: string; buildNumber: number; result: string; url: string; parameters: Record<string, string>; properties?: Record<string, string> }
 interface TriggeredRun { metadata: { name: string }; spec: { parameters?: Record<string, unknown>; trigger?: { type: string; user?: string; payload?: Payload } } }
-interface Status { lastPollTime?: string; lastError?: string; lastBuildNumber?: number }
-const triggered = async () => (JSON.parse(await k(['get', 'pipelineruns', '-l', 'staysail.dev/trigger=packaged', '-o', 'json'])) as { items: TriggeredRun[] }).items;
-const status = async () => JSON.parse(await k(['get', 'pipeline', 'on-build', '-o', 'jsonpath={.status.triggers[0]}']) || '{}') as Status;
-
-/** Waits for two polls that began after now, so whatever finished before has been read. */
-async function twoPollsLater(): Promise<Status> {
-  const since = Date.now();
-  let s: Status = {};
-  let polls = new Set<string>();
-  await waitFor(async () => {
-    s = await status();
-    if (s.lastPollTime && Date.parse(s.lastPollTime) > since) polls = new Set([...polls, s.lastPollTime]);
-    return polls.size >= 2;
-  }, 45_000, () => `no two polls within 45s: ${JSON.stringify(s)}`);
-  return s;
-}
+interface Status extends PollStatus { lastBuildNumber?: number }
+const { apply, triggered, status, twoPollsLater } = pollingTrigger<TriggeredRun, Status>(ns, 'on-build', 'packaged');
 
 describe('the jenkins trigger, with the operator as a process', function () {
   this.timeout(240_000);
@@ -60,8 +46,7 @@ describe('the jenkins trigger, with the operator as a process', function () {
       { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'staysail-jenkins' }, data: { ci: `url: ${base}\ncredentialsSecretRef:\n  name: jenkins-ci\n` } },
       { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'jenkins-ci' }, stringData: { username: 'deployer', token: 'api-token-1' } },
     );
-    operator = new OperatorProcess(['--namespaces', ns]);
-    await operator.running();
+    operator = await operatorIn(ns);
   });
   after(async () => {
     operator?.child.kill('SIGKILL');
@@ -98,8 +83,7 @@ describe('the jenkins trigger, with the operator as a process', function () {
 
     operator!.child.kill('SIGKILL');
     const meanwhile = await build('2.1');
-    operator = new OperatorProcess(['--namespaces', ns]);
-    await operator.running();
+    operator = await operatorIn(ns);
     await waitFor(async () => (await triggered()).length >= 2, 30_000, () => 'the build that succeeded while the operator was down started no run');
     await twoPollsLater();
     const numbers = (await triggered()).map((r) => r.spec.trigger!.payload!.buildNumber).sort((a, b) => a - b);
