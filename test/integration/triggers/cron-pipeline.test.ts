@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { resources } from '../../../src/api/v1alpha1/index.ts';
 import type { TriggerStatus } from '../../../src/api/v1alpha1/pipeline.ts';
+import { minuteStamp, triggerRunName } from '../../../src/triggers/run-name.ts';
 import { waitFor } from '../../cluster/probe.ts';
 import { TriggerHarness, type Run } from './harness.ts';
 
@@ -35,9 +36,9 @@ describe('cron and pipeline triggers, fired by the Pipeline controller', functio
       triggers: [{ name: 'hourly', type: 'cron', cron: { expression: '0 * * * *', timeZone: 'Europe/Berlin' }, parameters: { when: '${trigger.payload.scheduledTime}' } }],
     } });
     await waitFor(async () => (await runsOf('nightly', 'hourly')).length > 0, 30_000, () => 'the schedule never started a run');
-    const stamp = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace(/[-T:]/g, '');
-    assert.deepEqual(await runsOf('nightly', 'hourly'), [`nightly-hourly-${stamp(first)}`]);
-    const run = await getRun(`nightly-hourly-${stamp(first)}`);
+    const named = (ms: number) => triggerRunName('nightly', 'hourly', minuteStamp(ms));
+    assert.deepEqual(await runsOf('nightly', 'hourly'), [named(first)]);
+    const run = await getRun(named(first));
     const scheduledTime = new Date(first).toISOString();
     assert.deepEqual(run.spec?.trigger, { type: 'cron', name: 'hourly', user: 'trigger:hourly', payload: { scheduledTime } });
     assert.deepEqual(run.spec?.parameters, { when: scheduledTime });
@@ -51,13 +52,13 @@ describe('cron and pipeline triggers, fired by the Pipeline controller', functio
     // A new controller, still within the schedule's grace, starts nothing more.
     await h.restart();
     await h.touch('nightly', 'after a restart');
-    assert.deepEqual(await runsOf('nightly', 'hourly'), [`nightly-hourly-${stamp(first)}`]);
+    assert.deepEqual(await runsOf('nightly', 'hourly'), [named(first)]);
 
     // The next hour starts the next run.
     clock.moveTo(first + hourMs, -1000);
     await h.touch('nightly', 'an hour later');
     await waitFor(async () => (await runsOf('nightly', 'hourly')).length === 2, 30_000, () => 'the next hour started no run');
-    assert.deepEqual(await runsOf('nightly', 'hourly'), [`nightly-hourly-${stamp(first)}`, `nightly-hourly-${stamp(first + hourMs)}`]);
+    assert.deepEqual(await runsOf('nightly', 'hourly'), [named(first), named(first + hourMs)]);
   });
 
   it('a cron expression that never fires is the trigger\'s error', async () => {
