@@ -15,6 +15,7 @@ command -v kubectl >/dev/null || missing "kubectl drives the local cluster in te
 bash hack/ensure-prometheus.sh
 bash hack/ensure-registry.sh >/dev/null
 bash hack/ensure-smtp.sh
+bash hack/ensure-moto.sh >/dev/null
 
 echo "== lint";      run eslint .
 echo "== typecheck"; run tsc --noEmit -p tsconfig.json

@@ -8,6 +8,7 @@ import { createLogger } from './core/logger.ts';
 import { Manager } from './core/manager.ts';
 import { optionsHelp, OptionsError, parseOptions } from './core/options.ts';
 import { registerControllers } from './controllers/index.ts';
+import { AwsProvider } from './providers/aws/provider.ts';
 import { KubernetesProvider } from './providers/kubernetes/provider.ts';
 import { ProviderRegistry } from './providers/registry.ts';
 import { registerTriggerRoutes } from './triggers/routes.ts';
@@ -39,7 +40,8 @@ async function main(): Promise<number> {
   }
 
   const manager = new Manager({ kubeConfig: kc, options, clock: realClock, log });
-  registerControllers(manager, new ProviderRegistry().register(new KubernetesProvider(manager.client, realClock)));
+  const awsProvider = new AwsProvider(manager.client);
+  registerControllers(manager, new ProviderRegistry().register(new KubernetesProvider(manager.client, realClock)).register(awsProvider));
   registerTriggerRoutes(manager.router, { pipelines: manager.informer<Pipeline>(resources.pipeline), client: manager.client, clock: realClock, log });
   const stopped = new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
@@ -50,6 +52,7 @@ async function main(): Promise<number> {
   const why = await stopped;
   log.info('stopping', { why });
   await manager.stop();
+  awsProvider.close();
   log.info('stopped');
   return why === 'lost the leader Lease' ? 1 : 0;
 }

@@ -14,7 +14,7 @@ import type { ProviderRegistry } from '../providers/registry.ts';
 export type Account = KubeObject<AccountSpec>;
 
 /** Who owns what a provider makes for obj (tags on clouds, an owner reference on Kubernetes). */
-export const providerOwner = (obj: KubeObject, kind: string): Owner => ({ apiVersion, kind, name: obj.metadata.name, uid: obj.metadata.uid! });
+export const providerOwner = (obj: KubeObject, kind: string): Owner => ({ apiVersion, kind, namespace: obj.metadata.namespace!, name: obj.metadata.name, uid: obj.metadata.uid! });
 
 /**
  * What a controller acting through a provider needs: the Accounts and the providers, and, since the

@@ -23,6 +23,17 @@ export interface CredentialsRef {
   holds: string;
 }
 
+/** A credential in several keys of one Secret: those it needs and those it may have. */
+export interface MultiKeyRef {
+  secretRef: { name: string };
+  field: string;
+  required: string[];
+  optional?: string[];
+  holds: string;
+  /** Appended to the message of a missing key. */
+  hint?: string;
+}
+
 /** What a credential became, with what to do when it is replaced. */
 export interface Built<T> { value: T; dispose?: () => void }
 
@@ -44,22 +55,33 @@ export class CredentialsResolver {
    */
   async resolve<T>(account: ProviderAccount, ref: CredentialsRef, build: (value: Buffer) => Built<T>, variant = ''): Promise<T> {
     const key = ref.secretRef.key ?? ref.defaultKey;
+    return this.resolveKeys(account, { ...ref, required: [key], hint: `, or name the key that holds it in ${ref.field}.key` },
+      (data) => build(data[key]!), `${key}/${variant}`);
+  }
+
+  /**
+   * The same for a credential spread over several keys of one Secret (an access key and its secret):
+   * build gets every required key and those optional ones present.
+   */
+  async resolveKeys<T>(account: ProviderAccount, ref: MultiKeyRef, build: (data: Record<string, Buffer>) => Built<T>, variant = ''): Promise<T> {
     const secret = await this.read(account, ref);
-    const cacheKey = `${account.namespace}/${ref.secretRef.name}/${key}/${variant}`;
+    const cacheKey = `${account.namespace}/${ref.secretRef.name}/${variant}`;
     const cached = this.cache.get(cacheKey);
     if (cached && cached.resourceVersion === secret.metadata.resourceVersion) return cached.built.value as T;
-    const data = secret.data?.[key];
-    if (!data) {
-      throw invalid(`Account "${account.name}": Secret "${ref.secretRef.name}" (${ref.field}) has no key "${key}"; `
-        + `put ${ref.holds} under "${key}", or name the key that holds it in ${ref.field}.key`);
+    const missing = ref.required.filter((k) => !secret.data?.[k]);
+    if (missing.length) {
+      throw invalid(`Account "${account.name}": Secret "${ref.secretRef.name}" (${ref.field}) has no key ${missing.map((k) => `"${k}"`).join(' or ')}; `
+        + `put ${ref.holds} under ${ref.required.map((k) => `"${k}"`).join(' and ')}${ref.hint ?? ''}`);
     }
+    const data = Object.fromEntries([...ref.required, ...(ref.optional ?? [])].filter((k) => secret.data?.[k])
+      .map((k) => [k, Buffer.from(secret.data![k]!, 'base64')]));
     let built: Built<T>;
     try {
-      built = build(Buffer.from(data, 'base64'));
+      built = build(data);
     } catch (err) {
       if (isProviderError(err)) throw err;
-      throw invalid(`Account "${account.name}": key "${key}" of Secret "${ref.secretRef.name}" (${ref.field}) is not ${ref.holds}: `
-        + `${(err as Error).message}; replace it`);
+      throw invalid(`Account "${account.name}": ${ref.required.length > 1 ? 'keys' : 'key'} ${ref.required.map((k) => `"${k}"`).join(', ')} of Secret "${ref.secretRef.name}" `
+        + `(${ref.field}) ${ref.required.length > 1 ? 'are' : 'is'} not ${ref.holds}: ${(err as Error).message}; replace ${ref.required.length > 1 ? 'them' : 'it'}`);
     }
     cached?.built.dispose?.();
     this.cache.set(cacheKey, { resourceVersion: secret.metadata.resourceVersion ?? '', built });
@@ -75,7 +97,7 @@ export class CredentialsResolver {
     }
   }
 
-  private async read(account: ProviderAccount, ref: CredentialsRef): Promise<Secret> {
+  private async read(account: ProviderAccount, ref: { secretRef: { name: string; key?: string }; field: string; holds: string; defaultKey?: string; required?: string[] }): Promise<Secret> {
     const name = ref.secretRef.name;
     try {
       return await this.home.get<Secret>(secrets, account.namespace, name);
@@ -83,7 +105,7 @@ export class CredentialsResolver {
       if (isNotFound(err)) {
         this.forget(account.namespace, name);
         throw invalid(`Account "${account.name}": Secret "${name}" (${ref.field}) does not exist in namespace "${account.namespace}"; `
-          + `create it with ${ref.holds} under "${ref.secretRef.key ?? ref.defaultKey}", or name another Secret`);
+          + `create it with ${ref.holds} under ${(ref.required ?? [ref.secretRef.key ?? ref.defaultKey]).map((k) => `"${k}"`).join(' and ')}, or name another Secret`);
       }
       if (err instanceof ApiError && err.status === 403) {
         throw invalid(`Account "${account.name}": Staysail may not read Secret "${name}" (${ref.field}): ${err.message}; `

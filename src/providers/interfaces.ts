@@ -17,11 +17,11 @@ export interface ProviderAccount {
   spec: AccountSpec;
 }
 
-/** Where a resource lives: a namespace on Kubernetes, a region (and zones) on a cloud. */
-export interface Location { namespace?: string; region?: string; zones?: string[] }
+/** Where a resource lives: a namespace on Kubernetes, a region (and zones, and a network) on a cloud. */
+export interface Location { namespace?: string; region?: string; zones?: string[]; network?: string }
 
 /** Who owns what a provider makes (tags on clouds, an owner reference on Kubernetes). */
-export interface Owner { kind: string; name: string; uid: string; apiVersion: string }
+export interface Owner { kind: string; namespace: string; name: string; uid: string; apiVersion: string }
 
 export interface ServerGroupDescription {
   name: string;

@@ -87,7 +87,7 @@ class Simulation {
       const from = a.templateFrom ? (await sgs.list(account, location, 'shop-prod')).find((g) => g.name === a.templateFrom)!.templateHash : d.version;
       await sgs.create(account, { name: a.name, cluster: a.role ? `shop-prod-${a.role}` : 'shop-prod', sequence: a.sequence, location,
         template: {}, templateHash: from, capacity: a.capacity, enabled: a.enabled, loadBalancers: [], securityGroups: [],
-        owner: { apiVersion: 'v1', kind: 'Cluster', name: 'shop-prod', uid: 'u' } });
+        owner: { apiVersion: 'v1', kind: 'Cluster', namespace: 'shop', name: 'shop-prod', uid: 'u' } });
       if (d.problem && !a.templateFrom) this.troubled.set(a.name, d.problem); // a baseline runs the old template
     } else if (a.kind === 'resize') await sgs.resize(account, location, a.name, a.capacity);
     else if (a.kind === 'validate') validations[a.percent] = 'Running';

@@ -45,5 +45,5 @@ export async function realOwner(client: KubeClient, ns: string, kind: string, na
   const rt = Object.values(resources).find((r) => r.kind === kind)!;
   const made = await client.create(rt, { metadata: { name, namespace: ns }, spec: ownerSpecs[kind]!(name) } as KubeObject)
     .catch(async (err: unknown) => { if (isConflict(err)) return client.get(rt, ns, name); throw err; });
-  return { apiVersion, kind, name, uid: made.metadata.uid! };
+  return { apiVersion, kind, namespace: ns, name, uid: made.metadata.uid! };
 }

@@ -27,8 +27,14 @@ export const accountSpec = obj('The provider and how to reach it. Exactly the bl
   aws: optional(obj('An AWS account.', {
     accountId: str('The 12-digit AWS account ID.', { pattern: '^[0-9]{12}$', maxLength: 12 }),
     regions: regions('us-east-1'),
-    assumeRoleArn: optional(str('A role to assume for every call.', { pattern: '^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$', maxLength: 2048 })),
-    credentialsSecretRef: optional(secretRef('A Secret with accessKeyId and secretAccessKey. Absent: the default credential chain.')),
+    assumeRole: optional(obj('A role assumed (sts:AssumeRole) for every call, with the credentials below as the caller.', {
+      roleArn: str('The role to assume.', { pattern: '^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$', maxLength: 2048 }),
+      externalId: optional(str('The external ID the role\'s trust policy asks for.', { minLength: 2, maxLength: 1224 })),
+      sessionName: optional(str('The role session name (default: staysail).', { pattern: '^[\\w+=,.@-]{2,64}$', maxLength: 64 })),
+    })),
+    credentialsSecretRef: optional(obj('A Secret (in this namespace) with keys accessKeyId and secretAccessKey, and optionally sessionToken. Absent: the default credential chain (environment, IRSA web identity, ECS or EC2 instance role).', {
+      name: objectName('Name of the Secret, in this namespace.'),
+    })),
     endpoint,
   })),
   gce: optional(obj('A Google Cloud project.', {

@@ -60,6 +60,8 @@ export const locationSchema = obj('Where the resources live: a namespace on Kube
   region: optional(str('Clouds: the region, e.g. us-east-1, europe-west1, westeurope.', { pattern: '^[a-z0-9-]+$', maxLength: 64 })),
   zones: optional(arr('Clouds: availability zones within the region.', str('A zone, e.g. us-east-1a.', { pattern: '^[a-z0-9-]+$', maxLength: 64 }),
     { listType: 'set', maxItems: 16 })),
+  network: optional(str('Clouds: the network the resources live in: an AWS VPC (vpc-...), a GCE network, an Azure virtual network (default: the region\'s default one).',
+    { maxLength: 2048 })),
 });
 
 export const accountRefSchema = obj('The Account (in this namespace) whose provider and credentials to use.', {

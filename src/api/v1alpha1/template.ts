@@ -1,6 +1,6 @@
 // What a server group runs: a pod template on Kubernetes, an image and machine type on the clouds.
 // A Cluster holds the desired template; each ServerGroup keeps the one it was made from, immutably.
-import { arr, freeform, mapOf, obj, optional, str, type Rule, type Static } from '../schema.ts';
+import { arr, duration, freeform, int, mapOf, obj, oneOf, optional, str, type Rule, type Static } from '../schema.ts';
 
 const tags = optional(mapOf('Tags (labels on GCE) put on every instance.', str('A tag value.', { maxLength: 256 })));
 
@@ -13,9 +13,20 @@ const templateFields = {
     instanceType: str('The instance type, e.g. t3.micro.', { maxLength: 64 }),
     keyPair: optional(str('An EC2 key pair name.', { maxLength: 255 })),
     iamInstanceProfile: optional(str('An instance profile name or ARN.', { maxLength: 2048 })),
-    subnetIds: optional(arr('Subnets to launch into (default: the default VPC\'s).', str('A subnet ID.', { pattern: '^subnet-[0-9a-f]+$', maxLength: 32 }),
+    subnetIds: optional(arr('Subnets to launch into, all in one VPC (default: those of location.network, or of the region\'s default VPC, in location.zones).', str('A subnet ID.', { pattern: '^subnet-[0-9a-f]+$', maxLength: 32 }),
       { listType: 'set', maxItems: 16 })),
     userData: optional(str('User data, as plain text (it is base64-encoded for EC2).', { maxLength: 16384 })),
+    securityGroupIds: optional(arr('EC2 security groups the instances join beyond those of the Cluster\'s SecurityGroups.',
+      str('A security group ID.', { pattern: '^sg-[0-9a-f]+$', maxLength: 32 }), { listType: 'set', maxItems: 5 })),
+    healthCheck: optional(obj('How the Auto Scaling group decides an instance is unhealthy and replaces it.', {
+      type: oneOf('EC2: the instance status checks; ELB: also its load balancers\' health checks.', ['EC2', 'ELB'] as const, { default: 'EC2' }),
+      gracePeriod: optional(duration('Time after launch before health checks count (default 300s).')),
+    })),
+    metadataOptions: optional(obj('The instance metadata service (IMDS).', {
+      httpTokens: optional(oneOf('required: IMDSv2 only (session tokens); optional: IMDSv1 too.', ['required', 'optional'] as const)),
+      httpEndpoint: optional(oneOf('Whether the metadata service answers at all.', ['enabled', 'disabled'] as const)),
+      httpPutResponseHopLimit: optional(int('Network hops a metadata token may travel (2 for containers on the instance).', { minimum: 1, maximum: 64 })),
+    })),
     tags,
   })),
   gce: optional(obj('GCE: a managed instance group from an instance template.', {

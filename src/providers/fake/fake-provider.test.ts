@@ -16,7 +16,7 @@ async function fakeWorld(): Promise<ContractWorld> {
       throw new Error(`never ${what}`);
     },
     template: (version) => ({ kubernetes: { podTemplate: { spec: { containers: [{ name: 'web', image: `web:${version}` }] } } } }),
-    owner: async (kind, name) => ({ apiVersion: 'staysail.dev/v1alpha1', kind, name, uid: `uid-${kind}-${name}` }),
+    owner: async (kind, name) => ({ apiVersion: 'staysail.dev/v1alpha1', kind, namespace: 'shop', name, uid: `uid-${kind}-${name}` }),
   };
 }
 

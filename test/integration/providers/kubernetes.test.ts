@@ -111,7 +111,7 @@ describe('the Kubernetes provider', function () {
     assert.deepEqual([provider.ownsByReference(wider, {}), provider.ownsByReference(wider, elsewhere)], [true, false]);
 
     // Someone's own Service and NetworkPolicy, named as a LoadBalancer and a SecurityGroup would be.
-    const mine = { apiVersion: 'staysail.dev/v1alpha1', kind: 'LoadBalancer', name: 'theirs', uid: 'u' };
+    const mine = { apiVersion: 'staysail.dev/v1alpha1', kind: 'LoadBalancer', namespace: ns, name: 'theirs', uid: 'u' };
     await kubectlOk(sharedCluster().kubeconfigPath, ['-n', ns, 'create', 'service', 'clusterip', 'theirs', '--tcp=80:80']);
     await assert.rejects(provider.loadBalancers.upsert(account, { namespace: ns }, 'theirs',
       { application: 'shop', accountRef: { name: 'local' }, type: 'internal', ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }] }, mine),

@@ -1,0 +1,70 @@
+// AWS errors, mapped once into the providers' typed errors (src/providers/errors.ts). The SDK names
+// an error by its AWS code (err.name); the HTTP status and fault tell server trouble apart.
+import { conflict, inProgress, invalid, isProviderError, notFound, quota, throttled, type ProviderError } from '../errors.ts';
+
+interface AwsSdkError extends Error {
+  $fault?: 'client' | 'server';
+  $metadata?: { httpStatusCode?: number };
+  $retryable?: { throttling?: boolean };
+}
+
+const codes = (...names: string[]) => (code: string) => names.includes(code);
+const credentialsHint = '; check the Account\'s credentials (spec.aws.credentialsSecretRef, or the operator\'s own AWS identity)';
+
+/** AWS codes and what they mean, first match wins: throttling before quotas, NotFound before Invalid (InvalidGroup.NotFound). */
+const rules: { matches: (code: string) => boolean; becomes: (message: string) => ProviderError }[] = [
+  { matches: codes('Throttling', 'ThrottlingException', 'ThrottledException', 'RequestLimitExceeded', 'RequestThrottled', 'RequestThrottledException',
+    'TooManyRequestsException', 'SlowDown', 'PriorRequestNotComplete', 'EC2ThrottledException'), becomes: (m) => throttled(m) },
+  { matches: (c) => /NotFound|^NoSuchEntity$/.test(c), becomes: notFound },
+  { matches: (c) => /AlreadyExists|\.Duplicate$|^Duplicate/.test(c), becomes: conflict },
+  { matches: (c) => /LimitExceeded|^TooMany|^InsufficientInstanceCapacity$/.test(c), becomes: quota },
+  { matches: codes('ResourceInUse', 'ResourceInUseFault', 'DependencyViolation', 'ScalingActivityInProgress', 'ScalingActivityInProgressFault',
+    'IncorrectState', 'OperationNotPermitted'), becomes: (m) => inProgress(m, 5_000) },
+  { matches: codes('UnrecognizedClientException', 'InvalidClientTokenId', 'AuthFailure', 'SignatureDoesNotMatch', 'ExpiredToken',
+    'ExpiredTokenException', 'InvalidAccessKeyId', 'MissingAuthenticationToken'), becomes: (m) => invalid(`${m}${credentialsHint}`) },
+  { matches: (c) => /^AccessDenied|^Unauthorized/.test(c), becomes: (m) => invalid(`${m}; grant the Account's AWS identity this permission`) },
+  { matches: (c) => /^Invalid|^Validation|^MissingParameter$|^Unsupported/.test(c), becomes: invalid },
+];
+
+/** The AWS code of an error the SDK threw, or undefined for anything else. */
+export function awsCode(err: unknown): string | undefined {
+  const e = err as AwsSdkError;
+  return err instanceof Error && (e.$metadata !== undefined || e.$fault !== undefined) ? e.name : undefined;
+}
+
+/**
+ * The typed error an AWS error means, its message naming what was asked (what) and carrying AWS's
+ * own. A server fault stays an error to retry with back-off; anything that is not an AWS error (no
+ * answer at all, a bug) is returned as it is.
+ */
+export function typedAwsError(what: string, err: unknown): unknown {
+  if (isProviderError(err)) return err;
+  const code = awsCode(err);
+  if (!code) return err;
+  const e = err as AwsSdkError;
+  const message = `${what}: AWS ${code}: ${e.message}`;
+  if (e.$retryable?.throttling) return throttled(message);
+  const rule = rules.find((r) => r.matches(code));
+  if (rule) return rule.becomes(message);
+  if (e.$fault === 'server' || (e.$metadata?.httpStatusCode ?? 0) >= 500) return new Error(`${what}: AWS failed: ${code}: ${e.message}`, { cause: err });
+  return invalid(message);
+}
+
+/** Runs an AWS call, throwing its failure as a typed error (see typedAwsError). */
+export async function aws<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw typedAwsError(what, err);
+  }
+}
+
+/** The call's result, or undefined when AWS says what it names does not exist. */
+export async function awsOrAbsent<T>(what: string, call: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await aws(what, call);
+  } catch (err) {
+    if (isProviderError(err, 'NotFound')) return undefined;
+    throw err;
+  }
+}

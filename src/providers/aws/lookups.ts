@@ -1,0 +1,48 @@
+// How the resource families find each other on AWS: a LoadBalancer's ELBv2 load balancer and its
+// target groups (what a server group attaches to), and a SecurityGroup's EC2 security group (what
+// its instances join), by the deterministic names Staysail gives them.
+import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
+import { DescribeLoadBalancersCommand, DescribeTargetGroupsCommand, type LoadBalancer } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { notFound } from '../errors.ts';
+import type { AwsClients } from './clients.ts';
+import { aws, awsOrAbsent } from './errors.ts';
+import { awsName } from './tags.ts';
+
+/** ELBv2 names hold at most 32 characters. */
+export const elbNameMax = 32;
+
+/** The AWS name of a LoadBalancer's load balancer. */
+export const loadBalancerName = (name: string): string => awsName(name, elbNameMax);
+/** The AWS name of the target group a LoadBalancer makes for one port. */
+export const targetGroupName = (name: string, port: number): string => awsName(`${name}-${port}`, elbNameMax);
+
+/** The ELBv2 load balancer of a LoadBalancer, or undefined when there is none. */
+export async function findLoadBalancer(c: AwsClients, name: string): Promise<LoadBalancer | undefined> {
+  const out = await awsOrAbsent(`load balancer ${loadBalancerName(name)}`,
+    () => c.elb.send(new DescribeLoadBalancersCommand({ Names: [loadBalancerName(name)] })));
+  return out?.LoadBalancers?.[0];
+}
+
+/**
+ * The target groups of a LoadBalancer (those its listeners forward to), sorted: what a server group
+ * in it attaches to. NotFound when the LoadBalancer has not been made in this region.
+ */
+export async function targetGroupArnsOf(c: AwsClients, name: string): Promise<string[]> {
+  const lb = await findLoadBalancer(c, name);
+  if (!lb) throw notFound(`LoadBalancer "${name}" has no load balancer (${loadBalancerName(name)}) in ${c.region} yet`);
+  const out = await aws(`the target groups of load balancer ${lb.LoadBalancerName}`,
+    () => c.elb.send(new DescribeTargetGroupsCommand({ LoadBalancerArn: lb.LoadBalancerArn })));
+  return (out.TargetGroups ?? []).map((tg) => tg.TargetGroupArn!).sort();
+}
+
+/** The IDs of the SecurityGroups' security groups in the VPC, in the order named; NotFound names those not made yet. */
+export async function securityGroupIdsOf(c: AwsClients, vpcId: string, names: readonly string[]): Promise<string[]> {
+  if (!names.length) return [];
+  const out = await aws(`security groups ${names.join(', ')}`, () => c.ec2.send(new DescribeSecurityGroupsCommand({
+    Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'group-name', Values: [...names] }],
+  })));
+  const byName = new Map((out.SecurityGroups ?? []).map((g) => [g.GroupName!, g.GroupId!]));
+  const missing = names.filter((n) => !byName.has(n));
+  if (missing.length) throw notFound(`SecurityGroup ${missing.map((n) => `"${n}"`).join(', ')} has no security group in ${vpcId} (${c.region}) yet`);
+  return names.map((n) => byName.get(n)!);
+}
