@@ -1,15 +1,24 @@
 // Mocha global fixture for the integration and e2e suites: one local control plane for the whole run,
 // stopped at the end (and by the watchdog should the runner die).
 import { LocalCluster } from '../cluster/cluster.ts';
+import { Moto } from './moto.ts';
 
 let cluster: LocalCluster | undefined;
+let moto: Promise<Moto> | undefined;
 
 export async function mochaGlobalSetup(): Promise<void> {
   cluster = await LocalCluster.start({ nodes: 3 });
 }
 
 export async function mochaGlobalTeardown(): Promise<void> {
+  await (await moto?.catch(() => undefined))?.stop();
   await cluster?.stop();
+}
+
+/** The moto server the AWS suites share, started by the first to ask; each suite resets it as it needs. */
+export function sharedMoto(): Promise<Moto> {
+  moto ??= Moto.start();
+  return moto;
 }
 
 /** The cluster every integration and e2e suite shares. */
