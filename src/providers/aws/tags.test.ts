@@ -26,7 +26,7 @@ describe('AWS tags and names', () => {
     assert.equal(short, awsName(long, 32));
     assert.notEqual(short, awsName(`${long}2`, 32));
     assert.match(short, /^shop-production-fronten-[0-9a-f]{8}$/);
-    assert.ok(!awsName('a'.repeat(22) + '---------x', 32).includes('--'), 'no doubled hyphen before the hash');
+    assert.ok(!awsName(`${'a'.repeat(22)}${'-'.repeat(12)}x`, 32).includes('--'), 'no doubled hyphen before the hash');
   });
 
   it('gives a create the same client token for the same owner and name only', () => {
