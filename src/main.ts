@@ -40,8 +40,8 @@ async function main(): Promise<number> {
   }
 
   const manager = new Manager({ kubeConfig: kc, options, clock: realClock, log });
-  const awsProvider = new AwsProvider(manager.client);
-  registerControllers(manager, new ProviderRegistry().register(new KubernetesProvider(manager.client, realClock)).register(awsProvider));
+  const aws = new AwsProvider(manager.client);
+  registerControllers(manager, new ProviderRegistry().register(new KubernetesProvider(manager.client, realClock)).register(aws));
   registerTriggerRoutes(manager.router, { pipelines: manager.informer<Pipeline>(resources.pipeline), client: manager.client, clock: realClock, log });
   const stopped = new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
@@ -51,8 +51,7 @@ async function main(): Promise<number> {
   await manager.start();
   const why = await stopped;
   log.info('stopping', { why });
-  await manager.stop();
-  awsProvider.close();
+  await manager.stop().finally(() => aws.close());
   log.info('stopped');
   return why === 'lost the leader Lease' ? 1 : 0;
 }
