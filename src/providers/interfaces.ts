@@ -33,6 +33,8 @@ export interface ServerGroupDescription {
   capacity: Capacity;
   /** Instances that exist, and those healthy (ready). */
   instances: { total: number; healthy: number };
+  /** Instances still deregistering from load balancers it left (a cloud's connection draining); absent where nothing drains. */
+  draining?: number;
   /** The load balancers it is a member of: it takes traffic from these, and only these, while enabled. */
   loadBalancers: string[];
   /** Hash of the template it runs, as given at creation. */

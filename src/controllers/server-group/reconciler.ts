@@ -38,6 +38,7 @@ function unsettled(desc: ServerGroupDescription, spec: ServerGroupSpec): string 
   if (healthy < desired) return `${healthy} of ${plural(desired, 'instance')} healthy`;
   if (total > desired) return `${total} instances, scaling down to ${desired}`;
   if (desc.enabled !== spec.enabled) return spec.enabled ? 'not taking traffic yet' : 'still taking traffic';
+  if (desc.draining) return `${plural(desc.draining, 'instance')} draining`;
   return undefined;
 }
 
