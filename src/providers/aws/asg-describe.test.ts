@@ -1,0 +1,75 @@
+// A server group as its Auto Scaling group shows it: tags, capacity, enabled from AddToLoadBalancer,
+// instances healthy in the group and in every target group of its load balancers, and draining.
+import assert from 'node:assert/strict';
+import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
+import type { ServerGroupDescription } from '../interfaces.ts';
+import { describeGroup, newestFirst, type TrafficView } from './asg-describe.ts';
+
+const tags = (t: Record<string, string>) => Object.entries(t).map(([Key, Value]) => ({ Key, Value }));
+const ours = { 'staysail.dev/managed-by': 'staysail', 'staysail.dev/cluster': 'shop-prod', 'staysail.dev/sequence': '3',
+  'staysail.dev/template-hash': 'h1', 'staysail.dev/load-balancers': 'api,web' };
+
+const group = (overrides: Partial<AutoScalingGroup> = {}): AutoScalingGroup => ({
+  AutoScalingGroupName: 'shop-prod-v003', AutoScalingGroupARN: 'arn:aws:autoscaling:us-east-1:123:autoScalingGroup:x:autoScalingGroupName/shop-prod-v003',
+  CreatedTime: new Date('2024-05-01T10:00:00Z'), MinSize: 1, MaxSize: 4, DesiredCapacity: 3, DefaultCooldown: 300,
+  AvailabilityZones: ['us-east-1a'], HealthCheckType: 'EC2', Tags: tags(ours), TargetGroupARNs: ['tg-api', 'tg-web'],
+  Instances: [
+    { InstanceId: 'i-1', LifecycleState: 'InService', HealthStatus: 'Healthy', AvailabilityZone: 'us-east-1a', ProtectedFromScaleIn: false },
+    { InstanceId: 'i-2', LifecycleState: 'InService', HealthStatus: 'Healthy', AvailabilityZone: 'us-east-1a', ProtectedFromScaleIn: false },
+    { InstanceId: 'i-3', LifecycleState: 'Pending', HealthStatus: 'Healthy', AvailabilityZone: 'us-east-1a', ProtectedFromScaleIn: false },
+    { InstanceId: 'i-4', LifecycleState: 'Terminating', HealthStatus: 'Healthy', AvailabilityZone: 'us-east-1a', ProtectedFromScaleIn: false },
+  ],
+  ...overrides,
+});
+
+const states = (entries: Record<string, Record<string, string>>) =>
+  new Map(Object.entries(entries).map(([tg, byId]) => [tg, new Map(Object.entries(byId))]));
+const allHealthy: TrafficView = { memberTargetGroups: ['tg-api', 'tg-web'],
+  states: states({ 'tg-api': { 'i-1': 'healthy', 'i-2': 'healthy' }, 'tg-web': { 'i-1': 'healthy', 'i-2': 'healthy' } }) };
+
+describe('AWS server group descriptions', () => {
+  it('reads bookkeeping from tags, capacity from the group, and counts instances not on their way out', () => {
+    const d = describeGroup(group(), allHealthy);
+    assert.deepEqual(d, {
+      name: 'shop-prod-v003', cluster: 'shop-prod', sequence: 3, createdAt: '2024-05-01T10:00:00.000Z', enabled: true,
+      capacity: { min: 1, max: 4, desired: 3 }, instances: { total: 3, healthy: 2 }, draining: 0, loadBalancers: ['api', 'web'], templateHash: 'h1',
+      providerId: 'arn:aws:autoscaling:us-east-1:123:autoScalingGroup:x:autoScalingGroupName/shop-prod-v003',
+    } satisfies ServerGroupDescription);
+  });
+
+  it('counts an instance healthy while enabled only when it is healthy in every target group of its load balancers', () => {
+    const traffic: TrafficView = { memberTargetGroups: ['tg-api', 'tg-web'],
+      states: states({ 'tg-api': { 'i-1': 'healthy', 'i-2': 'healthy' }, 'tg-web': { 'i-1': 'initial', 'i-2': 'healthy' } }) };
+    assert.equal(describeGroup(group(), traffic).instances.healthy, 1);
+    assert.equal(describeGroup(group(), { memberTargetGroups: undefined, states: new Map() }).instances.healthy, 0,
+      'a load balancer not made yet has no healthy instance of it');
+  });
+
+  it('counts instances healthy in the group alone while disabled, or without load balancers', () => {
+    const disabled = group({ SuspendedProcesses: [{ ProcessName: 'AddToLoadBalancer' }, { ProcessName: 'Launch' }], TargetGroupARNs: [] });
+    const d = describeGroup(disabled, { memberTargetGroups: ['tg-api', 'tg-web'], states: new Map() });
+    assert.equal(d.enabled, false);
+    assert.equal(d.instances.healthy, 2);
+    const alone = group({ Tags: tags({ ...ours, 'staysail.dev/load-balancers': '' }) });
+    assert.equal(describeGroup(alone, { memberTargetGroups: [], states: new Map() }).instances.healthy, 2);
+    const sick = group({ Instances: [{ InstanceId: 'i-1', LifecycleState: 'InService', HealthStatus: 'Unhealthy', AvailabilityZone: 'a', ProtectedFromScaleIn: false }] });
+    assert.equal(describeGroup(sick, { memberTargetGroups: [], states: new Map() }).instances.healthy, 0);
+  });
+
+  it('counts each of its instances draining in any target group once', () => {
+    const traffic: TrafficView = { memberTargetGroups: ['tg-api', 'tg-web'],
+      states: states({ 'tg-api': { 'i-1': 'draining', 'i-4': 'draining' }, 'tg-web': { 'i-1': 'draining', 'i-2': 'healthy' } }) };
+    assert.equal(describeGroup(group(), traffic).draining, 2);
+  });
+
+  it('describes a group that is not Staysail\'s from its name', () => {
+    const d = describeGroup(group({ Tags: [], AutoScalingGroupName: 'theirs-v012' }), { memberTargetGroups: [], states: new Map() });
+    assert.deepEqual([d.cluster, d.sequence, d.templateHash, d.loadBalancers], ['theirs', 12, '', []]);
+  });
+
+  it('orders newest first, by creation time then sequence', () => {
+    const d = (name: string, createdAt: string, sequence: number) => ({ ...describeGroup(group(), allHealthy), name, createdAt, sequence });
+    const sorted = [d('a', '2024-01-01T00:00:00.000Z', 9), d('b', '2024-01-02T00:00:00.000Z', 1), d('c', '2024-01-02T00:00:00.000Z', 2)].sort(newestFirst);
+    assert.deepEqual(sorted.map((x) => x.name), ['c', 'b', 'a']);
+  });
+});
