@@ -1,0 +1,288 @@
+// The AWS server groups on moto: the server-group contract, and what is AWS's own: a create repeated
+// after a crash makes nothing twice, someone else's group is never touched, a template naming what
+// does not exist is Invalid naming the field, disabled means suspended and detached, destroy leaves
+// nothing behind, list sees only the cluster's groups that are Staysail's.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import {
+  AutoScalingClient, CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand, type AutoScalingGroup,
+} from '@aws-sdk/client-auto-scaling';
+import {
+  CreateLaunchTemplateCommand, CreateSubnetCommand, CreateVpcCommand, DescribeInstancesCommand, DescribeLaunchTemplatesCommand,
+  DescribeSubnetsCommand, EC2Client,
+} from '@aws-sdk/client-ec2';
+import {
+  CreateListenerCommand, CreateLoadBalancerCommand, CreateTargetGroupCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { apiVersion } from '../../../src/api/v1alpha1/index.ts';
+import { realClock } from '../../../src/core/clock.ts';
+import { KubeClient } from '../../../src/core/kube-client.ts';
+import { AwsClientPool } from '../../../src/providers/aws/clients.ts';
+import { launchTemplateData, bookkeepingTags } from '../../../src/providers/aws/launch-template.ts';
+import { loadBalancerName, targetGroupName } from '../../../src/providers/aws/lookups.ts';
+import { awsServerGroups } from '../../../src/providers/aws/server-groups.ts';
+import { tagList, tagMap } from '../../../src/providers/aws/tags.ts';
+import { CredentialsResolver } from '../../../src/providers/credentials.ts';
+import { isProviderError, type ProviderErrorKind } from '../../../src/providers/errors.ts';
+import type { CreateServerGroup, Location, ProviderAccount, ServerGroupProvider } from '../../../src/providers/interfaces.ts';
+import { serverGroupContract } from '../../contracts/server-groups.ts';
+import { awsAccountSpec, awsNamespace, awsTemplate, awsWorld, motoImage, region } from '../../support/aws-world.ts';
+import { motoCredentials, type Moto } from '../../support/moto.ts';
+import { namespaces } from '../../support/provider-world.ts';
+import { sharedCluster, sharedMoto } from '../../support/setup.ts';
+
+serverGroupContract('aws on moto', awsWorld);
+
+const rejectsWith = (kind: ProviderErrorKind, pattern: RegExp) => (err: unknown) => {
+  assert.ok(isProviderError(err, kind), `expected ${kind}, got ${String(err)}`);
+  assert.match(err.message, pattern);
+  return true;
+};
+
+describe('AWS server groups on moto', function () {
+  this.timeout(120_000);
+  let moto: Moto;
+  let client: KubeClient;
+  let pool: AwsClientPool;
+  let sg: ServerGroupProvider;
+  let account: ProviderAccount;
+  let ec2: EC2Client;
+  let asg: AutoScalingClient;
+  let elb: ElasticLoadBalancingV2Client;
+  const location: Location = { region };
+  const owner = { apiVersion, kind: 'ServerGroup', namespace: 'shop', name: 'shop-prod-v001', uid: randomUUID() };
+
+  const request = (overrides: Partial<CreateServerGroup> = {}): CreateServerGroup => ({
+    name: 'shop-prod-v001', cluster: 'shop-prod', sequence: 1, location, template: awsTemplate('v1'), templateHash: 'hash-v1',
+    capacity: { min: 1, max: 3, desired: 2 }, enabled: false, loadBalancers: [], securityGroups: [], owner, ...overrides,
+  });
+
+  const group = async (name: string): Promise<AutoScalingGroup | undefined> =>
+    (await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }))).AutoScalingGroups?.[0];
+  const launchTemplates = async () => (await ec2.send(new DescribeLaunchTemplatesCommand({}))).LaunchTemplates ?? [];
+  const groups = async () => (await asg.send(new DescribeAutoScalingGroupsCommand({}))).AutoScalingGroups ?? [];
+  const suspended = async (name: string) => ((await group(name))?.SuspendedProcesses ?? []).map((p) => p.ProcessName).sort();
+  const defaultSubnets = async () => ((await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'default-for-az', Values: ['true'] }] })))
+    .Subnets ?? []).sort((a, b) => a.SubnetId!.localeCompare(b.SubnetId!));
+
+  /** A load balancer as the LoadBalancer provider names it, with one target group on port 80, made straight in moto. */
+  async function loadBalancer(name: string): Promise<string> {
+    const subnets = await defaultSubnets();
+    const lb = (await elb.send(new CreateLoadBalancerCommand({ Name: loadBalancerName(name), Subnets: subnets.slice(0, 2).map((s) => s.SubnetId!),
+      Scheme: 'internal', Type: 'application' }))).LoadBalancers![0]!;
+    const tg = (await elb.send(new CreateTargetGroupCommand({ Name: targetGroupName(name, 80), Protocol: 'HTTP', Port: 80, VpcId: subnets[0]!.VpcId,
+      TargetType: 'instance' }))).TargetGroups![0]!;
+    await elb.send(new CreateListenerCommand({ LoadBalancerArn: lb.LoadBalancerArn, Protocol: 'HTTP', Port: 80,
+      DefaultActions: [{ Type: 'forward', TargetGroupArn: tg.TargetGroupArn }] }));
+    return tg.TargetGroupArn!;
+  }
+  const registered = async (tg: string) => ((await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: tg }))).TargetHealthDescriptions ?? [])
+    .filter((d) => d.TargetHealth?.State !== 'unused').map((d) => d.Target!.Id!).sort();
+
+  /** An Auto Scaling group made by hand, without Staysail's tags (tags: any others). */
+  async function foreignGroup(name: string, tags: Record<string, string> = {}): Promise<void> {
+    await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: name, LaunchTemplateData: { ImageId: motoImage, InstanceType: 't3.micro' } }));
+    await asg.send(new CreateAutoScalingGroupCommand({ AutoScalingGroupName: name, LaunchTemplate: { LaunchTemplateName: name, Version: '1' },
+      MinSize: 1, MaxSize: 1, DesiredCapacity: 1, VPCZoneIdentifier: (await defaultSubnets())[0]!.SubnetId,
+      Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value, ResourceId: name, ResourceType: 'auto-scaling-group', PropagateAtLaunch: false })) }));
+  }
+
+  beforeEach(async () => {
+    moto = await sharedMoto();
+    await moto.reset();
+    client = new KubeClient(sharedCluster().kubeConfig(), { clock: realClock });
+    const ns = await awsNamespace(client);
+    account = { name: 'aws', namespace: ns, spec: awsAccountSpec(moto.endpoint) };
+    pool = new AwsClientPool(new CredentialsResolver(client));
+    sg = awsServerGroups(pool, { deleteWaitMs: 10_000, pollMs: 200 });
+    const config = { region, endpoint: moto.endpoint, credentials: motoCredentials };
+    ec2 = new EC2Client(config);
+    asg = new AutoScalingClient(config);
+    elb = new ElasticLoadBalancingV2Client(config);
+  });
+
+  afterEach(async () => {
+    pool.close();
+    for (const c of [ec2, asg, elb]) c.destroy();
+    await client.delete(namespaces, undefined, account.namespace).catch(() => undefined);
+  });
+
+  it('tags the group and its launch template as Staysail\'s, and its instances with Name and the template\'s tags', async () => {
+    const made = await sg.create(account, request({ template: { aws: { ...awsTemplate('v1').aws!, userData: 'echo hi', tags: { version: 'v1', team: 'shop' } } } }));
+    const g = (await group('shop-prod-v001'))!;
+    assert.equal(made.providerId, g.AutoScalingGroupARN);
+    const tags = tagMap(g.Tags);
+    assert.equal(tags['staysail.dev/managed-by'], 'staysail');
+    assert.equal(tags['staysail.dev/owner-uid'], owner.uid);
+    assert.deepEqual([tags['staysail.dev/cluster'], tags['staysail.dev/sequence'], tags['staysail.dev/template-hash']], ['shop-prod', '1', 'hash-v1']);
+    assert.ok(g.Tags!.filter((t) => t.Key!.startsWith('staysail.dev/')).every((t) => !t.PropagateAtLaunch), 'a bookkeeping tag propagates');
+    assert.deepEqual(g.LaunchTemplate, { LaunchTemplateId: g.LaunchTemplate!.LaunchTemplateId, LaunchTemplateName: 'shop-prod-v001', Version: '1' });
+    const [lt] = await launchTemplates();
+    assert.equal(tagMap(lt!.Tags)['staysail.dev/template-hash'], 'hash-v1');
+    const instances = (await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:aws:autoscaling:groupName', Values: ['shop-prod-v001'] }] })))
+      .Reservations!.flatMap((r) => r.Instances ?? []).filter((i) => i.State?.Name === 'running');
+    assert.equal(instances.length, 2);
+    for (const i of instances) {
+      const t = tagMap(i.Tags);
+      assert.deepEqual([t.Name, t.version, t.team], ['shop-prod-v001', 'v1', 'shop']);
+      assert.equal(i.ImageId, motoImage);
+    }
+  });
+
+  it('makes one launch template and one group when a create is repeated after only the launch template was made', async () => {
+    const req = request();
+    await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: req.name, LaunchTemplateData: launchTemplateData(req.template.aws!, req.name, []),
+      TagSpecifications: [{ ResourceType: 'launch-template', Tags: tagList(bookkeepingTags(req)) }] }));
+    await sg.create(account, req);
+    await sg.create(account, req);
+    assert.deepEqual((await launchTemplates()).map((t) => t.LaunchTemplateName), ['shop-prod-v001']);
+    assert.deepEqual((await groups()).map((g) => g.AutoScalingGroupName), ['shop-prod-v001']);
+    assert.equal((await sg.describe(account, location, 'shop-prod-v001'))?.instances.healthy, 2);
+  });
+
+  it('refuses a launch template of its name made from another template or for another owner, and makes no group', async () => {
+    const req = request();
+    await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: req.name, LaunchTemplateData: { ImageId: motoImage, InstanceType: 't3.micro' },
+      TagSpecifications: [{ ResourceType: 'launch-template', Tags: tagList(bookkeepingTags({ ...req, templateHash: 'hash-v0' })) }] }));
+    await assert.rejects(sg.create(account, req), rejectsWith('Conflict', /launch template shop-prod-v001 .*another template \(hash hash-v0/));
+    await assert.rejects(sg.create(account, { ...req, owner: { ...owner, uid: randomUUID() } }), rejectsWith('Conflict', /launch template .*belongs to ServerGroup\/shop/));
+    assert.deepEqual(await groups(), []);
+  });
+
+  it('refuses a group of its name that is not Staysail\'s with Conflict, naming who owns it, and leaves it untouched by every verb', async () => {
+    await foreignGroup('shop-prod-v001', { team: 'theirs' });
+    const before = await group('shop-prod-v001');
+    const theirs = /Auto Scaling group shop-prod-v001 .*belongs to something other than Staysail/;
+    await assert.rejects(sg.create(account, request()), rejectsWith('Conflict', theirs));
+    await assert.rejects(sg.create(account, request({ enabled: true })), rejectsWith('Conflict', theirs));
+    await assert.rejects(sg.resize(account, location, 'shop-prod-v001', { min: 0, max: 5, desired: 4 }), rejectsWith('Conflict', theirs));
+    await assert.rejects(sg.enable(account, location, 'shop-prod-v001', []), rejectsWith('Conflict', theirs));
+    await assert.rejects(sg.disable(account, location, 'shop-prod-v001'), rejectsWith('Conflict', theirs));
+    await assert.rejects(sg.setLoadBalancers(account, location, 'shop-prod-v001', ['web']), rejectsWith('Conflict', theirs));
+    await assert.rejects(sg.destroy(account, location, 'shop-prod-v001'), rejectsWith('Conflict', theirs));
+    const after = await group('shop-prod-v001');
+    assert.deepEqual(after, before);
+    assert.deepEqual((await launchTemplates()).map((t) => [t.LaunchTemplateName, t.Tags ?? []]), [['shop-prod-v001', []]]);
+    // describe still shows it (it exists), cluster and sequence from its name.
+    const d = await sg.describe(account, location, 'shop-prod-v001');
+    assert.deepEqual([d?.cluster, d?.sequence, d?.templateHash], ['shop-prod', 1, '']);
+  });
+
+  it('answers Invalid naming the field for an unknown image, instance type or key pair, and makes nothing', async () => {
+    const t = awsTemplate('v1').aws!;
+    await assert.rejects(sg.create(account, request({ template: { aws: { ...t, imageId: 'ami-0123456789abcdef0' } } })),
+      rejectsWith('Invalid', /image ami-0123456789abcdef0 in region us-east-1 \(spec\.template\.aws\.imageId\) does not exist/));
+    await assert.rejects(sg.create(account, request({ template: { aws: { ...t, instanceType: 't9.nonesuch' } } })),
+      rejectsWith('Invalid', /"t9\.nonesuch" \(spec\.template\.aws\.instanceType\) does not exist/));
+    await assert.rejects(sg.create(account, request({ template: { aws: { ...t, keyPair: 'nobody' } } })),
+      rejectsWith('Invalid', /key pair nobody .*\(spec\.template\.aws\.keyPair\) does not exist/));
+    assert.deepEqual([await launchTemplates(), await groups()], [[], []]);
+  });
+
+  it('answers Invalid naming spec.template.aws.subnetIds for subnets in two VPCs, and makes nothing', async () => {
+    const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.99.0.0/16' }))).Vpc!.VpcId!;
+    const other = (await ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: '10.99.1.0/24' }))).Subnet!.SubnetId!;
+    const subnetIds = [(await defaultSubnets())[0]!.SubnetId!, other];
+    await assert.rejects(sg.create(account, request({ template: { aws: { ...awsTemplate('v1').aws!, subnetIds } } })),
+      rejectsWith('Invalid', /spec\.template\.aws\.subnetIds lie in several VPCs/));
+    assert.deepEqual([await launchTemplates(), await groups()], [[], []]);
+  });
+
+  it('launches into the named subnets of one VPC', async () => {
+    const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.98.0.0/16' }))).Vpc!.VpcId!;
+    const subnet = (await ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: '10.98.1.0/24', AvailabilityZone: 'us-east-1a' }))).Subnet!.SubnetId!;
+    await sg.create(account, request({ template: { aws: { ...awsTemplate('v1').aws!, subnetIds: [subnet] } } }));
+    assert.equal((await group('shop-prod-v001'))?.VPCZoneIdentifier, subnet);
+  });
+
+  it('created disabled joins no target group; disabled suspends AddToLoadBalancer, Launch and Terminate and detaches every target group', async () => {
+    const tg = await loadBalancer('web');
+    await sg.create(account, request({ loadBalancers: ['web'] }));
+    assert.deepEqual(await suspended('shop-prod-v001'), ['AddToLoadBalancer'], 'created disabled, it may still launch its instances');
+    assert.deepEqual((await group('shop-prod-v001'))?.TargetGroupARNs, []);
+    assert.deepEqual(await registered(tg), []);
+
+    await sg.enable(account, location, 'shop-prod-v001');
+    assert.deepEqual(await suspended('shop-prod-v001'), []);
+    assert.deepEqual((await group('shop-prod-v001'))?.TargetGroupARNs, [tg]);
+    const ids = ((await group('shop-prod-v001'))?.Instances ?? []).map((i) => i.InstanceId!).sort();
+    assert.deepEqual(await registered(tg), ids);
+    const enabled = await sg.describe(account, location, 'shop-prod-v001');
+    assert.deepEqual([enabled?.enabled, enabled?.instances.healthy, enabled?.draining], [true, 2, 0]);
+
+    await sg.disable(account, location, 'shop-prod-v001');
+    assert.deepEqual(await suspended('shop-prod-v001'), ['AddToLoadBalancer', 'Launch', 'Terminate']);
+    assert.deepEqual((await group('shop-prod-v001'))?.TargetGroupARNs, []);
+    assert.deepEqual(await registered(tg), []);
+    const disabled = await sg.describe(account, location, 'shop-prod-v001');
+    assert.deepEqual([disabled?.enabled, disabled?.loadBalancers], [false, ['web']]);
+  });
+
+  it('resizes a disabled group by resuming Launch and Terminate, still taking no traffic', async () => {
+    await loadBalancer('web');
+    await sg.create(account, request({ loadBalancers: ['web'] }));
+    await sg.disable(account, location, 'shop-prod-v001');
+    await sg.resize(account, location, 'shop-prod-v001', { min: 0, max: 4, desired: 3 });
+    assert.deepEqual(await suspended('shop-prod-v001'), ['AddToLoadBalancer']);
+    const d = await sg.describe(account, location, 'shop-prod-v001');
+    assert.deepEqual([d?.capacity, d?.instances.total, d?.enabled], [{ min: 0, max: 4, desired: 3 }, 3, false]);
+    assert.deepEqual((await group('shop-prod-v001'))?.TargetGroupARNs, []);
+  });
+
+  it('created enabled is in its load balancers\' target groups; one not made yet is NotFound', async () => {
+    await assert.rejects(sg.create(account, request({ enabled: true, loadBalancers: ['web'] })), rejectsWith('NotFound', /LoadBalancer "web"/));
+    assert.deepEqual([await launchTemplates(), await groups()], [[], []]);
+    const tg = await loadBalancer('web');
+    const d = await sg.create(account, request({ enabled: true, loadBalancers: ['web'] }));
+    assert.deepEqual([d.enabled, d.loadBalancers, d.instances.healthy], [true, ['web'], 2]);
+    assert.deepEqual((await group('shop-prod-v001'))?.TargetGroupARNs, [tg]);
+    assert.equal((await registered(tg)).length, 2);
+    await assert.rejects(sg.enable(account, location, 'shop-prod-v001', ['web', 'api']), rejectsWith('NotFound', /LoadBalancer "api"/));
+    assert.deepEqual((await sg.describe(account, location, 'shop-prod-v001'))?.loadBalancers, ['web'], 'a failed enable recorded load balancers');
+  });
+
+  it('moves between load balancers while enabled, and only records them while disabled', async () => {
+    const web = await loadBalancer('web');
+    const api = await loadBalancer('api');
+    await sg.create(account, request({ enabled: true, loadBalancers: ['web'] }));
+    await sg.setLoadBalancers(account, location, 'shop-prod-v001', ['api']);
+    assert.deepEqual([(await registered(web)).length, (await registered(api)).length], [0, 2]);
+    assert.deepEqual((await group('shop-prod-v001'))?.TargetGroupARNs, [api]);
+    await sg.disable(account, location, 'shop-prod-v001');
+    await sg.setLoadBalancers(account, location, 'shop-prod-v001', ['web', 'api']);
+    assert.deepEqual([(await registered(web)).length, (await registered(api)).length], [0, 0]);
+    assert.deepEqual((await sg.describe(account, location, 'shop-prod-v001'))?.loadBalancers, ['api', 'web']);
+    await sg.enable(account, location, 'shop-prod-v001');
+    assert.deepEqual([(await registered(web)).length, (await registered(api)).length], [2, 2]);
+  });
+
+  it('destroys the group and its launch template, and leaves nothing when destroyed again', async () => {
+    await sg.create(account, request());
+    await sg.destroy(account, location, 'shop-prod-v001');
+    assert.deepEqual([await launchTemplates(), await groups()], [[], []]);
+    await sg.destroy(account, location, 'shop-prod-v001');
+    const live = (await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'instance-state-name', Values: ['running', 'pending'] }] })))
+      .Reservations!.flatMap((r) => r.Instances ?? []);
+    assert.deepEqual(live, [], 'its instances outlived it');
+  });
+
+  it('destroys a launch template left by a destroy cut short after its group went, but never someone else\'s', async () => {
+    const req = request();
+    await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: req.name, LaunchTemplateData: { ImageId: motoImage, InstanceType: 't3.micro' },
+      TagSpecifications: [{ ResourceType: 'launch-template', Tags: tagList(bookkeepingTags(req)) }] }));
+    await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'shop-prod-v002', LaunchTemplateData: { ImageId: motoImage, InstanceType: 't3.micro' } }));
+    await sg.destroy(account, location, 'shop-prod-v001');
+    await sg.destroy(account, location, 'shop-prod-v002');
+    assert.deepEqual((await launchTemplates()).map((t) => t.LaunchTemplateName), ['shop-prod-v002']);
+  });
+
+  it('lists the cluster\'s groups that are Staysail\'s, ignoring other clusters and groups without its tags', async () => {
+    await sg.create(account, request());
+    await sg.create(account, request({ name: 'shop-staging-v001', cluster: 'shop-staging' }));
+    await foreignGroup('shop-prod-v002');
+    await foreignGroup('shop-prod-v003', { 'staysail.dev/cluster': 'shop-prod' });
+    assert.deepEqual((await sg.list(account, location, 'shop-prod')).map((g) => g.name), ['shop-prod-v001']);
+    assert.deepEqual((await sg.list(account, location, 'shop-staging')).map((g) => g.name), ['shop-staging-v001']);
+    assert.deepEqual(await sg.list(account, location, 'shop-test'), []);
+  });
+});
