@@ -15,6 +15,11 @@ export const elbNameMax = 32;
 export const loadBalancerName = (name: string): string => awsName(name, elbNameMax);
 /** The AWS name of the target group a LoadBalancer makes for one port. */
 export const targetGroupName = (name: string, port: number): string => awsName(`${name}-${port}`, elbNameMax);
+/**
+ * What the name of every target group a LoadBalancer makes begins with, whatever the port (awsName
+ * keeps the first 23 characters of a name it shortens). Others' names may begin so too: tags tell.
+ */
+export const targetGroupNamePrefix = (name: string): string => `${name}-`.slice(0, elbNameMax - 9).replace(/-+$/, '');
 
 /** The ELBv2 load balancer of a LoadBalancer, or undefined when there is none. */
 export async function findLoadBalancer(c: AwsClients, name: string): Promise<LoadBalancer | undefined> {
