@@ -1,0 +1,119 @@
+// A LoadBalancer's target groups on ELBv2, one per port: found by name, made when missing (tagged
+// as the LoadBalancer's, with the port), their health check kept as the spec says, and found again
+// by their tags for removal. A target group of that name that is not the LoadBalancer's is refused
+// and never modified or deleted.
+import {
+  CreateTargetGroupCommand, DeleteTargetGroupCommand, DescribeTagsCommand, DescribeTargetGroupsCommand, ModifyTargetGroupCommand,
+  type TargetGroup,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { inProgress, invalid, isProviderError } from '../errors.ts';
+import type { Owner } from '../interfaces.ts';
+import type { AwsClients } from './clients.ts';
+import { aws, awsCode, awsOrAbsent, typedAwsError } from './errors.ts';
+import { healthCheckDiffers, targetGroupMismatch, type HealthCheck, type PortPlan } from './load-balancer-plan.ts';
+import { targetGroupNamePrefix } from './lookups.ts';
+import { isMadeFor, refuseUnlessOwned } from './ownership.ts';
+import { isOwnedBy, ownerTags, tagKeys, tagList, tagMap, type Tags } from './tags.ts';
+
+/** DescribeTags takes at most this many ARNs. */
+const tagBatch = 20;
+
+/** The tags of ELBv2 resources (load balancers, target groups, listeners), by ARN. */
+export async function elbTagsOf(c: AwsClients, arns: readonly string[]): Promise<Map<string, Tags>> {
+  const tags = new Map<string, Tags>();
+  for (let i = 0; i < arns.length; i += tagBatch) {
+    const batch = arns.slice(i, i + tagBatch);
+    const out = await aws(`the tags of ${batch.join(', ')}`, () => c.elb.send(new DescribeTagsCommand({ ResourceArns: batch })));
+    for (const d of out.TagDescriptions ?? []) tags.set(d.ResourceArn!, tagMap(d.Tags));
+  }
+  return tags;
+}
+
+/** Target groups whose names begin as a LoadBalancer's do, with their tags: its own among them, and maybe others'. */
+export interface NamedTargetGroups {
+  groups: TargetGroup[];
+  tags: Map<string, Tags>;
+}
+
+/**
+ * Every target group of the region whose name begins as the LoadBalancer's target groups' names do,
+ * with their tags. Read whole each pass rather than by the spec's names, so that a target group of a
+ * port the spec dropped is still found (and deleted) should a pass end between deleting its
+ * listener and deleting it. One DescribeTargetGroups call per 400 target groups of the region.
+ */
+export async function targetGroupsNamedFor(c: AwsClients, name: string): Promise<NamedTargetGroups> {
+  const prefix = targetGroupNamePrefix(name);
+  const groups: TargetGroup[] = [];
+  let Marker: string | undefined;
+  do {
+    const out = await aws(`the target groups of ${c.region}`, () => c.elb.send(new DescribeTargetGroupsCommand({ PageSize: 400, ...(Marker ? { Marker } : {}) })));
+    groups.push(...(out.TargetGroups ?? []).filter((g) => g.TargetGroupName?.startsWith(prefix)));
+    Marker = out.NextMarker;
+  } while (Marker);
+  return { groups, tags: await elbTagsOf(c, groups.map((g) => g.TargetGroupArn!)) };
+}
+
+/** Whether its tags say Staysail made it for the LoadBalancer of that name (and, given owner, for that very object). */
+export function isTargetGroupOf(tags: Tags | undefined, namespace: string, name: string, owner?: Owner): boolean {
+  if (!tags || tags[tagKeys.name] !== name || !isMadeFor(tags, 'LoadBalancer', namespace, name)) return false;
+  return !owner || isOwnedBy(tags, owner);
+}
+
+export interface TargetGroupRequest {
+  /** The LoadBalancer's name. */
+  name: string;
+  port: PortPlan;
+  vpcId: string;
+  healthCheck: HealthCheck;
+  owner: Owner;
+}
+
+/** The port's target group, made now when missing, with the health check as planned; returns its ARN. */
+export async function ensureTargetGroup(c: AwsClients, r: TargetGroupRequest, existing?: { tg: TargetGroup; tags: Tags }): Promise<string> {
+  const { tg, tags } = existing ?? await createTargetGroup(c, r);
+  const what = `target group ${tg.TargetGroupName} (${tg.TargetGroupArn})`;
+  refuseUnlessOwned(tags, r.owner, what, 'delete it, or give the LoadBalancer another name');
+  const mismatch = targetGroupMismatch(tg, r.port, r.vpcId);
+  if (mismatch) {
+    throw invalid(`LoadBalancer "${r.name}": spec.ports port ${r.port.port} needs ${what} to send ${r.port.protocol} to port ${r.port.targetPort} in ${r.vpcId}, `
+      + `but ${mismatch}, and ELBv2 cannot change that in place; put the port back as it was, or delete the LoadBalancer and create it again`);
+  }
+  if (healthCheckDiffers(tg, r.healthCheck)) {
+    await aws(`changing the health check of ${what}`, () => c.elb.send(new ModifyTargetGroupCommand({ TargetGroupArn: tg.TargetGroupArn!, ...r.healthCheck })));
+  }
+  return tg.TargetGroupArn!;
+}
+
+async function createTargetGroup(c: AwsClients, r: TargetGroupRequest): Promise<{ tg: TargetGroup; tags: Tags }> {
+  const name = r.port.targetGroupName;
+  const tags = { ...ownerTags(r.owner, r.name), [tagKeys.port]: String(r.port.port) };
+  try {
+    const out = await aws(`creating target group ${name} in ${r.vpcId} (${c.region})`, () => c.elb.send(new CreateTargetGroupCommand({
+      Name: name, Protocol: r.port.protocol as 'HTTP' | 'TCP' | 'UDP', Port: r.port.targetPort, VpcId: r.vpcId, TargetType: 'instance',
+      ...r.healthCheck, Tags: tagList(tags),
+    })));
+    return { tg: out.TargetGroups![0]!, tags };
+  } catch (err) {
+    if (!isProviderError(err, 'Conflict')) throw err;
+    // DuplicateTargetGroupName: made meanwhile, by this LoadBalancer in another pass or by someone else.
+    const again = await awsOrAbsent(`target group ${name}`, () => c.elb.send(new DescribeTargetGroupsCommand({ Names: [name] })));
+    const tg = again?.TargetGroups?.[0];
+    if (!tg) throw err;
+    return { tg, tags: (await elbTagsOf(c, [tg.TargetGroupArn!])).get(tg.TargetGroupArn!) ?? {} };
+  }
+}
+
+/** Deletes a target group; one already gone is fine, one a listener or rule still forwards to is InProgress. */
+export async function deleteTargetGroup(c: AwsClients, tg: { TargetGroupArn?: string | undefined; TargetGroupName?: string | undefined }): Promise<void> {
+  const what = `deleting target group ${tg.TargetGroupName ?? ''} (${tg.TargetGroupArn})`;
+  try {
+    await c.elb.send(new DeleteTargetGroupCommand({ TargetGroupArn: tg.TargetGroupArn! }));
+  } catch (err) {
+    // The SDK names ELBv2's ResourceInUse ResourceInUseException, which errors.ts does not map (yet) to InProgress.
+    if (awsCode(err) === 'ResourceInUseException') {
+      throw inProgress(`${what}: a listener or rule still forwards to it (AWS ResourceInUse: ${(err as Error).message}); it is deleted once none does`, 5_000);
+    }
+    const typed = typedAwsError(what, err);
+    if (!isProviderError(typed, 'NotFound')) throw typed;
+  }
+}
