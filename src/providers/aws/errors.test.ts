@@ -18,7 +18,11 @@ describe('AWS errors', () => {
     ['TargetGroupNotFound', 'NotFound'], ['InvalidAMIID.NotFound', 'NotFound'],
     ['AlreadyExists', 'Conflict'], ['InvalidGroup.Duplicate', 'Conflict'], ['DuplicateLoadBalancerName', 'Conflict'],
     ['InvalidLaunchTemplateName.AlreadyExistsException', 'Conflict'],
-    ['ResourceInUse', 'InProgress'], ['DependencyViolation', 'InProgress'], ['ScalingActivityInProgress', 'InProgress'],
+    ['ResourceInUse', 'InProgress'], ['ResourceInUseException', 'InProgress'], ['ResourceInUseFault', 'InProgress'],
+    ['DependencyViolation', 'InProgress'], ['ScalingActivityInProgressFault', 'InProgress'], ['OperationNotPermittedException', 'Invalid'],
+    ['LoadBalancerNotFoundException', 'NotFound'], ['DuplicateTargetGroupNameException', 'Conflict'], ['AlreadyExistsFault', 'Conflict'],
+    ['TooManyTargetGroupsException', 'Quota'], ['LimitExceededFault', 'Quota'], ['InvalidConfigurationRequestException', 'Invalid'],
+    ['UnrecognizedClientException', 'Invalid'], ['ThrottlingException', 'Throttled'],
     ['AuthFailure', 'Invalid'], ['InvalidClientTokenId', 'Invalid'], ['AccessDenied', 'Invalid'], ['UnauthorizedOperation', 'Invalid'],
   ];
   for (const [code, kind] of table) {

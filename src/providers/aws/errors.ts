@@ -8,20 +8,21 @@ interface AwsSdkError extends Error {
   $retryable?: { throttling?: boolean };
 }
 
-const codes = (...names: string[]) => (code: string) => names.includes(code);
+/** Matches these codes, with or without the Exception or Fault the SDKs of some services append (ELBv2's ResourceInUseException). */
+const codes = (...names: string[]) => (code: string) => names.includes(code.replace(/(Exception|Fault)$/, ''));
 const credentialsHint = '; check the Account\'s credentials (spec.aws.credentialsSecretRef, or the operator\'s own AWS identity)';
 
 /** AWS codes and what they mean, first match wins: throttling before quotas, NotFound before Invalid (InvalidGroup.NotFound). */
 const rules: { matches: (code: string) => boolean; becomes: (message: string) => ProviderError }[] = [
-  { matches: codes('Throttling', 'ThrottlingException', 'ThrottledException', 'RequestLimitExceeded', 'RequestThrottled', 'RequestThrottledException',
-    'TooManyRequestsException', 'SlowDown', 'PriorRequestNotComplete', 'EC2ThrottledException'), becomes: (m) => throttled(m) },
+  { matches: codes('Throttling', 'Throttled', 'RequestLimitExceeded', 'RequestThrottled', 'TooManyRequests', 'SlowDown', 'PriorRequestNotComplete',
+    'EC2Throttled'), becomes: (m) => throttled(m) },
   { matches: (c) => /NotFound|^NoSuchEntity$/.test(c), becomes: notFound },
   { matches: (c) => /AlreadyExists|\.Duplicate$|^Duplicate/.test(c), becomes: conflict },
   { matches: (c) => /LimitExceeded|^TooMany|^InsufficientInstanceCapacity$/.test(c), becomes: quota },
-  { matches: codes('ResourceInUse', 'ResourceInUseFault', 'DependencyViolation', 'ScalingActivityInProgress', 'ScalingActivityInProgressFault',
-    'IncorrectState', 'OperationNotPermitted'), becomes: (m) => inProgress(m, 5_000) },
-  { matches: codes('UnrecognizedClientException', 'InvalidClientTokenId', 'AuthFailure', 'SignatureDoesNotMatch', 'ExpiredToken',
-    'ExpiredTokenException', 'InvalidAccessKeyId', 'MissingAuthenticationToken'), becomes: (m) => invalid(`${m}${credentialsHint}`) },
+  { matches: codes('ResourceInUse', 'DependencyViolation', 'ScalingActivityInProgress', 'IncorrectState'),
+    becomes: (m) => inProgress(m, 5_000) },
+  { matches: codes('UnrecognizedClient', 'InvalidClientTokenId', 'AuthFailure', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidAccessKeyId',
+    'MissingAuthenticationToken'), becomes: (m) => invalid(`${m}${credentialsHint}`) },
   { matches: (c) => /^AccessDenied|^Unauthorized/.test(c), becomes: (m) => invalid(`${m}; grant the Account's AWS identity this permission`) },
   { matches: (c) => /^Invalid|^Validation|^MissingParameter$|^Unsupported/.test(c), becomes: invalid },
 ];

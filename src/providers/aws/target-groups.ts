@@ -6,10 +6,10 @@ import {
   CreateTargetGroupCommand, DeleteTargetGroupCommand, DescribeTagsCommand, DescribeTargetGroupsCommand, ModifyTargetGroupCommand,
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { inProgress, invalid, isProviderError } from '../errors.ts';
+import { invalid, isProviderError } from '../errors.ts';
 import type { Owner } from '../interfaces.ts';
 import type { AwsClients } from './clients.ts';
-import { aws, awsCode, awsOrAbsent, typedAwsError } from './errors.ts';
+import { aws, awsOrAbsent } from './errors.ts';
 import { healthCheckDiffers, targetGroupMismatch, type HealthCheck, type PortPlan } from './load-balancer-plan.ts';
 import { targetGroupNamePrefix } from './lookups.ts';
 import { isMadeFor, refuseUnlessOwned } from './ownership.ts';
@@ -106,14 +106,6 @@ async function createTargetGroup(c: AwsClients, r: TargetGroupRequest): Promise<
 /** Deletes a target group; one already gone is fine, one a listener or rule still forwards to is InProgress. */
 export async function deleteTargetGroup(c: AwsClients, tg: { TargetGroupArn?: string | undefined; TargetGroupName?: string | undefined }): Promise<void> {
   const what = `deleting target group ${tg.TargetGroupName ?? ''} (${tg.TargetGroupArn})`;
-  try {
-    await c.elb.send(new DeleteTargetGroupCommand({ TargetGroupArn: tg.TargetGroupArn! }));
-  } catch (err) {
-    // The SDK names ELBv2's ResourceInUse ResourceInUseException, which errors.ts does not map (yet) to InProgress.
-    if (awsCode(err) === 'ResourceInUseException') {
-      throw inProgress(`${what}: a listener or rule still forwards to it (AWS ResourceInUse: ${(err as Error).message}); it is deleted once none does`, 5_000);
-    }
-    const typed = typedAwsError(what, err);
-    if (!isProviderError(typed, 'NotFound')) throw typed;
-  }
+  // ResourceInUse (a listener or rule still forwards to it) is InProgress: it is deleted once none does.
+  await awsOrAbsent(what, () => c.elb.send(new DeleteTargetGroupCommand({ TargetGroupArn: tg.TargetGroupArn! })));
 }
