@@ -1,10 +1,13 @@
 // Accounts say whether they can be used: the Kubernetes provider reaches this cluster, or another
-// through a kubeconfig Secret; a missing Secret or a provider this operator lacks is named.
+// through a kubeconfig Secret; the AWS provider reaches an AWS account (moto) with the keys of a
+// Secret, as itself or as an assumed role; a missing Secret, the wrong AWS account or a provider this
+// operator lacks is named.
 import assert from 'node:assert/strict';
 import { withOperator } from '../support/namespace.ts';
 import { readFileSync } from 'node:fs';
 import { api, inNamespace } from '../support/runs.ts';
-import { sharedCluster } from '../support/setup.ts';
+import { motoAccountId } from '../support/moto.ts';
+import { sharedCluster, sharedMoto } from '../support/setup.ts';
 
 const ns = `accounts-${Date.now().toString(36)}`;
 const { k, apply } = inNamespace(ns);
@@ -19,7 +22,7 @@ describe('Accounts, with the operator as a process', function () {
     await apply(account('here', { provider: 'kubernetes' }),
       account('there', { provider: 'kubernetes', kubernetes: { kubeconfigSecretRef: { name: 'other-cluster' } } }),
       account('lost', { provider: 'kubernetes', kubernetes: { kubeconfigSecretRef: { name: 'missing' } } }),
-      account('cloud', { provider: 'aws', aws: { accountId: '123456789012', regions: ['us-east-1'] } }));
+      account('cloud', { provider: 'gce', gce: { project: 'shop-project', regions: ['europe-west1'] } }));
     await k(['wait', '--for=condition=Ready', '--timeout=30s', 'account/here', 'account/there']);
     await k(['wait', '--for=condition=Ready=false', '--timeout=30s', 'account/lost', 'account/cloud']);
     const message = (name: string) => k(['get', 'account', name, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].message}']);
@@ -27,7 +30,28 @@ describe('Accounts, with the operator as a process', function () {
     assert.match(await message('there'), /^Account "there" reaches https:\/\/127\.0\.0\.1:\d+/);
     assert.equal(await message('lost'), `Account "lost": Secret "missing" (spec.kubernetes.kubeconfigSecretRef) does not exist in namespace "${ns}"; `
       + 'create it with a kubeconfig under "kubeconfig", or name another Secret');
-    assert.match(await message('cloud'), /Account "cloud": provider "aws" is not available in this operator; available: kubernetes/);
+    assert.match(await message('cloud'), /Account "cloud": provider "gce" is not available in this operator; available: aws, kubernetes/);
     assert.match(await k(['get', 'accounts']), /here\s+kubernetes\s+True\s+Reachable/);
+  });
+
+  it('reaches an AWS account with the keys of a Secret, as itself or as a role, and names the wrong account or a missing key', async () => {
+    const moto = await sharedMoto();
+    await k(['create', 'secret', 'generic', 'aws-keys', '--from-literal=accessKeyId=AKIAEXAMPLE', '--from-literal=secretAccessKey=secret']);
+    await k(['create', 'secret', 'generic', 'aws-half', '--from-literal=accessKeyId=AKIAEXAMPLE']);
+    const aws = (extra: object) => ({ provider: 'aws', aws: { accountId: motoAccountId, regions: ['us-east-1', 'eu-west-1'], endpoint: moto.endpoint,
+      credentialsSecretRef: { name: 'aws-keys' }, ...extra } });
+    await apply(account('aws', aws({})),
+      account('aws-role', aws({ assumeRole: { roleArn: `arn:aws:iam::${motoAccountId}:role/deployer`, externalId: 'shop-ci' } })),
+      account('aws-other', aws({ accountId: '210987654321' })),
+      account('aws-half', aws({ credentialsSecretRef: { name: 'aws-half' } })));
+    await k(['wait', '--for=condition=Ready', '--timeout=30s', 'account/aws', 'account/aws-role']);
+    await k(['wait', '--for=condition=Ready=false', '--timeout=30s', 'account/aws-other', 'account/aws-half']);
+    const message = (name: string) => k(['get', 'account', name, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].message}']);
+    assert.match(await message('aws'), new RegExp(`^Account "aws" reaches AWS account ${motoAccountId} as arn:aws:\\S+ in us-east-1, eu-west-1$`));
+    assert.match(await message('aws-role'), new RegExp(`^Account "aws-role" reaches AWS account ${motoAccountId} as arn:aws:sts::${motoAccountId}:assumed-role/deployer/staysail in us-east-1, eu-west-1$`));
+    assert.match(await message('aws-other'), new RegExp(`^Account "aws-other": its credentials reach AWS account ${motoAccountId} \\(as \\S+\\) in \\S+, not 210987654321 \\(spec\\.aws\\.accountId\\); correct the account ID, or use credentials of that account$`));
+    assert.equal(await message('aws-half'), 'Account "aws-half": Secret "aws-half" (spec.aws.credentialsSecretRef) has no key "secretAccessKey"; '
+      + 'put an AWS access key under "accessKeyId" and "secretAccessKey"');
+    assert.match(await k(['get', 'accounts']), /aws-other\s+aws\s+False\s+Invalid/);
   });
 });
