@@ -56,6 +56,11 @@ describe('AWS server group descriptions', () => {
     assert.equal(describeGroup(sick, { memberTargetGroups: [], states: new Map() }).instances.healthy, 0);
   });
 
+  it('counts a group made disabled as disabled until it is first enabled, even before AddToLoadBalancer is suspended', () => {
+    const justMade = group({ Tags: tags({ ...ours, 'staysail.dev/made-disabled': 'true' }), TargetGroupARNs: [] });
+    assert.equal(describeGroup(justMade, { memberTargetGroups: [], states: new Map() }).enabled, false);
+  });
+
   it('counts each of its instances draining in any target group once', () => {
     const traffic: TrafficView = { memberTargetGroups: ['tg-api', 'tg-web'],
       states: states({ 'tg-api': { 'i-1': 'draining', 'i-4': 'draining' }, 'tg-web': { 'i-1': 'draining', 'i-2': 'healthy' } }) };

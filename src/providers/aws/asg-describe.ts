@@ -29,8 +29,12 @@ export const groupTagsOf = (asg: AutoScalingGroup): Tags => tagMap(asg.Tags);
 export const suspendedOf = (asg: AutoScalingGroup): Set<string> =>
   new Set((asg.SuspendedProcesses ?? []).map((p) => p.ProcessName!).filter(Boolean));
 
-/** Whether it takes traffic: new and existing instances join its target groups. */
-export const isEnabled = (asg: AutoScalingGroup): boolean => !suspendedOf(asg).has('AddToLoadBalancer');
+/**
+ * Whether it takes traffic: new and existing instances join its target groups (AddToLoadBalancer
+ * runs), and it is not one made disabled that was never enabled.
+ */
+export const isEnabled = (asg: AutoScalingGroup): boolean =>
+  !suspendedOf(asg).has('AddToLoadBalancer') && groupTagsOf(asg)[tagKeys.madeDisabled] !== 'true';
 
 /** The load balancers its tag records. */
 export const loadBalancersOf = (asg: AutoScalingGroup): string[] => loadBalancersOfTag(groupTagsOf(asg)[tagKeys.loadBalancers]);

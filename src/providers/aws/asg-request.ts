@@ -21,7 +21,8 @@ export const groupTag = (name: string, key: string, value: string, propagate: bo
  * key the template also uses) kept on the group alone.
  */
 export function groupTags(req: CreateServerGroup): Tag[] {
-  const own = { ...bookkeepingTags(req), [tagKeys.loadBalancers]: loadBalancersTagValue(req.loadBalancers) };
+  const own = { ...bookkeepingTags(req), [tagKeys.loadBalancers]: loadBalancersTagValue(req.loadBalancers),
+    ...(req.enabled ? {} : { [tagKeys.madeDisabled]: 'true' }) };
   const propagated = Object.entries(instanceTags(awsTemplateOf(req), req.name)).filter(([key]) => !(key in own));
   return [
     ...propagated.map(([key, value]) => groupTag(req.name, key, value, true)),

@@ -4,7 +4,7 @@
 // suspended; disabled, it is attached to none and AddToLoadBalancer, Launch and Terminate are
 // suspended, as Clouddriver disables one. A group without Staysail's tags is never changed.
 import {
-  CreateAutoScalingGroupCommand, CreateOrUpdateTagsCommand, DeleteAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand,
+  CreateAutoScalingGroupCommand, CreateOrUpdateTagsCommand, DeleteAutoScalingGroupCommand, DeleteTagsCommand, DescribeAutoScalingGroupsCommand,
   ResumeProcessesCommand, SuspendProcessesCommand, UpdateAutoScalingGroupCommand, type AutoScalingGroup,
 } from '@aws-sdk/client-auto-scaling';
 import { DeleteLaunchTemplateCommand } from '@aws-sdk/client-ec2';
@@ -105,8 +105,8 @@ async function create(c: AwsClients, req: CreateServerGroup): Promise<ServerGrou
   sameGroup(made, req, c.region);
   // Created disabled it joins no target group, and AddToLoadBalancer keeps it so. Launch and Terminate
   // stay running: a new group is made disabled to come up before it takes traffic (red/black), and
-  // with Launch suspended AWS would launch none of its instances. A crash before this suspension
-  // leaves it enabled with no target group; the controller then disables it, which converges.
+  // with Launch suspended AWS would launch none of its instances. Its made-disabled tag, set in the
+  // create itself, has it count as disabled even if a crash comes before this suspension.
   if (!req.enabled) await setProcesses(c, made, ['AddToLoadBalancer'], true);
   return describeOf(c, (await findGroup(c, req.name)) ?? made);
 }
@@ -189,6 +189,11 @@ export function awsServerGroups(pool: AwsClientPool, options: AwsServerGroupOpti
       const asg = await ourGroup(c, name, 'enable');
       await serve(c, asg, loadBalancers ?? loadBalancersOf(asg));
       await setProcesses(c, asg, disabledProcesses, false);
+      // Last: until it goes, the group still counts as disabled, and a cut-short enable is made again.
+      if (groupTagsOf(asg)[tagKeys.madeDisabled]) {
+        await aws(`server group ${name}: enabled for the first time`, () => c.asg.send(new DeleteTagsCommand({
+          Tags: [groupTag(name, tagKeys.madeDisabled, groupTagsOf(asg)[tagKeys.madeDisabled]!, false)] })));
+      }
     },
 
     async disable(a, l, name) {

@@ -17,6 +17,12 @@ export const tagKeys = {
   templateHash: 'staysail.dev/template-hash',
   /** A server group's load balancers, comma-separated and sorted. */
   loadBalancers: 'staysail.dev/load-balancers',
+  /**
+   * On a server group made disabled, until it is first enabled: it counts as disabled from the
+   * moment it exists, before AddToLoadBalancer is suspended (a crash in between must not have it
+   * disabled later, which would suspend Launch while its instances are still coming up).
+   */
+  madeDisabled: 'staysail.dev/made-disabled',
   /** The port a LoadBalancer's target group serves. */
   port: 'staysail.dev/port',
 } as const;

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import {
-  AutoScalingClient, CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand, type AutoScalingGroup,
+  AutoScalingClient, CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand, ResumeProcessesCommand, type AutoScalingGroup,
 } from '@aws-sdk/client-auto-scaling';
 import {
   CreateLaunchTemplateCommand, CreateSubnetCommand, CreateVpcCommand, DescribeInstancesCommand, DescribeLaunchTemplatesCommand,
@@ -21,7 +21,7 @@ import { AwsClientPool } from '../../../src/providers/aws/clients.ts';
 import { launchTemplateData, bookkeepingTags } from '../../../src/providers/aws/launch-template.ts';
 import { loadBalancerName, targetGroupName } from '../../../src/providers/aws/lookups.ts';
 import { awsServerGroups } from '../../../src/providers/aws/server-groups.ts';
-import { tagList, tagMap } from '../../../src/providers/aws/tags.ts';
+import { ownerTags, tagList, tagMap } from '../../../src/providers/aws/tags.ts';
 import { CredentialsResolver } from '../../../src/providers/credentials.ts';
 import { isProviderError, type ProviderErrorKind } from '../../../src/providers/errors.ts';
 import type { CreateServerGroup, Location, ProviderAccount, ServerGroupProvider } from '../../../src/providers/interfaces.ts';
@@ -65,13 +65,17 @@ describe('AWS server groups on moto', function () {
   const defaultSubnets = async () => ((await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'default-for-az', Values: ['true'] }] })))
     .Subnets ?? []).sort((a, b) => a.SubnetId!.localeCompare(b.SubnetId!));
 
-  /** A load balancer as the LoadBalancer provider names it, with one target group on port 80, made straight in moto. */
-  async function loadBalancer(name: string): Promise<string> {
+  /**
+   * A load balancer as the LoadBalancer provider names and tags it, with one target group on port 80,
+   * made straight in moto (foreign: without Staysail's tags, as someone else would make it).
+   */
+  async function loadBalancer(name: string, foreign = false): Promise<string> {
     const subnets = await defaultSubnets();
+    const Tags = foreign ? [] : tagList(ownerTags({ apiVersion, kind: 'LoadBalancer', namespace: 'shop', name, uid: randomUUID() }, name));
     const lb = (await elb.send(new CreateLoadBalancerCommand({ Name: loadBalancerName(name), Subnets: subnets.slice(0, 2).map((s) => s.SubnetId!),
-      Scheme: 'internal', Type: 'application' }))).LoadBalancers![0]!;
+      Scheme: 'internal', Type: 'application', Tags }))).LoadBalancers![0]!;
     const tg = (await elb.send(new CreateTargetGroupCommand({ Name: targetGroupName(name, 80), Protocol: 'HTTP', Port: 80, VpcId: subnets[0]!.VpcId,
-      TargetType: 'instance' }))).TargetGroups![0]!;
+      TargetType: 'instance', Tags }))).TargetGroups![0]!;
     await elb.send(new CreateListenerCommand({ LoadBalancerArn: lb.LoadBalancerArn, Protocol: 'HTTP', Port: 80,
       DefaultActions: [{ Type: 'forward', TargetGroupArn: tg.TargetGroupArn }] }));
     return tg.TargetGroupArn!;
@@ -216,6 +220,26 @@ describe('AWS server groups on moto', function () {
     assert.deepEqual(await registered(tg), []);
     const disabled = await sg.describe(account, location, 'shop-prod-v001');
     assert.deepEqual([disabled?.enabled, disabled?.loadBalancers], [false, ['web']]);
+  });
+
+  it('counts a group made disabled as disabled even before AddToLoadBalancer is suspended, so it is never disabled while it comes up', async () => {
+    await loadBalancer('web');
+    await sg.create(account, request({ loadBalancers: ['web'] }));
+    // As if the operator died between CreateAutoScalingGroup and the suspension.
+    await asg.send(new ResumeProcessesCommand({ AutoScalingGroupName: 'shop-prod-v001', ScalingProcesses: ['AddToLoadBalancer'] }));
+    assert.equal((await sg.describe(account, location, 'shop-prod-v001'))?.enabled, false, 'the controller would disable it, suspending Launch');
+    await sg.enable(account, location, 'shop-prod-v001');
+    assert.equal((await sg.describe(account, location, 'shop-prod-v001'))?.enabled, true);
+    assert.equal(tagMap((await group('shop-prod-v001'))?.Tags)['staysail.dev/made-disabled'], undefined, 'enabled once, it is no longer made-disabled');
+    await sg.disable(account, location, 'shop-prod-v001');
+    assert.equal((await sg.describe(account, location, 'shop-prod-v001'))?.enabled, false);
+  });
+
+  it('never joins a load balancer of a LoadBalancer\'s name that Staysail did not make', async () => {
+    await loadBalancer('web', true);
+    await assert.rejects(sg.create(account, request({ enabled: true, loadBalancers: ['web'] })),
+      rejectsWith('NotFound', /load balancer web in us-east-1 belongs to something other than Staysail .*so no server group joins it/));
+    assert.equal(await group('shop-prod-v001'), undefined, 'nothing is made');
   });
 
   it('resizes a disabled group by resuming Launch and Terminate, still taking no traffic', async () => {
