@@ -14,10 +14,10 @@ import type { LoadBalancerDescription, LoadBalancerProvider, Location, Owner, Pr
 import { regionOf, type AwsClientPool, type AwsClients } from './clients.ts';
 import { aws, awsOrAbsent } from './errors.ts';
 import { planListeners, planLoadBalancer, type LoadBalancerPlan, type PortPlan } from './load-balancer-plan.ts';
-import { findLoadBalancer } from './lookups.ts';
+import { elbTagsOf, findLoadBalancer } from './lookups.ts';
 import { networkOf, type Network } from './network.ts';
 import { isMadeFor, refuseUnlessOwned } from './ownership.ts';
-import { deleteTargetGroup, elbTagsOf, ensureTargetGroup, isTargetGroupOf, targetGroupsNamedFor, type NamedTargetGroups } from './target-groups.ts';
+import { deleteTargetGroup, ensureTargetGroup, isTargetGroupOf, targetGroupsNamedFor, type NamedTargetGroups } from './target-groups.ts';
 import { isOwnedBy, ownerTags, tagKeys, tagList } from './tags.ts';
 
 const kind = 'LoadBalancer';

@@ -2,11 +2,11 @@
 // target groups (what a server group attaches to), and a SecurityGroup's EC2 security group (what
 // its instances join), by the deterministic names Staysail gives them.
 import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
-import { DescribeLoadBalancersCommand, DescribeTargetGroupsCommand, type LoadBalancer } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeLoadBalancersCommand, DescribeTagsCommand, DescribeTargetGroupsCommand, type LoadBalancer } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { notFound } from '../errors.ts';
 import type { AwsClients } from './clients.ts';
 import { aws, awsOrAbsent } from './errors.ts';
-import { awsName } from './tags.ts';
+import { awsName, isOurs, ownerOf, tagKeys, tagMap, type Tags } from './tags.ts';
 
 /** ELBv2 names hold at most 32 characters. */
 export const elbNameMax = 32;
@@ -28,16 +28,38 @@ export async function findLoadBalancer(c: AwsClients, name: string): Promise<Loa
   return out?.LoadBalancers?.[0];
 }
 
+/** DescribeTags takes at most 20 resources a call. */
+const tagBatch = 20;
+
+/** The tags of ELBv2 resources (load balancers, target groups, listeners) by ARN. */
+export async function elbTagsOf(c: AwsClients, arns: readonly string[]): Promise<Map<string, Tags>> {
+  const tags = new Map<string, Tags>();
+  for (let i = 0; i < arns.length; i += tagBatch) {
+    const batch = arns.slice(i, i + tagBatch);
+    const out = await aws(`the tags of ${batch.join(', ')}`, () => c.elb.send(new DescribeTagsCommand({ ResourceArns: batch })));
+    for (const d of out.TagDescriptions ?? []) tags.set(d.ResourceArn!, tagMap(d.Tags));
+  }
+  return tags;
+}
+
 /**
- * The target groups of a LoadBalancer (those its listeners forward to), sorted: what a server group
- * in it attaches to. NotFound when the LoadBalancer has not been made in this region.
+ * The target groups of a LoadBalancer (those its listeners forward to and Staysail made for it),
+ * sorted: what a server group in it attaches to. NotFound when the LoadBalancer has not been made in
+ * this region, or the load balancer of its name is not Staysail's (a server group never joins that).
  */
 export async function targetGroupArnsOf(c: AwsClients, name: string): Promise<string[]> {
   const lb = await findLoadBalancer(c, name);
   if (!lb) throw notFound(`LoadBalancer "${name}" has no load balancer (${loadBalancerName(name)}) in ${c.region} yet`);
   const out = await aws(`the target groups of load balancer ${lb.LoadBalancerName}`,
     () => c.elb.send(new DescribeTargetGroupsCommand({ LoadBalancerArn: lb.LoadBalancerArn })));
-  return (out.TargetGroups ?? []).map((tg) => tg.TargetGroupArn!).sort();
+  const arns = (out.TargetGroups ?? []).map((tg) => tg.TargetGroupArn!);
+  const tags = await elbTagsOf(c, [lb.LoadBalancerArn!, ...arns]);
+  const madeFor = (arn: string) => { const t = tags.get(arn) ?? {}; return isOurs(t) && t[tagKeys.name] === name; };
+  if (!madeFor(lb.LoadBalancerArn!)) {
+    throw notFound(`LoadBalancer "${name}": load balancer ${lb.LoadBalancerName} in ${c.region} belongs to ${ownerOf(tags.get(lb.LoadBalancerArn!) ?? {})}, `
+      + 'not to this LoadBalancer, so no server group joins it');
+  }
+  return arns.filter(madeFor).sort();
 }
 
 /** The IDs of the SecurityGroups' security groups in the VPC, in the order named; NotFound names those not made yet. */
@@ -46,7 +68,9 @@ export async function securityGroupIdsOf(c: AwsClients, vpcId: string, names: re
   const out = await aws(`security groups ${names.join(', ')}`, () => c.ec2.send(new DescribeSecurityGroupsCommand({
     Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'group-name', Values: [...names] }],
   })));
-  const byName = new Map((out.SecurityGroups ?? []).map((g) => [g.GroupName!, g.GroupId!]));
+  // Only Staysail's: a security group of that name made by someone else is not the SecurityGroup's.
+  const byName = new Map((out.SecurityGroups ?? []).filter((g) => isOurs(tagMap(g.Tags)) && tagMap(g.Tags)[tagKeys.name] === g.GroupName)
+    .map((g) => [g.GroupName!, g.GroupId!]));
   const missing = names.filter((n) => !byName.has(n));
   if (missing.length) throw notFound(`SecurityGroup ${missing.map((n) => `"${n}"`).join(', ')} has no security group in ${vpcId} (${c.region}) yet`);
   return names.map((n) => byName.get(n)!);

@@ -3,7 +3,7 @@
 // by their tags for removal. A target group of that name that is not the LoadBalancer's is refused
 // and never modified or deleted.
 import {
-  CreateTargetGroupCommand, DeleteTargetGroupCommand, DescribeTagsCommand, DescribeTargetGroupsCommand, ModifyTargetGroupCommand,
+  CreateTargetGroupCommand, DeleteTargetGroupCommand, DescribeTargetGroupsCommand, ModifyTargetGroupCommand,
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { invalid, isProviderError } from '../errors.ts';
@@ -11,23 +11,9 @@ import type { Owner } from '../interfaces.ts';
 import type { AwsClients } from './clients.ts';
 import { aws, awsOrAbsent } from './errors.ts';
 import { healthCheckDiffers, targetGroupMismatch, type HealthCheck, type PortPlan } from './load-balancer-plan.ts';
-import { targetGroupNamePrefix } from './lookups.ts';
+import { elbTagsOf, targetGroupNamePrefix } from './lookups.ts';
 import { isMadeFor, refuseUnlessOwned } from './ownership.ts';
-import { isOwnedBy, ownerTags, tagKeys, tagList, tagMap, type Tags } from './tags.ts';
-
-/** DescribeTags takes at most this many ARNs. */
-const tagBatch = 20;
-
-/** The tags of ELBv2 resources (load balancers, target groups, listeners), by ARN. */
-export async function elbTagsOf(c: AwsClients, arns: readonly string[]): Promise<Map<string, Tags>> {
-  const tags = new Map<string, Tags>();
-  for (let i = 0; i < arns.length; i += tagBatch) {
-    const batch = arns.slice(i, i + tagBatch);
-    const out = await aws(`the tags of ${batch.join(', ')}`, () => c.elb.send(new DescribeTagsCommand({ ResourceArns: batch })));
-    for (const d of out.TagDescriptions ?? []) tags.set(d.ResourceArn!, tagMap(d.Tags));
-  }
-  return tags;
-}
+import { isOwnedBy, ownerTags, tagKeys, tagList, type Tags } from './tags.ts';
 
 /** Target groups whose names begin as a LoadBalancer's do, with their tags: its own among them, and maybe others'. */
 export interface NamedTargetGroups {

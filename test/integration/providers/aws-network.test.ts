@@ -206,7 +206,7 @@ describe('AWS load balancers and security groups on moto', function () {
       const theirLb = (await elb.send(new CreateLoadBalancerCommand({ Name: 'theirs', Type: 'application', Subnets: (await subnets()).slice(0, 2) }))).LoadBalancers![0]!;
       await elb.send(new CreateListenerCommand({ LoadBalancerArn: theirLb.LoadBalancerArn, Port: 80, Protocol: 'HTTP',
         DefaultActions: [{ Type: 'forward', TargetGroupArn: tg!.TargetGroupArn }] }));
-      await assert.rejects(lbs().delete(w.account, location, 'web'), rejectsWith('InProgress', /deleting target group web-80 .*a listener or rule still forwards to it/));
+      await assert.rejects(lbs().delete(w.account, location, 'web'), rejectsWith('InProgress', /deleting target group web-80 .*AWS ResourceInUseException: .*in use by a listener or a rule/));
       assert.deepEqual((await loadBalancers()).map((l) => l.LoadBalancerName), ['theirs']);
       await elb.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: theirLb.LoadBalancerArn! }));
       await lbs().delete(w.account, location, 'web');
