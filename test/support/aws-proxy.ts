@@ -74,6 +74,9 @@ export const everyNth = (n: number, matches: (call: AwsCall) => boolean = () => 
   return (call) => matches(call) && ++seen % n === 0;
 };
 
+/** The rule, for the first count calls from when it is set; none is throttled after them ("for a while"). */
+export const firstCalls = (count: number, rule: ThrottleRule): ThrottleRule => (call, n) => n <= count && rule(call, n);
+
 export interface CallRecord { at: number; service: string; action: string; status: number; throttled: boolean; held: boolean; contentType: string }
 export interface ActionCount { throttled: number; passed: number }
 

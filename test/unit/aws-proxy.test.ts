@@ -10,7 +10,7 @@ import { DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client } from '@aws
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { typedAwsError } from '../../src/providers/aws/errors.ts';
 import { isProviderError } from '../../src/providers/errors.ts';
-import { awsCallOf, everyNth, throttlingAnswer, type AwsCall } from '../support/aws-proxy.ts';
+import { awsCallOf, everyNth, firstCalls, throttlingAnswer, type AwsCall } from '../support/aws-proxy.ts';
 
 const form = 'application/x-www-form-urlencoded';
 const auth = (service: string) => `AWS4-HMAC-SHA256 Credential=testing/20261202/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=00`;
@@ -39,11 +39,13 @@ describe('the AWS proxy', () => {
     assert.equal(create.params.get('AutoScalingGroupName'), 'shop-prod-v000');
   });
 
-  it('throttles every nth matching call', () => {
-    const rule = everyNth(3, (c) => c.service === 'ec2');
+  it('throttles every nth matching call, for the first calls only when told', () => {
     const call = (service: string) => ({ service, action: 'X', protocol: 'query', params: new URLSearchParams(), contentType: form }) as AwsCall;
+    const rule = everyNth(3, (c) => c.service === 'ec2');
     const picks = ['ec2', 'ec2', 'sts', 'ec2', 'ec2', 'ec2', 'ec2'].map((s, i) => rule(call(s), i + 1));
     assert.deepEqual(picks, [false, false, false, true, false, false, true]);
+    const brief = firstCalls(7, everyNth(2));
+    assert.deepEqual(Array.from({ length: 10 }, (_, i) => brief(call('ec2'), i + 1)), [false, true, false, true, false, true, false, false, false, false]);
   });
 
   describe('answers that the SDK reads as AWS throttling', () => {
