@@ -28,6 +28,8 @@ const hints: Record<string, string> = {
   '^[^@\\s]+@[^@\\s]+$': 'use an e-mail address such as team@example.com',
   '^ami-[0-9a-f]{8,17}$': 'use an AMI ID such as ami-0abcdef1234567890',
   '^subnet-[0-9a-f]+$': 'use a subnet ID such as subnet-0abc1234',
+  '^sg-[0-9a-f]+$': 'use a security group ID such as sg-0abc1234',
+  '^[\\w+=,.@-]{2,64}$': 'use 2 to 64 letters, digits and any of + = , . @ _ -, e.g. staysail-prod',
 };
 
 /** The hint for a pattern, or undefined when there is none (a test keeps every pattern of ours covered). */
