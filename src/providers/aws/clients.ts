@@ -14,6 +14,8 @@ import { aws } from './errors.ts';
 
 export interface AwsClients {
   region: string;
+  /** The namespace of the Account, which is that of every object acting through these clients: what they find by name is its objects'. */
+  namespace: string;
   ec2: EC2Client;
   asg: AutoScalingClient;
   elb: ElasticLoadBalancingV2Client;
@@ -108,7 +110,7 @@ export class AwsClientPool {
     const sts = new STSClient({ ...common, ...(base ? { credentials: base } : {}) });
     const credentials = spec.assumeRole ? assumedRole(account, sts, spec.assumeRole) : base;
     const config = { ...common, ...(credentials ? { credentials } : {}) };
-    return { region, ec2: new EC2Client(config), asg: new AutoScalingClient(config), elb: new ElasticLoadBalancingV2Client(config),
+    return { region, namespace: account.namespace, ec2: new EC2Client(config), asg: new AutoScalingClient(config), elb: new ElasticLoadBalancingV2Client(config),
       sts: spec.assumeRole ? new STSClient(config) : sts };
   }
 }

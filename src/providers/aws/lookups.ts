@@ -6,7 +6,8 @@ import { DescribeLoadBalancersCommand, DescribeTagsCommand, DescribeTargetGroups
 import { notFound } from '../errors.ts';
 import type { AwsClients } from './clients.ts';
 import { aws, awsOrAbsent } from './errors.ts';
-import { awsName, isOurs, ownerOf, tagKeys, tagMap, type Tags } from './tags.ts';
+import { isMadeFor } from './ownership.ts';
+import { awsName, ownerOf, tagMap, type Tags } from './tags.ts';
 
 /** ELBv2 names hold at most 32 characters. */
 export const elbNameMax = 32;
@@ -54,7 +55,8 @@ export async function targetGroupArnsOf(c: AwsClients, name: string): Promise<st
     () => c.elb.send(new DescribeTargetGroupsCommand({ LoadBalancerArn: lb.LoadBalancerArn })));
   const arns = (out.TargetGroups ?? []).map((tg) => tg.TargetGroupArn!);
   const tags = await elbTagsOf(c, [lb.LoadBalancerArn!, ...arns]);
-  const madeFor = (arn: string) => { const t = tags.get(arn) ?? {}; return isOurs(t) && t[tagKeys.name] === name; };
+  // Made for this namespace's LoadBalancer of that name: never another namespace's, nor anyone else's.
+  const madeFor = (arn: string) => isMadeFor(tags.get(arn) ?? {}, 'LoadBalancer', c.namespace, name);
   if (!madeFor(lb.LoadBalancerArn!)) {
     throw notFound(`LoadBalancer "${name}": load balancer ${lb.LoadBalancerName} in ${c.region} belongs to ${ownerOf(tags.get(lb.LoadBalancerArn!) ?? {})}, `
       + 'not to this LoadBalancer, so no server group joins it');
@@ -68,10 +70,10 @@ export async function securityGroupIdsOf(c: AwsClients, vpcId: string, names: re
   const out = await aws(`security groups ${names.join(', ')}`, () => c.ec2.send(new DescribeSecurityGroupsCommand({
     Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'group-name', Values: [...names] }],
   })));
-  // Only Staysail's: a security group of that name made by someone else is not the SecurityGroup's.
-  const byName = new Map((out.SecurityGroups ?? []).filter((g) => isOurs(tagMap(g.Tags)) && tagMap(g.Tags)[tagKeys.name] === g.GroupName)
+  // Only those made for this namespace's SecurityGroups: not another namespace's of the same name, nor anyone else's.
+  const byName = new Map((out.SecurityGroups ?? []).filter((g) => isMadeFor(tagMap(g.Tags), 'SecurityGroup', c.namespace, g.GroupName!))
     .map((g) => [g.GroupName!, g.GroupId!]));
   const missing = names.filter((n) => !byName.has(n));
-  if (missing.length) throw notFound(`SecurityGroup ${missing.map((n) => `"${n}"`).join(', ')} has no security group in ${vpcId} (${c.region}) yet`);
+  if (missing.length) throw notFound(`SecurityGroup ${missing.map((n) => `"${n}"`).join(', ')} (namespace ${c.namespace}) has no security group of its own in ${vpcId} (${c.region}) yet`);
   return names.map((n) => byName.get(n)!);
 }

@@ -48,7 +48,7 @@ describe('an operator killed right after AWS made what it asked for', function (
   }
 
   it('after CreateAutoScalingGroup: one group and one launch template for the server group, which becomes healthy', async () => {
-    await s.apply(loadBalancer('lb-crash'), securityGroup('sg-crash'));
+    await s.apply(loadBalancer('lb-crash'), securityGroup('fw-crash'));
     const call = await killedAfter((c) => c.action === 'CreateAutoScalingGroup' && c.params.get('AutoScalingGroupName') === 'shop-crash-v000',
       () => s.apply(cluster('crash', '1')));
     assert.equal(call.service, 'autoscaling');

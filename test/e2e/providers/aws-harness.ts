@@ -39,7 +39,7 @@ export function cluster(stack: string, version: string, o: ClusterOptions = {}) 
   return { apiVersion: api, kind: 'Cluster', metadata: { name: `shop-${stack}` },
     spec: { moniker: { app: 'shop', stack }, accountRef: { name: 'aws' }, location, capacity: o.capacity ?? { min: 1, max: 4, desired: 2 },
       loadBalancerRefs: (o.loadBalancers ?? [`lb-${stack}`]).map((name) => ({ name })),
-      securityGroupRefs: (o.securityGroups ?? [`sg-${stack}`]).map((name) => ({ name })),
+      securityGroupRefs: (o.securityGroups ?? [`fw-${stack}`]).map((name) => ({ name })),
       template: awsTemplate(version), strategy: o.strategy ?? { type: 'redblack' }, ...o.extra } };
 }
 

@@ -11,7 +11,7 @@ describe('an AWS Cluster\'s life, with the operator as a process and moto', func
   const s = awsSuite('aws-life');
 
   it('a pipeline\'s deploy stage rolls out the next Auto Scaling group, running the stage\'s template, and succeeds', async () => {
-    await s.apply(loadBalancer('lb-pl'), securityGroup('sg-pl'));
+    await s.apply(loadBalancer('lb-pl'), securityGroup('fw-pl'));
     await s.rollTo(cluster('pl', '1', { strategy: { type: 'redblack', redBlack: { scaleDown: true } } }), 'Succeeded');
     await s.apply({ apiVersion: api, kind: 'Pipeline', metadata: { name: 'release' }, spec: { application: 'shop',
       parameters: [{ name: 'version', required: true }],
@@ -37,7 +37,7 @@ describe('an AWS Cluster\'s life, with the operator as a process and moto', func
 
   it('deleting the Clusters, LoadBalancers and SecurityGroups leaves no group, launch template, target group, load balancer or security group in moto', async () => {
     const redblack = { type: 'redblack', redBlack: { scaleDown: true } };
-    await s.apply(loadBalancer('lb-gone'), securityGroup('sg-gone'));
+    await s.apply(loadBalancer('lb-gone'), securityGroup('fw-gone'));
     await s.rollTo(cluster('gone', '1', { strategy: redblack }), 'Succeeded');
     await s.rollTo(cluster('gone', '2', { strategy: redblack }), 'Succeeded');
     const before = await s.view.leftovers();

@@ -41,13 +41,13 @@ describe('AWS deploy strategies, with the operator as a process and moto', funct
   it('red/black: the target group moves from v000 to v001 with a healthy target at every sample, v000 left suspended and scaled down; '
     + 'a rollback on request serves v000 again; highlander then leaves only v002', async () => {
     const redblack = { type: 'redblack', redBlack: { scaleDown: true } };
-    await s.apply(loadBalancer('lb-rb'), securityGroup('sg-rb'));
+    await s.apply(loadBalancer('lb-rb'), securityGroup('fw-rb'));
     await s.rollTo(cluster('rb', '1', { strategy: redblack }), 'Succeeded');
     const tg = await targetGroup('lb-rb');
     assert.equal(tg.name, 'lb-rb-80');
     const v000 = await servedBy(tg.arn, 'shop-rb-v000');
     assert.equal(v000.length, 2);
-    const sg = await s.view.securityGroupId('sg-rb');
+    const sg = await s.view.securityGroupId('fw-rb');
     assert.ok(sg, 'no EC2 security group sg-rb');
     for (const [id, groups] of await s.view.instanceSecurityGroups(v000)) assert.ok(groups.includes(sg), `instance ${id} is not in sg-rb (${sg}): ${groups.join(', ')}`);
 
@@ -96,7 +96,7 @@ describe('AWS deploy strategies, with the operator as a process and moto', funct
   it('rolling red/black: the new group grows 1, 2, then 4 in moto while the old one keeps its 4 and its traffic; then the old one leaves', async () => {
     const strategy = { type: 'rollingredblack', rollingRedBlack: { targetPercentages: [25, 50], delayBeforeCleanup: '3s', scaleDown: true } };
     const capacity = { min: 2, max: 6, desired: 4 };
-    await s.apply(loadBalancer('lb-rr'), securityGroup('sg-rr'));
+    await s.apply(loadBalancer('lb-rr'), securityGroup('fw-rr'));
     await s.rollTo(cluster('rr', '1', { strategy, capacity }), 'Succeeded');
     const tg = await targetGroup('lb-rr');
     await servedBy(tg.arn, 'shop-rr-v000');

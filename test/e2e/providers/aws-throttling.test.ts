@@ -22,7 +22,7 @@ describe('AWS throttling, with the operator as a process and moto', function () 
   it('every third call throttled for a while: both rollouts complete, one group and one launch template per server group, one of everything else', async () => {
     const started = Date.now();
     s.proxy.throttle(firstCalls(throttledCalls, everyNth(3)));
-    await s.apply(loadBalancer('lb-th'), securityGroup('sg-th'));
+    await s.apply(loadBalancer('lb-th'), securityGroup('fw-th'));
     await s.rollTo(cluster('th', '1'), 'Succeeded', undefined, 150_000);
     const v000 = (await s.view.group('shop-th-v000'))!;
     const first = s.proxy.count();

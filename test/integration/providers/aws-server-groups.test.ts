@@ -71,7 +71,7 @@ describe('AWS server groups on moto', function () {
    */
   async function loadBalancer(name: string, foreign = false): Promise<string> {
     const subnets = await defaultSubnets();
-    const Tags = foreign ? [] : tagList(ownerTags({ apiVersion, kind: 'LoadBalancer', namespace: 'shop', name, uid: randomUUID() }, name));
+    const Tags = foreign ? [] : tagList(ownerTags({ apiVersion, kind: 'LoadBalancer', namespace: account.namespace, name, uid: randomUUID() }, name));
     const lb = (await elb.send(new CreateLoadBalancerCommand({ Name: loadBalancerName(name), Subnets: subnets.slice(0, 2).map((s) => s.SubnetId!),
       Scheme: 'internal', Type: 'application', Tags }))).LoadBalancers![0]!;
     const tg = (await elb.send(new CreateTargetGroupCommand({ Name: targetGroupName(name, 80), Protocol: 'HTTP', Port: 80, VpcId: subnets[0]!.VpcId,
