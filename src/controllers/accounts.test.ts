@@ -9,6 +9,7 @@ const what = 'ServerGroup "shop-prod-v001"';
 const refused = Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:1' } });
 const timedOut = Object.assign(new Error('The operation was aborted due to timeout'), { name: 'TimeoutError' });
 const unknown = new Error('something else');
+const sdkRefused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED', $metadata: { attempts: 6 } });
 
 /** What a failure came to, as data: requeue, waiting, terminal or back-off (the error itself). */
 function summary(err: unknown): unknown {
@@ -39,10 +40,14 @@ describe('provider errors as a pass\'s outcome', () => {
     ['a refused connection', refused,
       { waiting: 'Unreachable', afterMs: transientRetryMs, message: `${what}: cannot reach the provider: ECONNREFUSED (connect ECONNREFUSED 127.0.0.1:1)` }],
     ['a timeout', timedOut, { waiting: 'Unreachable', afterMs: transientRetryMs, message: `${what}: cannot reach the provider: the request timed out` }],
+    ['a refused connection as the AWS SDK throws it', sdkRefused,
+      { waiting: 'Unreachable', afterMs: transientRetryMs, message: `${what}: cannot reach the provider: ECONNREFUSED (connect ECONNREFUSED 127.0.0.1:9)` }],
+    ['Conflict', conflict('Auto Scaling group shop-prod-v001 belongs to something other than Staysail'),
+      { waiting: 'Conflict', afterMs: 30_000, message: `${what}: Auto Scaling group shop-prod-v001 belongs to something other than Staysail` }],
   ];
   for (const [name, err, expected] of cases) it(`maps ${name}`, () => assert.deepEqual(summary(err), expected));
 
-  for (const [name, err] of [['NotFound', notFound('gone')], ['Conflict', conflict('another template')], ['any other error', unknown],
+  for (const [name, err] of [['NotFound', notFound('gone')], ['any other error', unknown],
     ['an API server\'s 404', new ApiError(404, 'NotFound', 'not found')]] as const) {
     it(`leaves ${name} to back-off, as it is`, () => assert.deepEqual(summary(err), { backOff: err }));
   }

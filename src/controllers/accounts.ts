@@ -52,6 +52,7 @@ export const transientRetryMs = 5_000;
 /** How long a provider's operation in progress is left alone when it gave no estimate. */
 export const inProgressRetryMs = 10_000;
 const quotaRetryMs = 60_000;
+const conflictRetryMs = 30_000;
 
 /**
  * What a failed provider call means for the pass: come back after a delay with no error (an
@@ -62,14 +63,16 @@ export type ProviderFailure = { requeueAfterMs: number; message: string } | { er
 
 /**
  * The one mapping of provider errors. InProgress comes back after the provider's hint; Invalid needs
- * a person; Quota, throttling (after the provider's Retry-After when it gave one), server errors and
- * an unreachable provider are recorded on the object's condition (so whoever waits on it can say
+ * a person; Quota, Conflict (the name is someone else's), throttling (after the provider's Retry-After
+ * when it gave one), server errors and an unreachable provider are recorded on the object's condition (so whoever waits on it can say
  * why) and tried again; the rest retry with back-off.
  */
 export function providerFailure(what: string, err: unknown): ProviderFailure {
   if (isProviderError(err, 'InProgress')) return { requeueAfterMs: err.retryAfterMs ?? inProgressRetryMs, message: `${what}: ${err.message}` };
   if (isProviderError(err, 'Invalid')) return { error: new TerminalError('Invalid' satisfies ProviderReason, `${what}: ${err.message}`) };
   if (isProviderError(err, 'Quota')) return { error: new WaitingError('QuotaExceeded' satisfies ProviderReason, `${what}: ${err.message}`, err.retryAfterMs ?? quotaRetryMs) };
+  // Someone else's resource holds the name: shown on the object, and tried again (it may be renamed or removed).
+  if (isProviderError(err, 'Conflict')) return { error: new WaitingError('Conflict' satisfies ProviderReason, `${what}: ${err.message}`, conflictRetryMs) };
   if (isProviderError(err, 'Throttled') || (err instanceof ApiError && err.status === 429)) {
     const after = isProviderError(err) ? err.retryAfterMs ?? transientRetryMs : transientRetryMs;
     return { error: new WaitingError('Throttled' satisfies ProviderReason, `${what}: the provider is throttling requests: ${(err as Error).message}`, after) };
@@ -94,6 +97,9 @@ export function asReconcileOutcome(what: string, err: unknown): Exclude<Outcome,
 function unreachableCause(err: unknown): string | undefined {
   if (!(err instanceof Error) || err instanceof ApiError || isProviderError(err)) return undefined;
   if (err.name === 'TimeoutError') return 'the request timed out';
+  // fetch puts the system error in cause; other clients (the AWS SDK) throw it with its code.
   const cause = (err as Error & { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ? `${cause.code}${cause.message ? ` (${cause.message})` : ''}` : undefined;
+  if (cause?.code) return `${cause.code}${cause.message ? ` (${cause.message})` : ''}`;
+  const code = (err as Error & { code?: unknown }).code;
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code) ? `${code} (${err.message})` : undefined;
 }

@@ -75,7 +75,7 @@ export type AccountReason = 'Reachable' | 'Invalid' | 'Unreachable' | 'NotActedO
  * way (on Ready, and Reconciling or Stalled beside it): the Account is missing, its provider is not in
  * this operator, or the provider refused, throttled, failed, could not be reached or is still at work.
  */
-export type ProviderReason = 'AccountNotFound' | 'ProviderUnavailable' | 'Invalid' | 'QuotaExceeded' | 'Throttled' | 'ProviderError'
+export type ProviderReason = 'AccountNotFound' | 'ProviderUnavailable' | 'Invalid' | 'QuotaExceeded' | 'Conflict' | 'Throttled' | 'ProviderError'
   | 'Unreachable' | 'InProgress';
 
 /** Reasons on the Ready condition of an object its finalizer holds because what the provider made for it cannot be removed yet. */

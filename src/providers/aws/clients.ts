@@ -104,7 +104,8 @@ export class AwsClientPool {
     const spec = account.spec.aws!;
     const common = {
       region, maxAttempts, retryMode: 'adaptive' as const,
-      requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 },
+      // Without throwOnRequestTimeout the handler only warns, and a call that is never answered hangs the pass.
+      requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000, throwOnRequestTimeout: true },
       ...(spec.endpoint ? { endpoint: spec.endpoint } : {}),
     };
     const sts = new STSClient({ ...common, ...(base ? { credentials: base } : {}) });

@@ -42,8 +42,12 @@ describe('AWS errors', () => {
     const fault = typedAwsError('x', sdkError('InternalFailure', 'oops', 500, 'server'));
     assert.ok(!isProviderError(fault));
     assert.equal((fault as Error).message, 'x: AWS failed: InternalFailure: oops');
-    const refused = Object.assign(new Error('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
+    // As the SDK rethrows them: with $metadata, but no HTTP status, for there was no answer.
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED', $metadata: { attempts: 3 } });
     assert.equal(typedAwsError('x', refused), refused);
+    const timedOut = Object.assign(new Error('a request has exceeded the configured 30000 ms requestTimeout'), { name: 'TimeoutError', code: 'ETIMEDOUT',
+      $metadata: { attempts: 6 } });
+    assert.equal(typedAwsError('x', timedOut), timedOut);
   });
 
   it('throws typed errors from a call, and reads NotFound as absent', async () => {

@@ -27,10 +27,14 @@ const rules: { matches: (code: string) => boolean; becomes: (message: string) =>
   { matches: (c) => /^Invalid|^Validation|^MissingParameter$|^Unsupported/.test(c), becomes: invalid },
 ];
 
-/** The AWS code of an error the SDK threw, or undefined for anything else. */
+/**
+ * The AWS code of an error AWS answered with, or undefined for anything else: the SDK puts $metadata
+ * on every error it rethrows, a refused connection or a timeout included, but only an answer has an
+ * HTTP status (or a fault).
+ */
 export function awsCode(err: unknown): string | undefined {
   const e = err as AwsSdkError;
-  return err instanceof Error && (e.$metadata !== undefined || e.$fault !== undefined) ? e.name : undefined;
+  return err instanceof Error && (e.$metadata?.httpStatusCode !== undefined || e.$fault !== undefined) ? e.name : undefined;
 }
 
 /**
