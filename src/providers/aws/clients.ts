@@ -20,6 +20,8 @@ export interface AwsClients {
   asg: AutoScalingClient;
   elb: ElasticLoadBalancingV2Client;
   sts: STSClient;
+  /** Closes every client of the set, the one an assumed role is renewed with included. */
+  destroy(): void;
 }
 
 interface StaticCredentials { accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiration?: Date }
@@ -27,6 +29,8 @@ type CredentialsProvider = () => Promise<StaticCredentials>;
 
 /** How many times the SDK tries a call (its adaptive mode also slows down when AWS throttles). */
 const maxAttempts = 6;
+/** How long clients replaced by newer credentials are kept for the calls still under way on them (a call times out in 30 s). */
+const retiredClientsMs = 60_000;
 /** An assumed role's session is renewed this long before it expires. */
 const renewBeforeMs = 5 * 60_000;
 
@@ -67,9 +71,14 @@ export class AwsClientPool {
     let clients = this.pool.get(key);
     if (!clients) {
       clients = this.make(account, region, base);
-      // Clients of the same account and region made from older credentials or settings are done with.
+      // Clients of the same account and region made from older credentials or settings are done with,
+      // once calls already under way on them have had time to finish.
       const prefix = `${account.namespace}/${account.name}/${region}/`;
-      for (const [k, old] of this.pool) if (k.startsWith(prefix)) { destroy(old); this.pool.delete(k); }
+      for (const [k, old] of this.pool) {
+        if (!k.startsWith(prefix)) continue;
+        this.pool.delete(k);
+        setTimeout(() => old.destroy(), retiredClientsMs).unref();
+      }
       this.pool.set(key, clients);
     }
     return clients;
@@ -77,7 +86,7 @@ export class AwsClientPool {
 
   /** Drops every client (the operator is stopping). */
   close(): void {
-    for (const clients of this.pool.values()) destroy(clients);
+    for (const clients of this.pool.values()) clients.destroy();
     this.pool.clear();
   }
 
@@ -111,8 +120,10 @@ export class AwsClientPool {
     const sts = new STSClient({ ...common, ...(base ? { credentials: base } : {}) });
     const credentials = spec.assumeRole ? assumedRole(account, sts, spec.assumeRole) : base;
     const config = { ...common, ...(credentials ? { credentials } : {}) };
-    return { region, namespace: account.namespace, ec2: new EC2Client(config), asg: new AutoScalingClient(config), elb: new ElasticLoadBalancingV2Client(config),
+    const clients = { ec2: new EC2Client(config), asg: new AutoScalingClient(config), elb: new ElasticLoadBalancingV2Client(config),
       sts: spec.assumeRole ? new STSClient(config) : sts };
+    return { region, namespace: account.namespace, ...clients,
+      destroy: () => { for (const client of new Set([...Object.values(clients), sts])) client.destroy(); } };
   }
 }
 
@@ -136,11 +147,4 @@ function assumedRole(account: ProviderAccount, sts: STSClient, role: { roleArn: 
     pending ??= renew().finally(() => { pending = undefined; });
     return pending;
   };
-}
-
-function destroy(clients: AwsClients): void {
-  clients.ec2.destroy();
-  clients.asg.destroy();
-  clients.elb.destroy();
-  clients.sts.destroy();
 }
