@@ -3,53 +3,29 @@
 // their IDs, so a pass never drops traffic a rule allows. Its group ID never changes across upserts
 // (server groups' launch templates name it). A group of that name that is not this object's is
 // never modified or deleted.
-import {
-  AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, DeleteSecurityGroupCommand, DescribeSecurityGroupRulesCommand,
-  DescribeSecurityGroupsCommand, RevokeSecurityGroupIngressCommand, type SecurityGroup, type SecurityGroupRule,
-} from '@aws-sdk/client-ec2';
+import { CreateSecurityGroupCommand, DeleteSecurityGroupCommand, type SecurityGroup } from '@aws-sdk/client-ec2';
 import type { SecurityGroupSpec } from '../../api/v1alpha1/security-group.ts';
-import { isProviderError } from '../errors.ts';
+import { invalid, isProviderError } from '../errors.ts';
 import type { Location, Owner, ProviderAccount, SecurityGroupProvider } from '../interfaces.ts';
 import { regionOf, type AwsClientPool, type AwsClients } from './clients.ts';
 import { aws, awsOrAbsent } from './errors.ts';
+import { applyIngress, findGroup, groupsMadeFor, rulesOf } from './ec2-groups.ts';
 import { securityGroupIdsOf } from './lookups.ts';
 import { vpcOf } from './network.ts';
-import { isMadeFor, refuseUnlessOwned } from './ownership.ts';
-import { desiredRules, planRules } from './rules.ts';
+import { refuseUnlessOwned } from './ownership.ts';
+import { desiredRules } from './rules.ts';
 import { ownerTags, tagList, tagMap } from './tags.ts';
 
 const kind = 'SecurityGroup';
 
-/** The security group of that name in the VPC, or undefined. */
-async function findGroup(c: AwsClients, vpcId: string, name: string): Promise<SecurityGroup | undefined> {
-  const out = await aws(`security group ${name} in ${vpcId}`, () => c.ec2.send(new DescribeSecurityGroupsCommand({
-    Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'group-name', Values: [name] }],
-  })));
-  return out.SecurityGroups?.find((g) => g.GroupName === name);
-}
-
-/** The group's ingress and egress rules. */
-async function rulesOf(c: AwsClients, groupId: string): Promise<SecurityGroupRule[]> {
-  const rules: SecurityGroupRule[] = [];
-  let NextToken: string | undefined;
-  do {
-    const out = await aws(`the rules of security group ${groupId}`, () => c.ec2.send(new DescribeSecurityGroupRulesCommand({
-      Filters: [{ Name: 'group-id', Values: [groupId] }], ...(NextToken ? { NextToken } : {}),
-    })));
-    rules.push(...(out.SecurityGroupRules ?? []).filter((r) => r.GroupId === undefined || r.GroupId === groupId));
-    NextToken = out.NextToken;
-  } while (NextToken);
-  return rules;
-}
-
-/** The group of that name made for owner, made now if there is none. */
-async function ensureGroup(c: AwsClients, vpcId: string, name: string, spec: SecurityGroupSpec, owner: Owner): Promise<string> {
+/** The group of that name in the VPC made for owner (here: the one found by its tags, if any), made now if there is none. */
+async function ensureGroup(c: AwsClients, { vpcId, name, spec, owner }: { vpcId: string; name: string; spec: SecurityGroupSpec; owner: Owner },
+  here: SecurityGroup | undefined): Promise<string> {
   const what = (g: SecurityGroup) => `security group ${name} (${g.GroupId}) in ${vpcId} (${c.region})`;
   const fix = `delete it, or give the ${kind} another name`;
-  const found = await findGroup(c, vpcId, name);
-  if (found) {
-    refuseUnlessOwned(tagMap(found.Tags), owner, what(found), fix);
-    return found.GroupId!;
+  if (here) {
+    refuseUnlessOwned(tagMap(here.Tags), owner, what(here), fix);
+    return here.GroupId!;
   }
   try {
     const made = await aws(`creating security group ${name} in ${vpcId} (${c.region})`, () => c.ec2.send(new CreateSecurityGroupCommand({
@@ -59,7 +35,7 @@ async function ensureGroup(c: AwsClients, vpcId: string, name: string, spec: Sec
     return made.GroupId!;
   } catch (err) {
     if (!isProviderError(err, 'Conflict')) throw err;
-    // Made meanwhile (InvalidGroup.Duplicate): by this object in another pass, or by someone else.
+    // InvalidGroup.Duplicate: one of that name is there without our tags (someone else's), or made meanwhile by another pass.
     const again = await findGroup(c, vpcId, name);
     if (!again) throw err;
     refuseUnlessOwned(tagMap(again.Tags), owner, what(again), fix);
@@ -72,59 +48,61 @@ async function reconcileRules(c: AwsClients, vpcId: string, groupId: string, nam
   const refs = [...new Set(spec.ingress.flatMap((r) => r.from.securityGroupRef ? [r.from.securityGroupRef.name] : []))];
   const refIds = await securityGroupIdsOf(c, vpcId, refs);
   const desired = desiredRules(name, spec, (ref) => refIds[refs.indexOf(ref)]!);
-  let plan = planRules(desired, await rulesOf(c, groupId));
-  // Authorize before revoking, so that a rule being replaced never leaves a moment with neither.
-  if (plan.authorize.length) {
-    const authorize = (p: typeof plan) => aws(`authorizing ${p.authorize.length} ingress rule(s) of security group ${name} (${groupId})`,
-      () => c.ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: p.authorize })));
-    try {
-      await authorize(plan);
-    } catch (err) {
-      if (!isProviderError(err, 'Conflict')) throw err;
-      // InvalidPermission.Duplicate: a rule arrived meanwhile (another pass); the call added none, so plan again.
-      plan = planRules(desired, await rulesOf(c, groupId));
-      if (plan.authorize.length) await authorize(plan);
-    }
-  }
-  if (plan.revoke.length) {
-    await awsOrAbsent(`revoking ingress rules ${plan.revoke.join(', ')} of security group ${name} (${groupId})`,
-      () => c.ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, SecurityGroupRuleIds: plan.revoke })));
-  }
-  return plan.count;
+  return applyIngress(c, groupId, `security group ${name}`, desired);
 }
 
-/** The security groups of SecurityGroups, in the region and VPC of their location. */
+const deleting = (name: string, g: SecurityGroup) => `deleting security group ${name} (${g.GroupId}) in ${g.VpcId}: `
+  + 'it is deleted once no instance uses it and no other group\'s rule names it';
+
+/**
+ * The security groups of SecurityGroups, in the region and VPC of their location. A SecurityGroup's
+ * groups are found by their owner tag in every VPC of the region, so that one left in a VPC the
+ * location no longer names (spec.location.network changed, or the default VPC did) is still
+ * described, deleted with the object, and deleted by the next upsert once nothing uses it.
+ */
 export function awsSecurityGroups(pool: AwsClientPool): SecurityGroupProvider {
   const clients = (a: ProviderAccount, l: Location) => pool.for(a, regionOf(a, l));
   return {
     async describe(a, l, name) {
       const c = await clients(a, l);
-      const group = await findGroup(c, await vpcOf(c, l), name);
-      if (!group || !isMadeFor(tagMap(group.Tags), kind, a.namespace, name)) return undefined;
+      const made = await groupsMadeFor(c, kind, a.namespace, name, name);
+      if (!made.length) return undefined;
+      const vpcId = made.length > 1 ? await vpcOf(c, l) : undefined;
+      const group = made.find((g) => g.VpcId === vpcId) ?? made[0]!;
       const ingress = (await rulesOf(c, group.GroupId!)).filter((r) => !r.IsEgress);
       return { name, providerId: group.GroupId!, ingressRules: ingress.length };
     },
 
     async upsert(a, l, name, spec, owner) {
+      // EC2 keeps "sg-" for group IDs and refuses it in names (moto takes it).
+      if (name.startsWith('sg-')) {
+        throw invalid(`${kind} "${name}": metadata.name begins with "sg-", which EC2 refuses in a security group's name; give the ${kind} a name that does not`);
+      }
       const c = await clients(a, l);
       const vpcId = await vpcOf(c, l);
-      const groupId = await ensureGroup(c, vpcId, name, spec, owner);
+      const made = await groupsMadeFor(c, kind, a.namespace, name, name);
+      const groupId = await ensureGroup(c, { vpcId, name, spec, owner }, made.find((g) => g.VpcId === vpcId));
       const ingressRules = await reconcileRules(c, vpcId, groupId, name, spec);
+      // Groups left in another VPC go. One still used (instances of server groups not yet moved, or
+      // another group's rule) is kept until a later pass: the move must not wait on it, since those
+      // server groups leave only once the new ones, which need this group, are up.
+      for (const old of made.filter((g) => g.VpcId !== vpcId)) {
+        await awsOrAbsent(deleting(name, old), () => c.ec2.send(new DeleteSecurityGroupCommand({ GroupId: old.GroupId! })))
+          .catch((err: unknown) => { if (!isProviderError(err, 'InProgress')) throw err; });
+      }
       return { name, providerId: groupId, ingressRules };
     },
 
     /**
-     * Deletes the group made for this SecurityGroup. A group of that name made by someone else (or for
-     * another object) is left as it is and nothing is deleted. While instances still use it, or another
+     * Deletes the groups made for this SecurityGroup, in whichever VPC. A group of that name made by
+     * someone else (or for another object) is left as it is. While instances still use one, or another
      * group's rules name it, AWS refuses (DependencyViolation): InProgress, to be tried again.
      */
     async delete(a, l, name) {
       const c = await clients(a, l);
-      const vpcId = await vpcOf(c, l);
-      const group = await findGroup(c, vpcId, name);
-      if (!group || !isMadeFor(tagMap(group.Tags), kind, a.namespace, name)) return;
-      await awsOrAbsent(`deleting security group ${name} (${group.GroupId}) in ${vpcId}: it is deleted once no instance uses it and no other group's rule names it`,
-        () => c.ec2.send(new DeleteSecurityGroupCommand({ GroupId: group.GroupId! })));
+      for (const group of await groupsMadeFor(c, kind, a.namespace, name, name)) {
+        await awsOrAbsent(deleting(name, group), () => c.ec2.send(new DeleteSecurityGroupCommand({ GroupId: group.GroupId! })));
+      }
     },
   };
 }

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import {
-  CreateSecurityGroupCommand, DescribeSecurityGroupRulesCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client,
+  CreateSecurityGroupCommand, CreateVpcCommand, DescribeSecurityGroupRulesCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client,
   type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
 import {
@@ -256,7 +256,7 @@ describe('AWS load balancers and security groups on moto', function () {
     it('lets members of another SecurityGroup in by its group ID, once that one is made', async () => {
       const from: Ingress = { from: { securityGroupRef: { name: 'lb' } }, protocol: 'tcp', ports: { from: 8080, to: 8081 } };
       await assert.rejects(sgs().upsert(w.account, location, 'web', sgSpec(from), await w.owner('SecurityGroup', 'web')),
-        rejectsWith('NotFound', /SecurityGroup "lb" has no security group in vpc-.* yet/));
+        rejectsWith('NotFound', /SecurityGroup "lb" \(namespace .*\) has no security group of its own in vpc-.* yet/));
       const lb = await sgs().upsert(w.account, location, 'lb', sgSpec(), await w.owner('SecurityGroup', 'lb'));
       const web = await sgs().upsert(w.account, location, 'web', sgSpec(from), await w.owner('SecurityGroup', 'web'));
       const [rule] = await ingressOf(web.providerId);
@@ -271,6 +271,33 @@ describe('AWS load balancers and security groups on moto', function () {
       await sgs().delete(w.account, location, 'web');
       assert.deepEqual(await ingressOf(theirs.GroupId!), []);
       assert.ok((await securityGroups()).some((g) => g.GroupId === theirs.GroupId));
+    });
+
+    it('refuses a name EC2 refuses (sg-...), naming metadata.name, before any call', async () => {
+      await assert.rejects(sgs().upsert(w.account, location, 'sg-web', sgSpec(tcpFrom('10.0.0.0/16')), await w.owner('SecurityGroup', 'sg-web')),
+        rejectsWith('Invalid', /^SecurityGroup "sg-web": metadata\.name begins with "sg-", which EC2 refuses .*give the SecurityGroup a name that does not/));
+      assert.ok(!(await securityGroups()).some((g) => g.GroupName === 'sg-web'));
+    });
+
+    it('moved to another VPC, leaves no group in the old one; a delete finds its groups in every VPC', async () => {
+      const owner = await w.owner('SecurityGroup', 'web');
+      const old = await sgs().upsert(w.account, location, 'web', sgSpec(tcpFrom('10.0.0.0/16')), owner);
+      const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.20.0.0/16' }))).Vpc!.VpcId!;
+      const moved = await sgs().upsert(w.account, { region, network: vpc }, 'web', sgSpec(tcpFrom('10.0.0.0/16')), owner);
+      const ours = () => securityGroups().then((all) => all.filter((g) => g.GroupName === 'web').map((g) => [g.GroupId, g.VpcId]));
+      assert.notEqual(moved.providerId, old.providerId);
+      assert.deepEqual(await ours(), [[moved.providerId, vpc]]);
+      assert.equal((await sgs().describe(w.account, { region, network: vpc }, 'web'))?.providerId, moved.providerId);
+
+      // Left in the old VPC (as a delete of the old location would have missed it), and found by a delete of the new one.
+      const back = await sgs().upsert(w.account, location, 'web', sgSpec(tcpFrom('10.0.0.0/16')), owner);
+      await ec2.send(new CreateSecurityGroupCommand({ GroupName: 'web', Description: 'as left', VpcId: vpc,
+        TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: 'staysail.dev/managed-by', Value: 'staysail' },
+          { Key: 'staysail.dev/owner', Value: `SecurityGroup/${w.account.namespace}/web` }, { Key: 'staysail.dev/owner-uid', Value: owner.uid }] }] }));
+      assert.equal((await ours()).length, 2);
+      assert.equal((await sgs().describe(w.account, location, 'web'))?.providerId, back.providerId);
+      await sgs().delete(w.account, { region, network: vpc }, 'web');
+      assert.deepEqual(await ours(), []);
     });
 
     it('deletes its security group, and leaves anyone else\'s', async () => {
