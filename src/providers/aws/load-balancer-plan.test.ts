@@ -113,5 +113,31 @@ describe('AWS load balancer plans', () => {
         assert.deepEqual({ create: plan.create.map((p) => p.port), modify: plan.modify.map((m) => m.listenerArn), remove: plan.remove }, c.want);
       });
     }
+
+    it('never modifies a listener Staysail did not make on a port of the spec: Conflict naming it', () => {
+      const current = [listener('l80', 80, 'tg/web-80'), listener('hand81', 81, 'tg/theirs')];
+      assert.throws(() => planListeners(current, ports, arnOf, (arn) => arn === 'l80', 'load balancer web'),
+        (e: unknown) => isProviderError(e, 'Conflict') && /^listener hand81 on port 81 of load balancer web \(spec\.ports port 81\) was not made by Staysail.*delete the listener, or take the port out of spec\.ports$/.test(e.message)
+          || assert.fail((e as Error).message));
+      // One of someone else's that already forwards as planned is left as it is.
+      assert.deepEqual(planListeners([listener('l80', 80, 'tg/web-80'), listener('hand81', 81, 'tg/web-81')], ports, arnOf, (arn) => arn === 'l80'),
+        { create: [], modify: [], remove: [] });
+    });
+  });
+
+  describe('names and thresholds ELBv2 refuses (moto takes them)', () => {
+    it('refuses a name beginning with internal-, naming metadata.name', () => {
+      assert.throws(() => planLoadBalancer('internal-web', spec([{ port: 80, protocol: 'HTTP' }])),
+        invalidWith('LoadBalancer "internal-web": metadata.name begins with "internal-", which ELBv2 refuses'));
+      assert.equal(planLoadBalancer('web-internal', spec([{ port: 80, protocol: 'HTTP' }])).awsName, 'web-internal');
+    });
+
+    for (const field of ['healthyThreshold', 'unhealthyThreshold'] as const) {
+      it(`refuses spec.healthCheck.${field} of 1, and takes 2 and 10`, () => {
+        assert.throws(() => planLoadBalancer('web', spec([{ port: 80, protocol: 'HTTP' }], { healthCheck: { protocol: 'HTTP', [field]: 1 } })),
+          invalidWith(`LoadBalancer "web": spec.healthCheck.${field} is 1, and ELBv2 takes 2 to 10; set it to 2 or more`));
+        for (const n of [2, 10]) planLoadBalancer('web', spec([{ port: 80, protocol: 'HTTP' }], { healthCheck: { protocol: 'HTTP', [field]: n } }));
+      });
+    }
   });
 });

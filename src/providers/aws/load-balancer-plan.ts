@@ -4,7 +4,7 @@
 import type { Listener, TargetGroup } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { parseDuration } from '../../api/duration.ts';
 import type { LoadBalancerSpec } from '../../api/v1alpha1/load-balancer.ts';
-import { invalid } from '../errors.ts';
+import { conflict, invalid } from '../errors.ts';
 import { loadBalancerName, targetGroupName } from './lookups.ts';
 
 export type ElbType = 'application' | 'network';
@@ -58,9 +58,14 @@ export function planLoadBalancer(name: string, spec: LoadBalancerSpec): LoadBala
     throw invalid(`${lb}: spec.ports mixes HTTP (port ${http.map((p) => p.port).join(', ')}) with TCP or UDP (port ${layer4.map((p) => p.port).join(', ')}); `
       + 'an ELBv2 load balancer is either application (HTTP) or network (TCP, UDP): make them all HTTP or all TCP/UDP, or split them into two LoadBalancers');
   }
+  const awsName = loadBalancerName(name);
+  // ELBv2 keeps the prefix for internal load balancers' DNS names (moto does not refuse it).
+  if (awsName.startsWith('internal-')) {
+    throw invalid(`${lb}: metadata.name begins with "internal-", which ELBv2 refuses in a load balancer's name; give the LoadBalancer a name that does not`);
+  }
   const type: ElbType = http.length ? 'application' : 'network';
   return {
-    awsName: loadBalancerName(name),
+    awsName,
     type,
     scheme: spec.type === 'external' ? 'internet-facing' : 'internal',
     ports: spec.ports.map((p) => ({ port: p.port, protocol: p.protocol, targetGroupName: targetGroupName(name, p.port), targetPort: p.targetPort ?? p.port })),
@@ -82,9 +87,18 @@ function planHealthCheck(lb: string, type: ElbType, hc: LoadBalancerSpec['health
     ...(protocol === 'TCP' ? {} : { HealthCheckPath: hc?.path ?? defaults.path }),
     HealthCheckIntervalSeconds: interval,
     HealthCheckTimeoutSeconds: timeout,
-    HealthyThresholdCount: hc?.healthyThreshold ?? defaults.healthy,
-    UnhealthyThresholdCount: hc?.unhealthyThreshold ?? defaults.unhealthy,
+    HealthyThresholdCount: threshold(lb, 'healthyThreshold', hc?.healthyThreshold, defaults.healthy),
+    UnhealthyThresholdCount: threshold(lb, 'unhealthyThreshold', hc?.unhealthyThreshold, defaults.unhealthy),
   };
+}
+
+/** A count of spec.healthCheck within ELBv2's 2 to 10 (the schema allows 1, as other clouds take it; moto does too). */
+function threshold(lb: string, field: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 2 || value > 10) {
+    throw invalid(`${lb}: spec.healthCheck.${field} is ${value}, and ELBv2 takes 2 to 10; set it to 2 or more`);
+  }
+  return value;
 }
 
 /** The check's protocol: the spec's (HTTP when it leaves it out), else HTTP on an application load balancer and TCP on a network one. */
@@ -160,17 +174,22 @@ export const forwardsOf = (l: Listener): string[] => (l.DefaultActions ?? []).fl
 /**
  * From a load balancer's listeners to one per planned port forwarding to its target group (arnOf:
  * the ARN of a port's). Listeners on other ports are removed when Staysail made them (isOurs),
- * and left alone otherwise.
+ * and left alone otherwise. A listener on a planned port that Staysail did not make (one made by
+ * hand) is never modified: Conflict (lb names the load balancer), naming it and the fix.
  */
 export function planListeners(current: readonly Listener[], ports: readonly PortPlan[], arnOf: (port: PortPlan) => string,
-  isOurs: (listenerArn: string) => boolean): ListenerPlan {
+  isOurs: (listenerArn: string) => boolean, lb = 'the load balancer'): ListenerPlan {
   const plan: ListenerPlan = { create: [], modify: [], remove: [] };
   for (const port of ports) {
-    const on = current.filter((l) => l.Port === port.port);
-    const listener = on[0];
+    const listener = current.find((l) => l.Port === port.port);
     if (!listener) { plan.create.push(port); continue; }
     const forwards = forwardsOf(listener);
-    if (listener.Protocol !== port.protocol || forwards.length !== 1 || forwards[0] !== arnOf(port)) plan.modify.push({ listenerArn: listener.ListenerArn!, port });
+    if (listener.Protocol === port.protocol && forwards.length === 1 && forwards[0] === arnOf(port)) continue;
+    if (!isOurs(listener.ListenerArn!)) {
+      throw conflict(`listener ${listener.ListenerArn} on port ${port.port} of ${lb} (spec.ports port ${port.port}) was not made by Staysail for this LoadBalancer, `
+        + 'and Staysail leaves it untouched: delete the listener, or take the port out of spec.ports');
+    }
+    plan.modify.push({ listenerArn: listener.ListenerArn!, port });
   }
   const planned = new Set(ports.map((p) => p.port));
   for (const l of current) {
