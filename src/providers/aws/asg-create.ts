@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { conflict, invalid, isProviderError } from '../errors.ts';
 import type { CreateServerGroup } from '../interfaces.ts';
-import { targetGroupsOf } from './asg-traffic.ts';
+import { targetGroupsOf, type TargetGroupLookup } from './asg-traffic.ts';
 import type { AwsClients } from './clients.ts';
 import { aws, awsOrAbsent } from './errors.ts';
 import { awsTemplateOf, bookkeepingTags, launchTemplateData, type AwsTemplate } from './launch-template.ts';
@@ -57,7 +57,7 @@ async function checkTemplate(c: AwsClients, name: string, t: AwsTemplate): Promi
  * Checks the template against AWS and resolves where the group goes. The instance profile is not
  * checked (that needs IAM): EC2 refuses an unknown one when the group launches.
  */
-export async function placementOf(c: AwsClients, req: CreateServerGroup): Promise<Placement> {
+export async function placementOf(c: AwsClients, req: CreateServerGroup, lookup: TargetGroupLookup): Promise<Placement> {
   const t = awsTemplateOf(req);
   await checkTemplate(c, req.name, t);
   const network = await networkOf(c, req.location, t.subnetIds, 'spec.template.aws.subnetIds');
@@ -65,7 +65,7 @@ export async function placementOf(c: AwsClients, req: CreateServerGroup): Promis
   return {
     subnetIds: network.subnetIds,
     securityGroupIds: [...new Set([...named, ...(t.securityGroupIds ?? [])])],
-    targetGroupArns: req.enabled ? await targetGroupsOf(c, req.loadBalancers) : [],
+    targetGroupArns: req.enabled ? await targetGroupsOf(lookup, req.loadBalancers) : [],
   };
 }
 

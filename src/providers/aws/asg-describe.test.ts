@@ -24,8 +24,10 @@ const group = (overrides: Partial<AutoScalingGroup> = {}): AutoScalingGroup => (
 
 const states = (entries: Record<string, Record<string, string>>) =>
   new Map(Object.entries(entries).map(([tg, byId]) => [tg, new Map(Object.entries(byId))]));
-const allHealthy: TrafficView = { memberTargetGroups: ['tg-api', 'tg-web'],
-  states: states({ 'tg-api': { 'i-1': 'healthy', 'i-2': 'healthy' }, 'tg-web': { 'i-1': 'healthy', 'i-2': 'healthy' } }) };
+/** What describe saw: api and web with one target group each (undefined: no load balancer), their states, and what it left or lost. */
+const view = (byState: Record<string, Record<string, string>> = {}, more: Partial<TrafficView> = {}): TrafficView => ({
+  byLoadBalancer: new Map([['api', ['tg-api']], ['web', ['tg-web']]]), left: [], gone: new Set(), states: states(byState), ...more });
+const allHealthy = view({ 'tg-api': { 'i-1': 'healthy', 'i-2': 'healthy' }, 'tg-web': { 'i-1': 'healthy', 'i-2': 'healthy' } });
 
 describe('AWS server group descriptions', () => {
   it('reads bookkeeping from tags, capacity from the group, and counts instances not on their way out', () => {
@@ -38,37 +40,69 @@ describe('AWS server group descriptions', () => {
   });
 
   it('counts an instance healthy while enabled only when it is healthy in every target group of its load balancers', () => {
-    const traffic: TrafficView = { memberTargetGroups: ['tg-api', 'tg-web'],
-      states: states({ 'tg-api': { 'i-1': 'healthy', 'i-2': 'healthy' }, 'tg-web': { 'i-1': 'initial', 'i-2': 'healthy' } }) };
+    const traffic = view({ 'tg-api': { 'i-1': 'healthy', 'i-2': 'healthy' }, 'tg-web': { 'i-1': 'initial', 'i-2': 'healthy' } });
     assert.equal(describeGroup(group(), traffic).instances.healthy, 1);
-    assert.equal(describeGroup(group(), { memberTargetGroups: undefined, states: new Map() }).instances.healthy, 0,
+    assert.equal(describeGroup(group(), view({}, { byLoadBalancer: new Map([['api', undefined], ['web', ['tg-web']]]) })).instances.healthy, 0,
       'a load balancer not made yet has no healthy instance of it');
   });
 
   it('counts instances healthy in the group alone while disabled, or without load balancers', () => {
     const disabled = group({ SuspendedProcesses: [{ ProcessName: 'AddToLoadBalancer' }, { ProcessName: 'Launch' }], TargetGroupARNs: [] });
-    const d = describeGroup(disabled, { memberTargetGroups: ['tg-api', 'tg-web'], states: new Map() });
+    const d = describeGroup(disabled, view());
     assert.equal(d.enabled, false);
     assert.equal(d.instances.healthy, 2);
     const alone = group({ Tags: tags({ ...ours, 'staysail.dev/load-balancers': '' }) });
-    assert.equal(describeGroup(alone, { memberTargetGroups: [], states: new Map() }).instances.healthy, 2);
+    assert.equal(describeGroup(alone, view()).instances.healthy, 2);
     const sick = group({ Instances: [{ InstanceId: 'i-1', LifecycleState: 'InService', HealthStatus: 'Unhealthy', AvailabilityZone: 'a', ProtectedFromScaleIn: false }] });
-    assert.equal(describeGroup(sick, { memberTargetGroups: [], states: new Map() }).instances.healthy, 0);
+    assert.equal(describeGroup(sick, view()).instances.healthy, 0);
   });
 
   it('counts a group made disabled as disabled until it is first enabled, even before AddToLoadBalancer is suspended', () => {
     const justMade = group({ Tags: tags({ ...ours, 'staysail.dev/made-disabled': 'true' }), TargetGroupARNs: [] });
-    assert.equal(describeGroup(justMade, { memberTargetGroups: [], states: new Map() }).enabled, false);
+    assert.equal(describeGroup(justMade, view()).enabled, false);
   });
 
   it('counts each of its instances draining in any target group once', () => {
-    const traffic: TrafficView = { memberTargetGroups: ['tg-api', 'tg-web'],
-      states: states({ 'tg-api': { 'i-1': 'draining', 'i-4': 'draining' }, 'tg-web': { 'i-1': 'draining', 'i-2': 'healthy' } }) };
+    const traffic = view({ 'tg-api': { 'i-1': 'draining', 'i-4': 'draining' }, 'tg-web': { 'i-1': 'draining', 'i-2': 'healthy' } });
     assert.equal(describeGroup(group(), traffic).draining, 2);
   });
 
+  it('is a member, enabled, only of the load balancers every current target group of which is attached', () => {
+    const grown = view({}, { byLoadBalancer: new Map([['api', ['tg-api']], ['web', ['tg-web', 'tg-web-443']]]) });
+    assert.deepEqual(describeGroup(group(), grown).loadBalancers, ['api'], 'web gained a port it is not in yet');
+    assert.deepEqual(describeGroup(group(), view({}, { byLoadBalancer: new Map([['api', ['tg-api']], ['web', undefined]]) })).loadBalancers, ['api'],
+      'web has no load balancer');
+    assert.deepEqual(describeGroup(group({ TargetGroupARNs: ['tg-api', 'tg-web', 'tg-web-old'] }), view()).loadBalancers, ['api', 'web'],
+      'a target group web dropped is no reason to join it again');
+    const suspendedButAttached = group({ SuspendedProcesses: [{ ProcessName: 'AddToLoadBalancer' }] });
+    assert.deepEqual([describeGroup(suspendedButAttached, view()).enabled, describeGroup(suspendedButAttached, view()).loadBalancers], [true, []],
+      'new instances would not join: setLoadBalancers resumes it');
+    const disabled = group({ SuspendedProcesses: [{ ProcessName: 'AddToLoadBalancer' }], TargetGroupARNs: [] });
+    assert.deepEqual(describeGroup(disabled, view()).loadBalancers, ['api', 'web'], 'disabled, it is to join those it records');
+  });
+
+  it('takes traffic while any existing target group is attached, and while its processes say so', () => {
+    const enabledWith = (g: Partial<AutoScalingGroup>, more: Partial<TrafficView> = {}) => describeGroup(group(g), view({}, more)).enabled;
+    const suspended = [{ ProcessName: 'AddToLoadBalancer' }];
+    assert.equal(enabledWith({ SuspendedProcesses: suspended }), true, 'still attached while suspended: disable must run again');
+    assert.equal(enabledWith({ SuspendedProcesses: suspended, TargetGroupARNs: ['tg-dead'] }, { gone: new Set(['tg-dead']) }), false,
+      'a deleted target group AWS still lists takes no traffic');
+    assert.equal(enabledWith({ TargetGroupARNs: [] }), true, 'a disable cut after detaching shows enabled, and disable runs again');
+    assert.equal(enabledWith({ TargetGroupARNs: [], Tags: tags({ ...ours, 'staysail.dev/made-disabled': 'true' }) }), false);
+    assert.equal(enabledWith({ Tags: tags({ ...ours, 'staysail.dev/made-disabled': 'true' }) }), true, 'attached, it takes traffic whatever its tags');
+  });
+
+  it('counts as draining its instances registered where it should not be: any target group while disabled, those it left while enabled', () => {
+    const disabled = group({ SuspendedProcesses: [{ ProcessName: 'AddToLoadBalancer' }], TargetGroupARNs: [] });
+    assert.equal(describeGroup(disabled, view({ 'tg-api': { 'i-1': 'healthy', 'i-2': 'unused' }, 'tg-web': { 'i-2': 'initial' } })).draining, 2);
+    const left = view({ 'tg-api': { 'i-1': 'healthy' }, 'tg-web': { 'i-1': 'healthy' }, 'tg-old': { 'i-1': 'healthy', 'i-2': 'unhealthy', 'i-3': 'unused' } },
+      { left: ['tg-old'] });
+    assert.equal(describeGroup(group(), left).draining, 2);
+    assert.equal(describeGroup(group(), allHealthy).draining, 0);
+  });
+
   it('describes a group that is not Staysail\'s from its name', () => {
-    const d = describeGroup(group({ Tags: [], AutoScalingGroupName: 'theirs-v012' }), { memberTargetGroups: [], states: new Map() });
+    const d = describeGroup(group({ Tags: [], AutoScalingGroupName: 'theirs-v012' }), view({}, { byLoadBalancer: new Map() }));
     assert.deepEqual([d.cluster, d.sequence, d.templateHash, d.loadBalancers], ['theirs', 12, '', []]);
   });
 

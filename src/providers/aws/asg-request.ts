@@ -3,14 +3,38 @@
 // the template's own tags (and Name) propagated to its instances.
 import type { CreateAutoScalingGroupCommandInput, Tag } from '@aws-sdk/client-auto-scaling';
 import type { CreateServerGroup } from '../interfaces.ts';
-import { awsTemplateOf, bookkeepingTags, gracePeriodSeconds, instanceTags, loadBalancersTagValue } from './launch-template.ts';
-import { tagKeys } from './tags.ts';
+import { awsTemplateOf, bookkeepingTags, gracePeriodSeconds, instanceTags, loadBalancersOfTag, loadBalancersTagValue } from './launch-template.ts';
+import { tagKeys, type Tags } from './tags.ts';
 
 /** The processes a disabled server group has suspended: no new instance joins a target group, none is launched or terminated. */
 export const disabledProcesses = ['AddToLoadBalancer', 'Launch', 'Terminate'] as const;
 
 /** The launch template version every server group runs: its template never changes, so there is only one. */
 export const launchTemplateVersion = '1';
+
+/**
+ * On a group that left load balancers: which, and when (names@ms since the epoch). Its instances may
+ * still be registered in their target groups (draining) after it detached them, and describe looks
+ * there until ELBv2's longest deregistration delay has passed.
+ */
+export const leftLoadBalancersKey = 'staysail.dev/left-load-balancers';
+
+/** ELBv2's longest deregistration delay (an hour), and a margin. */
+export const leftInViewMs = 65 * 60_000;
+
+/** The load balancers it left less than leftInViewMs ago. */
+export function recentlyLeft(tags: Tags, now: number): string[] {
+  const [names, at] = (tags[leftLoadBalancersKey] ?? '').split('@');
+  const when = Number(at);
+  return Number.isFinite(when) && now - when < leftInViewMs ? loadBalancersOfTag(names) : [];
+}
+
+/** The left tag's value after a change from recorded to loadBalancers, or '' when it left none (still in view). */
+export function leftTagValue(tags: Tags, loadBalancers: readonly string[], now: number): string {
+  const keep = new Set(loadBalancers);
+  const left = [...loadBalancersOfTag(tags[tagKeys.loadBalancers]), ...recentlyLeft(tags, now)].filter((lb) => !keep.has(lb));
+  return left.length ? `${loadBalancersTagValue(left)}@${now}` : '';
+}
 
 /** One Auto Scaling group tag. */
 export const groupTag = (name: string, key: string, value: string, propagate: boolean): Tag =>

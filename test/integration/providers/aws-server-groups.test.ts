@@ -5,26 +5,31 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import {
-  AutoScalingClient, CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand, ResumeProcessesCommand, type AutoScalingGroup,
+  AttachLoadBalancerTargetGroupsCommand, AutoScalingClient, CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand, ResumeProcessesCommand,
+  type AutoScalingGroup,
 } from '@aws-sdk/client-auto-scaling';
 import {
   CreateLaunchTemplateCommand, CreateSubnetCommand, CreateVpcCommand, DescribeInstancesCommand, DescribeLaunchTemplatesCommand,
   DescribeSubnetsCommand, EC2Client,
 } from '@aws-sdk/client-ec2';
 import {
-  CreateListenerCommand, CreateLoadBalancerCommand, CreateTargetGroupCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client,
+  CreateListenerCommand, CreateLoadBalancerCommand, CreateTargetGroupCommand, DeregisterTargetsCommand, DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client, RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { apiVersion } from '../../../src/api/v1alpha1/index.ts';
 import { realClock } from '../../../src/core/clock.ts';
 import { KubeClient } from '../../../src/core/kube-client.ts';
 import { AwsClientPool } from '../../../src/providers/aws/clients.ts';
+import { awsLoadBalancers } from '../../../src/providers/aws/load-balancers.ts';
 import { launchTemplateData, bookkeepingTags } from '../../../src/providers/aws/launch-template.ts';
 import { loadBalancerName, targetGroupName } from '../../../src/providers/aws/lookups.ts';
 import { awsServerGroups } from '../../../src/providers/aws/server-groups.ts';
 import { ownerTags, tagList, tagMap } from '../../../src/providers/aws/tags.ts';
 import { CredentialsResolver } from '../../../src/providers/credentials.ts';
 import { isProviderError, type ProviderErrorKind } from '../../../src/providers/errors.ts';
-import type { CreateServerGroup, Location, ProviderAccount, ServerGroupProvider } from '../../../src/providers/interfaces.ts';
+import type { CreateServerGroup, Location, Owner, ProviderAccount, ServerGroupProvider } from '../../../src/providers/interfaces.ts';
+import type { LoadBalancerSpec } from '../../../src/api/v1alpha1/load-balancer.ts';
+import { AwsProxy } from '../../support/aws-proxy.ts';
 import { serverGroupContract } from '../../contracts/server-groups.ts';
 import { awsAccountSpec, awsNamespace, awsTemplate, awsWorld, motoImage, region } from '../../support/aws-world.ts';
 import { motoCredentials, type Moto } from '../../support/moto.ts';
@@ -50,7 +55,8 @@ describe('AWS server groups on moto', function () {
   let asg: AutoScalingClient;
   let elb: ElasticLoadBalancingV2Client;
   const location: Location = { region };
-  const owner = { apiVersion, kind: 'ServerGroup', namespace: 'shop', name: 'shop-prod-v001', uid: randomUUID() };
+  /** The ServerGroup the groups are made for, in the Account's namespace as the controller's always is. */
+  let owner: Owner;
 
   const request = (overrides: Partial<CreateServerGroup> = {}): CreateServerGroup => ({
     name: 'shop-prod-v001', cluster: 'shop-prod', sequence: 1, location, template: awsTemplate('v1'), templateHash: 'hash-v1',
@@ -97,8 +103,9 @@ describe('AWS server groups on moto', function () {
     client = new KubeClient(sharedCluster().kubeConfig(), { clock: realClock });
     const ns = await awsNamespace(client);
     account = { name: 'aws', namespace: ns, spec: awsAccountSpec(moto.endpoint) };
+    owner = { apiVersion, kind: 'ServerGroup', namespace: ns, name: 'shop-prod-v001', uid: randomUUID() };
     pool = new AwsClientPool(new CredentialsResolver(client));
-    sg = awsServerGroups(pool, { deleteWaitMs: 10_000, pollMs: 200 });
+    sg = awsServerGroups(pool);
     const config = { region, endpoint: moto.endpoint, credentials: motoCredentials };
     ec2 = new EC2Client(config);
     asg = new AutoScalingClient(config);
@@ -149,7 +156,7 @@ describe('AWS server groups on moto', function () {
     await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: req.name, LaunchTemplateData: { ImageId: motoImage, InstanceType: 't3.micro' },
       TagSpecifications: [{ ResourceType: 'launch-template', Tags: tagList(bookkeepingTags({ ...req, templateHash: 'hash-v0' })) }] }));
     await assert.rejects(sg.create(account, req), rejectsWith('Conflict', /launch template shop-prod-v001 .*another template \(hash hash-v0/));
-    await assert.rejects(sg.create(account, { ...req, owner: { ...owner, uid: randomUUID() } }), rejectsWith('Conflict', /launch template .*belongs to ServerGroup\/shop/));
+    await assert.rejects(sg.create(account, { ...req, owner: { ...owner, uid: randomUUID() } }), rejectsWith('Conflict', new RegExp(`launch template .*belongs to ServerGroup/${account.namespace}/`)));
     assert.deepEqual(await groups(), []);
   });
 
@@ -302,11 +309,127 @@ describe('AWS server groups on moto', function () {
 
   it('lists the cluster\'s groups that are Staysail\'s, ignoring other clusters and groups without its tags', async () => {
     await sg.create(account, request());
-    await sg.create(account, request({ name: 'shop-staging-v001', cluster: 'shop-staging' }));
+    await sg.create(account, request({ name: 'shop-staging-v001', cluster: 'shop-staging', owner: { ...owner, name: 'shop-staging-v001' } }));
     await foreignGroup('shop-prod-v002');
     await foreignGroup('shop-prod-v003', { 'staysail.dev/cluster': 'shop-prod' });
     assert.deepEqual((await sg.list(account, location, 'shop-prod')).map((g) => g.name), ['shop-prod-v001']);
     assert.deepEqual((await sg.list(account, location, 'shop-staging')).map((g) => g.name), ['shop-staging-v001']);
     assert.deepEqual(await sg.list(account, location, 'shop-test'), []);
+  });
+
+  describe('two namespaces sharing the AWS account', () => {
+    let other: ProviderAccount;
+    beforeEach(async () => { other = { name: 'aws', namespace: await awsNamespace(client), spec: awsAccountSpec(moto.endpoint) }; });
+    afterEach(async () => { await client.delete(namespaces, undefined, other.namespace).catch(() => undefined); });
+
+    it('never describes, changes or destroys the group another namespace\'s ServerGroup of the same name made, nor its launch template', async () => {
+      const tg = await loadBalancer('web');
+      await sg.create(account, request({ enabled: true, loadBalancers: ['web'] }));
+      const before = await group('shop-prod-v001');
+      const theirs = new RegExp(`belongs to ServerGroup/${account.namespace}/shop-prod-v001 .*not to a server group of namespace ${other.namespace}`);
+      await assert.rejects(sg.describe(other, location, 'shop-prod-v001'), rejectsWith('Conflict', theirs));
+      await assert.rejects(sg.resize(other, location, 'shop-prod-v001', { min: 0, max: 5, desired: 0 }), rejectsWith('Conflict', theirs));
+      await assert.rejects(sg.enable(other, location, 'shop-prod-v001', []), rejectsWith('Conflict', theirs));
+      await assert.rejects(sg.disable(other, location, 'shop-prod-v001'), rejectsWith('Conflict', theirs));
+      await assert.rejects(sg.setLoadBalancers(other, location, 'shop-prod-v001', []), rejectsWith('Conflict', theirs));
+      await assert.rejects(sg.create(other, request({ owner: { ...owner, namespace: other.namespace, uid: randomUUID() } })), rejectsWith('Conflict', /was made for ServerGroup/));
+      await sg.destroy(other, location, 'shop-prod-v001'); // its finalizer is let go, and deletes nothing of theirs
+      assert.deepEqual(await sg.list(other, location, 'shop-prod'), []);
+      const after = await group('shop-prod-v001');
+      assert.deepEqual([after?.DesiredCapacity, after?.TargetGroupARNs, after?.SuspendedProcesses], [before?.DesiredCapacity, [tg], []]);
+      assert.equal((await registered(tg)).length, 2);
+      assert.deepEqual((await launchTemplates()).map((t) => t.LaunchTemplateName), ['shop-prod-v001']);
+      assert.deepEqual((await sg.list(account, location, 'shop-prod')).map((g) => g.name), ['shop-prod-v001'], 'its own namespace still sees it');
+    });
+  });
+
+  /** A LoadBalancer on moto through the real LoadBalancer provider, with these TCP ports. */
+  const upsertLoadBalancer = async (name: string, ports: number[], lbOwner = { apiVersion, kind: 'LoadBalancer', namespace: account.namespace, name, uid: 'lb-uid' }) =>
+    awsLoadBalancers(pool, { goneWithinMs: 10_000, pollMs: 200 }).upsert(account, location, name, {
+      application: 'shop', accountRef: { name: account.name }, type: 'internal',
+      ports: ports.map((port) => ({ name: `p${port}`, port, targetPort: port + 8000, protocol: 'TCP' })),
+    } as LoadBalancerSpec, lbOwner);
+  const tgArnsOf = async (name: string) => (await group(name))?.TargetGroupARNs?.slice().sort() ?? [];
+
+  it('is a member of a load balancer only while every current target group of it is attached: a port added or dropped is joined or left', async () => {
+    await upsertLoadBalancer('web', [80]);
+    await sg.create(account, request({ enabled: true, loadBalancers: ['web'] }));
+    assert.deepEqual((await sg.describe(account, location, 'shop-prod-v001'))?.loadBalancers, ['web']);
+    await upsertLoadBalancer('web', [80, 81]);
+    const grown = await sg.describe(account, location, 'shop-prod-v001');
+    assert.deepEqual([grown?.enabled, grown?.loadBalancers], [true, []], 'web gained a target group it is not in');
+    await sg.setLoadBalancers(account, location, 'shop-prod-v001', ['web']);
+    assert.equal((await tgArnsOf('shop-prod-v001')).length, 2);
+    assert.deepEqual((await sg.describe(account, location, 'shop-prod-v001'))?.loadBalancers, ['web']);
+    for (const tg of await tgArnsOf('shop-prod-v001')) assert.equal((await registered(tg)).length, 2);
+
+    await upsertLoadBalancer('web', [81]); // port 80's target group is deleted while attached
+    assert.deepEqual((await sg.describe(account, location, 'shop-prod-v001'))?.loadBalancers, ['web']);
+    await sg.disable(account, location, 'shop-prod-v001');
+    const disabled = await sg.describe(account, location, 'shop-prod-v001');
+    assert.deepEqual([disabled?.enabled, await tgArnsOf('shop-prod-v001')], [false, []]);
+  });
+
+  it('shows a disabled group still attached as enabled, and leaves every target group when disabled or given load balancers while disabled', async () => {
+    const tg = await loadBalancer('web');
+    await sg.create(account, request({ loadBalancers: ['web'] }));
+    // As an enable cut short after attaching, before AddToLoadBalancer was resumed.
+    await asg.send(new AttachLoadBalancerTargetGroupsCommand({ AutoScalingGroupName: 'shop-prod-v001', TargetGroupARNs: [tg] }));
+    assert.equal((await sg.describe(account, location, 'shop-prod-v001'))?.enabled, true, 'it takes traffic: the controller must disable it');
+    await sg.setLoadBalancers(account, location, 'shop-prod-v001', ['web']);
+    assert.deepEqual(await tgArnsOf('shop-prod-v001'), []);
+    assert.deepEqual(await registered(tg), []);
+    const d = await sg.describe(account, location, 'shop-prod-v001');
+    assert.deepEqual([d?.enabled, d?.loadBalancers], [false, ['web']]);
+  });
+
+  it('counts instances still registered in a target group it left as draining, deregistering them as it leaves', async () => {
+    const web = await loadBalancer('web');
+    await loadBalancer('api');
+    await sg.create(account, request({ enabled: true, loadBalancers: ['web'] }));
+    const ids = ((await group('shop-prod-v001'))?.Instances ?? []).map((i) => i.InstanceId!);
+    await sg.setLoadBalancers(account, location, 'shop-prod-v001', ['api']);
+    assert.deepEqual(await registered(web), []);
+    assert.equal((await sg.describe(account, location, 'shop-prod-v001'))?.draining, 0);
+    // On AWS a target deregistered stays registered while it drains (moto drops it at once).
+    await elb.send(new RegisterTargetsCommand({ TargetGroupArn: web, Targets: ids.map((Id) => ({ Id })) }));
+    const d = await sg.describe(account, location, 'shop-prod-v001');
+    assert.deepEqual([d?.loadBalancers, d?.draining], [['api'], 2]);
+    await sg.disable(account, location, 'shop-prod-v001');
+    assert.equal((await sg.describe(account, location, 'shop-prod-v001'))?.draining, 2, 'disabled, it should be in none');
+  });
+
+  it('enabled, registers its instances in its target groups even when they were attached already', async () => {
+    const tg = await loadBalancer('web');
+    await sg.create(account, request({ loadBalancers: ['web'] }));
+    await asg.send(new AttachLoadBalancerTargetGroupsCommand({ AutoScalingGroupName: 'shop-prod-v001', TargetGroupARNs: [tg] }));
+    const ids = ((await group('shop-prod-v001'))?.Instances ?? []).map((i) => i.InstanceId!).sort();
+    // An instance launched while AddToLoadBalancer was suspended is in no target group.
+    await elb.send(new DeregisterTargetsCommand({ TargetGroupArn: tg, Targets: [{ Id: ids[0]! }] }));
+    await sg.enable(account, location, 'shop-prod-v001');
+    assert.deepEqual(await registered(tg), ids);
+    assert.deepEqual(await suspended('shop-prod-v001'), []);
+  });
+
+  it('destroyed, takes its instances out of its target groups before it goes', async () => {
+    const tg = await loadBalancer('web');
+    await sg.create(account, request({ enabled: true, loadBalancers: ['web'] }));
+    await sg.destroy(account, location, 'shop-prod-v001');
+    assert.deepEqual([await groups(), await launchTemplates(), await registered(tg)], [[], [], []]);
+  });
+
+  it('looks up each load balancer once in a create and in a describe', async () => {
+    const proxy = await AwsProxy.start(moto.endpoint);
+    try {
+      for (const lb of ['web', 'api']) await upsertLoadBalancer(lb, [80, 81]);
+      const through: ProviderAccount = { ...account, spec: awsAccountSpec(proxy.endpoint) };
+      await sg.create(through, request({ enabled: true, loadBalancers: ['web', 'api'] }));
+      assert.equal(proxy.count('DescribeLoadBalancers').passed, 2, proxy.summary());
+      await sg.describe(through, location, 'shop-prod-v001');
+      assert.equal(proxy.count('DescribeLoadBalancers').passed, 4, proxy.summary());
+      assert.equal(proxy.count('DescribeTargetGroups').passed, 4, proxy.summary());
+    } finally {
+      await proxy.stop();
+    }
   });
 });
