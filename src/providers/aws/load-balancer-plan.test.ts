@@ -116,8 +116,8 @@ describe('AWS load balancer plans', () => {
 
     it('never modifies a listener Staysail did not make on a port of the spec: Conflict naming it', () => {
       const current = [listener('l80', 80, 'tg/web-80'), listener('hand81', 81, 'tg/theirs')];
-      assert.throws(() => planListeners(current, ports, arnOf, (arn) => arn === 'l80', 'load balancer web'),
-        (e: unknown) => isProviderError(e, 'Conflict') && /^listener hand81 on port 81 of load balancer web \(spec\.ports port 81\) was not made by Staysail.*delete the listener, or take the port out of spec\.ports$/.test(e.message)
+      assert.throws(() => planListeners(current, ports, arnOf, (arn) => arn === 'l80', { object: 'LoadBalancer "web"', lb: 'load balancer web' }),
+        (e: unknown) => isProviderError(e, 'Conflict') && /^LoadBalancer "web": listener hand81 on port 81 of load balancer web \(spec\.ports port 81\) was not made by Staysail.*delete the listener, or take the port out of spec\.ports$/.test(e.message)
           || assert.fail((e as Error).message));
       // One of someone else's that already forwards as planned is left as it is.
       assert.deepEqual(planListeners([listener('l80', 80, 'tg/web-80'), listener('hand81', 81, 'tg/web-81')], ports, arnOf, (arn) => arn === 'l80'),

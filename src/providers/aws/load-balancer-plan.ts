@@ -175,10 +175,10 @@ export const forwardsOf = (l: Listener): string[] => (l.DefaultActions ?? []).fl
  * From a load balancer's listeners to one per planned port forwarding to its target group (arnOf:
  * the ARN of a port's). Listeners on other ports are removed when Staysail made them (isOurs),
  * and left alone otherwise. A listener on a planned port that Staysail did not make (one made by
- * hand) is never modified: Conflict (lb names the load balancer), naming it and the fix.
+ * hand) is never modified: Conflict (where names the object and its load balancer), naming it and the fix.
  */
 export function planListeners(current: readonly Listener[], ports: readonly PortPlan[], arnOf: (port: PortPlan) => string,
-  isOurs: (listenerArn: string) => boolean, lb = 'the load balancer'): ListenerPlan {
+  isOurs: (listenerArn: string) => boolean, where = { object: 'LoadBalancer', lb: 'its load balancer' }): ListenerPlan {
   const plan: ListenerPlan = { create: [], modify: [], remove: [] };
   for (const port of ports) {
     const listener = current.find((l) => l.Port === port.port);
@@ -186,7 +186,7 @@ export function planListeners(current: readonly Listener[], ports: readonly Port
     const forwards = forwardsOf(listener);
     if (listener.Protocol === port.protocol && forwards.length === 1 && forwards[0] === arnOf(port)) continue;
     if (!isOurs(listener.ListenerArn!)) {
-      throw conflict(`listener ${listener.ListenerArn} on port ${port.port} of ${lb} (spec.ports port ${port.port}) was not made by Staysail for this LoadBalancer, `
+      throw conflict(`${where.object}: listener ${listener.ListenerArn} on port ${port.port} of ${where.lb} (spec.ports port ${port.port}) was not made by Staysail for it, `
         + 'and Staysail leaves it untouched: delete the listener, or take the port out of spec.ports');
     }
     plan.modify.push({ listenerArn: listener.ListenerArn!, port });

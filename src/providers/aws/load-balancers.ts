@@ -1,24 +1,30 @@
 // LoadBalancers on AWS: one ELBv2 load balancer (application when every port is HTTP, network when
 // every port is TCP or UDP) with a target group and a listener per port, all tagged as the
-// LoadBalancer's. Server groups join by attaching their Auto Scaling groups to its target groups
-// (lookups.ts' targetGroupArnsOf), so the load balancer routes to their instances. What Staysail did
-// not make for this LoadBalancer is never modified or deleted.
+// LoadBalancer's, and for an application load balancer its own security group (lb-security-group.ts).
+// Server groups join by attaching their Auto Scaling groups to its target groups (lookups.ts'
+// targetGroupArnsOf), so the load balancer routes to their instances. What Staysail did not make for
+// this LoadBalancer is never modified or deleted.
 import { DescribeAutoScalingInstancesCommand } from '@aws-sdk/client-auto-scaling';
 import {
-  CreateListenerCommand, CreateLoadBalancerCommand, DeleteListenerCommand, DeleteLoadBalancerCommand, DescribeListenersCommand,
-  DescribeTargetGroupsCommand, DescribeTargetHealthCommand, ModifyListenerCommand, SetSubnetsCommand, type LoadBalancer,
+  AddTagsCommand, CreateLoadBalancerCommand, DeleteLoadBalancerCommand, DescribeListenersCommand, DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand, SetSecurityGroupsCommand, SetSubnetsCommand, type Listener, type LoadBalancer,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { realClock, type Clock } from '../../core/clock.ts';
 import { inProgress, invalid, isProviderError } from '../errors.ts';
 import type { LoadBalancerDescription, LoadBalancerProvider, Location, Owner, ProviderAccount } from '../interfaces.ts';
 import { regionOf, type AwsClientPool, type AwsClients } from './clients.ts';
 import { aws, awsOrAbsent } from './errors.ts';
-import { planListeners, planLoadBalancer, type LoadBalancerPlan, type PortPlan } from './load-balancer-plan.ts';
+import { deleteLoadBalancerGroups, ensureLoadBalancerGroup } from './lb-security-group.ts';
+import { reconcileListeners } from './listeners.ts';
+import { planLoadBalancer, type LoadBalancerPlan } from './load-balancer-plan.ts';
 import { elbTagsOf, findLoadBalancer } from './lookups.ts';
-import { networkOf, type Network } from './network.ts';
+import { balancerNetworkOf, type Network } from './network.ts';
 import { isMadeFor, refuseUnlessOwned } from './ownership.ts';
-import { deleteTargetGroup, ensureTargetGroup, isTargetGroupOf, targetGroupsNamedFor, type NamedTargetGroups } from './target-groups.ts';
-import { isOwnedBy, ownerTags, tagKeys, tagList } from './tags.ts';
+import {
+  deleteTargetGroup, ensureTargetGroup, isTargetGroupOf, portsOfTag, portsTagKey, portsTagValue, targetGroupsNamed, targetGroupsNamedFor,
+  type NamedTargetGroups,
+} from './target-groups.ts';
+import { ownerTags, tagList, type Tags } from './tags.ts';
 
 const kind = 'LoadBalancer';
 /** DescribeAutoScalingInstances takes at most this many instance IDs. */
@@ -47,45 +53,43 @@ export function awsLoadBalancers(pool: AwsClientPool, options: AwsLoadBalancerOp
     return isMadeFor(tags, kind, namespace, name) ? { lb } : { foreign: lb };
   };
 
-  const describe = async (a: ProviderAccount, l: Location, name: string): Promise<LoadBalancerDescription | undefined> => {
-    const c = await clients(a, l);
-    const { lb } = await ours(c, a.namespace, name);
-    return lb ? describeLoadBalancer(c, name, lb) : undefined;
-  };
-
   return {
-    describe,
+    async describe(a, l, name) {
+      const c = await clients(a, l);
+      const { lb } = await ours(c, a.namespace, name);
+      if (!lb) return undefined;
+      const groups = (await aws(`the target groups of load balancer ${lb.LoadBalancerName}`,
+        () => c.elb.send(new DescribeTargetGroupsCommand({ LoadBalancerArn: lb.LoadBalancerArn! })))).TargetGroups ?? [];
+      return describeLoadBalancer(c, name, lb, groups.map((g) => g.TargetGroupArn!));
+    },
 
     async upsert(a, l, name, spec, owner) {
       const plan = planLoadBalancer(name, spec);
       const c = await clients(a, l);
-      const network = await networkOf(c, l, undefined, 'spec.location');
+      const network = await balancerNetworkOf(c, l, plan.scheme);
       if (plan.type === 'application' && network.zones.length < 2) {
         throw invalid(`${kind} "${name}": an application load balancer (HTTP ports) needs subnets in two availability zones at least, and spec.location.zones `
           + `gives ${network.zones.length ? `only ${network.zones.join(', ')}` : 'none'} in ${network.vpcId}; name two zones or more (or leave the field out)`);
       }
       const u: Upsert = { c, name, plan, network, owner };
-      const lb = await ensureLoadBalancer(u);
-      const named = await targetGroupsNamedFor(c, name);
-      const arns = await ensureTargetGroups(u, named);
-      await reconcileListeners(u, lb, arns);
-      // Target groups of ports the spec no longer names, once no listener of ours forwards to them.
-      const planned = new Set(arns.values());
-      for (const tg of named.groups) {
-        if (!planned.has(tg.TargetGroupArn!) && isTargetGroupOf(named.tags.get(tg.TargetGroupArn!), a.namespace, name, owner)) await deleteTargetGroup(c, tg);
-      }
-      return describeLoadBalancer(c, name, lb);
+      const seen = await observe(u);
+      if (seen.lb) checkLoadBalancer(u, seen.lb, seen.tags);
+      const groupId = plan.type === 'application' ? await ensureLoadBalancerGroup(c, u) : undefined;
+      const lb = seen.lb ?? await createLoadBalancer(u, groupId);
+      if (seen.lb) await setNetwork(u, lb, groupId);
+      const arns = await reconcileTargetGroups(u, seen, lb, a.namespace);
+      return describeLoadBalancer(c, name, lb, [...arns.values()]);
     },
 
     /**
      * Deletes the load balancer Staysail made for this LoadBalancer (its listeners go with it), waits
-     * until it is gone, then deletes the LoadBalancer's target groups. A load balancer of that name
-     * made by someone else (or for another object) is left as it is, and nothing is deleted.
+     * until it is gone, then deletes the LoadBalancer's target groups and security group. A load
+     * balancer of that name made by someone else (or for another object) is left as it is; what is
+     * tagged as this LoadBalancer's still goes.
      */
     async delete(a, l, name) {
       const c = await clients(a, l);
-      const { lb, foreign } = await ours(c, a.namespace, name);
-      if (foreign) return;
+      const { lb } = await ours(c, a.namespace, name);
       if (lb) {
         await aws(`deleting load balancer ${lb.LoadBalancerName} (${lb.LoadBalancerArn})`,
           () => c.elb.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: lb.LoadBalancerArn! })));
@@ -98,6 +102,7 @@ export function awsLoadBalancers(pool: AwsClientPool, options: AwsLoadBalancerOp
       // Looked for even when the load balancer is gone: a pass may have ended between the two.
       const named = await targetGroupsNamedFor(c, name);
       for (const tg of named.groups) if (isTargetGroupOf(named.tags.get(tg.TargetGroupArn!), a.namespace, name)) await deleteTargetGroup(c, tg);
+      await deleteLoadBalancerGroups(c, name);
     },
   };
 }
@@ -105,46 +110,102 @@ export function awsLoadBalancers(pool: AwsClientPool, options: AwsLoadBalancerOp
 /** What an upsert works from. */
 interface Upsert { c: AwsClients; name: string; plan: LoadBalancerPlan; network: Network; owner: Owner }
 
-/** The LoadBalancer's load balancer, made now when missing; refuses one that is not this LoadBalancer's, or that cannot become as planned. */
-async function ensureLoadBalancer({ c, name, plan, network, owner }: Upsert): Promise<LoadBalancer> {
-  const fix = 'delete it, or give the LoadBalancer another name';
-  const what = (lb: LoadBalancer) => `load balancer ${lb.LoadBalancerName} (${lb.LoadBalancerArn}) in ${c.region}`;
-  const refuse = async (lb: LoadBalancer) =>
-    refuseUnlessOwned((await elbTagsOf(c, [lb.LoadBalancerArn!])).get(lb.LoadBalancerArn!) ?? {}, owner, what(lb), fix);
-  let lb = await findLoadBalancer(c, name);
-  if (lb) {
-    await refuse(lb);
-  } else {
-    try {
-      const out = await aws(`creating load balancer ${plan.awsName} in ${c.region}`, () => c.elb.send(new CreateLoadBalancerCommand({
-        Name: plan.awsName, Type: plan.type, Scheme: plan.scheme, Subnets: network.subnetIds, Tags: tagList(ownerTags(owner, name)),
-      })));
-      return out.LoadBalancers![0]!;
-    } catch (err) {
-      if (!isProviderError(err, 'Conflict')) throw err;
-      // DuplicateLoadBalancerName: made meanwhile, by this LoadBalancer in another pass or by someone else.
-      lb = await findLoadBalancer(c, name);
-      if (!lb) throw err;
-      await refuse(lb);
-    }
-  }
+/** What an upsert finds: the load balancer, its listeners, the spec's target groups by name (undefined when one is missing), and all their tags. */
+interface Seen { lb?: LoadBalancer; listeners: Listener[]; named?: NamedTargetGroups; tags: Map<string, Tags> }
+
+async function observe({ c, name, plan }: Upsert): Promise<Seen> {
+  const lb = await findLoadBalancer(c, name);
+  const groups = await targetGroupsNamed(c, plan.ports.map((p) => p.targetGroupName));
+  const listeners = lb ? (await aws(`the listeners of load balancer ${lb.LoadBalancerName}`,
+    () => c.elb.send(new DescribeListenersCommand({ LoadBalancerArn: lb.LoadBalancerArn! })))).Listeners ?? [] : [];
+  // One DescribeTags for all of them (20 a call).
+  const tags = await elbTagsOf(c, [...(lb ? [lb.LoadBalancerArn!] : []), ...(groups ?? []).map((g) => g.TargetGroupArn!), ...listeners.map((x) => x.ListenerArn!)]);
+  return { ...(lb ? { lb } : {}), listeners, ...(groups ? { named: { groups, tags } } : {}), tags };
+}
+
+const what = (c: AwsClients, lb: LoadBalancer) => `load balancer ${lb.LoadBalancerName} (${lb.LoadBalancerArn}) in ${c.region}`;
+const notOurs = 'delete it, or give the LoadBalancer another name';
+
+/** Refuses a load balancer that is not this LoadBalancer's, or that cannot become as planned. */
+function checkLoadBalancer({ c, name, plan, network, owner }: Upsert, lb: LoadBalancer, tags: Map<string, Tags>): void {
+  refuseUnlessOwned(tags.get(lb.LoadBalancerArn!) ?? {}, owner, what(c, lb), notOurs);
   const recreate = 'ELBv2 cannot change that in place; delete the LoadBalancer and create it again';
   if (lb.Type !== plan.type) {
-    throw invalid(`${kind} "${name}": spec.ports now asks for a ${plan.type} load balancer, and ${what(lb)} is ${lb.Type}; ${recreate}, or put the ports' protocols back`);
+    throw invalid(`${kind} "${name}": spec.ports now asks for a ${plan.type} load balancer, and ${what(c, lb)} is ${lb.Type}; ${recreate}, or put the ports' protocols back`);
   }
   if (lb.Scheme !== plan.scheme) {
-    throw invalid(`${kind} "${name}": spec.type asks for an ${plan.scheme} load balancer, and ${what(lb)} is ${lb.Scheme}; ${recreate}, or put spec.type back`);
+    throw invalid(`${kind} "${name}": spec.type asks for an ${plan.scheme} load balancer, and ${what(c, lb)} is ${lb.Scheme}; ${recreate}, or put spec.type back`);
   }
   if (lb.VpcId !== network.vpcId) {
-    throw invalid(`${kind} "${name}": spec.location is in ${network.vpcId}, and ${what(lb)} is in ${lb.VpcId}; ${recreate}, or put spec.location.network back`);
+    throw invalid(`${kind} "${name}": spec.location is in ${network.vpcId}, and ${what(c, lb)} is in ${lb.VpcId}; ${recreate}, or put spec.location.network back`);
   }
-  const subnets = (lb.AvailabilityZones ?? []).map((z) => z.SubnetId!).sort();
-  if (subnets.join() !== network.subnetIds.join()) {
-    await aws(`setting the subnets of ${what(lb)} to ${network.subnetIds.join(', ')}`,
-      () => c.elb.send(new SetSubnetsCommand({ LoadBalancerArn: lb.LoadBalancerArn!, Subnets: network.subnetIds })));
+}
+
+/** Makes the load balancer; refuses one that is not this LoadBalancer's, made meanwhile by someone else. */
+async function createLoadBalancer(u: Upsert, groupId: string | undefined): Promise<LoadBalancer> {
+  const { c, name, plan, network, owner } = u;
+  let lb: LoadBalancer | undefined;
+  try {
+    const out = await aws(`creating load balancer ${plan.awsName} in ${c.region}`, () => c.elb.send(new CreateLoadBalancerCommand({
+      Name: plan.awsName, Type: plan.type, Scheme: plan.scheme, Subnets: network.subnetIds, ...(groupId ? { SecurityGroups: [groupId] } : {}),
+      Tags: tagList({ ...ownerTags(owner, name), [portsTagKey]: portsTagValue(plan.ports.map((p) => p.port)) }),
+    })));
+    lb = out.LoadBalancers![0]!;
+  } catch (err) {
+    if (!isProviderError(err, 'Conflict')) throw err;
+    // DuplicateLoadBalancerName: made meanwhile, by this LoadBalancer in another pass or by someone else.
+    lb = await findLoadBalancer(c, name);
+    if (!lb) throw err;
   }
+  // CreateLoadBalancer answers with the existing load balancer when one of that name has the same
+  // settings, so in a race it may be someone else's: its own tags say whose it is.
+  const tags = await elbTagsOf(c, [lb.LoadBalancerArn!]);
+  checkLoadBalancer(u, lb, tags);
   return lb;
 }
+
+/** Subnets and security group as planned, set only when they differ. */
+async function setNetwork({ c, network }: Upsert, lb: LoadBalancer, groupId: string | undefined): Promise<void> {
+  const subnets = (lb.AvailabilityZones ?? []).map((z) => z.SubnetId!).sort();
+  if (subnets.join() !== network.subnetIds.join()) {
+    await aws(`setting the subnets of ${what(c, lb)} to ${network.subnetIds.join(', ')}`,
+      () => c.elb.send(new SetSubnetsCommand({ LoadBalancerArn: lb.LoadBalancerArn!, Subnets: network.subnetIds })));
+  }
+  if (groupId && (lb.SecurityGroups ?? []).join() !== groupId) {
+    await aws(`setting the security group of ${what(c, lb)} to ${groupId}`,
+      () => c.elb.send(new SetSecurityGroupsCommand({ LoadBalancerArn: lb.LoadBalancerArn!, SecurityGroups: [groupId] })));
+  }
+}
+
+/**
+ * The spec's target groups and listeners, and the target groups of dropped ports deleted once no
+ * listener forwards to them; returns the target groups' ARNs by port. Only a pass that may find a
+ * target group beside the spec's (the ports tag names another port, or one is missing) reads every
+ * target group of the region.
+ */
+async function reconcileTargetGroups(u: Upsert, seen: Seen, lb: LoadBalancer, namespace: string): Promise<Map<number, string>> {
+  const { c, name, plan, owner } = u;
+  const ports = plan.ports.map((p) => p.port);
+  const planned = portsTagValue(ports);
+  // The ports whose target groups may exist (undefined: the load balancer is new, or older than the tag).
+  let tagged = seen.lb ? portsOfTag(seen.tags.get(lb.LoadBalancerArn!) ?? {}) : undefined;
+  const named = seen.named && tagged?.every((p) => ports.includes(p)) ? seen.named : await targetGroupsNamedFor(c, name);
+  if (tagged && portsTagValue([...tagged, ...ports]) !== portsTagValue(tagged)) {
+    tagged = [...tagged, ...ports];
+    await setPortsTag(c, lb, portsTagValue(tagged));
+  }
+  const arns = await ensureTargetGroups(u, named);
+  await reconcileListeners(c, { name, lb, ports: plan.ports, owner, arns, listeners: seen.listeners, tags: seen.tags });
+  const kept = new Set(arns.values());
+  for (const tg of named.groups) {
+    if (!kept.has(tg.TargetGroupArn!) && isTargetGroupOf(named.tags.get(tg.TargetGroupArn!), namespace, name, owner)) await deleteTargetGroup(c, tg);
+  }
+  if (seen.lb && (tagged === undefined || portsTagValue(tagged) !== planned)) await setPortsTag(c, lb, planned);
+  return arns;
+}
+
+const setPortsTag = (c: AwsClients, lb: LoadBalancer, value: string) => aws(`tagging load balancer ${lb.LoadBalancerName} with the ports of its target groups`,
+  () => c.elb.send(new AddTagsCommand({ ResourceArns: [lb.LoadBalancerArn!], Tags: [{ Key: portsTagKey, Value: value }] })));
 
 /** A target group per planned port (named: those found), as ARNs by port. */
 async function ensureTargetGroups({ c, name, plan, network, owner }: Upsert, named: NamedTargetGroups): Promise<Map<number, string>> {
@@ -157,35 +218,10 @@ async function ensureTargetGroups({ c, name, plan, network, owner }: Upsert, nam
   return arns;
 }
 
-/** A listener per planned port forwarding to its target group; listeners Staysail made for this LoadBalancer on other ports go. */
-async function reconcileListeners({ c, name, plan, owner }: Upsert, lb: LoadBalancer, arns: Map<number, string>): Promise<void> {
-  const lbName = `load balancer ${lb.LoadBalancerName}`;
-  const listeners = (await aws(`the listeners of ${lbName}`, () => c.elb.send(new DescribeListenersCommand({ LoadBalancerArn: lb.LoadBalancerArn! })))).Listeners ?? [];
-  const tags = await elbTagsOf(c, listeners.map((l) => l.ListenerArn!));
-  const arnOf = (p: PortPlan) => arns.get(p.port)!;
-  const steps = planListeners(listeners, plan.ports, arnOf, (arn) => isOwnedBy(tags.get(arn) ?? {}, owner));
-  const forward = (p: PortPlan) => ({ Port: p.port, Protocol: p.protocol as 'HTTP' | 'TCP' | 'UDP', DefaultActions: [{ Type: 'forward' as const, TargetGroupArn: arnOf(p) }] });
-  for (const p of steps.create) {
-    // A listener made meanwhile on the port (DuplicateListener) is set as planned on the next pass.
-    await aws(`creating the listener on port ${p.port} of ${lbName}`, () => c.elb.send(new CreateListenerCommand({
-      LoadBalancerArn: lb.LoadBalancerArn!, ...forward(p), Tags: tagList({ ...ownerTags(owner, name), [tagKeys.port]: String(p.port) }),
-    }))).catch((err: unknown) => { if (!isProviderError(err, 'Conflict')) throw err; });
-  }
-  for (const m of steps.modify) {
-    await aws(`setting the listener on port ${m.port.port} of ${lbName} to forward to its target group`,
-      () => c.elb.send(new ModifyListenerCommand({ ListenerArn: m.listenerArn, ...forward(m.port) })));
-  }
-  for (const arn of steps.remove) {
-    await awsOrAbsent(`deleting listener ${arn} of ${lbName}`, () => c.elb.send(new DeleteListenerCommand({ ListenerArn: arn })));
-  }
-}
-
-/** What the load balancer routes to: the Auto Scaling groups of the instances registered in its target groups, and those healthy. */
-async function describeLoadBalancer(c: AwsClients, name: string, lb: LoadBalancer): Promise<LoadBalancerDescription> {
-  const groups = (await aws(`the target groups of load balancer ${lb.LoadBalancerName}`,
-    () => c.elb.send(new DescribeTargetGroupsCommand({ LoadBalancerArn: lb.LoadBalancerArn! })))).TargetGroups ?? [];
-  const health = (await Promise.all(groups.map(async (tg) => (await awsOrAbsent(`the targets of target group ${tg.TargetGroupName}`,
-    () => c.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: tg.TargetGroupArn! }))))?.TargetHealthDescriptions ?? []))).flat();
+/** What the load balancer routes to: the Auto Scaling groups of the instances registered in these target groups, and those healthy. */
+async function describeLoadBalancer(c: AwsClients, name: string, lb: LoadBalancer, groupArns: readonly string[]): Promise<LoadBalancerDescription> {
+  const health = (await Promise.all(groupArns.map(async (arn) => (await awsOrAbsent(`the targets of target group ${arn}`,
+    () => c.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }))))?.TargetHealthDescriptions ?? []))).flat();
   // Draining targets are leaving and unused ones get no traffic (their zone is not enabled, or the group is not in use).
   const registered = health.filter((h) => h.Target?.Id && !['draining', 'unused'].includes(h.TargetHealth?.State ?? ''));
   const instances = [...new Set(registered.map((h) => h.Target!.Id!))];

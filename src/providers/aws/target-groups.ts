@@ -22,10 +22,36 @@ export interface NamedTargetGroups {
 }
 
 /**
+ * The load balancer's tag listing the ports whose target groups may exist: widened before a target
+ * group is made for a new port, narrowed once those of dropped ports are deleted. While it names
+ * just the spec's ports, every target group of the LoadBalancer is one of the spec's, found by name,
+ * and a pass need not read every target group of the region.
+ */
+export const portsTagKey = 'staysail.dev/target-group-ports';
+
+/** The ports of the tag's value, or undefined when the load balancer has none (made before the tag was). */
+export function portsOfTag(tags: Tags): number[] | undefined {
+  const value = tags[portsTagKey];
+  if (value === undefined) return undefined;
+  return value.split(',').filter(Boolean).map(Number).filter(Number.isInteger);
+}
+
+/** The tag's value for ports: sorted, distinct, comma-separated. */
+export const portsTagValue = (ports: readonly number[]): string => [...new Set(ports)].sort((a, b) => a - b).join(',');
+
+/** The target groups of these names, or undefined when one of them does not exist (DescribeTargetGroups refuses the lot). */
+export async function targetGroupsNamed(c: AwsClients, names: readonly string[]): Promise<TargetGroup[] | undefined> {
+  const out = await awsOrAbsent(`target groups ${names.join(', ')}`, () => c.elb.send(new DescribeTargetGroupsCommand({ Names: [...names] })));
+  const groups = out?.TargetGroups ?? [];
+  return names.every((n) => groups.some((g) => g.TargetGroupName === n)) ? groups : undefined;
+}
+
+/**
  * Every target group of the region whose name begins as the LoadBalancer's target groups' names do,
- * with their tags. Read whole each pass rather than by the spec's names, so that a target group of a
- * port the spec dropped is still found (and deleted) should a pass end between deleting its
- * listener and deleting it. One DescribeTargetGroups call per 400 target groups of the region.
+ * with their tags: what a delete, a pass after a port was dropped (see portsTagKey), or one that
+ * misses a target group reads, so that one of a dropped port is still found (and deleted) should a
+ * pass end between deleting its listener and deleting it. One DescribeTargetGroups call per 400
+ * target groups of the region.
  */
 export async function targetGroupsNamedFor(c: AwsClients, name: string): Promise<NamedTargetGroups> {
   const prefix = targetGroupNamePrefix(name);
@@ -78,7 +104,10 @@ async function createTargetGroup(c: AwsClients, r: TargetGroupRequest): Promise<
       Name: name, Protocol: r.port.protocol as 'HTTP' | 'TCP' | 'UDP', Port: r.port.targetPort, VpcId: r.vpcId, TargetType: 'instance',
       ...r.healthCheck, Tags: tagList(tags),
     })));
-    return { tg: out.TargetGroups![0]!, tags };
+    // CreateTargetGroup answers with the existing group when one of that name has the same settings,
+    // so in a race it may be someone else's: its own tags say whose it is.
+    const tg = out.TargetGroups![0]!;
+    return { tg, tags: (await elbTagsOf(c, [tg.TargetGroupArn!])).get(tg.TargetGroupArn!) ?? {} };
   } catch (err) {
     if (!isProviderError(err, 'Conflict')) throw err;
     // DuplicateTargetGroupName: made meanwhile, by this LoadBalancer in another pass or by someone else.

@@ -6,20 +6,22 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import {
-  CreateSecurityGroupCommand, CreateVpcCommand, DescribeSecurityGroupRulesCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client,
+  CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand, DescribeSecurityGroupRulesCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client,
   type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
 import {
-  CreateListenerCommand, CreateLoadBalancerCommand, CreateTargetGroupCommand, DeleteLoadBalancerCommand, DescribeListenersCommand,
-  DescribeLoadBalancersCommand, DescribeTagsCommand, DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client, type TargetGroup,
+  CreateListenerCommand, CreateLoadBalancerCommand, CreateTargetGroupCommand, DeleteListenerCommand, DeleteLoadBalancerCommand, DescribeListenersCommand,
+  DescribeLoadBalancersCommand, DescribeTagsCommand, DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client, SetSecurityGroupsCommand, type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { LoadBalancerSpec } from '../../../src/api/v1alpha1/load-balancer.ts';
 import type { SecurityGroupSpec } from '../../../src/api/v1alpha1/security-group.ts';
+import type { AwsClientPool } from '../../../src/providers/aws/clients.ts';
 import { tagMap } from '../../../src/providers/aws/tags.ts';
 import { isProviderError, type ProviderErrorKind } from '../../../src/providers/errors.ts';
 import type { Owner } from '../../../src/providers/interfaces.ts';
 import { loadBalancerContract, securityGroupContract } from '../../contracts/network.ts';
-import { awsWorld, region, type AwsWorld } from '../../support/aws-world.ts';
+import { AwsProxy } from '../../support/aws-proxy.ts';
+import { awsAccountSpec, awsWorld, region, type AwsWorld } from '../../support/aws-world.ts';
 import { motoCredentials } from '../../support/moto.ts';
 
 loadBalancerContract('aws on moto', awsWorld);
@@ -211,6 +213,153 @@ describe('AWS load balancers and security groups on moto', function () {
       await elb.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: theirLb.LoadBalancerArn! }));
       await lbs().delete(w.account, location, 'web');
       assert.deepEqual(await targetGroups(), []);
+    });
+
+    it('gives an application load balancer its own security group, open on the listener ports, and deletes it after the load balancer', async () => {
+      const owner = await w.owner('LoadBalancer', 'web');
+      await lbs().upsert(w.account, location, 'web', lbSpec([http(80), http(81)], { type: 'external' }), owner);
+      const groupOf = async () => (await securityGroups()).filter((g) => g.GroupName === 'lb:web');
+      const [group] = await groupOf();
+      assert.ok(group, 'no security group lb:web');
+      assert.deepEqual([group.VpcId, tagMap(group.Tags)['staysail.dev/owner'], tagMap(group.Tags)['staysail.dev/owner-uid']],
+        [await defaultVpc(), `LoadBalancer/${w.account.namespace}/web`, owner.uid]);
+      const rules = async () => (await ingressOf(group.GroupId!)).map((r) => `${r.IpProtocol} ${r.FromPort} ${r.CidrIpv4 ?? r.CidrIpv6}`).sort();
+      assert.deepEqual(await rules(), ['tcp 80 0.0.0.0/0', 'tcp 80 ::/0', 'tcp 81 0.0.0.0/0', 'tcp 81 ::/0']);
+      const [lb] = await loadBalancers();
+      assert.deepEqual(lb?.SecurityGroups, [group.GroupId]);
+
+      // Set to another group by hand, it is set back; a dropped port leaves the group's rules.
+      const other = await ec2.send(new CreateSecurityGroupCommand({ GroupName: 'other', Description: 'other', VpcId: await defaultVpc() }));
+      await elb.send(new SetSecurityGroupsCommand({ LoadBalancerArn: lb!.LoadBalancerArn!, SecurityGroups: [other.GroupId!] }));
+      await lbs().upsert(w.account, location, 'web', lbSpec([http(80)], { type: 'external' }), owner);
+      assert.deepEqual((await loadBalancers())[0]?.SecurityGroups, [group.GroupId]);
+      assert.deepEqual(await rules(), ['tcp 80 0.0.0.0/0', 'tcp 80 ::/0']);
+
+      await lbs().delete(w.account, location, 'web');
+      assert.deepEqual(await groupOf(), []);
+      assert.ok((await securityGroups()).some((g) => g.GroupId === other.GroupId));
+    });
+
+    it('opens an internal application load balancer to its VPC\'s CIDR only; a network load balancer gets no group', async () => {
+      await lbs().upsert(w.account, location, 'web', lbSpec([http(80)]), await w.owner('LoadBalancer', 'web'));
+      const vpc = (await ec2.send(new DescribeVpcsCommand({ VpcIds: [await defaultVpc()] }))).Vpcs![0]!;
+      const [group] = (await securityGroups()).filter((g) => g.GroupName === 'lb:web');
+      assert.deepEqual((await ingressOf(group!.GroupId!)).map((r) => `${r.IpProtocol} ${r.FromPort} ${r.CidrIpv4}`), [`tcp 80 ${vpc.CidrBlock}`]);
+      await lbs().upsert(w.account, location, 'dns', lbSpec([{ port: 53, protocol: 'UDP' }]), await w.owner('LoadBalancer', 'dns'));
+      assert.ok(!(await securityGroups()).some((g) => g.GroupName === 'lb:dns'));
+    });
+
+    it('takes one subnet per zone of a VPC it is given, the lowest subnet ID of each, and names spec.location.network when it has none', async () => {
+      const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.30.0.0/16' }))).Vpc!.VpcId!;
+      const l = { region, network: vpc };
+      await assert.rejects(lbs().upsert(w.account, l, 'web', lbSpec([http(80)]), await w.owner('LoadBalancer', 'web')),
+        rejectsWith('Invalid', new RegExp(`^${vpc} \\(spec\\.location\\.network\\) has no subnet; name a VPC with subnets in spec\\.location\\.network$`)));
+      const made = await Promise.all([['10.30.1.0/24', 'us-east-1a'], ['10.30.2.0/24', 'us-east-1a'], ['10.30.3.0/24', 'us-east-1b'], ['10.30.4.0/24', 'us-east-1b']]
+        .map(async ([CidrBlock, AvailabilityZone]) => (await ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock, AvailabilityZone }))).Subnet!));
+      const lowest = (zone: string) => made.filter((x) => x.AvailabilityZone === zone).map((x) => x.SubnetId!).sort()[0];
+      await lbs().upsert(w.account, l, 'web', lbSpec([http(80)]), await w.owner('LoadBalancer', 'web'));
+      const [lb] = await loadBalancers();
+      assert.deepEqual((lb?.AvailabilityZones ?? []).map((z) => z.SubnetId).sort(), [lowest('us-east-1a'), lowest('us-east-1b')].sort());
+      await assert.rejects(lbs().upsert(w.account, { ...l, zones: ['us-east-1c'] }, 'web', lbSpec([http(80)]), await w.owner('LoadBalancer', 'web')),
+        rejectsWith('Invalid', /has no subnet in spec\.location\.zones \(us-east-1c\); name a VPC with subnets in spec\.location\.network, or change spec\.location\.zones/));
+    });
+
+    it('refuses names and thresholds ELBv2 refuses, naming the field, and makes nothing', async () => {
+      await assert.rejects(lbs().upsert(w.account, location, 'internal-web', lbSpec([http(80)]), await w.owner('LoadBalancer', 'internal-web')),
+        rejectsWith('Invalid', /^LoadBalancer "internal-web": metadata\.name begins with "internal-"/));
+      for (const field of ['healthyThreshold', 'unhealthyThreshold']) {
+        await assert.rejects(lbs().upsert(w.account, location, 'web', lbSpec([http(80)], { healthCheck: { protocol: 'HTTP', [field]: 1 } }), await w.owner('LoadBalancer', 'web')),
+          rejectsWith('Invalid', new RegExp(`spec\\.healthCheck\\.${field} is 1, and ELBv2 takes 2 to 10`)));
+      }
+      assert.deepEqual([(await loadBalancers()).length, (await targetGroups()).length], [0, 0]);
+    });
+
+    it('never modifies a listener it did not make on a port of the spec: Conflict naming it', async () => {
+      const owner = await w.owner('LoadBalancer', 'web');
+      await lbs().upsert(w.account, location, 'web', lbSpec([http(80)]), owner);
+      const [lb] = await loadBalancers();
+      const theirTg = (await elb.send(new CreateTargetGroupCommand({ Name: 'theirs', Protocol: 'HTTP', Port: 9000, VpcId: await defaultVpc(), TargetType: 'instance' }))).TargetGroups![0]!;
+      const theirs = (await elb.send(new CreateListenerCommand({ LoadBalancerArn: lb!.LoadBalancerArn, Port: 81, Protocol: 'HTTP',
+        DefaultActions: [{ Type: 'forward', TargetGroupArn: theirTg.TargetGroupArn }] }))).Listeners![0]!;
+      await assert.rejects(lbs().upsert(w.account, location, 'web', lbSpec([http(80), http(81)]), owner),
+        rejectsWith('Conflict', /^LoadBalancer "web": listener arn:.* on port 81 of load balancer web .*was not made by Staysail.*delete the listener, or take the port out of spec\.ports/));
+      const [l81] = (await listeners(lb!.LoadBalancerArn!)).filter((l) => l.Port === 81);
+      assert.deepEqual([l81?.ListenerArn, l81?.DefaultActions?.[0]?.TargetGroupArn], [theirs.ListenerArn, theirTg.TargetGroupArn]);
+    });
+
+    it('refuses a load balancer or target group someone else made with the same settings, which a create answers with', async () => {
+      // AWS answers CreateLoadBalancer and CreateTargetGroup with the existing one of the same settings; moto says
+      // Duplicate instead. So the provider's own client answers its create as AWS would, with what moto holds.
+      const c = await (w.provider as unknown as { pool: AwsClientPool }).pool.for(w.account, region);
+      const foreign = { lb: undefined as string | undefined, tg: undefined as string | undefined };
+      c.elb.middlewareStack.add((next, context) => async (args) => {
+        const input = args.input as { Name?: string; Subnets?: string[]; Type?: string; Scheme?: string; VpcId?: string; Port?: number; Protocol?: string };
+        if (context.commandName === 'CreateLoadBalancerCommand' && foreign.lb === 'make') {
+          const made = await elb.send(new CreateLoadBalancerCommand({ Name: input.Name, Subnets: input.Subnets, Type: input.Type as 'application', Scheme: input.Scheme as 'internal' }));
+          foreign.lb = made.LoadBalancers![0]!.LoadBalancerArn;
+          return { output: made, response: {} };
+        }
+        if (context.commandName === 'CreateTargetGroupCommand' && foreign.tg === 'make') {
+          const made = await elb.send(new CreateTargetGroupCommand({ Name: input.Name, VpcId: input.VpcId, Port: input.Port, Protocol: input.Protocol as 'HTTP', TargetType: 'instance' }));
+          foreign.tg = made.TargetGroups![0]!.TargetGroupArn;
+          return { output: made, response: {} };
+        }
+        return next(args);
+      }, { step: 'initialize', name: 'answerCreatesAsAws' });
+      const owner = await w.owner('LoadBalancer', 'web');
+      foreign.lb = 'make';
+      await assert.rejects(lbs().upsert(w.account, location, 'web', lbSpec([http(80)]), owner),
+        rejectsWith('Conflict', /^LoadBalancer "web": load balancer web \(arn:.*\) in us-east-1 already exists and belongs to something other than Staysail/));
+      assert.deepEqual(await elbTags(foreign.lb!), {});
+      assert.deepEqual([(await listeners(foreign.lb!)).length, (await targetGroups()).length], [0, 0]);
+      await elb.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: foreign.lb! }));
+
+      foreign.tg = 'make';
+      await assert.rejects(lbs().upsert(w.account, location, 'web', lbSpec([http(80)]), owner),
+        rejectsWith('Conflict', /target group web-80 \(arn:.*\) already exists and belongs to something other than Staysail/));
+      assert.deepEqual((await targetGroups()).map((g) => g.TargetGroupArn), [foreign.tg]);
+      assert.deepEqual(await elbTags(foreign.tg!), {});
+      assert.deepEqual((await listeners((await loadBalancers())[0]!.LoadBalancerArn!)).length, 0);
+    });
+
+    it('makes few calls on a pass that changes nothing, with one DescribeTargetGroups and no scan of the region\'s target groups', async () => {
+      const proxy = await AwsProxy.start(w.moto.endpoint);
+      try {
+        const account = { ...w.account, name: 'aws-proxied', spec: awsAccountSpec(proxy.endpoint) };
+        const owner = await w.owner('LoadBalancer', 'web');
+        await lbs().upsert(account, location, 'web', lbSpec([http(80), http(81)], { type: 'external' }), owner);
+        // Others' target groups in the region, which a scan would read.
+        for (let i = 0; i < 3; i++) await elb.send(new CreateTargetGroupCommand({ Name: `other-${i}`, Protocol: 'TCP', Port: 99, VpcId: await defaultVpc() }));
+        const pass = async (spec: LoadBalancerSpec) => {
+          const before = proxy.calls.length;
+          await lbs().upsert(account, location, 'web', spec, owner);
+          return proxy.calls.slice(before).map((x) => x.action);
+        };
+        await pass(lbSpec([http(80), http(81)], { type: 'external' }));
+        const steady = await pass(lbSpec([http(80), http(81)], { type: 'external' }));
+        assert.ok(steady.length <= 10, `a pass that changes nothing made ${steady.length} calls: ${steady.join(', ')}`);
+        assert.equal(steady.filter((a) => a === 'DescribeTargetGroups').length, 1, steady.join(', '));
+        assert.ok(!steady.some((a) => /^(Create|Modify|Set|Add|Delete|Authorize|Revoke)/.test(a)), steady.join(', '));
+
+        // A pass that drops a port deletes its target group; so does the next pass should that one have ended before.
+        await pass(lbSpec([http(80)], { type: 'external' }));
+        assert.deepEqual((await targetGroups()).map((g) => g.TargetGroupName), ['other-0', 'other-1', 'other-2', 'web-80']);
+        const calm = await pass(lbSpec([http(80)], { type: 'external' }));
+        assert.equal(calm.filter((a) => a === 'DescribeTargetGroups').length, 1, calm.join(', '));
+      } finally {
+        await proxy.stop();
+      }
+    });
+
+    it('deletes a target group of a dropped port on the next pass, should a pass end after deleting its listener', async () => {
+      const owner = await w.owner('LoadBalancer', 'web');
+      await lbs().upsert(w.account, location, 'web', lbSpec([http(80), http(81)]), owner);
+      const [lb] = await loadBalancers();
+      // As if a pass for ports [80] had ended between deleting the listener on 81 and deleting web-81.
+      const l81 = (await listeners(lb!.LoadBalancerArn!)).find((l) => l.Port === 81)!;
+      await elb.send(new DeleteListenerCommand({ ListenerArn: l81.ListenerArn! }));
+      await lbs().upsert(w.account, location, 'web', lbSpec([http(80)]), owner);
+      assert.deepEqual((await targetGroups()).map((g) => g.TargetGroupName), ['web-80']);
     });
 
     it('deletes target groups left behind when its load balancer went before them', async () => {
