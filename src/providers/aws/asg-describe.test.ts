@@ -99,6 +99,8 @@ describe('AWS server group descriptions', () => {
       { left: ['tg-old'] });
     assert.equal(describeGroup(group(), left).draining, 2);
     assert.equal(describeGroup(group(), allHealthy).draining, 0);
+    const apiGone = view({ 'tg-web': { 'i-1': 'healthy', 'i-2': 'healthy' } }, { byLoadBalancer: new Map([['api', undefined], ['web', ['tg-web']]]) });
+    assert.equal(describeGroup(group(), apiGone).draining, 0, 'a load balancer of it gone is no reason to leave the others');
   });
 
   it('describes a group that is not Staysail\'s from its name', () => {

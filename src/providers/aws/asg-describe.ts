@@ -109,7 +109,7 @@ export function healthyCount(asg: AutoScalingGroup, traffic: TrafficView): numbe
  * it left, or still attached to after leaving).
  */
 export function drainingCount(asg: AutoScalingGroup, traffic: TrafficView): number {
-  const should = new Set(isEnabled(asg, traffic.gone) ? memberTargetGroups(asg, traffic) ?? [] : []);
+  const should = new Set(isEnabled(asg, traffic.gone) ? loadBalancersOf(asg).flatMap((lb) => traffic.byLoadBalancer.get(lb) ?? []) : []);
   const outside = [...traffic.states].filter(([tg]) => !should.has(tg)).map(([, byInstance]) => byInstance);
   return instanceIdsOf(asg).filter((id) => [...traffic.states.values()].some((byInstance) => byInstance.get(id) === 'draining')
     || outside.some((byInstance) => { const s = byInstance.get(id); return s !== undefined && s !== 'unused'; })).length;
