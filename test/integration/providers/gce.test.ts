@@ -1,0 +1,109 @@
+// The GCE provider on the fake of Compute's REST API (test/fakes/gce): the three contracts, and
+// what is GCE's own: a create repeated after a crash makes one group and one template; a failed
+// operation is a typed error naming the resource; a 429 with Retry-After is Throttled with that
+// delay; what is not Staysail's is never touched; the Account's check names what is wrong.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { apiVersion } from '../../../src/api/v1alpha1/index.ts';
+import { isProviderError, type ProviderErrorKind } from '../../../src/providers/errors.ts';
+import type { CreateServerGroup } from '../../../src/providers/interfaces.ts';
+import { loadBalancerContract, securityGroupContract } from '../../contracts/network.ts';
+import { serverGroupContract } from '../../contracts/server-groups.ts';
+import { gceNamespace, gceWorld, project, stopFakeGce, zone, type GceWorld } from '../../support/gce-world.ts';
+import { namespaces } from '../../support/provider-world.ts';
+
+serverGroupContract('gce on its fake', gceWorld);
+loadBalancerContract('gce on its fake', gceWorld);
+securityGroupContract('gce on its fake', gceWorld);
+
+after(stopFakeGce);
+
+const rejectsWith = (kind: ProviderErrorKind, pattern: RegExp) => (err: unknown) => {
+  assert.ok(isProviderError(err, kind), `expected ${kind}, got ${String(err)}`);
+  assert.match(err.message, pattern);
+  return true;
+};
+
+describe('GCE provider on its fake', function () {
+  this.timeout(120_000);
+  let w: GceWorld;
+  beforeEach(async () => { w = await gceWorld(); });
+  afterEach(async () => { await w.cleanup?.(); });
+
+  const request = async (overrides: Partial<CreateServerGroup> = {}): Promise<CreateServerGroup> => ({
+    name: 'shop-prod-v001', cluster: 'shop-prod', sequence: 1, location: w.location, template: w.template('v1'), templateHash: 'hash-v1',
+    capacity: { min: 1, max: 3, desired: 2 }, enabled: false, loadBalancers: [], securityGroups: [], owner: await w.owner('Cluster', 'shop-prod'),
+    ...overrides,
+  });
+  const paths = (collection: string) => Object.keys(w.fake.state(collection)).sort();
+
+  it('verifies the Account, saying which project it reached, and names the project it cannot reach', async () => {
+    assert.match(await w.provider.verify(w.account), new RegExp(`project ${project}`));
+    const wrong = { ...w.account, spec: { ...w.account.spec, gce: { ...w.account.spec.gce!, project: 'other-project' } } };
+    await assert.rejects(w.provider.verify(wrong), rejectsWith('Invalid', /other-project.*spec\.gce\.project/));
+  });
+
+  it('makes one group and one template when a create is repeated after a crash mid-create', async () => {
+    // The crash: the template was made and the group's insert operation failed before the caller knew.
+    w.fake.failOperation({ operationType: 'insert', target: /instanceGroupManagers\/shop-prod-v001$/, error: { code: 'INTERNAL_ERROR', message: 'cut short' },
+      httpStatus: 500 });
+    await assert.rejects(w.provider.serverGroups.create(w.account, await request()));
+    assert.equal(paths('instanceTemplates').length, 1);
+    const made = await w.provider.serverGroups.create(w.account, await request());
+    assert.equal((await w.provider.serverGroups.create(w.account, await request())).name, made.name);
+    assert.deepEqual(paths('instanceGroupManagers'), [`projects/${project}/zones/${zone}/instanceGroupManagers/shop-prod-v001`]);
+    assert.equal(paths('instanceTemplates').length, 1);
+  });
+
+  it('turns a failed operation into a typed error naming the resource', async () => {
+    w.fake.failOperation({ operationType: 'insert', target: /instanceGroupManagers/, error: { code: 'QUOTA_EXCEEDED', message: "Quota 'CPUS' exceeded." },
+      httpStatus: 403 });
+    await assert.rejects(w.provider.serverGroups.create(w.account, await request()), rejectsWith('Quota', /shop-prod-v001.*QUOTA_EXCEEDED/));
+    w.fake.failOperation({ operationType: 'resize', error: { code: 'ZONE_RESOURCE_POOL_EXHAUSTED', message: 'no capacity' } });
+    await w.provider.serverGroups.create(w.account, await request());
+    await assert.rejects(w.provider.serverGroups.resize(w.account, w.location, 'shop-prod-v001', { min: 0, max: 5, desired: 5 }),
+      rejectsWith('Quota', /server group shop-prod-v001.*ZONE_RESOURCE_POOL_EXHAUSTED/));
+  });
+
+  it('answers Throttled with the Retry-After of a 429', async () => {
+    w.fake.failNext({ method: 'GET', path: /instanceGroupManagers\/shop-prod-v001$/, status: 429, retryAfterS: 7 });
+    await assert.rejects(w.provider.serverGroups.describe(w.account, w.location, 'shop-prod-v001'), (err: unknown) => {
+      assert.ok(isProviderError(err, 'Throttled'), String(err));
+      assert.equal(err.retryAfterMs, 7_000);
+      return true;
+    });
+    assert.equal(await w.provider.serverGroups.describe(w.account, w.location, 'shop-prod-v001'), undefined);
+  });
+
+  it('leaves what is not Staysail\'s untouched: a group, a backend service and a firewall of the same names', async () => {
+    const foreignOwner = { apiVersion, kind: 'Cluster', namespace: 'elsewhere', name: 'x', uid: randomUUID() };
+    // Someone else's group of the server group's name (no mark in its description).
+    await w.provider.serverGroups.create(w.account, { ...(await request()), name: 'shop-prod-v009', owner: foreignOwner });
+    const path = `projects/${project}/zones/${zone}/instanceGroupManagers/shop-prod-v009`;
+    w.fake.resources.raw(path)!.description = 'made by hand';
+    const before = JSON.stringify(w.fake.state('instanceGroupManagers')[path]);
+    for (const op of [
+      () => w.provider.serverGroups.resize(w.account, w.location, 'shop-prod-v009', { min: 0, max: 1, desired: 0 }),
+      () => w.provider.serverGroups.disable(w.account, w.location, 'shop-prod-v009'),
+      () => w.provider.serverGroups.destroy(w.account, w.location, 'shop-prod-v009'),
+    ]) await assert.rejects(op(), rejectsWith('Conflict', /shop-prod-v009.*something other than Staysail/));
+    assert.equal(JSON.stringify(w.fake.state('instanceGroupManagers')[path]), before);
+
+    const lbSpec = { application: 'shop', accountRef: { name: 'gce' }, type: 'internal' as const, ports: [{ port: 80, protocol: 'TCP' as const }] };
+    await w.provider.loadBalancers.upsert(w.account, w.location, 'web', lbSpec, await w.owner('LoadBalancer', 'web'));
+    await assert.rejects(w.provider.loadBalancers.upsert(w.account, w.location, 'web', lbSpec, foreignOwner), rejectsWith('Conflict', /health check web/));
+    const sgSpec = { application: 'shop', accountRef: { name: 'gce' }, ingress: [] };
+    await w.provider.securityGroups.upsert(w.account, w.location, 'web', sgSpec, await w.owner('SecurityGroup', 'web'));
+    await assert.rejects(w.provider.securityGroups.upsert(w.account, w.location, 'web', sgSpec, foreignOwner), rejectsWith('Conflict', /firewall web/));
+    // A delete for another namespace's object of that name leaves ours.
+    const other = { ...w.account, namespace: await gceNamespace(w.client) };
+    try {
+      await w.provider.loadBalancers.delete(other, w.location, 'web');
+      await w.provider.securityGroups.delete(other, w.location, 'web');
+    } finally {
+      await w.client.delete(namespaces, undefined, other.namespace).catch(() => undefined);
+    }
+    assert.ok(await w.provider.loadBalancers.describe(w.account, w.location, 'web'));
+    assert.ok(await w.provider.securityGroups.describe(w.account, w.location, 'web'));
+  });
+});
