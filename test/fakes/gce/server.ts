@@ -149,8 +149,9 @@ export class FakeGce {
     let size = 0;
     req.on('data', (d: Buffer) => {
       size += d.length;
-      if (size > this.bodyLimit) { this.send(res, new GoogleApiError(413, `Request body larger than ${this.bodyLimit} bytes.`)); req.destroy(); }
-      else chunks.push(d);
+      // Past the limit the rest is read and dropped (not kept), so the client still gets the 413.
+      if (size <= this.bodyLimit) chunks.push(d);
+      else if (!res.headersSent) { res.setHeader('connection', 'close'); this.send(res, new GoogleApiError(413, `Request body larger than ${this.bodyLimit} bytes.`)); }
     });
     req.on('end', () => {
       if (size > this.bodyLimit) return;
