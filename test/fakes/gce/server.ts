@@ -29,7 +29,13 @@
 // resourceInUseByAnotherResource for deleting what another resource names, 404 for a reference to
 // nothing; selfLinks are http://127.0.0.1:<port>/compute/v1/...; an unknown project is 404.
 // Tests: failNext (an HTTP error, 429 with Retry-After, 500, ...), failOperation (an operation that
-// ends DONE with error.errors[]), setHealth, the request log, reset(), and state for assertions.
+// ends DONE with error.errors[]), setHealth, the request log, state() for assertions, operations.timing
+// (reads per step, settle time) and operations.settleAll(); reset() forgets all and restores the timing.
+// sdk.ts makes the real clients against a fake and waits on operations as the provider does.
+// What the SDK does on this wire (seen in the tests): empty lists are left out of bodies, so a patch
+// cannot empty backends[] (use update); empty maps go as {}; an empty message goes as ""; gax retries
+// 503 on get and list by itself; errors[].reason is only on the raw body gax keeps under
+// Symbol.for('google-gax.rawHttpResponsePayload'), and Retry-After only on the response.
 // Not modelled: auth (any or no token is accepted; use PassThroughClient), instances outside groups,
 // networks and subnetworks (named, never checked), autoscalers, target pools, requestId
 // de-duplication, orderBy, aggregated lists, IAM, quotas (inject them with failOperation).
