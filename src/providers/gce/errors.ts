@@ -60,6 +60,21 @@ export function answerOf(err: unknown): ApiAnswer | undefined {
 const has = (a: ApiAnswer, ...reasons: string[]) => a.reasons.some((r) => reasons.includes(r));
 const credentialsHint = '; check the Account\'s credentials (spec.gce.credentialsSecretRef, or the operator\'s application default credentials)';
 
+/** Answers and what they mean, first match wins: throttling before quotas, both before the plain statuses. */
+const rules: { matches: (a: ApiAnswer) => boolean; becomes: (message: string, a: ApiAnswer) => Error }[] = [
+  { matches: (a) => a.status === 429 || has(a, 'rateLimitExceeded', 'userRateLimitExceeded', 'RATE_LIMIT_EXCEEDED'),
+    becomes: (m, a) => throttled(m, a.retryAfterMs) },
+  { matches: (a) => has(a, 'quotaExceeded', 'QUOTA_EXCEEDED', 'limitExceeded'), becomes: quota },
+  { matches: (a) => a.status === 404 || has(a, 'notFound'), becomes: notFound },
+  { matches: (a) => a.status === 409 || has(a, 'alreadyExists'), becomes: conflict },
+  // conditionNotMet: a fingerprint moved under us (someone changed it meanwhile); read again and retry.
+  { matches: (a) => a.status === 412 || has(a, 'conditionNotMet'), becomes: (m) => inProgress(m, 1_000) },
+  { matches: (a) => has(a, 'resourceInUseByAnotherResource'), becomes: (m) => inProgress(m, 5_000) },
+  { matches: (a) => a.status === 401, becomes: (m) => invalid(`${m}${credentialsHint}`) },
+  { matches: (a) => a.status === 403,
+    becomes: (m) => invalid(`${m}; grant the Account's service account this permission on the project (e.g. roles/compute.admin)`) },
+];
+
 /**
  * The typed error an answer means, its message naming what was asked (what) and carrying the API's.
  * A server error (5xx) stays an error to retry with back-off; what got no answer is returned as is.
@@ -69,15 +84,8 @@ export function typedGceError(what: string, err: unknown): unknown {
   const a = answerOf(err);
   if (!a) return err;
   const message = `${what}: GCE ${a.status}${a.reasons.length ? ` ${a.reasons.join(', ')}` : ''}: ${a.message}`;
-  if (a.status === 429 || has(a, 'rateLimitExceeded', 'userRateLimitExceeded', 'RATE_LIMIT_EXCEEDED')) return throttled(message, a.retryAfterMs);
-  if (has(a, 'quotaExceeded', 'QUOTA_EXCEEDED', 'limitExceeded')) return quota(message);
-  if (a.status === 404 || has(a, 'notFound')) return notFound(message);
-  if (a.status === 409 || has(a, 'alreadyExists')) return conflict(message);
-  // conditionNotMet: a fingerprint moved under us (someone changed it meanwhile); read again and retry.
-  if (a.status === 412 || has(a, 'conditionNotMet')) return inProgress(message, 1_000);
-  if (has(a, 'resourceInUseByAnotherResource')) return inProgress(message, 5_000);
-  if (a.status === 401) return invalid(`${message}${credentialsHint}`);
-  if (a.status === 403) return invalid(`${message}; grant the Account's service account this permission on the project (e.g. roles/compute.admin)`);
+  const rule = rules.find((r) => r.matches(a));
+  if (rule) return rule.becomes(message, a);
   if (a.status >= 500) return new Error(`${what}: GCE failed: ${a.status}: ${a.message}`, { cause: err });
   return invalid(message);
 }

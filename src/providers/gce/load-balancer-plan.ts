@@ -45,6 +45,27 @@ const seconds = (d: string | undefined, field: string, name: string): number | u
   return Math.round(ms / 1000);
 };
 
+/** The health check of a LoadBalancer: spec.healthCheck, or a TCP check of the first target port. */
+function healthCheckOf(name: string, spec: LoadBalancerSpec, owner: Owner, firstTargetPort: number): HealthCheck {
+  const hc = spec.healthCheck;
+  const port = hc?.port ?? firstTargetPort;
+  const protocol = hc ? hc.protocol : 'TCP';
+  const interval = seconds(hc?.interval, 'spec.healthCheck.interval', name);
+  const timeout = seconds(hc?.timeout, 'spec.healthCheck.timeout', name);
+  const requestPath = hc?.path ?? '/';
+  const check = protocol === 'TCP' ? { tcpHealthCheck: { port } }
+    : protocol === 'HTTP' ? { httpHealthCheck: { port, requestPath } } : { httpsHealthCheck: { port, requestPath } };
+  return {
+    name: healthCheckName(name), type: protocol, ...check,
+    description: describeMark(markOf(owner, name), `Health check of LoadBalancer ${owner.namespace}/${name}`),
+    ...defined({ checkIntervalSec: interval, timeoutSec: timeout, healthyThreshold: hc?.healthyThreshold, unhealthyThreshold: hc?.unhealthyThreshold }),
+  };
+}
+
+/** The fields of o that are set. */
+const defined = (o: Record<string, number | undefined>): Record<string, number> =>
+  Object.fromEntries(Object.entries(o).filter((e): e is [string, number] => e[1] !== undefined));
+
 /** The plan of a LoadBalancer; Invalid naming the field for what GCE cannot carry. */
 export function planLoadBalancer(name: string, spec: LoadBalancerSpec, owner: Owner): LoadBalancerPlan {
   const ports = spec.ports.map((p, i): PortPlan => {
@@ -55,21 +76,7 @@ export function planLoadBalancer(name: string, spec: LoadBalancerSpec, owner: Ow
     const targetPort = p.targetPort ?? p.port;
     return { port: p.port, targetPort, gceName: portResourceName(name, p.port), portName: `port-${targetPort}`, protocol: p.protocol };
   });
-  const hc = spec.healthCheck;
-  const hcPort = hc?.port ?? ports[0]!.targetPort;
-  const protocol = hc?.protocol ?? (spec.healthCheck ? 'HTTP' : 'TCP');
-  const interval = seconds(hc?.interval, 'spec.healthCheck.interval', name);
-  const timeout = seconds(hc?.timeout, 'spec.healthCheck.timeout', name);
-  const check = protocol === 'TCP' ? { tcpHealthCheck: { port: hcPort } }
-    : protocol === 'HTTP' ? { httpHealthCheck: { port: hcPort, requestPath: hc?.path ?? '/' } }
-      : { httpsHealthCheck: { port: hcPort, requestPath: hc?.path ?? '/' } };
-  const healthCheck: HealthCheck = {
-    name: healthCheckName(name), type: protocol, ...check,
-    description: describeMark(markOf(owner, name), `Health check of LoadBalancer ${owner.namespace}/${name}`),
-    ...(interval ? { checkIntervalSec: interval } : {}), ...(timeout ? { timeoutSec: timeout } : {}),
-    ...(hc?.healthyThreshold ? { healthyThreshold: hc.healthyThreshold } : {}),
-    ...(hc?.unhealthyThreshold ? { unhealthyThreshold: hc.unhealthyThreshold } : {}),
-  };
+  const healthCheck = healthCheckOf(name, spec, owner, ports[0]!.targetPort);
   const external = spec.type === 'external';
   return { healthCheck, ports, scheme: external ? 'EXTERNAL_MANAGED' : 'INTERNAL_MANAGED', external };
 }

@@ -55,7 +55,10 @@ async function ensureHealthCheck(c: GceClients, plan: LoadBalancerPlan, owner: O
   return hc.selfLink ?? globalPath(c, 'healthChecks', want.name!);
 }
 
-async function ensureBackendService(c: GceClients, name: string, port: PortPlan, plan: LoadBalancerPlan, owner: Owner, hcUrl: string): Promise<BackendService> {
+/** What an upsert works from. */
+interface Upsert { c: GceClients; name: string; plan: LoadBalancerPlan; owner: Owner; hcUrl: string }
+
+async function ensureBackendService({ c, name, plan, owner, hcUrl }: Upsert, port: PortPlan): Promise<BackendService> {
   const want = backendServiceOf(name, port, plan, owner, hcUrl);
   const what = `backend service ${port.gceName}`;
   const bs = await ensure(owner, what, () => getBackendService(c, port.gceName), () => run(c, `creating ${what}`,
@@ -135,9 +138,9 @@ export function gceLoadBalancers(pool: GceClientPool): LoadBalancerProvider {
     async upsert(a, l, name, spec, owner) {
       const c = await clients(a, l);
       const plan = planLoadBalancer(name, spec, owner);
-      const hcUrl = await ensureHealthCheck(c, plan, owner);
+      const u: Upsert = { c, name, plan, owner, hcUrl: await ensureHealthCheck(c, plan, owner) };
       for (const port of plan.ports) {
-        const bs = await ensureBackendService(c, name, port, plan, owner, hcUrl);
+        const bs = await ensureBackendService(u, port);
         if (plan.external) await ensureFront(c, name, port, owner, bs);
         else await deleteFront(c, a.namespace, name, port.gceName);
       }
