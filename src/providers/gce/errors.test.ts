@@ -8,7 +8,7 @@ const raw = Symbol.for('google-gax.rawHttpResponsePayload');
 
 /** An error shaped as google-gax throws an error answer: httpStatusCode, the message, the body under its symbol. */
 function apiError(status: number, reason: string, message = 'Compute said no', retryAfter?: string): Error {
-  const err = Object.assign(new Error(message), { httpStatusCode: status, code: 3 }) as Error & Record<symbol, unknown>;
+  const err = Object.assign(new Error(message), { httpStatusCode: status, code: 3 }) as unknown as Error & Record<symbol, unknown>;
   err[raw] = JSON.stringify({ error: { code: status, message, errors: [{ message, domain: 'global', reason }] } });
   if (retryAfter !== undefined) Object.assign(err, { cause: { response: { headers: new Headers({ 'retry-after': retryAfter }) } } });
   return err;

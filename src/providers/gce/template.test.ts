@@ -28,7 +28,7 @@ describe('GCE instance templates', () => {
   });
 
   it('refuses tags that are not GCE labels, naming the field', () => {
-    for (const tags of [{ Version: 'v1' }, { version: 'V1' }, { 'staysail-x': 'y' }]) {
+    for (const tags of [{ Version: 'v1' }, { version: 'V1' }, { 'staysail-x': 'y' }] as Record<string, string>[]) {
       assert.throws(() => instanceTemplateOf(request(tags), 'p', 'europe-west1', 'europe-west1-b'),
         (err: unknown) => isProviderError(err, 'Invalid') && /spec\.template\.gce\.tags/.test(err.message));
     }
