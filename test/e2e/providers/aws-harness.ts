@@ -34,7 +34,7 @@ export const awsTemplate = (version: string) => ({ aws: { imageId: motoImage, in
 export interface ClusterOptions { strategy?: object; capacity?: { min: number; max: number; desired: number }; loadBalancers?: string[];
   securityGroups?: string[]; extra?: object }
 
-/** Cluster shop-<stack> on the Account, behind lb-<stack> and in sg-<stack> unless told otherwise. */
+/** Cluster shop-<stack> on the Account, behind lb-<stack> and in fw-<stack> unless told otherwise. */
 export function cluster(stack: string, version: string, o: ClusterOptions = {}) {
   return { apiVersion: api, kind: 'Cluster', metadata: { name: `shop-${stack}` },
     spec: { moniker: { app: 'shop', stack }, accountRef: { name: 'aws' }, location, capacity: o.capacity ?? { min: 1, max: 4, desired: 2 },

@@ -43,7 +43,7 @@ describe('an AWS Cluster\'s life, with the operator as a process and moto', func
     const before = await s.view.leftovers();
     for (const made of ['Auto Scaling group shop-gone-v000', 'Auto Scaling group shop-gone-v001', 'launch template shop-gone-v001', 'load balancer lb-gone',
       'target group lb-gone-80']) assert.ok(before.includes(made), `${made} was never made: ${before.join(', ')}`);
-    assert.ok(before.some((x) => x.startsWith('security group sg-gone ')), `security group sg-gone was never made: ${before.join(', ')}`);
+    assert.ok(before.some((x) => x.startsWith('security group fw-gone ')), `security group fw-gone was never made: ${before.join(', ')}`);
 
     await s.k(['delete', 'clusters,loadbalancers,securitygroups', '--all', '--wait=false']);
     let k8s = '';

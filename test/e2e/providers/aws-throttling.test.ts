@@ -48,7 +48,7 @@ describe('AWS throttling, with the operator as a process and moto', function () 
       `a group or launch template was created twice:\n${s.proxy.summary()}`);
     const left = await s.view.leftovers();
     assert.deepEqual(left.filter((x) => !x.startsWith('Auto Scaling group') && !x.startsWith('launch template')).map((x) => x.replace(/ \(sg-\w+\)$/, '')),
-      ['load balancer lb-th', 'security group sg-th', 'target group lb-th-80'], 'something was made twice, or not at all');
+      ['load balancer lb-th', 'security group fw-th', 'security group lb:lb-th', 'target group lb-th-80'], 'something was made twice, or not at all');
     const [tg] = await s.view.targetGroupsOf('lb-th');
     const v001 = (await s.view.group('shop-th-v001'))!;
     assert.deepEqual(await s.view.healthyTargets(tg!.arn), v001.inService, 'the target group does not serve v001 alone');
