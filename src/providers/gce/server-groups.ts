@@ -6,7 +6,7 @@
 // without Staysail's mark is never changed.
 import { conflict, inProgress, isProviderError, notFound } from '../errors.ts';
 import type { CreateServerGroup, Location, ProviderAccount, ServerGroupDescription, ServerGroupProvider } from '../interfaces.ts';
-import { backendServicesOf, healthIn, ourBackendServices, setBackend } from './backends.ts';
+import { backendServicesOf, healthIn, ourBackendServices, setBackend, type BackendService } from './backends.ts';
 import { callOptions, regionOf, type GceClientPool, type GceClients } from './clients.ts';
 import { gce, gceOrAbsent, isStaleFingerprint } from './errors.ts';
 import { describeMark, isOwnedBy, ownerOfMark, readMark } from './marks.ts';
@@ -60,35 +60,57 @@ async function describeOf(at: At, group: Group): Promise<ServerGroupDescription>
   return describeGroup(group, instances, health);
 }
 
-async function patchState(at: At, group: Group, state: GroupState): Promise<void> {
+/**
+ * Patches the group with what change makes of it (undefined: it is so already), reading it again
+ * when someone changed it meanwhile (a stale fingerprint); answers the group as it is afterwards.
+ */
+async function patchGroup(at: At, group: Group, what: string, change: (g: Group) => Group | undefined): Promise<Group> {
   let current = group;
   for (let attempt = 0; ; attempt++) {
-    const next = withState(current, state);
-    if (JSON.stringify(next) === JSON.stringify(withState(current, stateOf(current)))) return;
+    const body = change(current);
+    if (!body) return current;
     try {
-      await run(at.c, `server group ${group.name}: recording ${JSON.stringify(state)}`, async () => (await at.c.get('groups')).patch({
+      await run(at.c, `server group ${group.name}: ${what}`, async () => (await at.c.get('groups')).patch({
         project: at.c.project, zone: at.zone, instanceGroupManager: group.name!,
-        instanceGroupManagerResource: { allInstancesConfig: next, fingerprint: current.fingerprint ?? null },
+        instanceGroupManagerResource: { ...body, fingerprint: current.fingerprint ?? null },
       }, callOptions));
-      return;
+      return await ourGroup(at, group.name!, what);
     } catch (err) {
-      // Someone changed the group meanwhile (a stale fingerprint): record on what it is now.
       if (!isStaleFingerprint(err) || attempt >= 2) throw err;
-      current = await ourGroup(at, group.name!, 'record the state of');
+      current = await ourGroup(at, group.name!, what);
     }
   }
 }
 
+const patchState = (at: At, group: Group, state: GroupState): Promise<Group> =>
+  patchGroup(at, group, `recording ${JSON.stringify(state)}`, (g) => {
+    const next = withState(g, state);
+    return JSON.stringify(next) === JSON.stringify(withState(g, stateOf(g))) ? undefined : { allInstancesConfig: next };
+  });
+
+/** Names on its instance group the ports these backend services send to (port-8080 -> 8080), keeping the names it has. */
+const ensureNamedPorts = (at: At, group: Group, services: readonly BackendService[]): Promise<Group> =>
+  patchGroup(at, group, 'naming the ports its load balancers send to', (g) => {
+    const have = g.namedPorts ?? [];
+    const missing = [...new Set(services.map((b) => b.portName ?? ''))].filter((n) => /^port-\d+$/.test(n) && !have.some((p) => p.name === n))
+      .map((name) => ({ name, port: Number(name.slice('port-'.length)) }));
+    return missing.length ? { namedPorts: [...have, ...missing] } : undefined;
+  });
+
 /**
  * Makes its instance group a backend of exactly the backend services of these LoadBalancers among
- * those Staysail made in the namespace: joins the missing first, then leaves the others.
+ * those Staysail made in the namespace: names the ports they send to, joins the missing, then leaves
+ * the others. Answers the group as it is afterwards.
  */
-async function serveExactly(at: At, group: Group, loadBalancers: readonly string[]): Promise<void> {
+async function serveExactly(at: At, group: Group, loadBalancers: readonly string[]): Promise<Group> {
   const ig = group.instanceGroup!;
-  const want = new Set([...(await backendServicesOf(at.c, loadBalancers)).values()].flat().map((b) => b.name!));
+  const wanted = [...(await backendServicesOf(at.c, loadBalancers)).values()].flat();
+  const want = new Set(wanted.map((b) => b.name!));
+  const named = await ensureNamedPorts(at, group, wanted);
   const all = await ourBackendServices(at.c);
   for (const b of all) if (want.has(b.name!)) await setBackend(at.c, b, ig, true, `server group ${group.name}`);
   for (const b of all) if (!want.has(b.name!)) await setBackend(at.c, b, ig, false, `server group ${group.name}`);
+  return named;
 }
 
 /** A group or template found under the request's name is the request's only when made for this owner from this template. */
@@ -146,7 +168,7 @@ async function create(at: At, req: CreateServerGroup): Promise<ServerGroupDescri
   }
   checkSame(at, groupWhere(at, req.name), group.description, req);
   // Made enabled (or found so after a crash): it joins its load balancers now, as often as it takes.
-  if (stateOf(group).enabled) await serveExactly(at, group, stateOf(group).loadBalancers);
+  if (stateOf(group).enabled) group = await serveExactly(at, group, stateOf(group).loadBalancers);
   return describeOf(at, group);
 }
 
@@ -212,25 +234,25 @@ export function gceServerGroups(pool: GceClientPool): ServerGroupProvider {
       const w = await at(a, l);
       const group = await ourGroup(w, name, 'enable');
       const state = { ...stateOf(group), ...(loadBalancers ? { loadBalancers } : {}) };
-      await serveExactly(w, group, state.loadBalancers);
+      const served = await serveExactly(w, group, state.loadBalancers);
       // Last: until it is recorded, the group still counts as disabled, and a cut-short enable is made again.
-      await patchState(w, group, { ...state, enabled: true });
+      await patchState(w, served, { ...state, enabled: true });
     },
 
     async disable(a, l, name) {
       const w = await at(a, l);
       const group = await ourGroup(w, name, 'disable');
       // Out of the backend services first: cut short, it still shows enabled and is disabled again.
-      await serveExactly(w, group, []);
-      await patchState(w, group, { ...stateOf(group), enabled: false });
+      const served = await serveExactly(w, group, []);
+      await patchState(w, served, { ...stateOf(group), enabled: false });
     },
 
     async setLoadBalancers(a, l, name, loadBalancers) {
       const w = await at(a, l);
       const group = await ourGroup(w, name, 'change the load balancers of');
       const state = stateOf(group);
-      if (state.enabled) await serveExactly(w, group, loadBalancers);
-      await patchState(w, group, { ...state, loadBalancers: [...loadBalancers] });
+      const served = state.enabled ? await serveExactly(w, group, loadBalancers) : group;
+      await patchState(w, served, { ...state, loadBalancers: [...loadBalancers] });
     },
 
     async destroy(a, l, name) {

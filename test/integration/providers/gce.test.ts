@@ -106,4 +106,39 @@ describe('GCE provider on its fake', function () {
     assert.ok(await w.provider.loadBalancers.describe(w.account, w.location, 'web'));
     assert.ok(await w.provider.securityGroups.describe(w.account, w.location, 'web'));
   });
+
+  it('fronts an external LoadBalancer with a TCP proxy and forwarding rule per port, and names the port on groups that join it', async () => {
+    const spec = { application: 'shop', accountRef: { name: 'gce' }, type: 'external' as const,
+      ports: [{ port: 80, targetPort: 8080, protocol: 'TCP' as const }, { port: 443, protocol: 'HTTPS' as const }] };
+    const lb = await w.provider.loadBalancers.upsert(w.account, w.location, 'web', spec, await w.owner('LoadBalancer', 'web'));
+    assert.match(lb.address ?? '', /^\d+\.\d+\.\d+\.\d+$/);
+    assert.deepEqual(paths('forwardingRules'), [`projects/${project}/global/forwardingRules/web-443`, `projects/${project}/global/forwardingRules/web-80`]);
+    assert.equal(paths('targetTcpProxies').length, 2);
+    await w.provider.serverGroups.create(w.account, await request({ enabled: true, loadBalancers: ['web'] }));
+    const group = w.fake.state('instanceGroupManagers')[`projects/${project}/zones/${zone}/instanceGroupManagers/shop-prod-v001`]!;
+    assert.deepEqual((group.namedPorts as { name: string }[]).sort((a, b) => a.name.localeCompare(b.name)),
+      [{ name: 'port-443', port: 443 }, { name: 'port-8080', port: 8080 }]);
+    await w.eventually(async () => (await w.provider.loadBalancers.describe(w.account, w.location, 'web'))?.healthyEndpoints === 2, 'two healthy endpoints');
+    // Compute cannot change a backend service's scheme in place: made internal, it is refused naming the field.
+    await assert.rejects(w.provider.loadBalancers.upsert(w.account, w.location, 'web', { ...spec, type: 'internal' }, await w.owner('LoadBalancer', 'web')),
+      rejectsWith('Invalid', /spec\.type.*EXTERNAL_MANAGED/));
+    await w.provider.serverGroups.destroy(w.account, w.location, 'shop-prod-v001');
+    await w.provider.loadBalancers.delete(w.account, w.location, 'web');
+    for (const c of ['forwardingRules', 'targetTcpProxies', 'backendServices', 'healthChecks']) assert.deepEqual(paths(c), [], c);
+  });
+
+  it('lets members of another SecurityGroup in by its network tag, which the instance template carries', async () => {
+    const owner = await w.owner('SecurityGroup', 'web');
+    const sg = await w.provider.securityGroups.upsert(w.account, w.location, 'web', { application: 'shop', accountRef: { name: 'gce' },
+      ingress: [{ from: { securityGroupRef: { name: 'lb' } }, protocol: 'tcp', ports: { from: 8080 } }, { from: { cidr: '10.0.0.0/8' }, protocol: 'icmp' }] }, owner);
+    assert.equal(sg.ingressRules, 2);
+    const firewalls = Object.values(w.fake.state('firewalls'));
+    const fromLb = firewalls.find((f) => JSON.stringify(f.sourceTags) === '["lb"]');
+    assert.deepEqual([fromLb?.targetTags, fromLb?.allowed], [['web'], [{ IPProtocol: 'tcp', ports: ['8080'] }]]);
+    await w.provider.serverGroups.create(w.account, await request({ securityGroups: ['web'] }));
+    const template = Object.values(w.fake.state('instanceTemplates'))[0] as { properties?: { tags?: { items?: string[] } } };
+    assert.deepEqual(template.properties?.tags?.items, ['web']);
+    await w.provider.securityGroups.delete(w.account, w.location, 'web');
+    assert.deepEqual(paths('firewalls'), []);
+  });
 });
