@@ -53,6 +53,14 @@ describe('GCE provider on its fake', function () {
     assert.equal((await w.provider.serverGroups.create(w.account, await request())).name, made.name);
     assert.deepEqual(paths('instanceGroupManagers'), [`projects/${project}/zones/${zone}/instanceGroupManagers/shop-prod-v001`]);
     assert.equal(paths('instanceTemplates').length, 1);
+
+    // The crash after the inserts were accepted: waiting on the group's operation gets no good answer.
+    w.fake.failNext({ method: 'POST', path: /zones\/[^/]+\/operations\/[^/]+\/wait$/, status: 500, times: 1 });
+    const v2 = { ...(await request()), name: 'shop-prod-v002', sequence: 2 };
+    await assert.rejects(w.provider.serverGroups.create(w.account, v2));
+    assert.equal((await w.provider.serverGroups.create(w.account, v2)).name, 'shop-prod-v002');
+    assert.equal(paths('instanceGroupManagers').length, 2);
+    assert.equal(paths('instanceTemplates').length, 2);
   });
 
   it('turns a failed operation into a typed error naming the resource', async () => {
