@@ -9,6 +9,7 @@ import { Manager } from './core/manager.ts';
 import { optionsHelp, OptionsError, parseOptions } from './core/options.ts';
 import { registerControllers } from './controllers/index.ts';
 import { AwsProvider } from './providers/aws/provider.ts';
+import { GceProvider } from './providers/gce/provider.ts';
 import { KubernetesProvider } from './providers/kubernetes/provider.ts';
 import { ProviderRegistry } from './providers/registry.ts';
 import { registerTriggerRoutes } from './triggers/routes.ts';
@@ -41,7 +42,9 @@ async function main(): Promise<number> {
 
   const manager = new Manager({ kubeConfig: kc, options, clock: realClock, log });
   const aws = new AwsProvider(manager.client);
-  registerControllers(manager, new ProviderRegistry().register(new KubernetesProvider(manager.client, realClock)).register(aws));
+  // Its compute clients load on an Account's first call, so an operator without GCE Accounts pays nothing for it.
+  const gce = new GceProvider(manager.client);
+  registerControllers(manager, new ProviderRegistry().register(new KubernetesProvider(manager.client, realClock)).register(aws).register(gce));
   registerTriggerRoutes(manager.router, { pipelines: manager.informer<Pipeline>(resources.pipeline), client: manager.client, clock: realClock, log });
   const stopped = new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
@@ -51,7 +54,7 @@ async function main(): Promise<number> {
   await manager.start();
   const why = await stopped;
   log.info('stopping', { why });
-  await manager.stop().finally(() => aws.close());
+  await manager.stop().finally(() => { aws.close(); gce.close(); });
   log.info('stopped');
   return why === 'lost the leader Lease' ? 1 : 0;
 }

@@ -29,8 +29,9 @@
 // resourceInUseByAnotherResource for deleting what another resource names, 404 for a reference to
 // nothing; selfLinks are http://127.0.0.1:<port>/compute/v1/...; an unknown project is 404.
 // Tests: failNext (an HTTP error, 429 with Retry-After, 500, ...), failOperation (an operation that
-// ends DONE with error.errors[]), setHealth, the request log, state() for assertions, operations.timing
-// (reads per step, settle time) and operations.settleAll(); reset() forgets all and restores the timing.
+// ends DONE with error.errors[]), setHealth, the request log, onAnswered (sees or holds back each
+// answer), state() for assertions, operations.timing (reads per step, settle time) and
+// operations.settleAll(); reset() forgets all and restores the timing.
 // sdk.ts makes the real clients against a fake and waits on operations as the provider does.
 // What the SDK does on this wire (seen in the tests): empty lists are left out of bodies, so a patch
 // cannot empty backends[] (use update); empty maps go as {}; an empty message goes as ""; gax retries
@@ -99,6 +100,11 @@ export interface FakeGceOptions {
 
 export class FakeGce {
   readonly requests: RecordedRequest[] = [];
+  /**
+   * Called with each request once the fake has carried it out, before the answer is sent; answering
+   * 'hold' keeps the answer back (for a crash between "Compute did it" and "the caller knows").
+   */
+  onAnswered: ((request: RecordedRequest, status: number) => 'hold' | void) | undefined;
   readonly operations: Operations;
   readonly resources: Resources;
   readonly groups: Groups;
@@ -135,10 +141,10 @@ export class FakeGce {
     return { apiEndpoint: '127.0.0.1', port: this.port, protocol: 'http', authClient: new PassThroughClient(), fallback: true };
   }
 
-  /** Forgets every resource, operation, failure, health override and logged request. */
+  /** Forgets every resource, operation, failure, health override, logged request and onAnswered. */
   reset(): void {
     this.resources.reset(); this.operations.reset(); this.groups.reset();
-    this.failures = []; this.requests.length = 0;
+    this.failures = []; this.requests.length = 0; this.onAnswered = undefined;
   }
 
   failNext(f: RequestFailure): void { this.failures.push({ ...f, left: f.times ?? 1 }); }
@@ -164,10 +170,15 @@ export class FakeGce {
       const text = Buffer.concat(chunks).toString('utf8');
       let body: unknown;
       try { body = text ? JSON.parse(text) : undefined; } catch { body = text; }
-      this.requests.push({ method: req.method ?? '', path: req.url ?? '', body });
-      try { this.send(res, this.handle(req, text)); } catch (err) {
-        this.send(res, err instanceof GoogleApiError ? err : new GoogleApiError(500, `The GCE fake failed: ${String(err)}`));
+      const recorded: RecordedRequest = { method: req.method ?? '', path: req.url ?? '', body };
+      this.requests.push(recorded);
+      let answer: Json | GoogleApiError;
+      try { answer = this.handle(req, text); } catch (err) {
+        answer = err instanceof GoogleApiError ? err : new GoogleApiError(500, `The GCE fake failed: ${String(err)}`);
       }
+      // A held answer is never sent: the caller is about to be killed, having never heard that it was done.
+      if (this.onAnswered?.(recorded, answer instanceof GoogleApiError ? answer.code : 200) === 'hold') return;
+      this.send(res, answer);
     });
   }
 

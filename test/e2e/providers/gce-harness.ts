@@ -1,0 +1,203 @@
+// What the GCE end-to-end suites share: a fake of Compute's REST API (test/fakes/gce) started on
+// loopback for each suite, a namespace with the Account "gce" (endpoint: the fake; a Secret with a
+// service-account JSON key), the Application "shop", the operator as a process, manifests of
+// LoadBalancers, SecurityGroups and Clusters on that Account, and the fake read directly (its state
+// and the real SDK against it): what a test asserts is what Compute holds.
+import { waitFor } from '../../cluster/probe.ts';
+import { closeClients, sdkClients, type SdkClients } from '../../fakes/gce/sdk.ts';
+import { FakeGce } from '../../fakes/gce/server.ts';
+import { gceTemplate, project, region, serviceAccountKey, zone } from '../../support/gce-world.ts';
+import { kubectl } from '../../support/kubectl.ts';
+import { createNamespace, operatorIn, removeNamespace } from '../../support/namespace.ts';
+import type { OperatorProcess } from '../../support/operator-process.ts';
+import { api, inNamespace } from '../../support/runs.ts';
+import { sharedCluster } from '../../support/setup.ts';
+
+export { project, region, zone };
+
+const location = { region };
+/** A server group lives in one zone on GCE (a zonal managed instance group). */
+const clusterLocation = { region, zones: [zone] };
+
+/** An external LoadBalancer on the Account: port 80 to the instances' 8080. */
+export const loadBalancer = (name: string) => ({ apiVersion: api, kind: 'LoadBalancer', metadata: { name },
+  spec: { application: 'shop', accountRef: { name: 'gce' }, location, type: 'external', ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }] } });
+
+/** A SecurityGroup on the Account: 8080 from the default network's range. */
+export const securityGroup = (name: string) => ({ apiVersion: api, kind: 'SecurityGroup', metadata: { name },
+  spec: { application: 'shop', accountRef: { name: 'gce' }, location, description: `instances of ${name}`,
+    ingress: [{ from: { cidr: '10.128.0.0/9' }, protocol: 'tcp', ports: { from: 8080 } }] } });
+
+export interface ClusterOptions { strategy?: object; capacity?: { min: number; max: number; desired: number }; extra?: object }
+
+/** Cluster shop-<stack> on the Account in one zone, behind lb-<stack> and in fw-<stack>. */
+export function cluster(stack: string, version: string, o: ClusterOptions = {}) {
+  return { apiVersion: api, kind: 'Cluster', metadata: { name: `shop-${stack}` },
+    spec: { moniker: { app: 'shop', stack }, accountRef: { name: 'gce' }, location: clusterLocation, capacity: o.capacity ?? { min: 1, max: 4, desired: 2 },
+      loadBalancerRefs: [{ name: `lb-${stack}` }], securityGroupRefs: [{ name: `fw-${stack}` }],
+      template: gceTemplate(version), strategy: o.strategy ?? { type: 'redblack' }, ...o.extra } };
+}
+
+type Json = Record<string, unknown>;
+
+/** A managed instance group as the fake holds it. */
+export interface Group { name: string; id: string; instanceGroup: string; targetSize: number; template: string; description: string }
+
+/** Compute as the fake holds it, and as the real SDK reads it. */
+export class GceView {
+  readonly fake: FakeGce;
+  readonly sdk: SdkClients;
+
+  constructor(fake: FakeGce) {
+    this.fake = fake;
+    this.sdk = sdkClients(fake);
+  }
+
+  /** Every managed instance group in the zone, by name. */
+  groups(): Group[] {
+    return Object.values(this.fake.state('instanceGroupManagers')).map((g) => ({ name: String(g.name), id: String(g.id),
+      instanceGroup: String(g.instanceGroup), targetSize: Number(g.targetSize), template: String(g.instanceTemplate), description: String(g.description ?? '') }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** The groups of a cluster (its name followed by a version), by name. */
+  groupsOf(cluster: string): Group[] { return this.groups().filter((g) => new RegExp(`^${cluster}-v\\d{3,}$`).test(g.name)); }
+
+  group(name: string): Group | undefined { return this.groups().find((g) => g.name === name); }
+
+  /** The names of the instance templates beginning with prefix. */
+  templates(prefix = ''): string[] {
+    return Object.values(this.fake.state('instanceTemplates')).map((t) => String(t.name)).filter((n) => n.startsWith(prefix)).sort();
+  }
+
+  /** The names of the instance groups that are backends of the global backend service. */
+  backendsOf(service: string): string[] {
+    const bs = this.fake.state('backendServices')[`projects/${project}/global/backendServices/${service}`];
+    return ((bs?.backends ?? []) as Json[]).map((b) => String(b.group).split('/').pop()!).sort();
+  }
+
+  /** The running instances of a group, as listManagedInstances answers them. */
+  async runningInstances(group: string): Promise<string[]> {
+    const [out] = await this.sdk.groups.listManagedInstances({ project, zone, instanceGroupManager: group });
+    return out.filter((i) => i.instanceStatus === 'RUNNING').map((i) => i.instance!.split('/').pop()!).sort();
+  }
+
+  /**
+   * The HEALTHY instances of each backend of the service, by instance group, read through the SDK
+   * (backendServices.get, then getHealth per backend). A backend that leaves between the two reads
+   * (Compute answers 400 for a group it does not serve) has the whole sample taken again.
+   */
+  async healthyBackends(service: string): Promise<Record<string, string[]>> {
+    for (let attempt = 0; ; attempt++) {
+      const [bs] = await this.sdk.backends.get({ project, backendService: service });
+      try {
+        const entries = await Promise.all((bs.backends ?? []).map(async (b) => {
+          const [h] = await this.sdk.backends.getHealth({ project, backendService: service, resourceGroupReferenceResource: { group: b.group! } });
+          const healthy = (h.healthStatus ?? []).filter((s) => s.healthState === 'HEALTHY').map((s) => s.instance!.split('/').pop()!).sort();
+          return [b.group!.split('/').pop()!, healthy] as const;
+        }));
+        return Object.fromEntries(entries);
+      } catch (err) {
+        if ((err as { httpStatusCode?: number }).httpStatusCode !== 400 || attempt >= 5) throw err;
+      }
+    }
+  }
+
+  /**
+   * Everything in the fake, as collection/name: after a fresh fake only Staysail makes anything, so
+   * all of it is Staysail's.
+   */
+  leftovers(): string[] {
+    return Object.keys(this.fake.state()).map((path) => path.split('/').slice(-2).join('/')).sort();
+  }
+
+  /** The last requests the fake got, one a line. */
+  lastRequests(n = 12): string {
+    return this.fake.requests.slice(-n).map((r) => `${r.method} ${r.path.replace(/\?.*$/, '')}`).join('\n');
+  }
+
+  close(): Promise<void> { return closeClients(this.sdk); }
+}
+
+export interface Condition { type: string; status: string; reason: string; message: string }
+export interface RolloutStatus { phase: string; message?: string; revision: number; newServerGroup?: string; previousServerGroup?: string }
+export interface ClusterState { activeServerGroup?: string; rollout?: RolloutStatus; conditions?: Condition[] }
+
+/** The suite's world, filled in by its before hook. */
+export interface GceSuite {
+  ns: string;
+  fake: FakeGce;
+  endpoint: string;
+  view: GceView;
+  k: (args: string[], input?: string) => Promise<string>;
+  apply: (...docs: object[]) => Promise<string>;
+  /** The operator started by the suite (undefined with operator: false). */
+  operator: OperatorProcess | undefined;
+  cluster(name: string): Promise<ClusterState>;
+  /** Applies a Cluster and waits (timeoutMs) for its next rollout to reach phase, calling sample between polls. */
+  rollTo(manifest: { metadata: { name: string } }, phase: string, sample?: () => Promise<void>, timeoutMs?: number): Promise<ClusterState>;
+  /** Waits for the Cluster's rollout after revision to reach phase. */
+  rolloutAfter(name: string, revision: number, phase: string, sample?: () => Promise<void>, timeoutMs?: number): Promise<ClusterState>;
+  /** What to say when something never happened: the Cluster, the operator's last lines and the fake's last requests. */
+  why(name?: string): Promise<string>;
+}
+
+/**
+ * Mocha hooks for a GCE suite: a fake of Compute on loopback, a namespace with the Secret and
+ * Account "gce" (endpoint: the fake) and the Application, and (unless operator is false) the
+ * operator watching the namespace, with the Account Ready. Stopped and removed after.
+ */
+export function gceSuite(prefix: string, options: { operator?: boolean } = {}): GceSuite {
+  const ns = `${prefix}-${Date.now().toString(36)}`;
+  const { k, apply } = inNamespace(ns);
+  const suite = { ns, k, apply, operator: undefined } as GceSuite;
+
+  suite.cluster = async (name) => JSON.parse(await k(['get', 'cluster', name, '-o', 'jsonpath={.status}']) || '{}') as ClusterState;
+  suite.why = async (name) => [
+    name ? `cluster ${name}: ${JSON.stringify(await suite.cluster(name).catch((e: Error) => e.message))}` : '',
+    `operator: ${JSON.stringify(suite.operator?.lines.slice(-8) ?? [])}`,
+    `last requests to the fake:\n${suite.view?.lastRequests() ?? ''}`,
+  ].filter(Boolean).join('\n');
+  suite.rolloutAfter = async (name, revision, phase, sample, timeoutMs = 90_000) => {
+    let st: ClusterState = {};
+    await waitFor(async () => {
+      await sample?.();
+      st = await suite.cluster(name);
+      return (st.rollout?.revision ?? 0) > revision && st.rollout?.phase === phase;
+    }, timeoutMs, () => `cluster ${name} never reached ${phase} in a rollout after revision ${revision}: ${JSON.stringify(st.rollout)}`, 200)
+      .catch(async (err: Error) => { throw new Error(`${err.message}\n${await suite.why()}`); });
+    await sample?.();
+    return st;
+  };
+  suite.rollTo = async (manifest, phase, sample, timeoutMs) => {
+    const name = manifest.metadata.name;
+    const exists = (await kubectl(sharedCluster().kubeconfigPath, ['-n', ns, 'get', 'cluster', name])).code === 0;
+    const before = exists ? (await suite.cluster(name)).rollout?.revision ?? 0 : 0;
+    // As a GitOps tool applies: server-side, taking the fields it sends.
+    await k(['apply', '--server-side', '--force-conflicts', '-f', '-'], JSON.stringify(manifest));
+    return suite.rolloutAfter(name, before, phase, sample, timeoutMs);
+  };
+
+  before(async function () {
+    this.timeout(120_000);
+    suite.fake = new FakeGce({ projects: [project] });
+    suite.endpoint = await suite.fake.start();
+    suite.view = new GceView(suite.fake);
+    await createNamespace(ns);
+    await k(['create', 'secret', 'generic', 'gce', `--from-literal=credentials.json=${serviceAccountKey()}`]);
+    await apply({ apiVersion: api, kind: 'Account', metadata: { name: 'gce' },
+      spec: { provider: 'gce', gce: { project, regions: [region], endpoint: suite.endpoint, credentialsSecretRef: { name: 'gce' } } } },
+    { apiVersion: api, kind: 'Application', metadata: { name: 'shop' }, spec: { cloudProviders: ['gce'] } });
+    if (options.operator !== false) {
+      suite.operator = await operatorIn(ns);
+      await k(['wait', '--for=condition=Ready', '--timeout=30s', 'account/gce']);
+    }
+  });
+  after(async function () {
+    this.timeout(60_000);
+    await removeNamespace(ns, suite.operator);
+    await suite.view?.close();
+    await suite.fake?.stop();
+  });
+  return suite;
+}

@@ -1,0 +1,81 @@
+// Deploy strategies on GCE end to end, with the operator as a process and the fake of Compute: a
+// Cluster of zonal managed instance groups behind an external LoadBalancer (a backend service) and
+// in a SecurityGroup (firewalls on a network tag) is edited, as GitOps would, and the strategy moves
+// the backend service's backends between instance groups. Every assertion reads the fake.
+import assert from 'node:assert/strict';
+import { waitFor } from '../../cluster/probe.ts';
+import { cluster, gceSuite, loadBalancer, securityGroup, type GceSuite } from './gce-harness.ts';
+
+let s: GceSuite;
+
+/** One sample of the backend service: the healthy instances of each backend instance group. */
+type Sample = Record<string, string[]>;
+const healthyCount = (x: Sample) => Object.values(x).reduce((n, ids) => n + ids.length, 0);
+
+/** Waits until the backend service's only backend is the group, with every running instance of it healthy. */
+async function servedBy(service: string, group: string): Promise<string[]> {
+  let sample: Sample = {};
+  let running: string[] = [];
+  await waitFor(async () => {
+    sample = await s.view.healthyBackends(service);
+    running = await s.view.runningInstances(group);
+    return running.length > 0 && JSON.stringify(sample) === JSON.stringify({ [group]: running });
+  }, 30_000, () => `backend service ${service} is not served by ${group} alone: ${JSON.stringify(sample)}; ${group} runs ${running.join(', ')}`);
+  return running;
+}
+
+describe('GCE deploy strategies, with the operator as a process and the fake of Compute', function () {
+  this.timeout(300_000);
+  s = gceSuite('gce-rollouts');
+
+  it('red/black: the backend service\'s backends move from v000\'s instance group to v001\'s with a healthy backend at every sample; '
+    + 'a rollback on request serves v000 again; highlander then leaves only v002 and its template', async () => {
+    const redblack = { type: 'redblack', redBlack: { scaleDown: true } };
+    await s.apply(loadBalancer('lb-rb'), securityGroup('fw-rb'));
+    await s.rollTo(cluster('rb', '1', { strategy: redblack }), 'Succeeded');
+    const v000 = await servedBy('lb-rb-80', 'shop-rb-v000');
+    assert.equal(v000.length, 2);
+    const template = s.fake.state('instanceTemplates')[`projects/test-project/global/instanceTemplates/shop-rb-v000-europe-west1-b`] as
+      { properties?: { tags?: { items?: string[] }; labels?: Record<string, string> } } | undefined;
+    assert.ok(template, `no instance template of shop-rb-v000: ${s.view.templates().join(', ')}`);
+    assert.deepEqual(template.properties?.tags?.items, ['fw-rb'], 'the template does not carry the SecurityGroup\'s network tag');
+    assert.equal(template.properties?.labels?.version, '1');
+    const firewalls = Object.values(s.fake.state('firewalls')).filter((f) => JSON.stringify(f.targetTags) === '["fw-rb"]' && !f.disabled);
+    assert.deepEqual(firewalls.map((f) => f.allowed), [[{ IPProtocol: 'tcp', ports: ['8080'] }]], 'no firewall lets 8080 in to fw-rb');
+
+    // v001 comes up beside v000, joins the backend service, then v000 leaves it.
+    const samples: Sample[] = [];
+    const sample = async () => { samples.push(await s.view.healthyBackends('lb-rb-80')); };
+    await s.rollTo(cluster('rb', '2', { strategy: redblack }), 'Succeeded', sample);
+    const v001 = await servedBy('lb-rb-80', 'shop-rb-v001');
+    await sample();
+    assert.ok(samples.every((x) => healthyCount(x) > 0), `a moment with no healthy backend: ${JSON.stringify(samples)}`);
+    assert.deepEqual(samples[0], { 'shop-rb-v000': v000 }, 'the first sample is not v000 alone');
+    assert.deepEqual(samples.at(-1), { 'shop-rb-v001': v001 }, 'the last sample is not v001 alone');
+    assert.ok(samples.every((x) => Object.keys(x).every((g) => g === 'shop-rb-v000' || g === 'shop-rb-v001')), 'a backend of neither group');
+    assert.ok(samples.some((x) => (x['shop-rb-v000']?.length ?? 0) > 0 && (x['shop-rb-v001']?.length ?? 0) > 0), 'v000 left before v001 served');
+    assert.equal((await s.cluster('shop-rb')).activeServerGroup, 'shop-rb-v001');
+    await waitFor(async () => s.view.group('shop-rb-v000')?.targetSize === 0 && (await s.view.runningInstances('shop-rb-v000')).length === 0, 30_000,
+      () => `v000 was not scaled down: ${JSON.stringify(s.view.group('shop-rb-v000'))}`);
+
+    // A rollback on request: v000 is resized back, serves, and v001 leaves the backend service.
+    samples.length = 0;
+    const undone = await s.rollTo(cluster('rb', '2', { strategy: redblack, extra: { rollback: { id: 'undo-1' } } }), 'RolledBack', sample);
+    assert.equal(undone.activeServerGroup, 'shop-rb-v000');
+    assert.match(undone.rollout!.message!, /rolled back to shop-rb-v000 on request undo-1/);
+    assert.ok(samples.every((x) => healthyCount(x) > 0), `a moment with no healthy backend during the rollback: ${JSON.stringify(samples)}`);
+    assert.equal((await servedBy('lb-rb-80', 'shop-rb-v000')).length, 2);
+    assert.deepEqual(s.view.backendsOf('lb-rb-80'), ['shop-rb-v000']);
+
+    // highlander from there: v002 serves, every older group and its instance template is deleted.
+    samples.length = 0;
+    await s.rollTo(cluster('rb', '3', { strategy: { type: 'highlander' }, extra: { rollback: { id: 'undo-1' } } }), 'Succeeded', sample);
+    assert.ok(samples.every((x) => healthyCount(x) > 0), `a moment with no healthy backend during highlander: ${JSON.stringify(samples)}`);
+    let left: string[] = [];
+    await waitFor(async () => {
+      left = [...s.view.groupsOf('shop-rb').map((g) => `group ${g.name}`), ...s.view.templates('shop-rb-').map((t) => `template ${t}`)];
+      return left.join() === 'group shop-rb-v002,template shop-rb-v002-europe-west1-b';
+    }, 30_000, () => `highlander left ${left.join(', ')}`);
+    await servedBy('lb-rb-80', 'shop-rb-v002');
+  });
+});
