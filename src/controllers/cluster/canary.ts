@@ -24,7 +24,8 @@ export interface IntervalEvent { type: 'Normal' | 'Warning'; message: string }
 async function judgeInterval(client: KubeClient, c: Cluster, a: Analyze): Promise<{ outcome: IntervalOutcome; thresholds: Thresholds }> {
   const settings = c.spec!.strategy!.canary!;
   const name = settings.canaryConfigRef.name;
-  const location = c.spec!.location?.namespace ?? c.metadata.namespace!;
+  // ${location}: the namespace on Kubernetes, the region on a cloud (the Cluster's own namespace when neither is set).
+  const location = c.spec!.location?.namespace ?? c.spec!.location?.region ?? c.metadata.namespace!;
   let thresholds = settings.thresholds ?? defaultThresholds;
   try {
     const config = await loadCanaryConfig(client, c.metadata.namespace!, name);
