@@ -265,3 +265,27 @@ export function awsSuite(prefix: string, options: { operator?: boolean } = {}): 
   });
   return suite;
 }
+
+/** The single target group of a LoadBalancer in moto, once it is made. */
+export async function targetGroupOf(s: AwsSuite, lb: string): Promise<{ arn: string; name: string }> {
+  let tgs: { arn: string; name: string }[] = [];
+  await waitFor(async () => (tgs = await s.view.targetGroupsOf(lb)).length === 1, 60_000,
+    () => `LoadBalancer ${lb} has no single target group in moto: ${JSON.stringify(tgs)}\n${s.proxy.summary()}`);
+  return tgs[0]!;
+}
+
+/**
+ * Waits until the target group's healthy instances are exactly the in-service ones of the named
+ * Auto Scaling groups (together), and returns them.
+ */
+export async function servedBy(s: AwsSuite, tgArn: string, ...names: string[]): Promise<string[]> {
+  let targets: string[] = [];
+  let ids: string[] = [];
+  await waitFor(async () => {
+    const groups = await Promise.all(names.map((n) => s.view.group(n)));
+    ids = groups.flatMap((g) => g?.inService ?? []).sort();
+    targets = await s.view.healthyTargets(tgArn);
+    return groups.every((g) => (g?.inService.length ?? 0) > 0) && JSON.stringify(targets) === JSON.stringify(ids);
+  }, 30_000, () => `the target group does not serve ${names.join(' and ')} alone: targets ${targets.join(', ')}; in service ${ids.join(', ')}`);
+  return ids;
+}
