@@ -4,6 +4,7 @@
 // A leader that loses its Lease exits 1, to restart as a standby.
 import { KubeConfig } from '@kubernetes/client-node';
 import { realClock } from './core/clock.ts';
+import type { KubeClient } from './core/kube-client.ts';
 import { createLogger } from './core/logger.ts';
 import { Manager } from './core/manager.ts';
 import { optionsHelp, OptionsError, parseOptions } from './core/options.ts';
@@ -15,6 +16,15 @@ import { ProviderRegistry } from './providers/registry.ts';
 import { registerTriggerRoutes } from './triggers/routes.ts';
 import { resources } from './api/v1alpha1/index.ts';
 import type { Pipeline } from './triggers/fire.ts';
+
+/** Every provider this operator offers, and how to drop their clients on stop. */
+function providers(client: KubeClient): { registry: ProviderRegistry; close(): void } {
+  const aws = new AwsProvider(client);
+  // Its compute clients load on an Account's first call, so an operator without GCE Accounts pays nothing for it.
+  const gce = new GceProvider(client);
+  return { registry: new ProviderRegistry().register(new KubernetesProvider(client, realClock)).register(aws).register(gce),
+    close: () => { aws.close(); gce.close(); } };
+}
 
 async function main(): Promise<number> {
   let options;
@@ -41,10 +51,8 @@ async function main(): Promise<number> {
   }
 
   const manager = new Manager({ kubeConfig: kc, options, clock: realClock, log });
-  const aws = new AwsProvider(manager.client);
-  // Its compute clients load on an Account's first call, so an operator without GCE Accounts pays nothing for it.
-  const gce = new GceProvider(manager.client);
-  registerControllers(manager, new ProviderRegistry().register(new KubernetesProvider(manager.client, realClock)).register(aws).register(gce));
+  const clouds = providers(manager.client);
+  registerControllers(manager, clouds.registry);
   registerTriggerRoutes(manager.router, { pipelines: manager.informer<Pipeline>(resources.pipeline), client: manager.client, clock: realClock, log });
   const stopped = new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
@@ -54,7 +62,7 @@ async function main(): Promise<number> {
   await manager.start();
   const why = await stopped;
   log.info('stopping', { why });
-  await manager.stop().finally(() => { aws.close(); gce.close(); });
+  await manager.stop().finally(() => clouds.close());
   log.info('stopped');
   return why === 'lost the leader Lease' ? 1 : 0;
 }
