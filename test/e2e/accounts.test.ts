@@ -1,10 +1,13 @@
 // Accounts say whether they can be used: the Kubernetes provider reaches this cluster, or another
 // through a kubeconfig Secret; the AWS provider reaches an AWS account (moto) with the keys of a
-// Secret, as itself or as an assumed role; a missing Secret, the wrong AWS account or a provider this
-// operator lacks is named.
+// Secret, as itself or as an assumed role; the GCE provider reaches a project (on the fake of Compute)
+// with a service-account key; a missing Secret, the wrong AWS account or GCE project, or a provider
+// this operator lacks is named.
 import assert from 'node:assert/strict';
-import { withOperator } from '../support/namespace.ts';
 import { readFileSync } from 'node:fs';
+import { FakeGce } from '../fakes/gce/server.ts';
+import { serviceAccountKey } from '../support/gce-world.ts';
+import { withOperator } from '../support/namespace.ts';
 import { api, inNamespace } from '../support/runs.ts';
 import { motoAccountId } from '../support/moto.ts';
 import { sharedCluster, sharedMoto } from '../support/setup.ts';
@@ -22,7 +25,8 @@ describe('Accounts, with the operator as a process', function () {
     await apply(account('here', { provider: 'kubernetes' }),
       account('there', { provider: 'kubernetes', kubernetes: { kubeconfigSecretRef: { name: 'other-cluster' } } }),
       account('lost', { provider: 'kubernetes', kubernetes: { kubeconfigSecretRef: { name: 'missing' } } }),
-      account('cloud', { provider: 'gce', gce: { project: 'shop-project', regions: ['europe-west1'] } }));
+      account('cloud', { provider: 'azure', azure: { subscriptionId: '00000000-0000-4000-8000-000000000001',
+        tenantId: '00000000-0000-4000-8000-000000000002', resourceGroup: 'shop' } }));
     await k(['wait', '--for=condition=Ready', '--timeout=30s', 'account/here', 'account/there']);
     await k(['wait', '--for=condition=Ready=false', '--timeout=30s', 'account/lost', 'account/cloud']);
     const message = (name: string) => k(['get', 'account', name, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].message}']);
@@ -30,7 +34,7 @@ describe('Accounts, with the operator as a process', function () {
     assert.match(await message('there'), /^Account "there" reaches https:\/\/127\.0\.0\.1:\d+/);
     assert.equal(await message('lost'), `Account "lost": Secret "missing" (spec.kubernetes.kubeconfigSecretRef) does not exist in namespace "${ns}"; `
       + 'create it with a kubeconfig under "kubeconfig", or name another Secret');
-    assert.match(await message('cloud'), /Account "cloud": provider "gce" is not available in this operator; available: aws, kubernetes/);
+    assert.match(await message('cloud'), /Account "cloud": provider "azure" is not available in this operator; available: aws, gce, kubernetes/);
     assert.match(await k(['get', 'accounts']), /here\s+kubernetes\s+True\s+Reachable/);
   });
 
@@ -53,5 +57,25 @@ describe('Accounts, with the operator as a process', function () {
     assert.equal(await message('aws-half'), 'Account "aws-half": Secret "aws-half" (spec.aws.credentialsSecretRef) has no key "secretAccessKey"; '
       + 'put an AWS access key under "accessKeyId" and "secretAccessKey"');
     assert.match(await k(['get', 'accounts']), /aws-other\s+aws\s+False\s+Invalid/);
+  });
+
+  describe('on GCE', () => {
+    const fake = new FakeGce({ projects: ['shop-project'] });
+    let endpoint = '';
+    before(async () => { endpoint = await fake.start(); });
+    after(() => fake.stop());
+
+    it('reaches a GCE project with the service-account key of a Secret, and names a project the key does not reach', async () => {
+      await k(['create', 'secret', 'generic', 'gce-key', `--from-literal=credentials.json=${serviceAccountKey()}`]);
+      const gce = (project: string) => ({ provider: 'gce', gce: { project, regions: ['europe-west1'], endpoint, credentialsSecretRef: { name: 'gce-key' } } });
+      await apply(account('gce', gce('shop-project')), account('gce-other', gce('other-project')));
+      await k(['wait', '--for=condition=Ready', '--timeout=30s', 'account/gce']);
+      await k(['wait', '--for=condition=Ready=false', '--timeout=30s', 'account/gce-other']);
+      const message = (name: string) => k(['get', 'account', name, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].message}']);
+      assert.match(await message('gce'), /^Account "gce" reaches GCE project shop-project \(number \d+\)$/);
+      assert.match(await message('gce-other'), /^Account "gce-other": its credentials do not reach GCE project "other-project" \(spec\.gce\.project\): .*404.*; correct the project ID, or use credentials of a service account with access to it \(spec\.gce\.credentialsSecretRef\)$/);
+      assert.match(await k(['get', 'accounts']), /gce-other\s+gce\s+False\s+Invalid/);
+      assert.ok(fake.requests.some((r) => r.method === 'GET' && r.path.startsWith('/compute/v1/projects/shop-project')), 'the fake was never asked for the project');
+    });
   });
 });
