@@ -227,12 +227,13 @@ describe('health as kstatus and Argo CD read it, with the operator as a process'
 
   it('a LoadBalancer: InProgress while its Account is missing, Current once provisioned, Failed on an account it cannot use', async () => {
     const waiting = record('loadbalancer', 'shop-later');
-    const unusable = record('loadbalancer', 'shop-gce');
+    const unusable = record('loadbalancer', 'shop-azure');
     const lb = (name: string, account: string) => ({ apiVersion: api, kind: 'LoadBalancer', metadata: { name },
       spec: { application: 'shop', accountRef: { name: account }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } });
     try {
-      await apply(lb('shop-later', 'later'), lb('shop-gce', 'gce'),
-        { apiVersion: api, kind: 'Account', metadata: { name: 'gce' }, spec: { provider: 'gce', gce: { project: 'shop-project', regions: ['europe-west1'] } } });
+      await apply(lb('shop-later', 'later'), lb('shop-azure', 'azure'),
+        { apiVersion: api, kind: 'Account', metadata: { name: 'azure' }, spec: { provider: 'azure',
+          azure: { subscriptionId: '00000000-0000-4000-8000-000000000001', tenantId: '00000000-0000-4000-8000-000000000002', resourceGroup: 'shop' } } });
       await waitFor(async () => (await waiting.samples()).some((s) => condition(s, 'Reconciling')?.reason === 'AccountNotFound'), 20_000,
         () => 'shop-later never said its Account was missing');
       const before = (await waiting.samples()).at(-1)!;
@@ -245,8 +246,8 @@ describe('health as kstatus and Argo CD read it, with the operator as a process'
 
       const refused = await unusable.until('Failed', 0);
       assert.equal(condition(refused.at(-1)!, 'Stalled')?.reason, 'ProviderUnavailable');
-      assert.match(refused.at(-1)!.argo.message, /gce/);
-      const [account] = await kstatus(await k(['get', 'account', 'gce', '-o', 'json']));
+      assert.match(refused.at(-1)!.argo.message, /provider "azure" is not available in this operator; available: aws, gce, kubernetes/);
+      const [account] = await kstatus(await k(['get', 'account', 'azure', '-o', 'json']));
       assert.equal(account!.status, 'Failed', 'an Account whose provider is missing');
     } finally {
       waiting.stop();
