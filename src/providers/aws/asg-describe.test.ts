@@ -70,15 +70,27 @@ describe('AWS server group descriptions', () => {
   it('is a member, enabled, only of the load balancers every current target group of which is attached', () => {
     const grown = view({}, { byLoadBalancer: new Map([['api', ['tg-api']], ['web', ['tg-web', 'tg-web-443']]]) });
     assert.deepEqual(describeGroup(group(), grown).loadBalancers, ['api'], 'web gained a port it is not in yet');
-    assert.deepEqual(describeGroup(group(), view({}, { byLoadBalancer: new Map([['api', ['tg-api']], ['web', undefined]]) })).loadBalancers, ['api'],
-      'web has no load balancer');
-    assert.deepEqual(describeGroup(group({ TargetGroupARNs: ['tg-api', 'tg-web', 'tg-web-old'] }), view()).loadBalancers, ['api', 'web'],
-      'a target group web dropped is no reason to join it again');
+    assert.deepEqual(describeGroup(group({ TargetGroupARNs: ['tg-api'] }), view({}, { byLoadBalancer: new Map([['api', ['tg-api']], ['web', undefined]]) }))
+      .loadBalancers, ['api'], 'web has no load balancer');
+    assert.deepEqual(describeGroup(group(), view({}, { byLoadBalancer: new Map([['api', ['tg-api']], ['web', undefined]]) })).loadBalancers, [],
+      'web has no load balancer, and a target group is still attached for it: a member of none, so that setLoadBalancers leaves it');
+    assert.deepEqual(describeGroup(group({ TargetGroupARNs: ['tg-api', 'tg-web', 'tg-web-old'] }), view()).loadBalancers, [],
+      'a target group web dropped is still attached: a member of none, so that setLoadBalancers leaves it');
+    assert.deepEqual(describeGroup(group({ TargetGroupARNs: ['tg-api', 'tg-web', 'tg-dead'] }), view({}, { gone: new Set(['tg-dead']) })).loadBalancers, [],
+      'a deleted target group is still attached (AWS would fail every launch): setLoadBalancers detaches it');
     const suspendedButAttached = group({ SuspendedProcesses: [{ ProcessName: 'AddToLoadBalancer' }] });
     assert.deepEqual([describeGroup(suspendedButAttached, view()).enabled, describeGroup(suspendedButAttached, view()).loadBalancers], [true, []],
       'new instances would not join: setLoadBalancers resumes it');
     const disabled = group({ SuspendedProcesses: [{ ProcessName: 'AddToLoadBalancer' }], TargetGroupARNs: [] });
     assert.deepEqual(describeGroup(disabled, view()).loadBalancers, ['api', 'web'], 'disabled, it is to join those it records');
+  });
+
+  it('takes traffic while disabled when its instances are registered and serving in a target group none attached (by hand, or a detach not done yet)', () => {
+    const disabled = group({ SuspendedProcesses: [{ ProcessName: 'AddToLoadBalancer' }], TargetGroupARNs: [] });
+    const registered = (state: string) => describeGroup(disabled, view({}, { states: new Map([['tg-api', new Map([['i-1', state]])]]) })).enabled;
+    assert.equal(registered('healthy'), true, 'disable runs again and deregisters it');
+    assert.equal(registered('draining'), false, 'draining: leaving, counted as draining');
+    assert.equal(registered('unused'), false);
   });
 
   it('takes traffic while any existing target group is attached, and while its processes say so', () => {

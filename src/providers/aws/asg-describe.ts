@@ -75,8 +75,12 @@ export function memberTargetGroups(asg: AutoScalingGroup, traffic: TrafficView):
 export function membersOf(asg: AutoScalingGroup, traffic: TrafficView): string[] {
   const recorded = loadBalancersOf(asg);
   if (!isEnabled(asg, traffic.gone)) return recorded;
-  // Attached while suspended (an enable cut short): setLoadBalancers then detaches it, and enable joins it again whole.
+  // Attached while suspended (an enable or a disable cut short): setLoadBalancers then detaches it, and enable joins it again whole.
   if (!processesEnabled(asg)) return [];
+  // A target group that is not one of its load balancers' is attached: one deleted meanwhile (AWS then fails
+  // every launch), or one joined by hand. Shown as a member of none, so that setLoadBalancers leaves it.
+  const wanted = new Set(recorded.flatMap((lb) => traffic.byLoadBalancer.get(lb) ?? []));
+  if (attachedTargetGroups(asg).some((tg) => traffic.gone.has(tg) || !wanted.has(tg))) return [];
   const attached = new Set(liveAttached(asg, traffic.gone));
   return recorded.filter((lb) => traffic.byLoadBalancer.get(lb)?.every((tg) => attached.has(tg)) ?? false);
 }
@@ -115,6 +119,17 @@ export function drainingCount(asg: AutoScalingGroup, traffic: TrafficView): numb
     || outside.some((byInstance) => { const s = byInstance.get(id); return s !== undefined && s !== 'unused'; })).length;
 }
 
+/** States of a target that takes, or is about to take, new connections. */
+const serving = new Set(['initial', 'healthy', 'unhealthy', 'unavailable']);
+
+/**
+ * Whether its instances are registered and serving in some target group while its processes say
+ * disabled and none is attached (registered by hand, or a detach AWS has not carried out yet): it
+ * still takes traffic, so it shows enabled and disable deregisters them.
+ */
+export const registeredWhileDisabled = (asg: AutoScalingGroup, traffic: TrafficView): boolean =>
+  !isEnabled(asg, traffic.gone) && instanceIdsOf(asg).some((id) => [...traffic.states.values()].some((byInstance) => serving.has(byInstance.get(id) ?? '')));
+
 /** The description of a group; cluster and sequence from its name when it carries no tags of them (someone else's). */
 export function describeGroup(asg: AutoScalingGroup, traffic: TrafficView): ServerGroupDescription {
   const tags = groupTagsOf(asg);
@@ -126,7 +141,7 @@ export function describeGroup(asg: AutoScalingGroup, traffic: TrafficView): Serv
     cluster: tags[tagKeys.cluster] ?? parsed.cluster,
     sequence: Number.isFinite(sequence) ? sequence : 0,
     createdAt: asg.CreatedTime ? new Date(asg.CreatedTime).toISOString() : '',
-    enabled: isEnabled(asg, traffic.gone),
+    enabled: isEnabled(asg, traffic.gone) || registeredWhileDisabled(asg, traffic),
     capacity: { min: asg.MinSize ?? 0, max: asg.MaxSize ?? 0, desired: asg.DesiredCapacity ?? 0 },
     instances: {
       total: (asg.Instances ?? []).filter((i) => !gone.has(i.LifecycleState ?? '')).length,

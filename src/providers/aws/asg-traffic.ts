@@ -36,6 +36,13 @@ export async function targetGroupsOf(lookup: TargetGroupLookup, loadBalancers: r
   return [...new Set(each.flat())].sort();
 }
 
+/** The target groups of those of these load balancers that exist, sorted, and the names of those that do not. */
+export async function existingTargetGroupsOf(lookup: TargetGroupLookup, loadBalancers: readonly string[]): Promise<{ found: string[]; missing: string[] }> {
+  const names = [...new Set(loadBalancers)];
+  const each = await Promise.all(names.map((lb) => orAbsent(lookup, lb)));
+  return { found: [...new Set(each.flatMap((tgs) => tgs ?? []))].sort(), missing: names.filter((_, i) => each[i] === undefined) };
+}
+
 /** As the lookup, or undefined when the load balancer has no load balancer of its own in the region. */
 async function orAbsent(lookup: TargetGroupLookup, lb: string): Promise<string[] | undefined> {
   try {

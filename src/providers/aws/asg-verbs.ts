@@ -5,13 +5,13 @@
 import { DeleteAutoScalingGroupCommand, UpdateAutoScalingGroupCommand, type AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import { DeleteLaunchTemplateCommand } from '@aws-sdk/client-ec2';
 import type { Capacity } from '../../api/v1alpha1/common.ts';
-import { inProgress, isProviderError } from '../errors.ts';
+import { inProgress, isProviderError, notFound } from '../errors.ts';
 import { findLaunchTemplate } from './asg-create.ts';
-import { groupTagsOf, loadBalancersOf, processesEnabled } from './asg-describe.ts';
+import { groupTagsOf, instanceIdsOf, loadBalancersOf, processesEnabled } from './asg-describe.ts';
 import { clearMadeDisabled, findGroup, guarded, notOurs, ourGroup, recordLoadBalancers, setProcesses } from './asg-group.ts';
 import { standingOf } from './asg-ownership.ts';
 import { disabledProcesses } from './asg-request.ts';
-import { attachExactly, targetGroupLookup, targetGroupsOf } from './asg-traffic.ts';
+import { attachExactly, deregister, existingTargetGroupsOf, targetGroupLookup, targetGroupsOf } from './asg-traffic.ts';
 import type { AwsClients } from './clients.ts';
 import { aws, awsOrAbsent } from './errors.ts';
 import { tagMap } from './tags.ts';
@@ -48,12 +48,18 @@ export async function enable(c: AwsClients, name: string, loadBalancers: readonl
   });
 }
 
-/** Detaches every target group first (cut short, it still shows enabled and is disabled again), then suspends its processes. */
+/**
+ * Suspends its processes first (cut short, it shows attached while suspended, which setLoadBalancers
+ * or disable detaches, never joining anything), then detaches every target group and deregisters its
+ * instances there and from its load balancers' target groups (one may have registered them by hand).
+ */
 export async function disable(c: AwsClients, name: string): Promise<void> {
   await guarded(c, name, 'disable', async () => {
     const asg = await ourGroup(c, name, 'disable');
-    await attachExactly(c, asg, []);
     await setProcesses(c, asg, disabledProcesses, true);
+    const left = await attachExactly(c, asg, []);
+    const known = await existingTargetGroupsOf(targetGroupLookup(c), loadBalancersOf(asg));
+    await deregister(c, name, known.found.filter((tg) => !left.includes(tg)), instanceIdsOf(asg));
   });
 }
 
@@ -66,8 +72,14 @@ export async function disable(c: AwsClients, name: string): Promise<void> {
 export async function setLoadBalancers(c: AwsClients, name: string, loadBalancers: readonly string[], now: number): Promise<void> {
   await guarded(c, name, 'change the load balancers of', async () => {
     const asg = await ourGroup(c, name, 'change the load balancers of');
-    await attachExactly(c, asg, processesEnabled(asg) ? await targetGroupsOf(targetGroupLookup(c), loadBalancers) : []);
+    // One not made (or deleted): it joins the others and leaves everything else all the same, then says so.
+    const { found, missing } = await existingTargetGroupsOf(targetGroupLookup(c), loadBalancers);
+    await attachExactly(c, asg, processesEnabled(asg) ? found : []);
     await recordLoadBalancers(c, asg, loadBalancers, now);
+    if (missing.length) {
+      throw notFound(`server group ${name}: LoadBalancer ${missing.map((lb) => `"${lb}"`).join(', ')} has no load balancer of its own in ${c.region}; `
+        + 'it joins it once it is made');
+    }
   });
 }
 

@@ -364,6 +364,11 @@ describe('AWS server groups on moto', function () {
     for (const tg of await tgArnsOf('shop-prod-v001')) assert.equal((await registered(tg)).length, 2);
 
     await upsertLoadBalancer('web', [81]); // port 80's target group is deleted while attached
+    const port81 = await tgArnsOf('shop-prod-v001');
+    assert.deepEqual((await sg.describe(account, location, 'shop-prod-v001'))?.loadBalancers, [],
+      'a deleted target group still attached (AWS would fail every launch) makes it a member of none, so that setLoadBalancers detaches it');
+    await sg.setLoadBalancers(account, location, 'shop-prod-v001', ['web']);
+    assert.equal((await tgArnsOf('shop-prod-v001')).length, 1, `still attached: ${port81.join(', ')}`);
     assert.deepEqual((await sg.describe(account, location, 'shop-prod-v001'))?.loadBalancers, ['web']);
     await sg.disable(account, location, 'shop-prod-v001');
     const disabled = await sg.describe(account, location, 'shop-prod-v001');
