@@ -47,7 +47,8 @@ describe('provider errors as a pass\'s outcome', () => {
   ];
   for (const [name, err, expected] of cases) it(`maps ${name}`, () => assert.deepEqual(summary(err), expected));
 
-  for (const [name, err] of [['NotFound', notFound('gone')], ['any other error', unknown],
+  const answered = Object.assign(new Error('13 INTERNAL: Internal error'), { cause: { code: 13, message: 'Internal error' } });
+  for (const [name, err] of [['NotFound', notFound('gone')], ['any other error', unknown], ['an answer whose cause carries an API\'s own numeric code', answered],
     ['an API server\'s 404', new ApiError(404, 'NotFound', 'not found')]] as const) {
     it(`leaves ${name} to back-off, as it is`, () => assert.deepEqual(summary(err), { backOff: err }));
   }

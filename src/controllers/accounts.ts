@@ -93,13 +93,16 @@ export function asReconcileOutcome(what: string, err: unknown): Exclude<Outcome,
   return { requeueAfterMs: failure.requeueAfterMs, reconciling: { reason: 'InProgress' satisfies ProviderReason, message: failure.message } };
 }
 
+const isNoAnswer = (code: unknown): code is string => typeof code === 'string' && /^(E[A-Z]+|UND_ERR_[A-Z_]+)$/.test(code);
+
 /** Why a request got no answer at all (refused, timed out, no route), or undefined when it got one. */
 function unreachableCause(err: unknown): string | undefined {
   if (!(err instanceof Error) || err instanceof ApiError || isProviderError(err)) return undefined;
   if (err.name === 'TimeoutError') return 'the request timed out';
   // fetch puts the system error in cause; other clients (the AWS SDK) throw it with its code.
-  const cause = (err as Error & { cause?: { code?: string; message?: string } }).cause;
-  if (cause?.code) return `${cause.code}${cause.message ? ` (${cause.message})` : ''}`;
+  // Only a system or socket error code means no answer: an API's own codes (gRPC's 13) say it answered.
+  const cause = (err as Error & { cause?: { code?: unknown; message?: string } }).cause;
+  if (isNoAnswer(cause?.code)) return `${cause!.code as string}${cause!.message ? ` (${cause!.message})` : ''}`;
   const code = (err as Error & { code?: unknown }).code;
-  return typeof code === 'string' && /^E[A-Z]+$/.test(code) ? `${code} (${err.message})` : undefined;
+  return isNoAnswer(code) ? `${code} (${err.message})` : undefined;
 }

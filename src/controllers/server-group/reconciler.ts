@@ -73,17 +73,22 @@ export function serverGroupReconciler(deps: ProviderDeps): Reconciler<ServerGrou
           await provider.serverGroups.resize(account, location, sg.metadata.name, c);
           ctx.recordEvent('Normal', 'Resized', `${what}: resized to ${c.desired} (min ${c.min}, max ${c.max})`);
         }
-        // Its load balancers first: one it left stops routing to it now, whether it stays enabled or not.
+        // Disabled first when it is to be: a change of load balancers made while it is still enabled would join the new ones.
+        if (!spec.enabled && desc.enabled) {
+          await provider.serverGroups.disable(account, location, sg.metadata.name);
+          ctx.recordEvent('Normal', 'Disabled', `${what}: no longer takes traffic`);
+          desc = { ...desc, enabled: false };
+        }
+        // Then its load balancers: one it left stops routing to it now, whether it stays enabled or not.
         if ([...new Set(desc.loadBalancers)].sort().join() !== lbs.join()) { // providers need not list them in order
           await provider.serverGroups.setLoadBalancers(account, location, sg.metadata.name, lbs);
           const left = desc.loadBalancers.filter((lb) => !lbs.includes(lb));
           ctx.recordEvent('Normal', 'LoadBalancersChanged', `${what}: load balancers ${lbs.join(', ') || 'none'}`
             + `${left.length ? ` (left ${left.join(', ')})` : ''}`);
         }
-        if (desc.enabled !== spec.enabled) {
-          if (spec.enabled) await provider.serverGroups.enable(account, location, sg.metadata.name);
-          else await provider.serverGroups.disable(account, location, sg.metadata.name);
-          ctx.recordEvent('Normal', spec.enabled ? 'Enabled' : 'Disabled', `${what}: ${spec.enabled ? 'takes' : 'no longer takes'} traffic`);
+        if (spec.enabled && !desc.enabled) {
+          await provider.serverGroups.enable(account, location, sg.metadata.name);
+          ctx.recordEvent('Normal', 'Enabled', `${what}: takes traffic`);
         }
         desc = (await provider.serverGroups.describe(account, location, sg.metadata.name)) ?? desc;
         const healthy = desc.instances.healthy;
