@@ -9,9 +9,10 @@ import { clusterName } from '../../api/moniker.ts';
 import { resources } from '../../api/v1alpha1/index.ts';
 import { serverGroupFinalizer, templateHashAnnotation } from '../../api/v1alpha1/labels.ts';
 import { findCondition } from '../../core/conditions.ts';
-import type { Reconciler } from '../../core/controller.ts';
+import type { ReconcileContext, Reconciler } from '../../core/controller.ts';
 import type { KubeObject } from '../../core/kube-client.ts';
-import type { ServerGroupDescription } from '../../providers/interfaces.ts';
+import { conflict } from '../../providers/errors.ts';
+import type { Location, Provider, ProviderAccount, ServerGroupDescription } from '../../providers/interfaces.ts';
 import { asReconcileOutcome, providerOwner, resolveAccount, type ProviderDeps } from '../accounts.ts';
 import { removeThrough } from '../removal.ts';
 
@@ -42,6 +43,66 @@ function unsettled(desc: ServerGroupDescription, spec: ServerGroupSpec): string 
   return undefined;
 }
 
+interface Converging {
+  provider: Provider;
+  account: ProviderAccount;
+  location: Location;
+  ctx: ReconcileContext<ServerGroup, ServerGroupStatus>;
+  what: string;
+  /** Its load balancers, sorted. */
+  lbs: string[];
+}
+
+/** Makes the provider's server group what the spec says: capacity, disabled, load balancers, enabled, in that order. Says whether it changed anything. */
+async function converge({ provider, account, location, ctx, what, lbs }: Converging, desc: ServerGroupDescription): Promise<boolean> {
+  const spec = ctx.obj.spec!;
+  const name = ctx.obj.metadata.name;
+  const c = spec.capacity;
+  let acted = false;
+  if (desc.capacity.desired !== c.desired || desc.capacity.min !== c.min || desc.capacity.max !== c.max) {
+    await provider.serverGroups.resize(account, location, name, c);
+    acted = true;
+    ctx.recordEvent('Normal', 'Resized', `${what}: resized to ${c.desired} (min ${c.min}, max ${c.max})`);
+  }
+  // Disabled first when it is to be: a change of load balancers made while it is still enabled would join the new ones.
+  let enabled = desc.enabled;
+  if (!spec.enabled && enabled) {
+    await provider.serverGroups.disable(account, location, name);
+    acted = true;
+    enabled = false;
+    ctx.recordEvent('Normal', 'Disabled', `${what}: no longer takes traffic`);
+  }
+  // Then its load balancers: one it left stops routing to it now, whether it stays enabled or not.
+  if ([...new Set(desc.loadBalancers)].sort().join() !== lbs.join()) { // providers need not list them in order
+    await provider.serverGroups.setLoadBalancers(account, location, name, lbs);
+    acted = true;
+    const left = desc.loadBalancers.filter((lb) => !lbs.includes(lb));
+    ctx.recordEvent('Normal', 'LoadBalancersChanged', `${what}: load balancers ${lbs.join(', ') || 'none'}${left.length ? ` (left ${left.join(', ')})` : ''}`);
+  }
+  if (spec.enabled && !enabled) {
+    await provider.serverGroups.enable(account, location, name);
+    acted = true;
+    ctx.recordEvent('Normal', 'Enabled', `${what}: takes traffic`);
+  }
+  return acted;
+}
+
+/** What the provider shows of it, in its status and Ready condition. */
+function report(ctx: ReconcileContext<ServerGroup, ServerGroupStatus>, desc: ServerGroupDescription): void {
+  const c = ctx.obj.spec!.capacity;
+  const healthy = desc.instances.healthy;
+  ctx.status.providerId = desc.providerId;
+  ctx.status.replicas = desc.instances.total;
+  ctx.status.readyReplicas = healthy;
+  ctx.status.desiredReplicas = c.desired;
+  ctx.status.ready = `${healthy}/${c.desired}`;
+  ctx.status.enabled = desc.enabled;
+  const message = `${healthy} of ${c.desired} instances healthy`;
+  ctx.setCondition(healthy >= c.desired
+    ? { type: 'Ready', status: 'True', reason: 'Healthy' satisfies ServerGroupReason, message }
+    : { type: 'Ready', status: 'False', reason: 'Progressing' satisfies ServerGroupReason, message });
+}
+
 export function serverGroupReconciler(deps: ProviderDeps): Reconciler<ServerGroup, ServerGroupStatus> {
   return {
     owns: { fields: ['providerId', 'replicas', 'readyReplicas', 'desiredReplicas', 'ready', 'enabled', 'ownedByReference'], conditions: ['Ready'] },
@@ -55,12 +116,21 @@ export function serverGroupReconciler(deps: ProviderDeps): Reconciler<ServerGrou
       const lbs = [...new Set((spec.loadBalancerRefs ?? []).map((r) => r.name))].sort();
       ctx.status.ownedByReference = provider.ownsByReference(account, location);
       const what = `ServerGroup "${sg.metadata.name}"`;
+      const hash = sg.metadata.annotations?.[templateHashAnnotation] ?? templateHash(spec.template);
       try {
         let desc = await provider.serverGroups.describe(account, location, sg.metadata.name);
+        // One of its name from another template was made for an earlier object of that name (left behind, or a
+        // version number reused): never resized, enabled or put behind its load balancers as if it were this one.
+        if (desc?.templateHash && desc.templateHash !== hash) {
+          throw conflict(`${desc.providerId} already exists from another template (hash ${desc.templateHash}, not ${hash}): it was made for an earlier `
+            + 'object of this name; delete it in the provider, or give the server group another version');
+        }
+        let acted = false;
         if (!desc) {
+          acted = true;
           desc = await provider.serverGroups.create(account, {
             name: sg.metadata.name, cluster: clusterName(spec.moniker), sequence: spec.moniker.sequence, location, template: spec.template,
-            templateHash: sg.metadata.annotations?.[templateHashAnnotation] ?? templateHash(spec.template),
+            templateHash: hash,
             capacity: spec.capacity, enabled: spec.enabled, loadBalancers: lbs, securityGroups: (spec.securityGroupRefs ?? []).map((r) => r.name),
             owner: providerOwner(sg, 'ServerGroup'),
           });
@@ -68,40 +138,10 @@ export function serverGroupReconciler(deps: ProviderDeps): Reconciler<ServerGrou
         }
         // Known before anything else can fail, so that its finalizer knows there is something to remove.
         ctx.status.providerId = desc.providerId;
-        const c = spec.capacity;
-        if (desc.capacity.desired !== c.desired || desc.capacity.min !== c.min || desc.capacity.max !== c.max) {
-          await provider.serverGroups.resize(account, location, sg.metadata.name, c);
-          ctx.recordEvent('Normal', 'Resized', `${what}: resized to ${c.desired} (min ${c.min}, max ${c.max})`);
-        }
-        // Disabled first when it is to be: a change of load balancers made while it is still enabled would join the new ones.
-        if (!spec.enabled && desc.enabled) {
-          await provider.serverGroups.disable(account, location, sg.metadata.name);
-          ctx.recordEvent('Normal', 'Disabled', `${what}: no longer takes traffic`);
-          desc = { ...desc, enabled: false };
-        }
-        // Then its load balancers: one it left stops routing to it now, whether it stays enabled or not.
-        if ([...new Set(desc.loadBalancers)].sort().join() !== lbs.join()) { // providers need not list them in order
-          await provider.serverGroups.setLoadBalancers(account, location, sg.metadata.name, lbs);
-          const left = desc.loadBalancers.filter((lb) => !lbs.includes(lb));
-          ctx.recordEvent('Normal', 'LoadBalancersChanged', `${what}: load balancers ${lbs.join(', ') || 'none'}`
-            + `${left.length ? ` (left ${left.join(', ')})` : ''}`);
-        }
-        if (spec.enabled && !desc.enabled) {
-          await provider.serverGroups.enable(account, location, sg.metadata.name);
-          ctx.recordEvent('Normal', 'Enabled', `${what}: takes traffic`);
-        }
-        desc = (await provider.serverGroups.describe(account, location, sg.metadata.name)) ?? desc;
-        const healthy = desc.instances.healthy;
-        ctx.status.providerId = desc.providerId;
-        ctx.status.replicas = desc.instances.total;
-        ctx.status.readyReplicas = healthy;
-        ctx.status.desiredReplicas = c.desired;
-        ctx.status.ready = `${healthy}/${c.desired}`;
-        ctx.status.enabled = desc.enabled;
-        const up = healthy >= c.desired;
-        ctx.setCondition(up
-          ? { type: 'Ready', status: 'True', reason: 'Healthy' satisfies ServerGroupReason, message: `${healthy} of ${c.desired} instances healthy` }
-          : { type: 'Ready', status: 'False', reason: 'Progressing' satisfies ServerGroupReason, message: `${healthy} of ${c.desired} instances healthy` });
+        acted = (await converge({ provider, account, location, ctx, what, lbs }, desc)) || acted;
+        // Read again only when something was done: a cloud's describe is several calls.
+        if (acted) desc = (await provider.serverGroups.describe(account, location, sg.metadata.name)) ?? desc;
+        report(ctx, desc);
         const pending = unsettled(desc, spec);
         return pending ? { requeueAfterMs: 2_000, reconciling: { reason: 'Scaling' satisfies ServerGroupReason, message: `${what}: ${pending}` } } : { requeueAfterMs: 60_000 };
       } catch (err) {
