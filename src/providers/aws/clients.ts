@@ -7,6 +7,7 @@ import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { ClientPool } from '../client-pool.ts';
 import { CredentialsResolver } from '../credentials.ts';
 import { invalid } from '../errors.ts';
 import type { Location, ProviderAccount } from '../interfaces.ts';
@@ -29,8 +30,6 @@ type CredentialsProvider = () => Promise<StaticCredentials>;
 
 /** How many times the SDK tries a call (its adaptive mode also slows down when AWS throttles). */
 const maxAttempts = 6;
-/** How long clients replaced by newer credentials are kept for the calls still under way on them (a call times out in 30 s). */
-const retiredClientsMs = 60_000;
 /** An assumed role's session is renewed this long before it expires. */
 const renewBeforeMs = 5 * 60_000;
 
@@ -54,9 +53,7 @@ export const regionsOf = (account: ProviderAccount): string[] => account.spec.aw
 
 export class AwsClientPool {
   private readonly credentials: CredentialsResolver;
-  private readonly pool = new Map<string, AwsClients>();
-  private readonly sources = new WeakMap<object, number>();
-  private nextSource = 0;
+  private readonly pool = new ClientPool<AwsClients>();
 
   constructor(credentials: CredentialsResolver) {
     this.credentials = credentials;
@@ -67,34 +64,12 @@ export class AwsClientPool {
     const spec = account.spec.aws;
     if (!spec) throw invalid(`Account "${account.name}": provider aws needs spec.aws`);
     const base = await this.baseCredentials(account);
-    const key = `${account.namespace}/${account.name}/${region}/${JSON.stringify({ endpoint: spec.endpoint, assumeRole: spec.assumeRole })}/${this.sourceId(base)}`;
-    let clients = this.pool.get(key);
-    if (!clients) {
-      clients = this.make(account, region, base);
-      // Clients of the same account and region made from older credentials or settings are done with,
-      // once calls already under way on them have had time to finish.
-      const prefix = `${account.namespace}/${account.name}/${region}/`;
-      for (const [k, old] of this.pool) {
-        if (!k.startsWith(prefix)) continue;
-        this.pool.delete(k);
-        setTimeout(() => old.destroy(), retiredClientsMs).unref();
-      }
-      this.pool.set(key, clients);
-    }
-    return clients;
+    return this.pool.get(account, region, { endpoint: spec.endpoint, assumeRole: spec.assumeRole }, base, () => this.make(account, region, base));
   }
 
   /** Drops every client (the operator is stopping). */
   close(): void {
-    for (const clients of this.pool.values()) clients.destroy();
-    this.pool.clear();
-  }
-
-  private sourceId(base: StaticCredentials | undefined): number {
-    if (!base) return -1;
-    let id = this.sources.get(base);
-    if (id === undefined) { id = this.nextSource++; this.sources.set(base, id); }
-    return id;
+    this.pool.close();
   }
 
   /** The Secret's access key, or undefined for the default chain. */

@@ -16,6 +16,7 @@ import type { InstanceTemplatesClient } from '@google-cloud/compute/build/src/v1
 import type { ProjectsClient } from '@google-cloud/compute/build/src/v1/projects_client.js';
 import type { TargetTcpProxiesClient } from '@google-cloud/compute/build/src/v1/target_tcp_proxies_client.js';
 import type { ZoneOperationsClient } from '@google-cloud/compute/build/src/v1/zone_operations_client.js';
+import { ClientPool } from '../client-pool.ts';
 import { CredentialsResolver } from '../credentials.ts';
 import { invalid } from '../errors.ts';
 import type { Location, ProviderAccount } from '../interfaces.ts';
@@ -65,8 +66,6 @@ function load(name: GceClientName): Promise<ClientClass> {
 
 /** Every call's deadline: gax would otherwise retry a GET that gets no answer for ten minutes. */
 export const callOptions = { timeout: 30_000 } as const;
-/** How long clients replaced by newer credentials are kept for the calls still under way on them. */
-const retiredClientsMs = 60_000;
 
 export interface GceClients {
   project: string;
@@ -128,9 +127,7 @@ function keepThrottledResponses(auth: AuthClient): AuthClient {
 
 export class GceClientPool {
   private readonly credentials: CredentialsResolver;
-  private readonly pool = new Map<string, GceClients>();
-  private readonly sources = new WeakMap<object, number>();
-  private nextSource = 0;
+  private readonly pool = new ClientPool<GceClients>();
 
   constructor(credentials: CredentialsResolver) {
     this.credentials = credentials;
@@ -141,32 +138,12 @@ export class GceClientPool {
     const spec = account.spec.gce;
     if (!spec) throw invalid(`Account "${account.name}": provider gce needs spec.gce`);
     const key = await this.keyOf(account);
-    const id = `${account.namespace}/${account.name}/${region}/${JSON.stringify({ project: spec.project, endpoint: spec.endpoint })}/${this.sourceId(key)}`;
-    let clients = this.pool.get(id);
-    if (!clients) {
-      clients = this.make(account, region, key);
-      const prefix = `${account.namespace}/${account.name}/${region}/`;
-      for (const [k, old] of this.pool) {
-        if (!k.startsWith(prefix)) continue;
-        this.pool.delete(k);
-        setTimeout(() => old.destroy(), retiredClientsMs).unref();
-      }
-      this.pool.set(id, clients);
-    }
-    return clients;
+    return this.pool.get(account, region, { project: spec.project, endpoint: spec.endpoint }, key, () => this.make(account, region, key));
   }
 
   /** Drops every client (the operator is stopping). */
   close(): void {
-    for (const clients of this.pool.values()) clients.destroy();
-    this.pool.clear();
-  }
-
-  private sourceId(key: ServiceAccountKey | undefined): number {
-    if (!key) return -1;
-    let id = this.sources.get(key);
-    if (id === undefined) { id = this.nextSource++; this.sources.set(key, id); }
-    return id;
+    this.pool.close();
   }
 
   /** The Secret's key, or undefined for application default credentials. */
