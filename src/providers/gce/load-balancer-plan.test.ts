@@ -19,6 +19,8 @@ describe('GCE load balancer plan', () => {
     const bs = backendServiceOf('web', plan.ports[0]!, plan, owner, 'projects/p/global/healthChecks/web');
     assert.deepEqual({ ...bs, description: readMark(bs.description)?.port }, { name: 'web-80', protocol: 'TCP', portName: 'port-8080',
       loadBalancingScheme: 'INTERNAL_MANAGED', healthChecks: ['projects/p/global/healthChecks/web'], description: 80 });
+    assert.equal(backendServiceOf('web', plan.ports[1]!, plan, owner, 'projects/p/global/healthChecks/web').protocol, 'TCP',
+      'an HTTPS port\'s backend service is TCP too: a target TCP proxy fronts it');
   });
 
   it('checks the first target port over TCP unless the spec says how', () => {

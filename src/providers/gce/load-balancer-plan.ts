@@ -84,7 +84,9 @@ export function planLoadBalancer(name: string, spec: LoadBalancerSpec, owner: Ow
 /** The fields of a port's backend service Staysail sets (its backends are the server groups'). */
 export function backendServiceOf(name: string, port: PortPlan, plan: LoadBalancerPlan, owner: Owner, healthCheckUrl: string): BackendServiceBody {
   return {
-    name: port.gceName, protocol: port.protocol === 'TCP' ? 'TCP' : port.protocol, portName: port.portName, loadBalancingScheme: plan.scheme,
+    // TCP whatever the port's protocol: a target TCP proxy fronts it, and Compute takes only a TCP backend
+    // service behind one (HTTP is then carried as bytes; the health check may still ask HTTP).
+    name: port.gceName, protocol: 'TCP', portName: port.portName, loadBalancingScheme: plan.scheme,
     healthChecks: [healthCheckUrl],
     description: describeMark(markOf(owner, name, { port: port.port }), `Backend service of LoadBalancer ${owner.namespace}/${name}, port ${port.port}`),
   };
