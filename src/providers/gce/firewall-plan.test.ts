@@ -17,11 +17,11 @@ describe('GCE firewall plan', () => {
       { from: { securityGroupRef: { name: 'lb' } }, protocol: 'tcp', ports: { from: 80, to: 90 } },
       { from: { cidr: '2001:db8::/32' }, protocol: 'icmp' },
       { from: { cidr: '0.0.0.0/0' }, protocol: 'all' },
-    ]));
+    ]), 'shop');
     assert.equal(rules.length, 4);
     assert.deepEqual(rules.map((r) => [r.allowed, r.sourceRanges, r.sourceTags]), [
       [[{ IPProtocol: 'tcp', ports: ['8080'] }], ['10.0.0.0/16'], undefined],
-      [[{ IPProtocol: 'tcp', ports: ['80-90'] }], undefined, ['lb']],
+      [[{ IPProtocol: 'tcp', ports: ['80-90'] }], undefined, ['shop-lb']],
       [[{ IPProtocol: '58' }], ['2001:db8::/32'], undefined],
       [[{ IPProtocol: 'all' }], ['0.0.0.0/0'], undefined],
     ]);
@@ -30,15 +30,15 @@ describe('GCE firewall plan', () => {
 
   it('keeps the firewall of a kept rule, makes the new ones and deletes the dropped ones', () => {
     const [a, b] = desiredFirewalls('web', spec([{ from: { cidr: '10.0.0.0/16' }, protocol: 'tcp', ports: { from: 1 } },
-      { from: { cidr: '10.1.0.0/16' }, protocol: 'tcp', ports: { from: 1 } }]));
+      { from: { cidr: '10.1.0.0/16' }, protocol: 'tcp', ports: { from: 1 } }]), 'shop');
     const plan = planFirewalls([a!, b!], [{ name: a!.name }, { name: 'web-00000000' }]);
     assert.deepEqual(plan, { create: [b], remove: ['web-00000000'] });
   });
 
   it('targets its tag with each rule and anchors it with a disabled deny of everything', () => {
-    const [rule] = desiredFirewalls('web', spec([{ from: { cidr: '10.0.0.0/16' }, protocol: 'tcp', ports: { from: 1 } }]));
+    const [rule] = desiredFirewalls('web', spec([{ from: { cidr: '10.0.0.0/16' }, protocol: 'tcp', ports: { from: 1 } }]), 'shop');
     const body = firewallOf('web', rule, spec([]), owner, 'projects/p/global/networks/default');
-    assert.deepEqual(body.targetTags, ['web']);
+    assert.deepEqual(body.targetTags, ['shop-web'], 'its namespace\'s tag: another namespace\'s server group naming web never gets these rules');
     assert.equal(readMark(body.description)?.owner, 'SecurityGroup/shop/web');
     const anchor = firewallOf('web', undefined, spec([]), owner, 'projects/p/global/networks/default');
     assert.equal(anchor.name, 'web');

@@ -30,7 +30,7 @@ const ruleName = (name: string, key: string): string =>
   `${gceName(name, 54)}-${createHash('sha256').update(key).digest('hex').slice(0, 8)}`;
 
 /** The firewall rules spec.ingress asks for, one per distinct rule. */
-export function desiredFirewalls(name: string, spec: SecurityGroupSpec): FirewallRule[] {
+export function desiredFirewalls(name: string, spec: SecurityGroupSpec, namespace: string): FirewallRule[] {
   const out = new Map<string, FirewallRule>();
   spec.ingress.forEach((rule, i) => {
     const field = `spec.ingress[${i}]`;
@@ -41,7 +41,7 @@ export function desiredFirewalls(name: string, spec: SecurityGroupSpec): Firewal
     const protocol = rule.protocol === 'icmp' && ipv6 ? '58' : rule.protocol;
     if ((protocol === 'tcp' || protocol === 'udp') && !rule.ports) throw invalid(`SecurityGroup "${name}": ${field} (${protocol}) needs ports; set ${field}.ports.from`);
     const ports = rule.ports ? [rule.ports.to && rule.ports.to !== rule.ports.from ? `${rule.ports.from}-${rule.ports.to}` : String(rule.ports.from)] : undefined;
-    const source = cidr ? { sourceRanges: [cidr] } : { sourceTags: [networkTag(ref!)] };
+    const source = cidr ? { sourceRanges: [cidr] } : { sourceTags: [networkTag(namespace, ref!)] };
     const allowed = [{ IPProtocol: protocol, ...(ports ? { ports } : {}) }];
     const key = JSON.stringify({ allowed, ...source });
     out.set(key, { name: ruleName(name, key), allowed, ...source });
@@ -53,7 +53,7 @@ export function desiredFirewalls(name: string, spec: SecurityGroupSpec): Firewal
 export function firewallOf(name: string, rule: FirewallRule | undefined, spec: SecurityGroupSpec, owner: Owner, network: string): Firewall {
   const description = describeMark(markOf(owner, name), rule ? spec.description ?? `Ingress of SecurityGroup ${owner.namespace}/${name}`
     : `Anchor of SecurityGroup ${owner.namespace}/${name} (disabled; it allows nothing)`);
-  const base = { description, network, direction: 'INGRESS', targetTags: [networkTag(name)] };
+  const base = { description, network, direction: 'INGRESS', targetTags: [networkTag(owner.namespace, name)] };
   if (!rule) return { ...base, name: anchorName(name), priority: 65535, disabled: true, denied: [{ IPProtocol: 'all' }], sourceRanges: ['0.0.0.0/0'] };
   return { ...base, name: rule.name, priority: 1000, allowed: rule.allowed,
     ...(rule.sourceRanges ? { sourceRanges: rule.sourceRanges } : {}), ...(rule.sourceTags ? { sourceTags: rule.sourceTags } : {}) };

@@ -48,7 +48,7 @@ export function gceSecurityGroups(pool: GceClientPool): SecurityGroupProvider {
     async upsert(a, l, name, spec, owner) {
       const c = await clients(a, l);
       const network = networkPath(c.project, l.network);
-      const desired = desiredFirewalls(name, spec);
+      const desired = desiredFirewalls(name, spec, a.namespace);
       const anchorBody = firewallOf(name, undefined, spec, owner, network);
       const anchor = await getFirewall(c, anchorBody.name!);
       if (anchor) refuseUnlessOwned(readMark(anchor.description), owner, `firewall ${anchorBody.name}`, fix);

@@ -21,7 +21,7 @@ describe('GCE instance templates', () => {
     assert.equal(t.properties?.machineType, 'e2-small');
     assert.equal(t.properties?.disks?.[0]?.initializeParams?.sourceImage, 'projects/debian-cloud/global/images/family/debian-12');
     assert.deepEqual(t.properties?.networkInterfaces, [{ network: 'projects/p/global/networks/default', subnetwork: 'projects/p/regions/europe-west1/subnetworks/apps' }]);
-    assert.deepEqual(t.properties?.tags?.items, ['admin', 'web']);
+    assert.deepEqual(t.properties?.tags?.items, ['shop-admin', 'shop-web']);
     assert.equal(t.properties?.labels?.version, 'v1');
     assert.equal(t.properties?.labels?.['staysail-owner-uid'], 'u-1');
     assert.equal(readMark(t.description)?.templateHash, 'h1');

@@ -14,8 +14,11 @@ export type GceTemplate = NonNullable<CreateServerGroup['template']['gce']>;
 /** The global instance template of server group name in zone. */
 export const templateName = (name: string, zone: string): string => gceName(`${name}-${zone}`);
 
-/** The network tag that a SecurityGroup's firewall rules target. */
-export const networkTag = (securityGroup: string): string => gceName(securityGroup);
+/**
+ * The network tag that a SecurityGroup's firewall rules target: its namespace's and name, since tags
+ * are project-wide and a server group naming a SecurityGroup must never get another namespace's rules.
+ */
+export const networkTag = (namespace: string, securityGroup: string): string => gceName(`${namespace}-${securityGroup}`);
 
 /** A network or subnetwork as the API takes it: a URL or path as given, else the project's (or region's) of that name. */
 export function networkPath(project: string, network: string | undefined): string {
@@ -53,7 +56,7 @@ export const serverGroupMark = (req: CreateServerGroup): Mark =>
 /** The instance template a server group is made from. */
 export function instanceTemplateOf(req: CreateServerGroup, project: string, region: string, zone: string): InstanceTemplate {
   const t = gceTemplateOf(req);
-  const tags = [...new Set(req.securityGroups.map(networkTag))].sort();
+  const tags = [...new Set(req.securityGroups.map((sg) => networkTag(req.owner.namespace, sg)))].sort();
   return {
     name: templateName(req.name, zone),
     description: describeMark(serverGroupMark(req), `Instance template of server group ${req.name} in ${zone}`),

@@ -38,9 +38,10 @@ describe('GCE deploy strategies, with the operator as a process and the fake of 
     const template = s.fake.state('instanceTemplates')[`projects/test-project/global/instanceTemplates/shop-rb-v000-europe-west1-b`] as
       { properties?: { tags?: { items?: string[] }; labels?: Record<string, string> } } | undefined;
     assert.ok(template, `no instance template of shop-rb-v000: ${s.view.templates().join(', ')}`);
-    assert.deepEqual(template.properties?.tags?.items, ['fw-rb'], 'the template does not carry the SecurityGroup\'s network tag');
+    const tag = `${s.ns}-fw-rb`; // its namespace's: tags are project-wide
+    assert.deepEqual(template.properties?.tags?.items, [tag], 'the template does not carry the SecurityGroup\'s network tag');
     assert.equal(template.properties?.labels?.version, '1');
-    const firewalls = Object.values(s.fake.state('firewalls')).filter((f) => JSON.stringify(f.targetTags) === '["fw-rb"]' && !f.disabled);
+    const firewalls = Object.values(s.fake.state('firewalls')).filter((f) => JSON.stringify(f.targetTags) === JSON.stringify([tag]) && !f.disabled);
     assert.deepEqual(firewalls.map((f) => f.allowed), [[{ IPProtocol: 'tcp', ports: ['8080'] }]], 'no firewall lets 8080 in to fw-rb');
 
     // v001 comes up beside v000, joins the backend service, then v000 leaves it.

@@ -141,11 +141,12 @@ describe('GCE provider on its fake', function () {
       ingress: [{ from: { securityGroupRef: { name: 'lb' } }, protocol: 'tcp', ports: { from: 8080 } }, { from: { cidr: '10.0.0.0/8' }, protocol: 'icmp' }] }, owner);
     assert.equal(sg.ingressRules, 2);
     const firewalls = Object.values(w.fake.state('firewalls'));
-    const fromLb = firewalls.find((f) => JSON.stringify(f.sourceTags) === '["lb"]');
-    assert.deepEqual([fromLb?.targetTags, fromLb?.allowed], [['web'], [{ IPProtocol: 'tcp', ports: ['8080'] }]]);
+    const tag = (sg: string) => `${w.account.namespace}-${sg}`;
+    const fromLb = firewalls.find((f) => JSON.stringify(f.sourceTags) === JSON.stringify([tag('lb')]));
+    assert.deepEqual([fromLb?.targetTags, fromLb?.allowed], [[tag('web')], [{ IPProtocol: 'tcp', ports: ['8080'] }]]);
     await w.provider.serverGroups.create(w.account, await request({ securityGroups: ['web'] }));
     const template = Object.values(w.fake.state('instanceTemplates'))[0] as { properties?: { tags?: { items?: string[] } } };
-    assert.deepEqual(template.properties?.tags?.items, ['web']);
+    assert.deepEqual(template.properties?.tags?.items, [tag('web')]);
     await w.provider.securityGroups.delete(w.account, w.location, 'web');
     assert.deepEqual(paths('firewalls'), []);
   });
