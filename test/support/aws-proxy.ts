@@ -77,7 +77,11 @@ export const everyNth = (n: number, matches: (call: AwsCall) => boolean = () => 
 /** The rule, for the first count calls from when it is set; none is throttled after them ("for a while"). */
 export const firstCalls = (count: number, rule: ThrottleRule): ThrottleRule => (call, n) => n <= count && rule(call, n);
 
-export interface CallRecord { at: number; service: string; action: string; status: number; throttled: boolean; held: boolean; contentType: string }
+export interface CallRecord {
+  at: number; service: string; action: string; status: number; throttled: boolean; held: boolean; contentType: string;
+  /** The Auto Scaling group the call names (AutoScalingGroupName), if any. */
+  group?: string;
+}
 export interface ActionCount { throttled: number; passed: number }
 
 interface Hold { matches: (call: AwsCall) => boolean; then: (call: AwsCall) => void; fired: (call: AwsCall) => void }
@@ -210,7 +214,9 @@ export class AwsProxy {
   }
 
   private record(call: AwsCall, status: number, throttled: boolean, held: boolean): void {
-    this.calls.push({ at: Date.now(), service: call.service, action: call.action, status, throttled, held, contentType: call.contentType });
+    const group = call.params.get('AutoScalingGroupName') ?? undefined;
+    this.calls.push({ at: Date.now(), service: call.service, action: call.action, status, throttled, held, contentType: call.contentType,
+      ...(group ? { group } : {}) });
     if (this.calls.length > keep) this.calls.splice(0, this.calls.length - keep);
   }
 
