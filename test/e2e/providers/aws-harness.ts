@@ -9,12 +9,12 @@ import { DescribeLoadBalancersCommand, DescribeTagsCommand, DescribeTargetGroups
 import { waitFor } from '../../cluster/probe.ts';
 import { AwsProxy } from '../../support/aws-proxy.ts';
 import { motoImage, region } from '../../support/aws-world.ts';
-import { kubectl } from '../../support/kubectl.ts';
 import { motoAccountId, motoCredentials, type Moto } from '../../support/moto.ts';
 import { createNamespace, operatorIn, removeNamespace } from '../../support/namespace.ts';
 import type { OperatorProcess } from '../../support/operator-process.ts';
 import { api, inNamespace } from '../../support/runs.ts';
-import { sharedCluster, sharedMoto } from '../../support/setup.ts';
+import { sharedMoto } from '../../support/setup.ts';
+import { clusterRollouts, type ClusterRollouts } from './cloud-suite.ts';
 
 const managedBy = 'staysail.dev/managed-by';
 const location = { region };
@@ -179,11 +179,10 @@ export class MotoView {
   }
 }
 
-export interface RolloutStatus { phase: string; message?: string; revision: number; step?: number; newServerGroup?: string; previousServerGroup?: string }
-export interface ClusterState { activeServerGroup?: string; rollout?: RolloutStatus; conditions?: { type: string; status: string; reason: string; message: string }[] }
+export type { ClusterState, RolloutStatus } from './cloud-suite.ts';
 
 /** The suite's world, filled in by its before hook. */
-export interface AwsSuite {
+export interface AwsSuite extends ClusterRollouts {
   ns: string;
   moto: Moto;
   proxy: AwsProxy;
@@ -192,16 +191,6 @@ export interface AwsSuite {
   apply: (...docs: object[]) => Promise<string>;
   /** The operator started by the suite (undefined with operator: false). */
   operator: OperatorProcess | undefined;
-  cluster(name: string): Promise<ClusterState>;
-  /**
-   * Applies a Cluster and waits (timeoutMs) for its next rollout to reach phase, calling sample
-   * between polls. Failure names the rollout and the calls the proxy saw.
-   */
-  rollTo(manifest: { metadata: { name: string } }, phase: string, sample?: () => Promise<void>, timeoutMs?: number): Promise<ClusterState>;
-  /** Waits for the Cluster's rollout after revision to reach phase. */
-  rolloutAfter(name: string, revision: number, phase: string, sample?: () => Promise<void>, timeoutMs?: number): Promise<ClusterState>;
-  /** What to say when something never happened: the Cluster, the operator's last lines and the proxy's counts. */
-  why(name?: string): Promise<string>;
 }
 
 /**
@@ -214,31 +203,7 @@ export function awsSuite(prefix: string, options: { operator?: boolean } = {}): 
   const { k, apply } = inNamespace(ns);
   const suite = { ns, k, apply, operator: undefined } as AwsSuite;
 
-  suite.cluster = async (name) => JSON.parse(await k(['get', 'cluster', name, '-o', 'jsonpath={.status}']) || '{}') as ClusterState;
-  suite.why = async (name) => [
-    name ? `cluster ${name}: ${JSON.stringify(await suite.cluster(name).catch((e: Error) => e.message))}` : '',
-    `operator: ${JSON.stringify(suite.operator?.lines.slice(-8) ?? [])}`,
-    `AWS calls through the proxy:\n${suite.proxy.summary()}`,
-  ].filter(Boolean).join('\n');
-  suite.rolloutAfter = async (name, revision, phase, sample, timeoutMs = 90_000) => {
-    let st: ClusterState = {};
-    await waitFor(async () => {
-      await sample?.();
-      st = await suite.cluster(name);
-      return (st.rollout?.revision ?? 0) > revision && st.rollout?.phase === phase;
-    }, timeoutMs, () => `cluster ${name} never reached ${phase} in a rollout after revision ${revision}: ${JSON.stringify(st.rollout)}`, 200)
-      .catch(async (err: Error) => { throw new Error(`${err.message}\n${await suite.why()}`); });
-    await sample?.();
-    return st;
-  };
-  suite.rollTo = async (manifest, phase, sample, timeoutMs) => {
-    const name = manifest.metadata.name;
-    const exists = (await kubectl(sharedCluster().kubeconfigPath, ['-n', ns, 'get', 'cluster', name])).code === 0;
-    const before = exists ? (await suite.cluster(name)).rollout?.revision ?? 0 : 0;
-    // As a GitOps tool applies: server-side, taking the fields it sends.
-    await k(['apply', '--server-side', '--force-conflicts', '-f', '-'], JSON.stringify(manifest));
-    return suite.rolloutAfter(name, before, phase, sample, timeoutMs);
-  };
+  Object.assign(suite, clusterRollouts(ns, k, () => suite.operator, () => `AWS calls through the proxy:\n${suite.proxy?.summary() ?? ''}`));
 
   before(async function () {
     this.timeout(120_000);

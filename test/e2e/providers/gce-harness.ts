@@ -3,15 +3,13 @@
 // service-account JSON key), the Application "shop", the operator as a process, manifests of
 // LoadBalancers, SecurityGroups and Clusters on that Account, and the fake read directly (its state
 // and the real SDK against it): what a test asserts is what Compute holds.
-import { waitFor } from '../../cluster/probe.ts';
 import { closeClients, sdkClients, type SdkClients } from '../../fakes/gce/sdk.ts';
 import { FakeGce } from '../../fakes/gce/server.ts';
 import { gceTemplate, project, region, serviceAccountKey, zone } from '../../support/gce-world.ts';
-import { kubectl } from '../../support/kubectl.ts';
 import { createNamespace, operatorIn, removeNamespace } from '../../support/namespace.ts';
 import type { OperatorProcess } from '../../support/operator-process.ts';
 import { api, inNamespace } from '../../support/runs.ts';
-import { sharedCluster } from '../../support/setup.ts';
+import { clusterRollouts, type ClusterRollouts } from './cloud-suite.ts';
 
 export { project, region, zone };
 
@@ -119,12 +117,10 @@ export class GceView {
   close(): Promise<void> { return closeClients(this.sdk); }
 }
 
-export interface Condition { type: string; status: string; reason: string; message: string }
-export interface RolloutStatus { phase: string; message?: string; revision: number; newServerGroup?: string; previousServerGroup?: string }
-export interface ClusterState { activeServerGroup?: string; rollout?: RolloutStatus; conditions?: Condition[] }
+export type { ClusterState, Condition, RolloutStatus } from './cloud-suite.ts';
 
 /** The suite's world, filled in by its before hook. */
-export interface GceSuite {
+export interface GceSuite extends ClusterRollouts {
   ns: string;
   fake: FakeGce;
   endpoint: string;
@@ -133,13 +129,6 @@ export interface GceSuite {
   apply: (...docs: object[]) => Promise<string>;
   /** The operator started by the suite (undefined with operator: false). */
   operator: OperatorProcess | undefined;
-  cluster(name: string): Promise<ClusterState>;
-  /** Applies a Cluster and waits (timeoutMs) for its next rollout to reach phase, calling sample between polls. */
-  rollTo(manifest: { metadata: { name: string } }, phase: string, sample?: () => Promise<void>, timeoutMs?: number): Promise<ClusterState>;
-  /** Waits for the Cluster's rollout after revision to reach phase. */
-  rolloutAfter(name: string, revision: number, phase: string, sample?: () => Promise<void>, timeoutMs?: number): Promise<ClusterState>;
-  /** What to say when something never happened: the Cluster, the operator's last lines and the fake's last requests. */
-  why(name?: string): Promise<string>;
 }
 
 /**
@@ -152,31 +141,7 @@ export function gceSuite(prefix: string, options: { operator?: boolean } = {}): 
   const { k, apply } = inNamespace(ns);
   const suite = { ns, k, apply, operator: undefined } as GceSuite;
 
-  suite.cluster = async (name) => JSON.parse(await k(['get', 'cluster', name, '-o', 'jsonpath={.status}']) || '{}') as ClusterState;
-  suite.why = async (name) => [
-    name ? `cluster ${name}: ${JSON.stringify(await suite.cluster(name).catch((e: Error) => e.message))}` : '',
-    `operator: ${JSON.stringify(suite.operator?.lines.slice(-8) ?? [])}`,
-    `last requests to the fake:\n${suite.view?.lastRequests() ?? ''}`,
-  ].filter(Boolean).join('\n');
-  suite.rolloutAfter = async (name, revision, phase, sample, timeoutMs = 90_000) => {
-    let st: ClusterState = {};
-    await waitFor(async () => {
-      await sample?.();
-      st = await suite.cluster(name);
-      return (st.rollout?.revision ?? 0) > revision && st.rollout?.phase === phase;
-    }, timeoutMs, () => `cluster ${name} never reached ${phase} in a rollout after revision ${revision}: ${JSON.stringify(st.rollout)}`, 200)
-      .catch(async (err: Error) => { throw new Error(`${err.message}\n${await suite.why()}`); });
-    await sample?.();
-    return st;
-  };
-  suite.rollTo = async (manifest, phase, sample, timeoutMs) => {
-    const name = manifest.metadata.name;
-    const exists = (await kubectl(sharedCluster().kubeconfigPath, ['-n', ns, 'get', 'cluster', name])).code === 0;
-    const before = exists ? (await suite.cluster(name)).rollout?.revision ?? 0 : 0;
-    // As a GitOps tool applies: server-side, taking the fields it sends.
-    await k(['apply', '--server-side', '--force-conflicts', '-f', '-'], JSON.stringify(manifest));
-    return suite.rolloutAfter(name, before, phase, sample, timeoutMs);
-  };
+  Object.assign(suite, clusterRollouts(ns, k, () => suite.operator, () => `last requests to the fake:\n${suite.view?.lastRequests() ?? ''}`));
 
   before(async function () {
     this.timeout(120_000);
