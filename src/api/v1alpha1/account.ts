@@ -16,6 +16,10 @@ const regions = (example: string) => optional(arr(`Regions this account may depl
 const endpoint = optional(str('Override of the API endpoint (private clouds, emulators): an http or https URL.',
   { pattern: '^https?://', maxLength: 2048 }));
 
+/** An https URL: Azure's clients send bearer tokens over TLS only. */
+const httpsUrl = (description: string) => optional(str(description, { pattern: '^https?://', maxLength: 2048,
+  rules: [{ rule: "self.startsWith('https://')", message: 'use an https:// URL: Azure sends its tokens over TLS only' }] }));
+
 export const accountSpec = obj('The provider and how to reach it. Exactly the block named by provider is set.', {
   provider: oneOf('Which provider the account is.', providers),
   kubernetes: optional(obj('A Kubernetes cluster.', {
@@ -46,10 +50,13 @@ export const accountSpec = obj('The provider and how to reach it. Exactly the bl
   azure: optional(obj('An Azure subscription.', {
     subscriptionId: str('The subscription ID (a GUID).', { pattern: '^[0-9a-fA-F-]{36}$', maxLength: 36 }),
     tenantId: str('The tenant ID (a GUID).', { pattern: '^[0-9a-fA-F-]{36}$', maxLength: 36 }),
-    resourceGroup: str('The resource group resources are made in.', { maxLength: 90 }),
+    resourceGroup: str('The resource group every resource Staysail makes is made in; it must exist.', { minLength: 1, maxLength: 90 }),
     regions: regions('westeurope'),
-    credentialsSecretRef: optional(secretRef('A Secret with clientId and clientSecret of a service principal.')),
-    endpoint,
+    credentialsSecretRef: optional(obj('A Secret (in this namespace) with keys clientId and clientSecret of a service principal of the tenant. Absent: the default credential chain (workload identity, managed identity, environment).', {
+      name: objectName('Name of the Secret, in this namespace.'),
+    })),
+    endpoint: httpsUrl('Override of the Resource Manager endpoint (sovereign clouds, emulators): an https URL. Default: https://management.azure.com.'),
+    authorityHost: httpsUrl('Override of the Microsoft Entra authority that issues tokens (sovereign clouds, emulators): an https URL. Default: https://login.microsoftonline.com.'),
   })),
   permissions: optional(permissionsSchema),
 }, { rules: [

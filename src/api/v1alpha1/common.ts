@@ -60,7 +60,9 @@ export const locationSchema = obj('Where the resources live: a namespace on Kube
   region: optional(str('Clouds: the region, e.g. us-east-1, europe-west1, westeurope.', { pattern: '^[a-z0-9-]+$', maxLength: 64 })),
   zones: optional(arr('Clouds: availability zones within the region.', str('A zone, e.g. us-east-1a.', { pattern: '^[a-z0-9-]+$', maxLength: 64 }),
     { listType: 'set', maxItems: 16 })),
-  network: optional(str('Clouds: the network the resources live in: an AWS VPC (vpc-...), a GCE network, an Azure virtual network (default: the region\'s default one).',
+  network: optional(str('Clouds: the network the resources live in: an AWS VPC (vpc-...) or a GCE network (default: the region\'s default one); '
+    + 'on Azure a subnet, <virtualNetwork>/<subnet> in the Account\'s resource group or a subnet resource ID, where server groups\' '
+    + 'network interfaces and internal load balancers\' frontends go (required there, unless the template names spec.template.azure.subnetId).',
     { maxLength: 2048 })),
 });
 

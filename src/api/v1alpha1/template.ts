@@ -37,10 +37,25 @@ const templateFields = {
     tags,
   })),
   azure: optional(obj('Azure: a virtual machine scale set.', {
-    image: str('The image reference: publisher:offer:sku:version, or a resource ID.', { maxLength: 2048 }),
+    image: str('The image: publisher:offer:sku:version of a Marketplace image (e.g. Canonical:ubuntu-24_04-lts:server:latest), '
+      + 'or the resource ID (/subscriptions/...) of an image or gallery image version.', { maxLength: 2048, rules: [{
+      rule: "self.startsWith('/subscriptions/') || self.matches('^[^:]+:[^:]+:[^:]+:[^:]+$')",
+      message: 'use publisher:offer:sku:version (e.g. Canonical:ubuntu-24_04-lts:server:latest) or an image resource ID starting /subscriptions/' }] }),
     vmSize: str('The VM size, e.g. Standard_B1s.', { maxLength: 64 }),
-    subnetId: optional(str('The subnet resource ID.', { maxLength: 2048 })),
-    tags,
+    subnetId: optional(str('The subnet the instances\' network interfaces are in: a subnet resource ID (/subscriptions/.../subnets/<subnet>) '
+      + 'or <virtualNetwork>/<subnet> in the Account\'s resource group. Default: spec.location.network.', { maxLength: 2048 })),
+    adminUsername: optional(str('The Linux user the SSH keys are for (default: staysail).', { maxLength: 32, rules: [{
+      rule: "self.matches('^[a-z_][a-z0-9_-]{0,31}$')",
+      message: 'use a Linux user name: a lower-case letter or "_", then lower-case letters, digits, "_" and "-", at most 32, e.g. azureuser' }] })),
+    sshPublicKeys: optional(arr('OpenSSH public keys allowed to sign in as adminUsername. Absent: Staysail makes a key pair for the scale set '
+      + 'and keeps no private key, so nobody can sign in over SSH.', str('An OpenSSH public key, e.g. ssh-ed25519 AAAAC3Nz... user@host.', {
+      maxLength: 4096, rules: [{ rule: "self.matches('^(ssh-rsa|ssh-ed25519) [A-Za-z0-9+/]+={0,3}( .*)?$')",
+        message: 'use an OpenSSH public key: ssh-rsa or ssh-ed25519, a space, then the key in base64 (the line of a .pub file)' }] }),
+    { listType: 'set', maxItems: 16 })),
+    customData: optional(str('cloud-init (or other custom data) as plain text; it is base64-encoded for Azure, which takes at most 64 KB encoded.',
+      { maxLength: 49152 })),
+    tags: optional(mapOf('Tags put on the scale set (keys beginning staysail- are Staysail\'s own).', str('A tag value.', { maxLength: 256 }),
+      { maxProperties: 30 })),
   })),
 };
 

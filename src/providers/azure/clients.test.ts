@@ -1,0 +1,46 @@
+// Where Azure clients act and with what: the region, a service principal read from a Secret's keys,
+// Retry-After in the ways Azure writes it, and a long 429 ended at once rather than waited out.
+import assert from 'node:assert/strict';
+import { createHttpHeaders, createPipelineRequest, type PipelineResponse } from '@azure/core-rest-pipeline';
+import { isProviderError } from '../errors.ts';
+import { boundedCallPolicy, callTimeoutMs, parseServicePrincipal, regionOf, retryAfterMsOf, ThrottledAnswer } from './clients.ts';
+
+const account = (regions?: string[]) => ({ name: 'azure', namespace: 'shop', spec: { provider: 'azure' as const, azure: {
+  subscriptionId: '00000000-0000-0000-0000-000000000001', tenantId: '00000000-0000-0000-0000-00000000000a', resourceGroup: 'shop-rg', regions } } });
+
+describe('Azure clients', () => {
+  it('acts in the location\'s region, or the Account\'s only one, and refuses another', () => {
+    assert.equal(regionOf(account(['westeurope']), {}), 'westeurope');
+    assert.equal(regionOf(account(), { region: 'northeurope' }), 'northeurope');
+    assert.throws(() => regionOf(account(['westeurope']), { region: 'eastus' }), (err: unknown) => isProviderError(err, 'Invalid') && /spec\.azure\.regions/.test(err.message));
+    assert.throws(() => regionOf(account(), {}), (err: unknown) => isProviderError(err, 'Invalid') && /spec\.location\.region/.test(err.message));
+  });
+
+  it('reads a service principal, trimmed, and refuses an empty key naming it', () => {
+    assert.deepEqual(parseServicePrincipal({ clientId: Buffer.from(' id\n'), clientSecret: Buffer.from('s3cret\n') }), { clientId: 'id', clientSecret: 's3cret' });
+    assert.throws(() => parseServicePrincipal({ clientId: Buffer.from(' '), clientSecret: Buffer.from('s') }), /"clientId" is empty/);
+    assert.throws(() => parseServicePrincipal({ clientId: Buffer.from('i'), clientSecret: Buffer.from('\n') }), /"clientSecret" is empty/);
+  });
+
+  it('reads Retry-After in seconds, as a date, and in milliseconds', () => {
+    const h = (o: Record<string, string>) => createHttpHeaders(o);
+    assert.equal(retryAfterMsOf(h({ 'retry-after': '3' })), 3000);
+    assert.equal(retryAfterMsOf(h({ 'retry-after': 'Wed, 21 Oct 2015 07:28:10 GMT' }), Date.parse('Wed, 21 Oct 2015 07:28:00 GMT')), 10_000);
+    assert.equal(retryAfterMsOf(h({ 'x-ms-retry-after-ms': '250' })), 250);
+    assert.equal(retryAfterMsOf(h({ 'retry-after': 'soon' })), undefined);
+    assert.equal(retryAfterMsOf(undefined), undefined);
+  });
+
+  it('gives every attempt a deadline, lets a short 429 through to the SDK\'s retries and ends a long one at once', async () => {
+    const request = createPipelineRequest({ url: 'https://127.0.0.1/x' });
+    const answer = (status: number, headers: Record<string, string>, body = ''): PipelineResponse => ({ status, headers: createHttpHeaders(headers), request, bodyAsText: body });
+    const ok = await boundedCallPolicy.sendRequest(request, async () => answer(200, {}));
+    assert.equal(ok.status, 200);
+    assert.equal(request.timeout, callTimeoutMs);
+    assert.equal((await boundedCallPolicy.sendRequest(request, async () => answer(429, { 'retry-after': '1' }))).status, 429);
+    await assert.rejects(boundedCallPolicy.sendRequest(request, async () => answer(429, { 'retry-after': '30' },
+      JSON.stringify({ error: { code: 'SubscriptionRequestsThrottled', message: 'too many writes' } }))),
+    (err: unknown) => err instanceof ThrottledAnswer && err.retryAfterMs === 30_000 && err.code === 'SubscriptionRequestsThrottled' && err.message === 'too many writes');
+    await assert.rejects(boundedCallPolicy.sendRequest(request, async () => answer(429, {})), (err: unknown) => err instanceof ThrottledAnswer && err.retryAfterMs === 0);
+  });
+});

@@ -1,0 +1,189 @@
+// Azure clients, one set per account and region, made on first use and reused. The compute, network
+// and identity packages cost 20 to 40 MB each, so they are imported only when an Azure Account first
+// calls (an operator without Azure Accounts pays nothing). Credentials come from the Account's Secret
+// (a service principal's clientId and clientSecret, signed in through Microsoft Entra, or the
+// authority spec.azure.authorityHost names) or the default chain (workload identity, managed
+// identity, environment). spec.azure.endpoint (an emulator, a sovereign cloud) replaces Resource
+// Manager's URL. A rotated Secret or a changed Account gives new clients from the next call on.
+//
+// The SDK's retry policies stay, bounded: a few retries with capped delays for server errors and
+// socket errors, and a 429 retried only while its Retry-After is short, so that a persistent 429
+// reaches the controller as Throttled with the Retry-After Azure gave instead of holding the pass.
+import type { ComputeManagementClient } from '@azure/arm-compute';
+import type { NetworkManagementClient } from '@azure/arm-network';
+import type { PipelinePolicy, PipelineResponse } from '@azure/core-rest-pipeline';
+import type { TokenCredential } from '@azure/identity';
+import { ClientPool } from '../client-pool.ts';
+import { CredentialsResolver } from '../credentials.ts';
+import { invalid } from '../errors.ts';
+import type { Location, ProviderAccount } from '../interfaces.ts';
+
+/** The clients of one account in one region, and where they act. */
+export interface AzureClients {
+  compute: ComputeManagementClient;
+  network: NetworkManagementClient;
+  subscriptionId: string;
+  /** The Account's resource group: everything Staysail makes is made in it. */
+  resourceGroup: string;
+  region: string;
+  /** The namespace of the Account: what these clients find by its tags is its objects'. */
+  namespace: string;
+  destroy(): void;
+}
+
+/** A service principal's secret, as the Account's Secret holds it. */
+export interface ServicePrincipal { clientId: string; clientSecret: string }
+
+/** How hard the SDK retries before the error reaches the controller (which retries on its own terms). */
+export const retryBudget = { maxRetries: 3, retryDelayInMs: 500, maxRetryDelayInMs: 4_000, maxThrottleWaitMs: 2_000 };
+
+/** Every request's deadline, per attempt: a request that gets no answer would otherwise hang the pass. */
+export const callTimeoutMs = 30_000;
+
+/** A 429 whose Retry-After is longer than the SDK may wait: thrown as is (not a RestError, so no retry policy retries it). */
+export class ThrottledAnswer extends Error {
+  readonly statusCode = 429;
+  readonly code: string;
+  readonly retryAfterMs: number;
+  constructor(code: string, message: string, retryAfterMs: number) {
+    super(message);
+    this.name = 'ThrottledAnswer';
+    this.code = code;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** Milliseconds a throttled answer asks to wait (retry-after-ms, x-ms-retry-after-ms, Retry-After in seconds or a date). */
+export function retryAfterMsOf(headers: { get(name: string): string | undefined | null } | undefined, now = Date.now()): number | undefined {
+  for (const h of ['retry-after-ms', 'x-ms-retry-after-ms']) {
+    const v = headers?.get(h);
+    if (v && /^\d+(\.\d+)?$/.test(v.trim())) return Math.round(Number(v));
+  }
+  const v = headers?.get('retry-after')?.trim();
+  if (!v) return undefined;
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** What an error answer's body says (ARM's {error: {code, message}}), read without consuming anything the SDK needs. */
+function errorBodyOf(res: PipelineResponse): { code?: string; message?: string } {
+  try {
+    return (JSON.parse(res.bodyAsText ?? '') as { error?: { code?: string; message?: string } }).error ?? {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Runs inside the SDK's retry loop, once per attempt: sets the attempt's deadline, and lets a 429
+ * through to the retry policy only when its wait is short; a longer one ends the call at once.
+ */
+export const boundedCallPolicy: PipelinePolicy = {
+  name: 'staysailBoundedCall',
+  async sendRequest(request, next) {
+    if (!request.timeout) request.timeout = callTimeoutMs;
+    const res = await next(request);
+    if (res.status !== 429) return res;
+    const after = retryAfterMsOf(res.headers);
+    if (after !== undefined && after <= retryBudget.maxThrottleWaitMs) return res;
+    const body = errorBodyOf(res);
+    throw new ThrottledAnswer(body.code ?? 'TooManyRequests', body.message ?? 'too many requests', after ?? 0);
+  },
+};
+
+/** The region an operation acts in: the location's, else the Account's only one; Invalid, naming the field, when neither says. */
+export function regionOf(account: ProviderAccount, location: Location): string {
+  const allowed = account.spec.azure?.regions ?? [];
+  const region = location.region ?? (allowed.length === 1 ? allowed[0] : undefined);
+  if (!region) {
+    throw invalid(`Account "${account.name}" ${allowed.length ? `has several regions (${allowed.join(', ')})` : 'names no region'}; `
+      + 'set spec.location.region to the Azure location to deploy to, e.g. westeurope');
+  }
+  if (allowed.length && !allowed.includes(region)) {
+    throw invalid(`region "${region}" (spec.location.region) is not one of Account "${account.name}"'s regions (${allowed.join(', ')}); `
+      + 'use one of those, or add it to the Account\'s spec.azure.regions');
+  }
+  return region;
+}
+
+/** A service principal from the Secret's keys: each must hold text, not only white space. */
+export function parseServicePrincipal(data: Record<string, Buffer>): ServicePrincipal {
+  const clientId = data.clientId?.toString('utf8').trim() ?? '';
+  const clientSecret = data.clientSecret?.toString('utf8').trim() ?? '';
+  if (!clientId) throw new Error('"clientId" is empty');
+  if (!clientSecret) throw new Error('"clientSecret" is empty');
+  return { clientId, clientSecret };
+}
+
+interface Sdk {
+  compute: typeof import('@azure/arm-compute');
+  network: typeof import('@azure/arm-network');
+  identity: typeof import('@azure/identity');
+}
+let sdk: Promise<Sdk> | undefined;
+
+/** The three packages, imported once, on the first Azure call. */
+const loadSdk = (): Promise<Sdk> => sdk ??= Promise.all([import('@azure/arm-compute'), import('@azure/arm-network'), import('@azure/identity')])
+  .then(([compute, network, identity]) => ({ compute, network, identity }))
+  .catch((err: unknown) => { sdk = undefined; throw err; });
+
+export class AzureClientPool {
+  private readonly credentials: CredentialsResolver;
+  private readonly pool = new ClientPool<AzureClients>();
+
+  constructor(credentials: CredentialsResolver) {
+    this.credentials = credentials;
+  }
+
+  /** The clients of account in region. */
+  async for(account: ProviderAccount, region: string): Promise<AzureClients> {
+    const spec = account.spec.azure;
+    if (!spec) throw invalid(`Account "${account.name}": provider azure needs spec.azure`);
+    const principal = await this.principalOf(account);
+    const loaded = await loadSdk();
+    const settings = { subscriptionId: spec.subscriptionId, tenantId: spec.tenantId, resourceGroup: spec.resourceGroup,
+      endpoint: spec.endpoint, authorityHost: spec.authorityHost };
+    return this.pool.get(account, region, settings, principal, () => make(loaded, account, region, principal));
+  }
+
+  /** Drops every client (the operator is stopping). */
+  close(): void {
+    this.pool.close();
+  }
+
+  /** The Secret's service principal, or undefined for the default chain. */
+  private async principalOf(account: ProviderAccount): Promise<ServicePrincipal | undefined> {
+    const ref = account.spec.azure?.credentialsSecretRef;
+    if (!ref) return undefined;
+    return this.credentials.resolveKeys(account, { secretRef: { name: ref.name }, field: 'spec.azure.credentialsSecretRef',
+      required: ['clientId', 'clientSecret'], holds: 'a service principal\'s client ID and client secret' },
+    (data) => ({ value: parseServicePrincipal(data) }));
+  }
+}
+
+function credentialOf(identity: Sdk['identity'], account: ProviderAccount, principal: ServicePrincipal | undefined): TokenCredential {
+  const spec = account.spec.azure!;
+  if (!principal) return new identity.DefaultAzureCredential(spec.authorityHost ? { authorityHost: spec.authorityHost } : {});
+  // Instance discovery asks login.microsoftonline.com about the authority: another authority (a sovereign cloud, a stand-in) is taken as given.
+  return new identity.ClientSecretCredential(spec.tenantId, principal.clientId, principal.clientSecret,
+    spec.authorityHost ? { authorityHost: spec.authorityHost, disableInstanceDiscovery: true } : {});
+}
+
+function make(loaded: Sdk, account: ProviderAccount, region: string, principal: ServicePrincipal | undefined): AzureClients {
+  const spec = account.spec.azure!;
+  const credential = credentialOf(loaded.identity, account, principal);
+  const options = {
+    ...(spec.endpoint ? { endpoint: spec.endpoint.replace(/\/+$/, '') } : {}),
+    retryOptions: { maxRetries: retryBudget.maxRetries, retryDelayInMs: retryBudget.retryDelayInMs, maxRetryDelayInMs: retryBudget.maxRetryDelayInMs },
+    additionalPolicies: [{ policy: boundedCallPolicy, position: 'perRetry' as const }],
+    userAgentOptions: { userAgentPrefix: 'staysail' },
+  };
+  return {
+    compute: new loaded.compute.ComputeManagementClient(credential, spec.subscriptionId, options),
+    network: new loaded.network.NetworkManagementClient(credential, spec.subscriptionId, options),
+    subscriptionId: spec.subscriptionId, resourceGroup: spec.resourceGroup, region, namespace: account.namespace,
+    // The SDK clients hold no connections of their own to close: the shared HTTP agent keeps none open for long.
+    destroy: () => undefined,
+  };
+}

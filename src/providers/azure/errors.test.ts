@@ -1,0 +1,98 @@
+// Azure's answers become the providers' typed errors once, here: by HTTP status and ARM's error code,
+// a 429's Retry-After kept; failed operations by their code; Entra's refusals and a missing identity
+// as Invalid; what got no answer is left for the controller to call Unreachable.
+import assert from 'node:assert/strict';
+import { createHttpHeaders, RestError } from '@azure/core-rest-pipeline';
+import { AuthenticationError, CredentialUnavailableError } from '@azure/identity';
+import { isProviderError, type ProviderErrorKind } from '../errors.ts';
+import { ThrottledAnswer } from './clients.ts';
+import { answerOf, azure, azureOrAbsent, typedAzureError } from './errors.ts';
+
+/** A RestError as the SDK throws an error answer: status, code, the body's error under details, the response's headers. */
+function restError(status: number, code: string, message = 'Azure said no', options: { target?: string; headers?: Record<string, string> } = {}): Error {
+  const request = { url: 'https://127.0.0.1/x', headers: createHttpHeaders(), method: 'PUT' } as never;
+  const err = new RestError(message, { statusCode: status, code, response: { status, headers: createHttpHeaders(options.headers ?? {}), request } });
+  err.details = { error: { code, message, ...(options.target ? { target: options.target } : {}) } };
+  return err;
+}
+
+const what = 'creating scale set shop-prod-v003';
+
+describe('Azure errors', () => {
+  const table: [number, string, ProviderErrorKind][] = [
+    [429, 'TooManyRequests', 'Throttled'], [409, 'OperationNotAllowed', 'Conflict'], [400, 'SkuNotAvailable', 'Quota'],
+    [409, 'QuotaExceeded', 'Quota'], [400, 'InvalidParameter', 'Invalid'], [400, 'BadRequest', 'Invalid'], [400, 'InvalidTemplateDeployment', 'Invalid'],
+    [404, 'ResourceNotFound', 'NotFound'], [404, 'NotFound', 'NotFound'], [404, 'ResourceGroupNotFound', 'Invalid'], [404, 'SubscriptionNotFound', 'Invalid'],
+    [409, 'AnotherOperationInProgress', 'Conflict'], [409, 'Conflict', 'Conflict'], [400, 'InUseBackendAddressPoolCannotBeDeleted', 'Conflict'],
+    [401, 'InvalidAuthenticationToken', 'Invalid'], [403, 'AuthorizationFailed', 'Invalid'],
+  ];
+  for (const [status, code, kind] of table) {
+    it(`${status} ${code} is ${kind}`, () => {
+      const err = typedAzureError(what, restError(status, code));
+      assert.ok(isProviderError(err, kind), String(err));
+      assert.match(err.message, new RegExp(`^Azure: ${what}: ${status} ${code}: Azure said no`));
+    });
+  }
+
+  it('says which field a refusal names, and what to correct for the Account\'s fields', () => {
+    const err = typedAzureError(what, restError(400, 'InvalidParameter', 'The value is not valid.', { target: 'computerNamePrefix' }));
+    assert.ok(isProviderError(err, 'Invalid'));
+    assert.match(err.message, /The value is not valid\. \(field computerNamePrefix\)$/);
+    assert.match((typedAzureError(what, restError(404, 'ResourceGroupNotFound')) as Error).message, /spec\.azure\.resourceGroup/);
+    assert.match((typedAzureError(what, restError(404, 'SubscriptionNotFound')) as Error).message, /spec\.azure\.subscriptionId/);
+    assert.match((typedAzureError(what, restError(403, 'AuthorizationFailed')) as Error).message, /spec\.azure\.credentialsSecretRef/);
+  });
+
+  it('takes a quota from an OperationNotAllowed that speaks of one', () => {
+    const err = typedAzureError(what, restError(409, 'OperationNotAllowed', 'Operation could not be completed as it results in exceeding approved Total Regional Cores quota.'));
+    assert.ok(isProviderError(err, 'Quota'));
+  });
+
+  it('keeps the Retry-After of a 429, in seconds or milliseconds, and of one the SDK was not let wait for', () => {
+    const secs = typedAzureError(what, restError(429, 'TooManyRequests', 'slow down', { headers: { 'retry-after': '7' } }));
+    assert.ok(isProviderError(secs, 'Throttled') && secs.retryAfterMs === 7000);
+    const ms = typedAzureError(what, restError(429, 'TooManyRequests', 'slow down', { headers: { 'retry-after-ms': '1500' } }));
+    assert.ok(isProviderError(ms, 'Throttled') && ms.retryAfterMs === 1500);
+    const long = typedAzureError(what, new ThrottledAnswer('SubscriptionRequestsThrottled', 'Number of write requests exceeded the limit', 30_000));
+    assert.ok(isProviderError(long, 'Throttled') && long.retryAfterMs === 30_000);
+    assert.match(long.message, /429 SubscriptionRequestsThrottled: Number of write requests/);
+    const none = typedAzureError(what, restError(429, 'TooManyRequests'));
+    assert.ok(isProviderError(none, 'Throttled') && none.retryAfterMs === undefined);
+  });
+
+  it('reads a failed operation\'s code and message', () => {
+    const failed = new Error('The long-running operation has failed. AllocationFailed. Allocation failed. We do not have sufficient capacity.');
+    assert.deepEqual(answerOf(failed), { status: 0, code: 'AllocationFailed', message: 'Allocation failed. We do not have sufficient capacity.' });
+    const err = typedAzureError(what, failed);
+    assert.ok(isProviderError(err, 'Quota'));
+    assert.match(err.message, /^Azure: creating scale set shop-prod-v003: the operation failed: AllocationFailed: Allocation failed/);
+    const other = typedAzureError(what, new Error('The long-running operation has failed. VMExtensionProvisioningError. Extension failed.'));
+    assert.ok(isProviderError(other, 'Invalid'));
+    const internal = typedAzureError(what, new Error('The long-running operation has failed. InternalExecutionError. Try again.'));
+    assert.ok(!isProviderError(internal) && internal instanceof Error && /Azure failed: InternalExecutionError/.test(internal.message));
+  });
+
+  it('keeps a server error one to retry, and leaves what got no answer as it is', () => {
+    const five = typedAzureError(what, restError(503, 'ServiceUnavailable'));
+    assert.ok(!isProviderError(five) && five instanceof Error && /Azure failed: 503/.test(five.message));
+    const refused = Object.assign(new RestError('connect ECONNREFUSED 127.0.0.1:1', { code: 'ECONNREFUSED' }));
+    assert.equal(typedAzureError(what, refused), refused);
+    const aborted = Object.assign(new Error('The operation was aborted.'), { name: 'AbortError' });
+    assert.equal((typedAzureError(what, aborted) as Error).name, 'TimeoutError');
+  });
+
+  it('calls Entra\'s refusal and a missing identity Invalid, naming the credentials', () => {
+    const refused = new AuthenticationError(401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.\nTrace ID: x' });
+    const err = typedAzureError('Account "azure": listing scale sets', refused);
+    assert.ok(isProviderError(err, 'Invalid'));
+    assert.match(err.message, /invalid_client: AADSTS7000215: Invalid client secret provided\.; check clientId and clientSecret .*spec\.azure\.credentialsSecretRef/);
+    const none = typedAzureError(what, new CredentialUnavailableError('DefaultAzureCredential: no credential in the chain'));
+    assert.ok(isProviderError(none, 'Invalid') && /names no credentials \(spec\.azure\.credentialsSecretRef\)/.test(none.message));
+  });
+
+  it('wraps calls, and answers undefined for what does not exist', async () => {
+    await assert.rejects(azure(what, () => Promise.reject(restError(400, 'InvalidParameter'))), (err: unknown) => isProviderError(err, 'Invalid'));
+    assert.equal(await azureOrAbsent(what, () => Promise.reject(restError(404, 'ResourceNotFound'))), undefined);
+    assert.equal(await azureOrAbsent(what, () => Promise.resolve(1)), 1);
+  });
+});
