@@ -29,6 +29,12 @@ const readyEndpoints = async (service: string): Promise<string[]> => {
   return (JSON.parse(out).items as { endpoints?: { addresses: string[]; conditions?: { ready?: boolean } }[] }[])
     .flatMap((s) => (s.endpoints ?? []).filter((e) => e.conditions?.ready).flatMap((e) => e.addresses)).sort();
 };
+/** EndpointSlices follow pod readiness asynchronously: waits until the Service serves every one of the desired 2 pods. */
+const servingAll = async (service: string): Promise<string[]> => {
+  let now: string[] = [];
+  await waitFor(async () => (now = await readyEndpoints(service)).length === 2, 30_000, () => `${service} serves ${now.length} of 2 pods: ${now.join(', ')}`);
+  return now;
+};
 const replicaSets = async () => (await k(['get', 'replicasets', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.spec.replicas} {end}'])).trim().split(/\s+/).filter(Boolean).sort();
 
 /** Applies the cluster, then waits for its next rollout to reach phase while sampling the Service's ready endpoints. */
@@ -54,8 +60,7 @@ describe('deploy strategies on kwok, with the operator as a process', function (
     const strategy = { type: 'redblack', redBlack: { maxRemainingServerGroups: 2, scaleDown: true } };
     await apply(lb('rb'));
     await rollTo(cluster('rb', 'shop:1', strategy), 'lb-rb', 'Succeeded');
-    const v1 = await readyEndpoints('lb-rb');
-    assert.equal(v1.length, 2);
+    const v1 = await servingAll('lb-rb');
 
     const samples = await rollTo(cluster('rb', 'shop:2', strategy), 'lb-rb', 'Succeeded');
     assert.ok(samples.every((s) => s.length > 0), 'a moment with no ready endpoint');
@@ -95,7 +100,7 @@ describe('deploy strategies on kwok, with the operator as a process', function (
     const strategy = { type: 'redblack' };
     await apply(lb('bad'));
     await rollTo(cluster('bad', 'shop:1', strategy, { progressDeadline: '5s' }), 'lb-bad', 'Succeeded');
-    const v1 = await readyEndpoints('lb-bad');
+    const v1 = await servingAll('lb-bad');
     const broken = cluster('bad', 'shop:2', strategy, { progressDeadline: '5s' }) as { spec: { template: unknown } };
     broken.spec.template = podTemplate('shop:2', { nodeSelector: { 'no-such-node': 'true' } }); // never scheduled, never Ready
     const samples = await rollTo(broken as never, 'lb-bad', 'RolledBack');
@@ -166,7 +171,6 @@ describe('deploy strategies on kwok, with the operator as a process', function (
     const strategy = { type: 'redblack', redBlack: { scaleDown: true } };
     await apply(lb('undo'));
     await rollTo(cluster('undo', 'shop:1', strategy), 'lb-undo', 'Succeeded');
-    const v1 = await readyEndpoints('lb-undo');
     await rollTo(cluster('undo', 'shop:2', strategy), 'lb-undo', 'Succeeded');
     const samples = await rollTo(cluster('undo', 'shop:2', strategy, { rollback: { id: 'undo-1' } }), 'lb-undo', 'RolledBack');
     assert.ok(samples.every((s) => s.length > 0), 'a moment with no ready endpoint');
@@ -174,10 +178,12 @@ describe('deploy strategies on kwok, with the operator as a process', function (
     assert.equal(st.activeServerGroup, 'shop-undo-v000');
     assert.match(st.rollout!.message!, /rolled back to shop-undo-v000 on request undo-1/);
     let now: string[] = [];
-    await waitFor(async () => { now = await readyEndpoints('lb-undo'); return now.length === 2; }, 30_000, () => `endpoints: ${now.join(', ')}`);
-    const v000 = (await k(['get', 'pods', '-l', 'staysail.dev/server-group=shop-undo-v000', '-o', 'jsonpath={.items[*].status.podIP}'])).trim().split(/\s+/).sort();
-    assert.deepEqual(now, v000, 'the Service serves v000\'s pods');
-    assert.equal(v1.length, 2);
+    let v000: string[] = [];
+    await waitFor(async () => {
+      now = await readyEndpoints('lb-undo');
+      v000 = (await k(['get', 'pods', '-l', 'staysail.dev/server-group=shop-undo-v000', '-o', 'jsonpath={.items[*].status.podIP}'])).trim().split(/\s+/).sort();
+      return now.length === 2 && JSON.stringify(now) === JSON.stringify(v000);
+    }, 30_000, () => `the Service serves ${now.join(', ')}, not v000's pods ${v000.join(', ')}`);
     await rollTo(cluster('undo', 'shop:3', strategy, { rollback: { id: 'undo-1' } }), 'lb-undo', 'Succeeded');
     assert.equal((await status('shop-undo')).activeServerGroup, 'shop-undo-v002');
   });
@@ -191,7 +197,7 @@ describe('deploy strategies on kwok, with the operator as a process', function (
     const strategy = { type: 'rollingredblack', rollingRedBlack: { targetPercentages: [50], validationPipelineRef: { name: 'validate' } } };
     await apply(lb('val'));
     await rollTo(cluster('val', 'shop:1', strategy), 'lb-val', 'Succeeded');
-    const v1 = await readyEndpoints('lb-val');
+    const v1 = await servingAll('lb-val');
     await rollTo(cluster('val', 'shop:2', strategy), 'lb-val', 'RolledBack');
     const st = await status('shop-val');
     assert.match(st.rollout!.message!, /rolled back to shop-val-v000: the validation pipeline failed at 100%/);
