@@ -1,0 +1,59 @@
+// A scale set read as a server group: its state from its tags, capacity, and health with and without
+// load balancers (a LoadBalancer without a load balancer of Staysail's, or a pool the model lacks,
+// leaves none healthy; so does an instance not yet on the model that joins the pools).
+import assert from 'node:assert/strict';
+import type { VirtualMachineScaleSet, VirtualMachineScaleSetVM } from '@azure/arm-compute';
+import { describeScaleSet, healthyCount, newestFirst, stateOf } from './describe.ts';
+import { networkProfileOf, scaleSetTags } from './scale-set.ts';
+
+const owner = { apiVersion: 'staysail.dev/v1alpha1', kind: 'Cluster', namespace: 'shop', name: 'shop-prod', uid: 'u-1' };
+const pool = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/web/backendAddressPools/pool';
+const scaleSet = (enabled: boolean, loadBalancers: string[], pools: string[] = []): VirtualMachineScaleSet => ({
+  name: 'shop-prod-v001', id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/shop-prod-v001', location: 'westeurope',
+  sku: { name: 'Standard_B1s', capacity: 3 },
+  tags: scaleSetTags({ name: 'shop-prod-v001', cluster: 'shop-prod', sequence: 1, location: {}, template: { azure: { image: 'a:b:c:d', vmSize: 's' } },
+    templateHash: 'h1', capacity: { min: 1, max: 5, desired: 3 }, enabled, loadBalancers, securityGroups: [], owner }, '2026-01-01T00:00:00.000Z'),
+  virtualMachineProfile: { networkProfile: networkProfileOf({ subnetId: 'subnet', pools }) },
+});
+const vm = (id: string, o: { state?: string; power?: string; health?: string; latest?: boolean } = {}): VirtualMachineScaleSetVM => ({
+  location: 'westeurope', instanceId: id, provisioningState: o.state ?? 'Succeeded', latestModelApplied: o.latest ?? true,
+  instanceView: { statuses: [{ code: 'ProvisioningState/succeeded' }, { code: o.power ?? 'PowerState/running' }],
+    ...(o.health ? { vmHealth: { status: { code: o.health } } } : {}) },
+});
+
+describe('Azure scale sets as server groups', () => {
+  it('describes its bookkeeping, capacity and instances', () => {
+    const d = describeScaleSet(scaleSet(false, ['web']), [vm('0'), vm('1', { state: 'Creating', power: 'PowerState/starting' }), vm('2', { state: 'Deleting' })], []);
+    assert.deepEqual(d, { name: 'shop-prod-v001', cluster: 'shop-prod', sequence: 1, createdAt: '2026-01-01T00:00:00.000Z', enabled: false,
+      capacity: { min: 1, max: 5, desired: 3 }, instances: { total: 2, healthy: 1 }, loadBalancers: ['web'], templateHash: 'h1',
+      providerId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/shop-prod-v001' });
+  });
+
+  it('reads someone else\'s scale set as disabled, of its size, named by its name', () => {
+    const foreign: VirtualMachineScaleSet = { name: 'web-prod-v007', location: 'x', sku: { capacity: 2 }, timeCreated: new Date('2026-02-02T00:00:00Z') };
+    assert.deepEqual(stateOf(foreign), { enabled: false, loadBalancers: [], min: 2, max: 2 });
+    const d = describeScaleSet(foreign, [], []);
+    assert.deepEqual([d.cluster, d.sequence, d.createdAt, d.templateHash], ['web-prod', 7, '2026-02-02T00:00:00.000Z', '']);
+  });
+
+  it('counts running instances healthy while it is not behind load balancers', () => {
+    const instances = [vm('0'), vm('1', { power: 'PowerState/stopped' }), vm('2', { state: 'Failed' })];
+    assert.equal(healthyCount(scaleSet(false, ['web']), instances, []), 1);
+    assert.equal(healthyCount(scaleSet(true, []), instances, []), 1);
+  });
+
+  it('behind load balancers, counts only instances the probe finds healthy on the model that joins the pools', () => {
+    const ss = scaleSet(true, ['web'], [pool]);
+    const instances = [vm('0', { health: 'HealthState/healthy' }), vm('1', { health: 'HealthState/unhealthy' }), vm('2'),
+      vm('3', { health: 'HealthState/healthy', latest: false })];
+    assert.equal(healthyCount(ss, instances, [pool]), 1);
+    assert.equal(healthyCount(ss, instances, [undefined]), 0, 'a LoadBalancer with no load balancer of Staysail\'s');
+    assert.equal(healthyCount(scaleSet(true, ['web']), instances, [pool]), 0, 'a model without the pool');
+    assert.equal(healthyCount(scaleSet(true, ['web', 'api'], [pool]), instances, [pool]), 0, 'a pool not read');
+  });
+
+  it('puts the newest first, by creation time then sequence', () => {
+    const d = (name: string, createdAt: string, sequence: number) => ({ ...describeScaleSet(scaleSet(false, []), [], []), name, createdAt, sequence });
+    assert.deepEqual([d('a', '2026-01-01', 1), d('b', '2026-01-02', 0), d('c', '2026-01-01', 2)].sort(newestFirst).map((x) => x.name), ['b', 'c', 'a']);
+  });
+});
