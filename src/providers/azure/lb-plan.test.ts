@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import type { LoadBalancer } from '@azure/arm-network';
 import type { LoadBalancerSpec } from '../../api/v1alpha1/load-balancer.ts';
 import { isProviderError } from '../errors.ts';
+import { tagsOf } from './marks.ts';
 import {
-  isExternal, loadBalancerDiffers, planLoadBalancer, poolMembers, privateAddressOf, publicIpOf, refuseTypeChange, updateOf, type Front,
+  changeOf, isExternal, loadBalancerDiffers, planLoadBalancer, poolMembers, privateAddressOf, publicIpOf, refuseTypeChange, updateOf, type Front,
 } from './lb-plan.ts';
 
 const lbId = '/subscriptions/s-1/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/web';
@@ -16,7 +17,7 @@ const tags = { 'staysail-managed-by': 'staysail', 'staysail-owner-uid': 'u-1' };
 const spec = (over: Partial<LoadBalancerSpec> = {}): LoadBalancerSpec => ({ application: 'shop', accountRef: { name: 'azure' }, type: 'internal',
   ports: [{ port: 80, targetPort: 8080, protocol: 'TCP' }, { port: 443, targetPort: 8443, protocol: 'HTTPS' }, { port: 53, protocol: 'UDP' }], ...over });
 const plan = (s: LoadBalancerSpec = spec(), front: Front = { subnetId }) =>
-  planLoadBalancer({ name: 'web', spec: s, region: 'westeurope', tags, loadBalancerId: lbId, front });
+  planLoadBalancer({ name: 'web', spec: s, region: 'westeurope', tags, scope: { subscriptionId: 's-1', resourceGroup: 'rg' }, front });
 const invalidWith = (pattern: RegExp) => (err: unknown) => isProviderError(err, 'Invalid') && pattern.test(err.message)
   || assert.fail(`not Invalid matching ${pattern}: ${String(err)}`);
 
@@ -102,6 +103,21 @@ describe('Azure load balancer plan', () => {
     assert.throws(() => refuseTypeChange('web', plan(), external), invalidWith(/spec\.type asks for an external load balancer.*is internal/));
     assert.throws(() => refuseTypeChange('web', external, plan()), invalidWith(/spec\.type asks for an internal load balancer.*is external/));
     assert.doesNotThrow(() => refuseTypeChange('web', plan(), plan()));
+  });
+
+  it('creates what is missing, updates only what differs, and refuses what is not the owner\'s', () => {
+    const owner = { apiVersion: 'staysail.dev/v1alpha1', kind: 'LoadBalancer', namespace: 'shop', name: 'web', uid: 'u-1' };
+    const want = { ...plan(), tags: tagsOf(owner, 'web') };
+    assert.equal(changeOf('web', undefined, want, owner), 'create');
+    assert.equal(changeOf('web', structuredClone(want), want, owner), 'keep');
+    assert.equal(changeOf('web', { ...structuredClone(want), probes: [] }, want, owner), 'update');
+    const conflictWith = (pattern: RegExp) => (err: unknown) => isProviderError(err, 'Conflict') && pattern.test(err.message)
+      || assert.fail(`not Conflict matching ${pattern}: ${String(err)}`);
+    assert.throws(() => changeOf('web', { ...want, tags: { team: 'shop' } }, want, owner),
+      conflictWith(/^LoadBalancer "web": load balancer web already exists and belongs to something other than Staysail/));
+    assert.throws(() => changeOf('web', { ...want, tags: tagsOf({ ...owner, uid: 'u-0' }, 'web') }, want, owner),
+      conflictWith(/belongs to LoadBalancer\/shop\/web \(uid u-0\).*delete it, or give the LoadBalancer another name/));
+    assert.throws(() => changeOf('web', { ...plan(spec({ type: 'external' }), { publicIpId }), tags: want.tags }, want, owner), invalidWith(/spec\.type/));
   });
 
   it('reads the pool\'s members by scale set, and an internal frontend\'s address', () => {

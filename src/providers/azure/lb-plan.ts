@@ -9,13 +9,9 @@ import type { FrontendIPConfiguration, LoadBalancer, LoadBalancingRule, Probe, P
 import type { LoadBalancerSpec } from '../../api/v1alpha1/load-balancer.ts';
 import { parseDuration } from '../../api/duration.ts';
 import { invalid } from '../errors.ts';
-
-export const frontendName = 'frontend';
-export const poolName = 'pool';
-/** The probe of a target port. */
-export const probeName = (targetPort: number): string => `port-${targetPort}`;
-/** The load-balancing rule of a port. */
-export const ruleName = (port: number): string => `port-${port}`;
+import type { Owner } from '../interfaces.ts';
+import { backendPoolId, frontendId, lbParts, probeId, scaleSetOfIpConfiguration, type Scope } from './ids.ts';
+import { readMark, refuseUnlessOwned } from './marks.ts';
 
 /** Where the frontend's address comes from: an external one's public IP address, an internal one's subnet. */
 export type Front = { publicIpId: string } | { subnetId: string };
@@ -27,14 +23,10 @@ export interface LoadBalancerInput {
   /** The Azure location (spec.location.region, or the Account's only region). */
   region: string;
   tags: Record<string, string>;
-  /** The load balancer's own resource ID: its children's IDs are under it. */
-  loadBalancerId: string;
+  /** Where it is made: its children's IDs (frontend, pool, probes) are under its own. */
+  scope: Scope;
   front: Front;
 }
-
-/** The resource ID of a child (frontend, pool, probe) of the load balancer of id. */
-export const childId = (loadBalancerId: string, collection: 'frontendIPConfigurations' | 'backendAddressPools' | 'probes', name: string): string =>
-  `${loadBalancerId}/${collection}/${name}`;
 
 /** Azure probes every 5 seconds at the least (and 15 when told nothing). */
 const minIntervalS = 5;
@@ -66,7 +58,7 @@ function probeOf(targetPort: number, spec: LoadBalancerSpec, interval: number | 
   const protocol = !hc || hc.protocol === 'TCP' ? 'Tcp' : hc.protocol === 'HTTP' ? 'Http' : 'Https';
   // spec.healthCheck.timeout has no Azure field: a probe's timeout is Azure's own.
   return {
-    name: probeName(targetPort), protocol, port: hc?.port ?? targetPort,
+    name: lbParts.probe(targetPort), protocol, port: hc?.port ?? targetPort,
     ...(protocol === 'Tcp' ? {} : { requestPath: hc?.path ?? '/' }),
     ...(interval === undefined ? {} : { intervalInSeconds: interval }),
     ...(threshold === undefined ? {} : { probeThreshold: threshold }),
@@ -92,28 +84,28 @@ function refuseSharedBackends(name: string, ports: LoadBalancerSpec['ports']): v
 
 function frontendOf(front: Front): FrontendIPConfiguration {
   return 'publicIpId' in front
-    ? { name: frontendName, publicIPAddress: { id: front.publicIpId } }
-    : { name: frontendName, subnet: { id: front.subnetId }, privateIPAllocationMethod: 'Dynamic' };
+    ? { name: lbParts.frontend, publicIPAddress: { id: front.publicIpId } }
+    : { name: lbParts.frontend, subnet: { id: front.subnetId }, privateIPAllocationMethod: 'Dynamic' };
 }
 
 /** The load balancer a LoadBalancer's spec asks for; Invalid, naming the field, for what Azure cannot carry. */
-export function planLoadBalancer({ name, spec, region, tags, loadBalancerId, front }: LoadBalancerInput): LoadBalancer {
+export function planLoadBalancer({ name, spec, region, tags, scope, front }: LoadBalancerInput): LoadBalancer {
   refuseSharedBackends(name, spec.ports);
   const interval = intervalOf(name, spec);
   const threshold = thresholdOf(name, spec);
   const targets = [...new Set(spec.ports.map(targetOf))];
   const rules: LoadBalancingRule[] = spec.ports.map((p) => ({
-    name: ruleName(p.port), protocol: transportOf(p), frontendPort: p.port, backendPort: targetOf(p),
-    frontendIPConfiguration: { id: childId(loadBalancerId, 'frontendIPConfigurations', frontendName) },
-    backendAddressPool: { id: childId(loadBalancerId, 'backendAddressPools', poolName) },
-    probe: { id: childId(loadBalancerId, 'probes', probeName(targetOf(p))) },
+    name: lbParts.rule(p.port), protocol: transportOf(p), frontendPort: p.port, backendPort: targetOf(p),
+    frontendIPConfiguration: { id: frontendId(scope, name) },
+    backendAddressPool: { id: backendPoolId(scope, name) },
+    probe: { id: probeId(scope, name, targetOf(p)) },
     // Outbound traffic is not the load balancer's to give (disableOutboundSnat); the rest are Azure's defaults, written down.
     enableFloatingIP: false, idleTimeoutInMinutes: 4, disableOutboundSnat: true,
   }));
   return {
     location: region, tags, sku: { name: 'Standard' },
     frontendIPConfigurations: [frontendOf(front)],
-    backendAddressPools: [{ name: poolName }],
+    backendAddressPools: [{ name: lbParts.pool }],
     probes: targets.map((t) => probeOf(t, spec, interval, threshold)),
     loadBalancingRules: rules,
   };
@@ -123,8 +115,8 @@ export function planLoadBalancer({ name, spec, region, tags, loadBalancerId, fro
 export const publicIpOf = (region: string, tags: Record<string, string>): PublicIPAddress =>
   ({ location: region, tags, sku: { name: 'Standard' }, publicIPAllocationMethod: 'Static', publicIPAddressVersion: 'IPv4' });
 
-/** ARM resource IDs compare without case (a resource group comes back as it was made, or upper-cased). */
-const idOf = (x: { id?: string } | undefined): string => (x?.id ?? '').toLowerCase();
+/** A resource ID as sameId (ids.ts) compares it: without case or a trailing slash. */
+const idOf = (x: { id?: string } | undefined): string => (x?.id ?? '').replace(/\/+$/, '').toLowerCase();
 const byName = <T extends { name?: string }>(xs: readonly T[] | undefined): T[] =>
   [...(xs ?? [])].sort((a, b) => (a.name ?? '').localeCompare(b.name ?? ''));
 
@@ -154,7 +146,7 @@ export const updateOf = (found: LoadBalancer, want: LoadBalancer): LoadBalancer 
 
 /** Whether the load balancer's frontend is a public one (external) or in a subnet (internal); undefined when it has none. */
 export const isExternal = (lb: LoadBalancer): boolean | undefined => {
-  const f = lb.frontendIPConfigurations?.find((x) => x.name === frontendName) ?? lb.frontendIPConfigurations?.[0];
+  const f = lb.frontendIPConfigurations?.find((x) => x.name === lbParts.frontend) ?? lb.frontendIPConfigurations?.[0];
   return f ? !!f.publicIPAddress : undefined;
 };
 
@@ -168,20 +160,32 @@ export function refuseTypeChange(name: string, found: LoadBalancer, want: LoadBa
     + 'Azure does not change a load balancer\'s frontend between public and private: delete the LoadBalancer and create it again, or put spec.type back');
 }
 
+/** What an upsert does to the load balancer: make it, update it, or leave it as it is. */
+export type Change = 'create' | 'update' | 'keep';
+
+/**
+ * What to do with the load balancer found (if any) to make it want: a Conflict when it is not
+ * owner's (no Staysail tags, or another object's), Invalid when it is of the other type.
+ */
+export function changeOf(name: string, found: LoadBalancer | undefined, want: LoadBalancer, owner: Owner): Change {
+  if (!found) return 'create';
+  refuseUnlessOwned(readMark(found.tags), owner, `load balancer ${name}`, 'delete it, or give the LoadBalancer another name');
+  refuseTypeChange(name, found, want);
+  return loadBalancerDiffers(found, want) ? 'update' : 'keep';
+}
+
 /** The instances in a backend pool, by scale set: its backendIPConfigurations name each instance's NIC ip configuration. */
 export function poolMembers(lb: LoadBalancer): Map<string, Set<string>> {
-  const pool = lb.backendAddressPools?.find((p) => p.name === poolName);
+  const pool = lb.backendAddressPools?.find((p) => p.name === lbParts.pool);
   const out = new Map<string, Set<string>>();
   for (const ip of pool?.backendIPConfigurations ?? []) {
-    const m = /\/virtualMachineScaleSets\/([^/]+)\/virtualMachines\/([^/]+)\/networkInterfaces\//i.exec(ip.id ?? '');
-    if (!m) continue;
-    const set = out.get(m[1]!) ?? new Set<string>();
-    set.add(m[2]!);
-    out.set(m[1]!, set);
+    const member = scaleSetOfIpConfiguration(ip.id);
+    if (!member) continue;
+    out.set(member.scaleSet, (out.get(member.scaleSet) ?? new Set<string>()).add(member.instanceId));
   }
   return out;
 }
 
 /** The private address of an internal load balancer's frontend. */
 export const privateAddressOf = (lb: LoadBalancer): string | undefined =>
-  lb.frontendIPConfigurations?.find((f) => f.name === frontendName)?.privateIPAddress ?? undefined;
+  lb.frontendIPConfigurations?.find((f) => f.name === lbParts.frontend)?.privateIPAddress ?? undefined;

@@ -102,3 +102,7 @@ export function networkSecurityGroupDiffers(found: NetworkSecurityGroup, want: N
 /** Whether an application security group lacks one of Staysail's tags as wanted. */
 export const tagsDiffer = (found: { tags?: Record<string, string> }, want: Record<string, string>): boolean =>
   Object.entries(want).some(([k, v]) => found.tags?.[k] !== v);
+
+/** The body of an update: want, keeping the tags someone else put on the resource. */
+export const keepingTheirTags = <T extends { tags?: Record<string, string> }>(found: T | undefined, want: T): T =>
+  (found ? { ...want, tags: { ...found.tags, ...want.tags } } : want);
