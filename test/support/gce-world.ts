@@ -66,8 +66,11 @@ export interface GceWorld extends ContractWorld {
   client: KubeClient;
 }
 
-/** A contract world on a freshly reset fake. */
-export async function gceWorld(): Promise<GceWorld> {
+/** Where a world's server groups live: one zone (zonal managed instance groups), or the region over two of its zones (regional ones). */
+export const gceLocations = { zonal: { region, zones: [zone] }, regional: { region, zones: [zone, `${region}-c`] } } as const;
+
+/** A contract world on a freshly reset fake, its location zonal unless asked. */
+export async function gceWorld(where: keyof typeof gceLocations = 'zonal'): Promise<GceWorld> {
   const { fake: f, endpoint } = await sharedFakeGce();
   f.reset();
   const client = new KubeClient(sharedCluster().kubeConfig(), { clock: realClock });
@@ -77,7 +80,7 @@ export async function gceWorld(): Promise<GceWorld> {
   return {
     provider, fake: f, client,
     account: { name: 'gce', namespace: ns, spec: gceAccountSpec(endpoint) },
-    location: { region, zones: [zone] },
+    location: { region, zones: [...gceLocations[where].zones] },
     template: gceTemplate,
     pause: (ms) => new Promise((r) => setTimeout(r, ms)),
     eventually: (check, what) => waitFor(check, 30_000, () => `never ${what}\nlast requests:\n${f.requests.slice(-10).map((r) => `${r.method} ${r.path}`).join('\n')}`, 200),

@@ -1,5 +1,5 @@
 // The GCE fake's load balancing and firewall pieces driven by the real SDK clients: backend services
-// with health checks and a group's health, fingerprints, what a delete may not take from under
+// with health checks and a zonal or regional group's health, fingerprints, what a delete may not take from under
 // another resource, firewall rules on network tags, and the external chain (global forwarding rule ->
 // target TCP proxy -> backend service; regional forwarding rule -> regional backend service).
 import assert from 'node:assert/strict';
@@ -113,6 +113,25 @@ describe('the GCE fake: load balancing and firewalls through the SDK', () => {
       backendService: `regions/${region}/backendServices/shop-bs`, loadBalancingScheme: 'EXTERNAL' } }));
     const [health] = await c.regionBackends.getHealth({ project, region, backendService: 'shop-bs', resourceGroupReferenceResource: { group } });
     assert.equal(health.healthStatus?.length, 2);
+  });
+
+  it("takes a regional group's instance group as a backend: its health in every zone, and kept while a backend service names it", async () => {
+    await waitDone(c, await c.regionGroups.insert({ project, region, instanceGroupManagerResource: { name: 'shop-r000', baseInstanceName: 'shop-r000',
+      targetSize: 2, instanceTemplate: 'global/instanceTemplates/shop-v000',
+      distributionPolicy: { zones: [{ zone: `zones/${region}-b` }, { zone: `zones/${region}-c` }] } } }));
+    const regional = String((await c.regionGroups.get({ project, region, instanceGroupManager: 'shop-r000' }))[0].instanceGroup);
+    assert.match(regional, /\/regions\/us-central1\/instanceGroups\/shop-r000$/);
+    const bs = await backendService([{ group: regional }]);
+    const [health] = await c.backends.getHealth({ project, backendService: 'shop-bs', resourceGroupReferenceResource: { group: regional } });
+    assert.deepEqual(health.healthStatus?.map((h) => [String(h.instance).split('/')[8], h.healthState]).sort(),
+      [['us-central1-b', 'HEALTHY'], ['us-central1-c', 'HEALTHY']]);
+    await assert.rejects(c.backends.getHealth({ project, backendService: 'shop-bs', resourceGroupReferenceResource: { group } }),
+      (e: Err) => e.httpStatusCode === 400, 'the zonal group of the same template is not a backend');
+    await assert.rejects(c.regionGroups.delete({ project, region, instanceGroupManager: 'shop-r000' }),
+      (e: Err) => e.httpStatusCode === 400 && reasonsOf(e).includes('resourceInUseByAnotherResource'));
+    await waitDone(c, await c.backends.update({ project, backendService: 'shop-bs', backendServiceResource: { ...bs, backends: [] } }));
+    await waitDone(c, await c.regionGroups.delete({ project, region, instanceGroupManager: 'shop-r000' }));
+    await assert.rejects(c.regionGroups.get({ project, region, instanceGroupManager: 'shop-r000' }), (e: Err) => e.httpStatusCode === 404);
   });
 
   it('keeps firewall rules on network tags, with the documented defaults, patched in place', async () => {

@@ -107,6 +107,40 @@ describe('the GCE fake: templates and managed instance groups through the SDK', 
     assert.equal(op.operationType, 'compute.regionInstanceGroupManagers.insert');
     const [instances] = await c.regionGroups.listManagedInstances({ project, region: 'us-central1', instanceGroupManager: 'shop-v000' });
     assert.deepEqual(instances.map((i) => String(i.instance).split('/')[8]).sort(), ['us-central1-a', 'us-central1-b', 'us-central1-c']);
+    const [group] = await c.regionGroups.get({ project, region: 'us-central1', instanceGroupManager: 'shop-v000' });
+    const base = `http://127.0.0.1:${fake.port}/compute/v1/projects/${project}`;
+    assert.equal(group.instanceGroup, `${base}/regions/us-central1/instanceGroups/shop-v000`);
+    assert.deepEqual([group.distributionPolicy?.targetShape, group.distributionPolicy?.zones?.map((z) => z.zone)],
+      ['EVEN', ['a', 'b', 'c'].map((z) => `${base}/zones/us-central1-${z}`)], 'Compute answers the zones it chose');
+  });
+
+  it('keeps a regional group in the zones its distributionPolicy names, and resizes, patches and deletes it through the region', async () => {
+    await waitDone(c, await c.templates.insert({ project, instanceTemplateResource: template('shop-v000') }));
+    const body = (zones: string[]) => ({ name: 'shop-v000', baseInstanceName: 'shop-v000', targetSize: 2, instanceTemplate: 'global/instanceTemplates/shop-v000',
+      distributionPolicy: { zones: zones.map((z) => ({ zone: `projects/${project}/zones/${z}` })) } });
+    await assert.rejects(c.regionGroups.insert({ project, region: 'us-central1', instanceGroupManagerResource: body(['us-central1-b', 'us-east1-b']) }),
+      (e: Record<string, unknown>) => e.httpStatusCode === 400 && /distributionPolicy\.zones\[1\]\.zone.*us-east1-b.*'us-central1'/.test(String(e.message)));
+    await assert.rejects(c.groups.insert({ project, zone, instanceGroupManagerResource: body([zone]) }),
+      (e: Record<string, unknown>) => e.httpStatusCode === 400 && /distributionPolicy.*only for a regional/.test(String(e.message)));
+    await waitDone(c, await c.regionGroups.insert({ project, region: 'us-central1', instanceGroupManagerResource: body(['us-central1-b', 'us-central1-f']) }));
+    const zonesOf = async () => (await c.regionGroups.listManagedInstances({ project, region: 'us-central1', instanceGroupManager: 'shop-v000' }))[0]
+      .filter((i) => i.currentAction !== 'DELETING').map((i) => String(i.instance).split('/')[8]).sort();
+    assert.deepEqual(await zonesOf(), ['us-central1-b', 'us-central1-f']);
+    const { op } = await waitDone(c, await c.regionGroups.resize({ project, region: 'us-central1', instanceGroupManager: 'shop-v000', size: 4 }));
+    assert.equal(op.operationType, 'compute.regionInstanceGroupManagers.resize');
+    assert.deepEqual(await zonesOf(), ['us-central1-b', 'us-central1-b', 'us-central1-f', 'us-central1-f']);
+    const [group] = await c.regionGroups.get({ project, region: 'us-central1', instanceGroupManager: 'shop-v000' });
+    await assert.rejects(c.regionGroups.patch({ project, region: 'us-central1', instanceGroupManager: 'shop-v000',
+      instanceGroupManagerResource: { namedPorts: [{ name: 'port-8080', port: 8080 }] } }), (e: Record<string, unknown>) => e.httpStatusCode === 412);
+    await waitDone(c, await c.regionGroups.patch({ project, region: 'us-central1', instanceGroupManager: 'shop-v000',
+      instanceGroupManagerResource: { fingerprint: group.fingerprint, namedPorts: [{ name: 'port-8080', port: 8080 }] } }));
+    const [patched] = await c.regionGroups.list({ project, region: 'us-central1' });
+    assert.deepEqual(patched.map((g) => [g.name, g.targetSize, g.namedPorts?.[0]?.port]), [['shop-v000', 4, 8080]]);
+    const [zonal] = await c.groups.list({ project, zone: 'us-central1-b' });
+    assert.deepEqual(zonal, [], 'a regional group is not a zonal group of one of its zones');
+    await waitDone(c, await c.regionGroups.delete({ project, region: 'us-central1', instanceGroupManager: 'shop-v000' }));
+    await waitDone(c, await c.templates.delete({ project, instanceTemplate: 'shop-v000' }));
+    assert.deepEqual(fake.state(), {});
   });
 
   it('answers 404 for what is not there, 409 for a taken name, and 404 for a group on a template that is not there', async () => {

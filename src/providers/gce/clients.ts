@@ -14,6 +14,8 @@ import type { HealthChecksClient } from '@google-cloud/compute/build/src/v1/heal
 import type { InstanceGroupManagersClient } from '@google-cloud/compute/build/src/v1/instance_group_managers_client.js';
 import type { InstanceTemplatesClient } from '@google-cloud/compute/build/src/v1/instance_templates_client.js';
 import type { ProjectsClient } from '@google-cloud/compute/build/src/v1/projects_client.js';
+import type { RegionInstanceGroupManagersClient } from '@google-cloud/compute/build/src/v1/region_instance_group_managers_client.js';
+import type { RegionOperationsClient } from '@google-cloud/compute/build/src/v1/region_operations_client.js';
 import type { TargetTcpProxiesClient } from '@google-cloud/compute/build/src/v1/target_tcp_proxies_client.js';
 import type { ZoneOperationsClient } from '@google-cloud/compute/build/src/v1/zone_operations_client.js';
 import { ClientPool } from '../client-pool.ts';
@@ -26,7 +28,9 @@ export interface GceClientTypes {
   projects: ProjectsClient;
   templates: InstanceTemplatesClient;
   groups: InstanceGroupManagersClient;
+  regionGroups: RegionInstanceGroupManagersClient;
   zoneOps: ZoneOperationsClient;
+  regionOps: RegionOperationsClient;
   globalOps: GlobalOperationsClient;
   backends: BackendServicesClient;
   healthChecks: HealthChecksClient;
@@ -41,7 +45,9 @@ const modules: Record<GceClientName, [string, string]> = {
   projects: ['projects_client.js', 'ProjectsClient'],
   templates: ['instance_templates_client.js', 'InstanceTemplatesClient'],
   groups: ['instance_group_managers_client.js', 'InstanceGroupManagersClient'],
+  regionGroups: ['region_instance_group_managers_client.js', 'RegionInstanceGroupManagersClient'],
   zoneOps: ['zone_operations_client.js', 'ZoneOperationsClient'],
+  regionOps: ['region_operations_client.js', 'RegionOperationsClient'],
   globalOps: ['global_operations_client.js', 'GlobalOperationsClient'],
   backends: ['backend_services_client.js', 'BackendServicesClient'],
   healthChecks: ['health_checks_client.js', 'HealthChecksClient'],

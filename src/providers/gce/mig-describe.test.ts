@@ -1,9 +1,8 @@
 // A managed instance group read as a server group: its changing state from its all-instances
-// metadata, capacity, health with and without load balancers, and the one zone it lives in.
+// metadata, capacity, and health with and without load balancers.
 import assert from 'node:assert/strict';
-import { isProviderError } from '../errors.ts';
 import { describeMark, markOf } from './marks.ts';
-import { describeGroup, healthyCount, stateOf, withState, zoneOf, type Group, type ManagedInstance } from './mig-describe.ts';
+import { describeGroup, healthyCount, stateOf, withState, type Group, type ManagedInstance } from './mig-describe.ts';
 
 const owner = { apiVersion: 'staysail.dev/v1alpha1', kind: 'Cluster', namespace: 'shop', name: 'shop-prod', uid: 'u-1' };
 const ig = 'https://compute.googleapis.com/compute/v1/projects/p/zones/z/instanceGroups/shop-prod-v001';
@@ -42,11 +41,4 @@ describe('GCE managed instance groups as server groups', () => {
     assert.equal(healthyCount(group({ enabled: false, loadBalancers: ['a'], min: 1, max: 3 }), all, undefined), 2, 'disabled: running is healthy');
   });
 
-  it('lives in exactly one zone of its region', () => {
-    const account = { name: 'gce', namespace: 'shop', spec: { provider: 'gce' as const } };
-    assert.equal(zoneOf(account, { zones: ['europe-west1-b'] }, 'europe-west1'), 'europe-west1-b');
-    for (const zones of [[], ['europe-west1-b', 'europe-west1-c'], ['us-east1-b']]) {
-      assert.throws(() => zoneOf(account, { zones }, 'europe-west1'), (err: unknown) => isProviderError(err, 'Invalid') && /spec\.location/.test(err.message));
-    }
-  });
 });

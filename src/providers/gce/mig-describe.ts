@@ -1,13 +1,12 @@
-// A server group as a zonal managed instance group shows it (pure). What never changes (owner,
-// cluster, sequence, template hash) is in the group's description mark (marks.ts). What changes
-// (enabled, its load balancers, min and max, which a group without an autoscaler does not have) is
-// in the metadata the group puts on all its instances (allInstancesConfig), the one place of a
-// group that a patch changes without replacing instances: key staysail-state, a JSON record.
+// A server group as a managed instance group (zonal or regional) shows it (pure). What never
+// changes (owner, cluster, sequence, template hash) is in the group's description mark (marks.ts).
+// What changes (enabled, its load balancers, min and max, which a group without an autoscaler does
+// not have) is in the metadata the group puts on all its instances (allInstancesConfig), the one
+// place of a group that a patch changes without replacing instances: key staysail-state, a JSON record.
 import type { google } from '@google-cloud/compute/build/protos/protos.js';
 import type { Capacity } from '../../api/v1alpha1/common.ts';
 import { parseServerGroupName } from '../../api/moniker.ts';
-import { invalid } from '../errors.ts';
-import type { Location, ProviderAccount, ServerGroupDescription } from '../interfaces.ts';
+import type { ServerGroupDescription } from '../interfaces.ts';
 import { readMark } from './marks.ts';
 
 export type Group = google.cloud.compute.v1.IInstanceGroupManager;
@@ -36,23 +35,6 @@ export function withState(group: Group | undefined, state: GroupState): google.c
   const props = group?.allInstancesConfig?.properties ?? {};
   const value: GroupState = { ...state, loadBalancers: [...new Set(state.loadBalancers)].sort() };
   return { properties: { ...props, metadata: { ...(props.metadata ?? {}), [stateKey]: JSON.stringify(value) } } };
-}
-
-/**
- * The zone a server group lives in: GCE server groups are zonal managed instance groups, so the
- * location names exactly one zone of its region (a regional group over several zones is not made).
- */
-export function zoneOf(account: ProviderAccount, location: Location, region: string): string {
-  const zones = location.zones ?? [];
-  if (zones.length !== 1) {
-    throw invalid(`Account "${account.name}" (gce): spec.location.zones ${zones.length ? `names ${zones.length} zones (${zones.join(', ')})` : 'is empty'}; `
-      + `a GCE server group is a zonal managed instance group: name exactly one zone of ${region}, such as ${region}-b`);
-  }
-  const zone = zones[0]!;
-  if (!zone.startsWith(`${region}-`)) {
-    throw invalid(`zone "${zone}" (spec.location.zones) is not in region "${region}" (spec.location.region); name a zone such as ${region}-b`);
-  }
-  return zone;
 }
 
 /** Instances that run (RUNNING, with no action under way on them). */

@@ -1,9 +1,10 @@
-// Waiting on Compute operations. Every mutating call returns an Operation (zonal for groups, global
-// for templates, backend services, health checks, firewalls); it is waited on through its zone's or
-// the global operations client's wait (which returns when the operation is done or after a while),
-// for a bounded time: one still running then is InProgress naming it, and the controller comes back
-// (every step asks first whether the world is already so, so nothing is done twice). One that ends
-// with an error is the typed error of that error, naming the resource.
+// Waiting on Compute operations. Every mutating call returns an Operation (zonal or regional for
+// groups, as the group is; global for templates, backend services, health checks, firewalls); it is
+// waited on through the wait of the operations client of the zone or region it names, else the
+// global one (which returns when the operation is done or after a while), for a bounded time: one
+// still running then is InProgress naming it, and the controller comes back (every step asks first
+// whether the world is already so, so nothing is done twice). One that ends with an error is the
+// typed error of that error, naming the resource.
 import type { google } from '@google-cloud/compute/build/protos/protos.js';
 import { inProgress } from '../errors.ts';
 import { callOptions, type GceClients } from './clients.ts';
@@ -18,7 +19,7 @@ export const operationBudget = { waitMs: 20_000, comeBackMs: 5_000 };
 export const lastSegment = (url: string | null | undefined): string => (url ?? '').split('/').pop() ?? '';
 
 /** What a mutating call resolves to: [LROperation], whose latestResponse is the Operation. */
-type Started = readonly [{ latestResponse?: unknown } | unknown, ...unknown[]];
+export type Started = readonly [{ latestResponse?: unknown } | unknown, ...unknown[]];
 
 /** The Operation a mutating call started. */
 export function operationOf(started: Started): Operation {
@@ -34,11 +35,13 @@ export async function waitFor(c: GceClients, what: string, op: Operation, now: (
     if (now() >= deadline) {
       throw inProgress(`${what}: operation ${current.name} is still ${current.status ?? 'PENDING'}; Staysail looks again shortly`, operationBudget.comeBackMs);
     }
-    const zone = lastSegment(current.zone);
+    const [zone, region] = [lastSegment(current.zone), lastSegment(current.region)];
     const name = current.name!;
-    const waited = zone
-      ? await gce(`${what}: waiting on operation ${name}`, async () => (await c.get('zoneOps')).wait({ project: c.project, zone, operation: name }, callOptions))
-      : await gce(`${what}: waiting on operation ${name}`, async () => (await c.get('globalOps')).wait({ project: c.project, operation: name }, callOptions));
+    const waited = await gce(`${what}: waiting on operation ${name}`, async () => zone
+      ? (await c.get('zoneOps')).wait({ project: c.project, zone, operation: name }, callOptions)
+      : region
+        ? (await c.get('regionOps')).wait({ project: c.project, region, operation: name }, callOptions)
+        : (await c.get('globalOps')).wait({ project: c.project, operation: name }, callOptions));
     current = waited[0];
   }
   const errors = current.error?.errors ?? [];

@@ -1,6 +1,6 @@
-// Server groups on GCE: a zonal managed instance group made from a global instance template, the
-// group named as the server group (app-stack-detail-vNNN, as Clouddriver names them), both marked as
-// Staysail's in their descriptions. Enabled means its instance group is a backend of every backend
+// Server groups on GCE: a zonal or regional managed instance group (scope.ts: where it lives is the
+// one difference) made from a global instance template, the group named as the server group
+// (app-stack-detail-vNNN, as Clouddriver names them), both marked as Staysail's in their descriptions. Enabled means its instance group is a backend of every backend
 // service of its LoadBalancers, and of no other backend service Staysail made; disabled, of none
 // (its instances keep running, as Clouddriver disables a GCE server group). A group or template
 // without Staysail's mark is never changed.
@@ -10,41 +10,39 @@ import { backendServicesOf, healthIn, ourBackendServices, setBackend, type Backe
 import { callOptions, regionOf, type GceClientPool, type GceClients } from './clients.ts';
 import { gce, gceOrAbsent, isStaleFingerprint } from './errors.ts';
 import { describeMark, isOwnedBy, ownerOfMark, readMark } from './marks.ts';
-import { describeGroup, newestFirst, stateOf, withState, zoneOf, type Group, type GroupState, type ManagedInstance } from './mig-describe.ts';
+import { describeGroup, newestFirst, stateOf, withState, type Group, type GroupState, type ManagedInstance } from './mig-describe.ts';
 import { run } from './operations.ts';
+import { groupCalls, groupWhere, placement, placeOf, scopeOf, type GroupCalls, type Scope } from './scope.ts';
 import { instanceTemplateOf, serverGroupMark, templateName, type InstanceTemplate } from './template.ts';
 
-/** Clients and the zone a server group lives in. */
-interface At { c: GceClients; zone: string }
-
-const groupWhere = (at: At, name: string) => `managed instance group ${name} in ${at.zone}`;
+/** Clients, where a server group lives, and the group calls of there. */
+interface At { c: GceClients; scope: Scope; groups: GroupCalls }
 
 async function findGroup(at: At, name: string): Promise<Group | undefined> {
-  const out = await gceOrAbsent(`server group ${name}: ${groupWhere(at, name)}`,
-    async () => (await at.c.get('groups')).get({ project: at.c.project, zone: at.zone, instanceGroupManager: name }, callOptions));
+  const out = await gceOrAbsent(`server group ${name}: ${groupWhere(at.scope, name)}`, () => at.groups.get(name));
   return out?.[0];
 }
 
 async function findTemplate(at: At, name: string): Promise<InstanceTemplate | undefined> {
-  const out = await gceOrAbsent(`server group ${name}: instance template ${templateName(name, at.zone)}`,
-    async () => (await at.c.get('templates')).get({ project: at.c.project, instanceTemplate: templateName(name, at.zone) }, callOptions));
+  const template = templateName(name, placeOf(at.scope));
+  const out = await gceOrAbsent(`server group ${name}: instance template ${template}`,
+    async () => (await at.c.get('templates')).get({ project: at.c.project, instanceTemplate: template }, callOptions));
   return out?.[0];
 }
 
-const foreign = (at: At, group: Group, verb: string) => conflict(`server group ${group.name}: ${groupWhere(at, group.name!)} belongs to `
+const foreign = (at: At, group: Group, verb: string) => conflict(`server group ${group.name}: ${groupWhere(at.scope, group.name!)} belongs to `
   + `${ownerOfMark(readMark(group.description))}, so Staysail will not ${verb} it; delete or rename that group, or give the server group another name`);
 
 /** The group, which must exist (NotFound) and be Staysail's (Conflict): the only kind any verb changes. */
 async function ourGroup(at: At, name: string, verb: string): Promise<Group> {
   const group = await findGroup(at, name);
-  if (!group) throw notFound(`server group ${name}: there is no ${groupWhere(at, name)} to ${verb}`);
+  if (!group) throw notFound(`server group ${name}: there is no ${groupWhere(at.scope, name)} to ${verb}`);
   if (!readMark(group.description)) throw foreign(at, group, verb);
   return group;
 }
 
 async function instancesOf(at: At, group: Group): Promise<ManagedInstance[]> {
-  const [out] = await gce(`server group ${group.name}: the instances of ${groupWhere(at, group.name!)}`, async () => (await at.c.get('groups'))
-    .listManagedInstances({ project: at.c.project, zone: at.zone, instanceGroupManager: group.name! }, callOptions));
+  const [out] = await gce(`server group ${group.name}: the instances of ${groupWhere(at.scope, group.name!)}`, () => at.groups.listManagedInstances(group.name!));
   return out;
 }
 
@@ -70,10 +68,7 @@ async function patchGroup(at: At, group: Group, what: string, change: (g: Group)
     const body = change(current);
     if (!body) return current;
     try {
-      await run(at.c, `server group ${group.name}: ${what}`, async () => (await at.c.get('groups')).patch({
-        project: at.c.project, zone: at.zone, instanceGroupManager: group.name!,
-        instanceGroupManagerResource: { ...body, fingerprint: current.fingerprint ?? null },
-      }, callOptions));
+      await run(at.c, `server group ${group.name}: ${what}`, () => at.groups.patch(group.name!, { ...body, fingerprint: current.fingerprint ?? null }));
       return await ourGroup(at, group.name!, what);
     } catch (err) {
       if (!isStaleFingerprint(err) || attempt >= 2) throw err;
@@ -117,18 +112,18 @@ async function serveExactly(at: At, group: Group, loadBalancers: readonly string
 function checkSame(at: At, what: string, description: string | null | undefined, req: CreateServerGroup): void {
   const mark = readMark(description);
   if (!mark || !isOwnedBy(mark, req.owner)) {
-    throw conflict(`server group ${req.name}: ${what} in ${at.zone} belongs to ${ownerOfMark(mark)}, not to `
+    throw conflict(`server group ${req.name}: ${what} belongs to ${ownerOfMark(mark)}, not to `
       + `${req.owner.kind}/${req.owner.namespace}/${req.owner.name} (uid ${req.owner.uid}); Staysail never changes what is not its own: give the server group another name`);
   }
   if (mark.templateHash !== req.templateHash) {
-    throw conflict(`server group ${req.name} already exists in ${at.zone} from another template (hash ${mark.templateHash ?? 'none'}, not ${req.templateHash}); `
+    throw conflict(`server group ${req.name} already exists in ${placeOf(at.scope)} from another template (hash ${mark.templateHash ?? 'none'}, not ${req.templateHash}); `
       + 'delete it to make it again from this template');
   }
 }
 
 /** The template, made unless a repeated create finds it; returns its URL. */
 async function ensureTemplate(at: At, req: CreateServerGroup): Promise<string> {
-  const name = templateName(req.name, at.zone);
+  const name = templateName(req.name, placeOf(at.scope));
   const existing = await findTemplate(at, req.name);
   if (existing) {
     checkSame(at, `instance template ${name}`, existing.description, req);
@@ -136,7 +131,7 @@ async function ensureTemplate(at: At, req: CreateServerGroup): Promise<string> {
   }
   try {
     await run(at.c, `server group ${req.name}: creating instance template ${name}`, async () => (await at.c.get('templates')).insert({
-      project: at.c.project, instanceTemplateResource: instanceTemplateOf(req, at.c.project, at.c.region, at.zone),
+      project: at.c.project, instanceTemplateResource: instanceTemplateOf(req, at.c.project, at.c.region, placeOf(at.scope)),
     }, callOptions));
   } catch (err) {
     if (!isProviderError(err, 'Conflict')) throw err; // made meanwhile: read below
@@ -154,19 +149,18 @@ async function create(at: At, req: CreateServerGroup): Promise<ServerGroupDescri
     const template = await ensureTemplate(at, req);
     const state: GroupState = { enabled: req.enabled, loadBalancers: req.loadBalancers, min: req.capacity.min, max: req.capacity.max };
     try {
-      await run(at.c, `server group ${req.name}: creating ${groupWhere(at, req.name)}`, async () => (await at.c.get('groups')).insert({
-        project: at.c.project, zone: at.zone, instanceGroupManagerResource: {
-          name: req.name, description: describeMark(serverGroupMark(req), `Server group ${req.name}`), instanceTemplate: template,
-          baseInstanceName: req.name.slice(0, 58).replace(/-+$/, ''), targetSize: req.capacity.desired, allInstancesConfig: withState(undefined, state),
-        },
-      }, callOptions));
+      await run(at.c, `server group ${req.name}: creating ${groupWhere(at.scope, req.name)}`, () => at.groups.insert({
+        name: req.name, description: describeMark(serverGroupMark(req), `Server group ${req.name}`), instanceTemplate: template,
+        baseInstanceName: req.name.slice(0, 58).replace(/-+$/, ''), targetSize: req.capacity.desired, allInstancesConfig: withState(undefined, state),
+        ...placement(at.scope, at.c.project),
+      }));
     } catch (err) {
       if (!isProviderError(err, 'Conflict')) throw err; // made meanwhile: read below
     }
     group = await findGroup(at, req.name);
-    if (!group) throw inProgress(`server group ${req.name}: ${groupWhere(at, req.name)} is being created`, 2_000);
+    if (!group) throw inProgress(`server group ${req.name}: ${groupWhere(at.scope, req.name)} is being created`, 2_000);
   }
-  checkSame(at, groupWhere(at, req.name), group.description, req);
+  checkSame(at, groupWhere(at.scope, req.name), group.description, req);
   // Made enabled (or found so after a crash): it joins its load balancers now, as often as it takes.
   if (stateOf(group).enabled) group = await serveExactly(at, group, stateOf(group).loadBalancers);
   return describeOf(at, group);
@@ -178,11 +172,10 @@ async function destroy(at: At, name: string): Promise<void> {
     if (!readMark(group.description)) throw foreign(at, group, 'destroy');
     // Out of every backend service first: Compute refuses to delete an instance group a backend service names.
     await serveExactly(at, group, []);
-    await run(at.c, `server group ${name}: deleting ${groupWhere(at, name)}`, async () => (await at.c.get('groups')).delete({
-      project: at.c.project, zone: at.zone, instanceGroupManager: name }, callOptions)).catch((err: unknown) => {
+    await run(at.c, `server group ${name}: deleting ${groupWhere(at.scope, name)}`, () => at.groups.delete(name)).catch((err: unknown) => {
       if (!isProviderError(err, 'NotFound')) throw err;
     });
-    if (await findGroup(at, name)) throw inProgress(`server group ${name}: ${groupWhere(at, name)} is being deleted (its instances with it)`, 10_000);
+    if (await findGroup(at, name)) throw inProgress(`server group ${name}: ${groupWhere(at.scope, name)} is being deleted (its instances with it)`, 10_000);
   }
   // Its template goes once the group is gone (also when an earlier destroy stopped in between); someone else's stays.
   const template = await findTemplate(at, name);
@@ -193,12 +186,13 @@ async function destroy(at: At, name: string): Promise<void> {
   });
 }
 
-/** The server groups of a GCE Account, as zonal managed instance groups and instance templates. */
+/** The server groups of a GCE Account, as zonal or regional managed instance groups and instance templates. */
 export function gceServerGroups(pool: GceClientPool): ServerGroupProvider {
   const at = async (a: ProviderAccount, l: Location): Promise<At> => {
     const region = regionOf(a, l);
-    const zone = zoneOf(a, l, region);
-    return { c: await pool.for(a, region), zone };
+    const where = scopeOf(l, region);
+    const c = await pool.for(a, region);
+    return { c, scope: where, groups: groupCalls(c, where) };
   };
 
   return {
@@ -210,8 +204,7 @@ export function gceServerGroups(pool: GceClientPool): ServerGroupProvider {
 
     async list(a, l, cluster) {
       const w = await at(a, l);
-      const [groups] = await gce(`the server groups of cluster ${cluster} in ${w.zone}`,
-        async () => (await w.c.get('groups')).list({ project: w.c.project, zone: w.zone }, callOptions));
+      const [groups] = await gce(`the server groups of cluster ${cluster} in ${placeOf(w.scope)}`, () => w.groups.list());
       const ours = groups.filter((g) => { const m = readMark(g.description); return m?.cluster === cluster && m.owner.split('/')[1] === a.namespace; });
       return (await Promise.all(ours.map((g) => describeOf(w, g)))).sort(newestFirst);
     },
@@ -224,8 +217,7 @@ export function gceServerGroups(pool: GceClientPool): ServerGroupProvider {
       const w = await at(a, l);
       const group = await ourGroup(w, name, 'resize');
       if (Number(group.targetSize ?? 0) !== capacity.desired) {
-        await run(w.c, `server group ${name}: resizing to ${capacity.desired}`, async () => (await w.c.get('groups')).resize({
-          project: w.c.project, zone: w.zone, instanceGroupManager: name, size: capacity.desired }, callOptions));
+        await run(w.c, `server group ${name}: resizing to ${capacity.desired}`, () => w.groups.resize(name, capacity.desired));
       }
       await patchState(w, (await findGroup(w, name)) ?? group, { ...stateOf(group), min: capacity.min, max: capacity.max });
     },

@@ -1,8 +1,8 @@
 // The instance template of a server group (pure): the image as its boot disk, the machine type, its
 // network (and subnetwork), the network tags of its SecurityGroups (their firewall rules target
 // those tags, security-groups.ts), and the template's tags as labels on every instance beside
-// Staysail's own. Templates are global and a server group's name is unique in its zone only, so the
-// template's name carries the zone.
+// Staysail's own. Templates are global and a server group's name is unique only in its zone (or
+// region, for a regional group), so the template's name carries where the group lives.
 import type { google } from '@google-cloud/compute/build/protos/protos.js';
 import { invalid } from '../errors.ts';
 import type { CreateServerGroup } from '../interfaces.ts';
@@ -11,8 +11,8 @@ import { describeMark, gceName, markOf, ownerLabels, type Mark } from './marks.t
 export type InstanceTemplate = google.cloud.compute.v1.IInstanceTemplate;
 export type GceTemplate = NonNullable<CreateServerGroup['template']['gce']>;
 
-/** The global instance template of server group name in zone. */
-export const templateName = (name: string, zone: string): string => gceName(`${name}-${zone}`);
+/** The global instance template of server group name in place (its zone, or its region when regional). */
+export const templateName = (name: string, place: string): string => gceName(`${name}-${place}`);
 
 /**
  * The network tag that a SecurityGroup's firewall rules target: its namespace's and name, since tags
@@ -53,13 +53,13 @@ export function instanceLabels(name: string, tags: Record<string, string> | unde
 export const serverGroupMark = (req: CreateServerGroup): Mark =>
   markOf(req.owner, req.name, { cluster: req.cluster, sequence: req.sequence, templateHash: req.templateHash });
 
-/** The instance template a server group is made from. */
-export function instanceTemplateOf(req: CreateServerGroup, project: string, region: string, zone: string): InstanceTemplate {
+/** The instance template a server group in place (its zone or region) is made from. */
+export function instanceTemplateOf(req: CreateServerGroup, project: string, region: string, place: string): InstanceTemplate {
   const t = gceTemplateOf(req);
   const tags = [...new Set(req.securityGroups.map((sg) => networkTag(req.owner.namespace, sg)))].sort();
   return {
-    name: templateName(req.name, zone),
-    description: describeMark(serverGroupMark(req), `Instance template of server group ${req.name} in ${zone}`),
+    name: templateName(req.name, place),
+    description: describeMark(serverGroupMark(req), `Instance template of server group ${req.name} in ${place}`),
     properties: {
       machineType: t.machineType,
       disks: [{ boot: true, autoDelete: true, type: 'PERSISTENT', initializeParams: { sourceImage: t.image } }],

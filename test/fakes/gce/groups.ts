@@ -3,7 +3,9 @@
 // them. New ones are currentAction CREATING (instanceStatus PROVISIONING) until the operation that made
 // them (insert, resize) is DONE, then RUNNING with currentAction NONE; ones a resize or delete removes
 // are DELETING (STOPPING) until DONE, then gone. A failed operation undoes its change. Regional groups
-// spread instances over distributionPolicy.zones, or <region>-a, -b, -c.
+// spread instances over distributionPolicy.zones, each of which must be in the group's region (400
+// otherwise); without zones Compute picks three of the region's, here <region>-a, -b, -c, and answers
+// them as zone URLs with targetShape EVEN. A zonal group takes no distributionPolicy (400).
 // getHealth answers the instances of a group that is one of the backend service's backends (400
 // otherwise, as Compute refuses a group it does not serve): HEALTHY when RUNNING with nothing under
 // way, else UNHEALTHY, unless a test set an instance's health with setHealth.
@@ -31,6 +33,7 @@ export class Groups {
     this.resources = resources;
     this.ops = ops;
     resources.lifecycles.set('instanceGroupManagers', {
+      placed: (c, t, r) => this.place(c, t, r),
       inserted: (key, r) => {
         this.instances.set(key, []);
         const created = this.grow(key, r, Number(r.targetSize ?? 0));
@@ -127,11 +130,31 @@ export class Groups {
     if (key && removed.length) this.instances.set(key, (this.instances.get(key) ?? []).filter((i) => !removed.includes(i)));
   }
 
+  /** A new group's distributionPolicy: refused on a zonal group, its zones checked against the region and answered as URLs. */
+  private place(c: Collection, t: Target, r: Json): void {
+    const policy = r.distributionPolicy as Json | undefined;
+    if (c.scope !== 'regions') {
+      if (policy) throw invalidField('resource.distributionPolicy', policy, 'Distribution policy can be set only for a regional managed instance group.');
+      return;
+    }
+    const region = t.location!;
+    const given = ((policy?.zones as Json[] | undefined) ?? []).map((z, i) => {
+      const key = typeof z.zone === 'string' ? this.resources.keyOf(z.zone, t.project) : undefined;
+      const m = key ? /^projects\/[^/]+\/zones\/([^/]+)$/.exec(key) : null;
+      if (!m || !m[1]!.startsWith(`${region}-`)) {
+        throw invalidField(`resource.distributionPolicy.zones[${i}].zone`, z.zone, `The zone must be in the region of the instance group manager, '${region}'.`);
+      }
+      return m[1]!;
+    });
+    const zones = given.length ? [...new Set(given)] : ['a', 'b', 'c'].map((s) => `${region}-${s}`);
+    r.distributionPolicy = { ...policy, targetShape: policy?.targetShape ?? 'EVEN',
+      zones: zones.map((z) => ({ zone: this.resources.url(`projects/${t.project}/zones/${z}`) })) };
+  }
+
   private zonesOf(r: Json): string[] {
     if (typeof r.zone === 'string') return [r.zone.split('/').pop()!];
-    const region = String(r.region ?? '').split('/').pop()!;
-    const given = ((r.distributionPolicy as Json | undefined)?.zones as Json[] | undefined)?.map((z) => String(z.zone).split('/').pop()!);
-    return given?.length ? given : ['a', 'b', 'c'].map((s) => `${region}-${s}`);
+    const zones = (((r.distributionPolicy as Json | undefined)?.zones as Json[] | undefined) ?? []).map((z) => String(z.zone).split('/').pop()!);
+    return zones.length ? zones : ['a', 'b', 'c'].map((s) => `${String(r.region).split('/').pop()!}-${s}`);
   }
 
   private instanceUrl(project: string, i: Instance): string {

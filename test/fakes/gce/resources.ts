@@ -38,6 +38,8 @@ export interface Target { project: string; location?: string; name?: string }
 
 /** What a collection does around the generic methods (managed instance groups' instances). */
 export interface Lifecycle {
+  /** Checks a new resource beyond rules.ts, and fills in what Compute fills in from where it lives (may throw the 400). */
+  placed?(c: Collection, t: Target, r: Json): void;
   inserted?(key: string, r: Json): { onDone?: () => void; onFail?: () => void };
   deleting?(key: string, r: Json): { onDone?: () => void; onFail?: () => void };
   /** Fields computed when read (currentActions, status). */
@@ -106,6 +108,7 @@ export class Resources {
     if ('fingerprint' in fields) r.fingerprint = newFingerprint();
     if (c.collection === 'instanceGroupManagers') r.instanceGroup = this.url(key.replace('/instanceGroupManagers/', '/instanceGroups/'));
     applyDefaults(c.collection, r);
+    this.lifecycles.get(c.collection)?.placed?.(c, t, r);
     this.items.set(key, r);
     const life = this.lifecycles.get(c.collection)?.inserted?.(key, r) ?? {};
     return this.ops.start({ project: t.project, scope: scopeOf(c, t), operationType: operationType(c, 'insert'),

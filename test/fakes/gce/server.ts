@@ -27,7 +27,8 @@
 // compute#operation that goes PENDING -> RUNNING -> DONE over reads; 404 notFound, 409 alreadyExists,
 // 412 conditionNotMet for a stale or missing fingerprint (backend services, URL maps, groups), 400
 // resourceInUseByAnotherResource for deleting what another resource names, 404 for a reference to
-// nothing; selfLinks are http://127.0.0.1:<port>/compute/v1/...; an unknown project is 404.
+// nothing, 400 for a distributionPolicy on a zonal group or naming a zone outside a regional one's
+// region; selfLinks are http://127.0.0.1:<port>/compute/v1/...; an unknown project is 404.
 // Tests: failNext (an HTTP error, 429 with Retry-After, 500, ...), failOperation (an operation that
 // ends DONE with error.errors[]), setHealth, the request log, onAnswered (sees or holds back each
 // answer), state() for assertions, operations.timing (reads per step, settle time) and

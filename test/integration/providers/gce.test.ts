@@ -1,7 +1,8 @@
-// The GCE provider on the fake of Compute's REST API (test/fakes/gce): the three contracts, and
-// what is GCE's own: a create repeated after a crash makes one group and one template; a failed
-// operation is a typed error naming the resource; a 429 with Retry-After is Throttled with that
-// delay; what is not Staysail's is never touched; the Account's check names what is wrong.
+// The GCE provider on the fake of Compute's REST API (test/fakes/gce): the three contracts (the
+// server groups' for a zonal and a regional location), and what is GCE's own: a regional group's
+// zones, template and backends; a create repeated after a crash makes one group and one template;
+// a failed operation is a typed error naming the resource; a 429 with Retry-After is Throttled with
+// that delay; what is not Staysail's is never touched; the Account's check names what is wrong.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { apiVersion } from '../../../src/api/v1alpha1/index.ts';
@@ -9,10 +10,11 @@ import { isProviderError, type ProviderErrorKind } from '../../../src/providers/
 import type { CreateServerGroup } from '../../../src/providers/interfaces.ts';
 import { loadBalancerContract, securityGroupContract } from '../../contracts/network.ts';
 import { serverGroupContract } from '../../contracts/server-groups.ts';
-import { gceNamespace, gceWorld, project, stopFakeGce, zone, type GceWorld } from '../../support/gce-world.ts';
+import { gceLocations, gceNamespace, gceWorld, project, region, stopFakeGce, zone, type GceWorld } from '../../support/gce-world.ts';
 import { namespaces } from '../../support/provider-world.ts';
 
 serverGroupContract('gce on its fake', gceWorld);
+serverGroupContract('gce on its fake, regional', () => gceWorld('regional'));
 loadBalancerContract('gce on its fake', gceWorld);
 securityGroupContract('gce on its fake', gceWorld);
 
@@ -61,6 +63,42 @@ describe('GCE provider on its fake', function () {
     assert.equal((await w.provider.serverGroups.create(w.account, v2)).name, 'shop-prod-v002');
     assert.equal(paths('instanceGroupManagers').length, 2);
     assert.equal(paths('instanceTemplates').length, 2);
+  });
+
+  it('makes a regional group over the zones named, from a template named for the region, as crash-safe as a zonal one, and moves it '
+    + 'in and out of backend services as its regional instance group', async () => {
+    const location = { ...gceLocations.regional, zones: [...gceLocations.regional.zones] };
+    const lbSpec = { application: 'shop', accountRef: { name: 'gce' }, type: 'internal' as const, ports: [{ port: 80, targetPort: 8080, protocol: 'TCP' as const }] };
+    await w.provider.loadBalancers.upsert(w.account, location, 'web', lbSpec, await w.owner('LoadBalancer', 'web'));
+    await assert.rejects(w.provider.serverGroups.create(w.account, await request({ location: { region, zones: [zone, 'us-east1-b'] } })),
+      rejectsWith('Invalid', /zone "us-east1-b" \(spec\.location\.zones\) is not in region "europe-west1"/));
+    // The crash after Compute accepted the group's insert: waiting on its region operation gets no good answer.
+    w.fake.failNext({ method: 'POST', path: /regions\/[^/]+\/operations\/[^/]+\/wait$/, status: 500, times: 1 });
+    const req = await request({ location, enabled: true, loadBalancers: ['web'] });
+    await assert.rejects(w.provider.serverGroups.create(w.account, req));
+    assert.equal((await w.provider.serverGroups.create(w.account, req)).name, 'shop-prod-v001');
+    const groupPath = `projects/${project}/regions/${region}/instanceGroupManagers/shop-prod-v001`;
+    assert.deepEqual(paths('instanceGroupManagers'), [groupPath]);
+    assert.deepEqual(paths('instanceTemplates'), [`projects/${project}/global/instanceTemplates/shop-prod-v001-${region}`]);
+    const group = w.fake.state('instanceGroupManagers')[groupPath] as { instanceGroup: string; distributionPolicy: { zones: { zone: string }[] } };
+    assert.deepEqual(group.distributionPolicy.zones.map((z) => z.zone.split('/').pop()), location.zones);
+    const backends = () => ((w.fake.state('backendServices')[`projects/${project}/global/backendServices/web-80`]?.backends ?? []) as { group: string }[])
+      .map((b) => b.group);
+    assert.deepEqual(backends(), [group.instanceGroup]);
+    assert.match(group.instanceGroup, new RegExp(`/regions/${region}/instanceGroups/shop-prod-v001$`));
+    await w.eventually(async () => (await w.provider.serverGroups.describe(w.account, location, 'shop-prod-v001'))?.instances.healthy === 2,
+      'two instances healthy in the backend service');
+    assert.deepEqual((await w.provider.loadBalancers.describe(w.account, location, 'web'))?.serverGroups, ['shop-prod-v001']);
+    assert.equal(await w.provider.serverGroups.describe(w.account, w.location, 'shop-prod-v001'), undefined, 'a zonal lookup found the regional group');
+
+    await w.provider.serverGroups.disable(w.account, location, 'shop-prod-v001');
+    assert.deepEqual(backends(), []);
+    await w.provider.serverGroups.resize(w.account, location, 'shop-prod-v001', { min: 1, max: 4, desired: 3 });
+    assert.deepEqual((await w.provider.serverGroups.describe(w.account, location, 'shop-prod-v001'))?.capacity, { min: 1, max: 4, desired: 3 });
+    await w.provider.serverGroups.enable(w.account, location, 'shop-prod-v001');
+    assert.deepEqual(backends(), [group.instanceGroup]);
+    await w.provider.serverGroups.destroy(w.account, location, 'shop-prod-v001');
+    assert.deepEqual([paths('instanceGroupManagers'), paths('instanceTemplates'), backends()], [[], [], []]);
   });
 
   it('turns a failed operation into a typed error naming the resource', async () => {
