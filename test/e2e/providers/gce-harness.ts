@@ -14,7 +14,7 @@ import { clusterRollouts, type ClusterRollouts } from './cloud-suite.ts';
 export { project, region, zone };
 
 const location = { region };
-/** A server group lives in one zone on GCE (a zonal managed instance group). */
+/** One zone: the Cluster's server groups are zonal managed instance groups (no zone, or several, would make them regional). */
 const clusterLocation = { region, zones: [zone] };
 
 /** An external LoadBalancer on the Account: port 80 to the instances' 8080. */
@@ -26,20 +26,22 @@ export const securityGroup = (name: string) => ({ apiVersion: api, kind: 'Securi
   spec: { application: 'shop', accountRef: { name: 'gce' }, location, description: `instances of ${name}`,
     ingress: [{ from: { cidr: '10.128.0.0/9' }, protocol: 'tcp', ports: { from: 8080 } }] } });
 
-export interface ClusterOptions { strategy?: object; capacity?: { min: number; max: number; desired: number }; extra?: object }
+export interface ClusterOptions { strategy?: object; capacity?: { min: number; max: number; desired: number }; extra?: object;
+  /** spec.location; default the region and one zone of it. */
+  location?: { region: string; zones?: string[] } }
 
-/** Cluster shop-<stack> on the Account in one zone, behind lb-<stack> and in fw-<stack>. */
+/** Cluster shop-<stack> on the Account (in one zone unless told), behind lb-<stack> and in fw-<stack>. */
 export function cluster(stack: string, version: string, o: ClusterOptions = {}) {
   return { apiVersion: api, kind: 'Cluster', metadata: { name: `shop-${stack}` },
-    spec: { moniker: { app: 'shop', stack }, accountRef: { name: 'gce' }, location: clusterLocation, capacity: o.capacity ?? { min: 1, max: 4, desired: 2 },
+    spec: { moniker: { app: 'shop', stack }, accountRef: { name: 'gce' }, location: o.location ?? clusterLocation, capacity: o.capacity ?? { min: 1, max: 4, desired: 2 },
       loadBalancerRefs: [{ name: `lb-${stack}` }], securityGroupRefs: [{ name: `fw-${stack}` }],
       template: gceTemplate(version), strategy: o.strategy ?? { type: 'redblack' }, ...o.extra } };
 }
 
 type Json = Record<string, unknown>;
 
-/** A managed instance group as the fake holds it. */
-export interface Group { name: string; id: string; instanceGroup: string; targetSize: number; template: string; description: string }
+/** A managed instance group as the fake holds it; region set for a regional one. */
+export interface Group { name: string; id: string; instanceGroup: string; targetSize: number; template: string; description: string; region?: string }
 
 /** Compute as the fake holds it, and as the real SDK reads it. */
 export class GceView {
@@ -51,10 +53,11 @@ export class GceView {
     this.sdk = sdkClients(fake);
   }
 
-  /** Every managed instance group in the zone, by name. */
+  /** Every managed instance group, zonal or regional, by name. */
   groups(): Group[] {
     return Object.values(this.fake.state('instanceGroupManagers')).map((g) => ({ name: String(g.name), id: String(g.id),
-      instanceGroup: String(g.instanceGroup), targetSize: Number(g.targetSize), template: String(g.instanceTemplate), description: String(g.description ?? '') }))
+      instanceGroup: String(g.instanceGroup), targetSize: Number(g.targetSize), template: String(g.instanceTemplate), description: String(g.description ?? ''),
+      ...(g.region ? { region: String(g.region).split('/').pop()! } : {}) }))
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
@@ -74,10 +77,22 @@ export class GceView {
     return ((bs?.backends ?? []) as Json[]).map((b) => String(b.group).split('/').pop()!).sort();
   }
 
-  /** The running instances of a group, as listManagedInstances answers them. */
+  /** The running instances of a group, as listManagedInstances of its zone or (a regional group) region answers them. */
   async runningInstances(group: string): Promise<string[]> {
-    const [out] = await this.sdk.groups.listManagedInstances({ project, zone, instanceGroupManager: group });
-    return out.filter((i) => i.instanceStatus === 'RUNNING').map((i) => i.instance!.split('/').pop()!).sort();
+    return (await this.running(group)).map((i) => i.split('/').pop()!).sort();
+  }
+
+  /** The zones the running instances of a group are in, one an instance, sorted. */
+  async runningZones(group: string): Promise<string[]> {
+    return (await this.running(group)).map((i) => i.split('/')[8]!).sort();
+  }
+
+  private async running(group: string): Promise<string[]> {
+    const regional = this.group(group)?.region;
+    const [out] = regional
+      ? await this.sdk.regionGroups.listManagedInstances({ project, region: regional, instanceGroupManager: group })
+      : await this.sdk.groups.listManagedInstances({ project, zone, instanceGroupManager: group });
+    return out.filter((i) => i.instanceStatus === 'RUNNING').map((i) => i.instance!);
   }
 
   /**

@@ -1,10 +1,11 @@
 // Deploy strategies on GCE end to end, with the operator as a process and the fake of Compute: a
-// Cluster of zonal managed instance groups behind an external LoadBalancer (a backend service) and
-// in a SecurityGroup (firewalls on a network tag) is edited, as GitOps would, and the strategy moves
-// the backend service's backends between instance groups. Every assertion reads the fake.
+// Cluster of zonal (or, with no zone, regional) managed instance groups behind an external
+// LoadBalancer (a backend service) and in a SecurityGroup (firewalls on a network tag) is edited, as
+// GitOps would, and the strategy moves the backend service's backends between instance groups.
+// Every assertion reads the fake.
 import assert from 'node:assert/strict';
 import { waitFor } from '../../cluster/probe.ts';
-import { cluster, gceSuite, loadBalancer, securityGroup, type GceSuite } from './gce-harness.ts';
+import { cluster, gceSuite, loadBalancer, region, securityGroup, type GceSuite } from './gce-harness.ts';
 
 let s: GceSuite;
 
@@ -22,6 +23,17 @@ async function servedBy(service: string, group: string): Promise<string[]> {
     return running.length > 0 && JSON.stringify(sample) === JSON.stringify({ [group]: running });
   }, 30_000, () => `backend service ${service} is not served by ${group} alone: ${JSON.stringify(sample)}; ${group} runs ${running.join(', ')}`);
   return running;
+}
+
+/**
+ * Whether the backend service was ever written with both groups as backends (the new one joined
+ * before the old one left). Read from what the fake was told, not from samples, which may fall
+ * either side of a short overlap; answers the backends of each write, for the message.
+ */
+function servedBothAtOnce(service: string, a: string, b: string): { both: boolean; writes: string[][] } {
+  const writes = s.fake.requests.filter((r) => ['PUT', 'PATCH'].includes(r.method) && new RegExp(`/global/backendServices/${service}(\\?|$)`).test(r.path))
+    .map((r) => ((r.body as { backends?: { group?: string }[] } | undefined)?.backends ?? []).map((x) => String(x.group).split('/').pop()!));
+  return { both: writes.some((w) => w.includes(a) && w.includes(b)), writes };
 }
 
 describe('GCE deploy strategies, with the operator as a process and the fake of Compute', function () {
@@ -54,12 +66,8 @@ describe('GCE deploy strategies, with the operator as a process and the fake of 
     assert.deepEqual(samples[0], { 'shop-rb-v000': v000 }, 'the first sample is not v000 alone');
     assert.deepEqual(samples.at(-1), { 'shop-rb-v001': v001 }, 'the last sample is not v001 alone');
     assert.ok(samples.every((x) => Object.keys(x).every((g) => g === 'shop-rb-v000' || g === 'shop-rb-v001')), 'a backend of neither group');
-    // Both served at once: the backend service was written with both groups as backends (v001 joined before v000
-    // left). Read from what the fake was told, not from samples, which may fall either side of a short overlap.
-    const writes = s.fake.requests.filter((r) => ['PUT', 'PATCH'].includes(r.method) && /\/global\/backendServices\/lb-rb-80(\?|$)/.test(r.path));
-    const groupsOf = (body: unknown) => ((body as { backends?: { group?: string }[] } | undefined)?.backends ?? []).map((b) => String(b.group).split('/').pop());
-    assert.ok(writes.some((w) => groupsOf(w.body).includes('shop-rb-v000') && groupsOf(w.body).includes('shop-rb-v001')),
-      `v000 left before v001 served: ${JSON.stringify(writes.map((w) => groupsOf(w.body)))}`);
+    const overlap = servedBothAtOnce('lb-rb-80', 'shop-rb-v000', 'shop-rb-v001');
+    assert.ok(overlap.both, `v000 left before v001 served: ${JSON.stringify(overlap.writes)}`);
     assert.equal((await s.cluster('shop-rb')).activeServerGroup, 'shop-rb-v001');
     await waitFor(async () => s.view.group('shop-rb-v000')?.targetSize === 0 && (await s.view.runningInstances('shop-rb-v000')).length === 0, 30_000,
       () => `v000 was not scaled down: ${JSON.stringify(s.view.group('shop-rb-v000'))}`);
@@ -83,5 +91,29 @@ describe('GCE deploy strategies, with the operator as a process and the fake of 
       return left.join() === 'group shop-rb-v002,template shop-rb-v002-europe-west1-b';
     }, 30_000, () => `highlander left ${left.join(', ')}`);
     await servedBy('lb-rb-80', 'shop-rb-v002');
+  });
+
+  it('red/black across regional managed instance groups (a Cluster with no zone): v001 comes up over the region\'s zones beside v000, '
+    + 'and the backend service\'s backends move from v000\'s regional instance group to v001\'s', async () => {
+    const regional = (version: string) => cluster('rg', version, { strategy: { type: 'redblack', redBlack: { scaleDown: true } }, location: { region } });
+    await s.apply(loadBalancer('lb-rg'), securityGroup('fw-rg'));
+    await s.rollTo(regional('1'), 'Succeeded');
+    const v000 = await servedBy('lb-rg-80', 'shop-rg-v000');
+    assert.equal(v000.length, 2);
+    const group = s.view.group('shop-rg-v000');
+    assert.equal(group?.region, region, `shop-rg-v000 is not a regional group: ${JSON.stringify(group)}`);
+    assert.match(group.instanceGroup, new RegExp(`/regions/${region}/instanceGroups/shop-rg-v000$`));
+    assert.deepEqual(await s.view.runningZones('shop-rg-v000'), [`${region}-a`, `${region}-b`], 'the instances are not spread over the region\'s zones');
+    assert.deepEqual(s.view.templates('shop-rg-'), [`shop-rg-v000-${region}`]);
+
+    await s.rollTo(regional('2'), 'Succeeded');
+    await servedBy('lb-rg-80', 'shop-rg-v001');
+    assert.equal(s.view.group('shop-rg-v001')?.region, region);
+    const overlap = servedBothAtOnce('lb-rg-80', 'shop-rg-v000', 'shop-rg-v001');
+    assert.ok(overlap.both, `v000 left before v001 served: ${JSON.stringify(overlap.writes)}`);
+    assert.equal((await s.cluster('shop-rg')).activeServerGroup, 'shop-rg-v001');
+    await waitFor(async () => s.view.group('shop-rg-v000')?.targetSize === 0 && (await s.view.runningInstances('shop-rg-v000')).length === 0, 30_000,
+      () => `v000 was not scaled down: ${JSON.stringify(s.view.group('shop-rg-v000'))}`);
+    assert.deepEqual(s.view.templates('shop-rg-'), [`shop-rg-v000-${region}`, `shop-rg-v001-${region}`]);
   });
 });
