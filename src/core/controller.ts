@@ -91,8 +91,8 @@ export class Controller<T extends KubeObject, S extends StatusBase = StatusBase>
     this.resource = options.informer.resource;
     this.queue = new WorkQueue({ clock: options.clock, observer: options.metrics.queueObserver(options.name) });
     this.status = new StatusWriter({ client: options.client, informer: options.informer, fieldManager: `staysail-${options.name}`,
-      owns: options.reconciler.owns }, ['Reconciling', 'Stalled', options.reconciler.readyCondition ?? 'Ready']);
-    // The watch event of this controller's own status write does not wake the object again.
+      owns: options.reconciler.owns, finalizer: options.reconciler.finalizer }, ['Reconciling', 'Stalled', options.reconciler.readyCondition ?? 'Ready']);
+    // The watch events of this controller's own writes (its status, its finalizer) do not wake the object again.
     const enqueue = (obj: T, old?: T) => { if (!this.status.observe(obj, old)) this.queue.add(objectKey(obj)); };
     options.informer.on({ add: (obj) => enqueue(obj), update: enqueue, delete: (obj) => { this.status.forget(objectKey(obj)); this.queue.add(objectKey(obj)); } });
   }

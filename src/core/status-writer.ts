@@ -27,6 +27,8 @@ export interface StatusWriterOptions<T extends KubeObject> {
   informer: ObjectCache<T>;
   fieldManager: string;
   owns: StatusOwnership;
+  /** The finalizer the controller adds: a change that only adds it is the controller's own write. */
+  finalizer?: string;
 }
 
 export class StatusWriter<T extends KubeObject> {
@@ -61,7 +63,11 @@ export class StatusWriter<T extends KubeObject> {
   observe(obj: T, old?: T): boolean {
     const key = objectKey(obj);
     if (this.unseen.get(key) === obj.metadata.resourceVersion) this.unseen.delete(key);
-    if (!old || !sameMetadata(obj, old)) return false;
+    if (!old) return false;
+    // The pass that added the finalizer went on from that version: nothing in it is news (and waking
+    // again would cut short a wait that pass asks for, such as a provider's Retry-After).
+    if (this.o.finalizer && addsOnlyFinalizer(old, obj, this.o.finalizer)) return true;
+    if (!sameMetadata(obj, old)) return false;
     return this.written.get(key) === fingerprint(this.owned(obj.status));
   }
 
@@ -125,6 +131,12 @@ export class StatusWriter<T extends KubeObject> {
     // The watch may have delivered the write before this call returned: then the cache already shows it.
     if (!rv || this.o.informer.get(key)?.metadata.resourceVersion !== rv) this.unseen.set(key, rv);
   }
+}
+
+/** Whether b is a with finalizer appended to its finalizers, and nothing else a reconciler acts on changed. */
+function addsOnlyFinalizer(a: KubeObject, b: KubeObject, finalizer: string): boolean {
+  return !a.metadata.finalizers?.includes(finalizer) && isDeepStrictEqual(b.metadata.finalizers, [...(a.metadata.finalizers ?? []), finalizer])
+    && sameMetadata({ ...b, metadata: { ...b.metadata, finalizers: a.metadata.finalizers } }, a) && isDeepStrictEqual(a.status, b.status);
 }
 
 /** Whether two copies of an object differ in nothing a reconciler acts on but status. */

@@ -31,6 +31,7 @@ describe('status writes', function () {
   const ns = `status-${Date.now().toString(36)}`;
   let manager: Manager;
   const passes = new Map<string, number>();
+  const waiterPasses: number[] = [];
   const count = (name: string) => { const n = (passes.get(name) ?? 0) + 1; passes.set(name, n); return n; };
   const metric = async (series: string) => sample(await manager.metrics.registry.metrics(), series);
 
@@ -69,11 +70,36 @@ describe('status writes', function () {
         ctx.setCondition({ type: 'Ready', status: 'True', reason: 'Done', message: 'released' });
       },
     });
+    // Holds its object with a finalizer and asks to come back in 3 s, as a provider's Retry-After does.
+    manager.addController('waiter', manager.informer<KubeObject>(resources.securityGroup), {
+      owns: { fields: [], conditions: ['Ready'] },
+      finalizer: 'test.staysail.dev/hold',
+      async reconcile(ctx) {
+        waiterPasses.push(Date.now());
+        ctx.setCondition({ type: 'Ready', status: 'False', reason: 'Waiting', message: 'asked to wait 3 s' });
+        return { requeueAfterMs: 3_000 };
+      },
+      async finalize() { /* holds nothing */ },
+    });
     await manager.start();
   });
   after(async () => {
     await manager?.stop();
     await manager?.client.delete(namespaces, undefined, ns).catch(() => undefined);
+  });
+
+  it('a wait the first pass asks for is not cut short by that pass\'s own finalizer and status writes', async () => {
+    const created = Date.now();
+    await manager.client.create(resources.securityGroup, { metadata: { name: 'waits', namespace: ns },
+      spec: { application: 'shop', accountRef: { name: 'local' }, ingress: [] } });
+    await waitFor(async () => waiterPasses.length >= 2, 20_000, () => `passes at ${waiterPasses.map((t) => t - created).join(', ')} ms`);
+    const gap = waiterPasses[1]! - waiterPasses[0]!;
+    assert.ok(gap >= 2_900, `the second pass came ${gap} ms after the first, which asked to wait 3 s`);
+    const held = await manager.client.get<KubeObject>(resources.securityGroup, ns, 'waits');
+    assert.deepEqual(held.metadata.finalizers, ['test.staysail.dev/hold']);
+    await manager.client.delete(resources.securityGroup, ns, 'waits');
+    await waitFor(async () => !(await manager.client.list<KubeObject>(resources.securityGroup, ns)).items.some((o) => o.metadata.name === 'waits'), 20_000,
+      () => 'the SecurityGroup was never finalized');
   });
 
   it('writes only the fields and conditions the reconciler owns, and keeps what another field manager wrote', async () => {
