@@ -1,5 +1,5 @@
 // Microsoft.Compute/virtualMachineScaleSets in the Azure fake (Uniform orchestration): createOrUpdate
-// (PUT: the whole resource), update (PATCH: objects merge, arrays and scalars replace), get, list by
+// (PUT: the whole resource), update (PATCH: objects merge, arrays, scalars and tags replace), get, list by
 // resource group and by subscription, delete, manualupgrade, and the scale set VMs (list, get).
 // A PUT answers 201 (200 for an existing scale set) with provisioningState Creating/Updating and an
 // Azure-AsyncOperation; the model's references (subnets, pools, health probe, NSG, ASGs) are checked
@@ -57,6 +57,7 @@ export class ScaleSets {
     const old = this.store.get(id);
     if (!old) throw resourceNotFound(scaleSetType, call.params.vmScaleSetName!, call.group);
     const r = merge(structuredClone(old), { ...call.body, ...(call.body.properties ? { properties: writable(call.body.properties as Json) } : {}) });
+    if (call.body.tags) r.tags = structuredClone(call.body.tags); // a PATCH's tags replace the resource's, as ARM's do
     return this.write(call, id, old, r);
   };
 

@@ -8,7 +8,8 @@
 // the wrong JSON type likewise ("Error converting value ..."), a required property left out is 400
 // InvalidParameter ("Required parameter 'a.x' is missing (null)." with target a.x). Read-only
 // properties in a request are accepted and ignored, as ARM does (clients send back what they read).
-// Response bodies are checked too (responseFaults): every property the fake sends must be published.
+// Response bodies are checked too (responseFaults): every property the fake sends must be published,
+// in a definition the excerpt keeps.
 import { readFileSync } from 'node:fs';
 import { invalidParameter, invalidRequestFormat } from './errors.ts';
 
@@ -112,7 +113,11 @@ function walk(api: Api, p: Property, v: unknown, path: string, faults: Fault[], 
 }
 
 function walkObject(api: Api, name: string, v: unknown, path: string, faults: Fault[], mode: 'request' | 'response'): void {
-  if (!excerpt(api).definitions[name]) return; // not excerpted ($unexcerpted): accepted as it is
+  if (!excerpt(api).definitions[name]) {
+    // Not excerpted ($unexcerpted): a request may carry it unchecked; the fake itself must not answer one.
+    if (mode === 'response') faults.push({ kind: 'type', path, message: `Definition '${name}' at '${path}' is not excerpted, so the fake may not answer it.` });
+    return;
+  }
   if (jsonType(v) !== 'object') {
     faults.push({ kind: 'type', path, message: `Error converting value ${JSON.stringify(v)} to type '${name}'. Path '${path}'.` });
     return;
