@@ -1,7 +1,8 @@
-// The GCE provider: server groups as zonal managed instance groups from instance templates, load
-// balancers as backend services with a health check (and, for external ones, a global forwarding
-// rule and target TCP proxy per port), security groups as firewall rules targeting a network tag,
-// as Clouddriver's Google provider makes them (docs/clusters.md has the mapping).
+// The GCE provider: server groups as zonal or regional managed instance groups from instance
+// templates, load balancers as backend services with a health check (and, for external ones, a
+// global forwarding rule and target TCP proxy per port), security groups as firewall rules
+// targeting a network tag, as Clouddriver's Google provider makes them (docs/clusters.md has the
+// mapping).
 import type { KubeClient } from '../../core/kube-client.ts';
 import { CredentialsResolver } from '../credentials.ts';
 import { invalid, isProviderError } from '../errors.ts';

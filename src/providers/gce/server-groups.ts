@@ -1,9 +1,10 @@
-// Server groups on GCE: a zonal or regional managed instance group (scope.ts: where it lives is the
-// one difference) made from a global instance template, the group named as the server group
-// (app-stack-detail-vNNN, as Clouddriver names them), both marked as Staysail's in their descriptions. Enabled means its instance group is a backend of every backend
-// service of its LoadBalancers, and of no other backend service Staysail made; disabled, of none
-// (its instances keep running, as Clouddriver disables a GCE server group). A group or template
-// without Staysail's mark is never changed.
+// Server groups on GCE: a zonal or regional managed instance group (where it lives is the one
+// difference, scope.ts) made from a global instance template, the group named as the server group
+// (app-stack-detail-vNNN, as Clouddriver names them), both marked as Staysail's in their
+// descriptions. Enabled means its instance group is a backend of every backend service of its
+// LoadBalancers, and of no other backend service Staysail made; disabled, of none (its instances
+// keep running, as Clouddriver disables a GCE server group). A group or template without
+// Staysail's mark is never changed.
 import { conflict, inProgress, isProviderError, notFound } from '../errors.ts';
 import type { CreateServerGroup, Location, ProviderAccount, ServerGroupDescription, ServerGroupProvider } from '../interfaces.ts';
 import { backendServicesOf, healthIn, ourBackendServices, setBackend, type BackendService } from './backends.ts';
@@ -15,7 +16,7 @@ import { run } from './operations.ts';
 import { groupCalls, groupWhere, placement, placeOf, scopeOf, type GroupCalls, type Scope } from './scope.ts';
 import { instanceTemplateOf, serverGroupMark, templateName, type InstanceTemplate } from './template.ts';
 
-/** Clients, where a server group lives, and the group calls of there. */
+/** Clients, where a server group lives, and the group calls of that place. */
 interface At { c: GceClients; scope: Scope; groups: GroupCalls }
 
 async function findGroup(at: At, name: string): Promise<Group | undefined> {
