@@ -79,13 +79,17 @@ describe('the Azure fake: tokens, scale sets and failures through the real SDKs'
     assert.deepEqual(listed, ['shop-v000']);
   });
 
-  it('resizes with a PATCH, deletes the newest instances on a scale-in, and deletes the scale set (and answers 204 for one not there)', async () => {
+  it('resizes with a PATCH, deletes the newest instances on a scale-in, refuses a new admin user, and deletes the scale set (204 for one not there)', async () => {
     await c.compute.virtualMachineScaleSets.createOrUpdate(group, 'shop-v000', scaleSet({ capacity: 3 }), fastPolling);
     const resized = await c.compute.virtualMachineScaleSets.update(group, 'shop-v000', { sku: { capacity: 1 } }, fastPolling);
     assert.deepEqual([resized.sku?.capacity, resized.sku?.name, resized.provisioningState], [1, 'Standard_B1s', 'Succeeded']);
     assert.deepEqual((await vms('shop-v000')).map((v) => v.instanceId), ['0']);
     await c.compute.virtualMachineScaleSets.update(group, 'shop-v000', { sku: { capacity: 2 } }, fastPolling);
     assert.deepEqual((await vms('shop-v000')).map((v) => v.instanceId), ['0', '3']); // ids are never reused
+    const renamed = scaleSet({ capacity: 2 });
+    renamed.virtualMachineProfile!.osProfile!.adminUsername = 'someone';
+    await assert.rejects(once.compute.virtualMachineScaleSets.createOrUpdate(group, 'shop-v000', renamed, fastPolling), (e: Err) => e.statusCode === 409
+      && e.code === 'PropertyChangeNotAllowed' && e.message === "Changing property 'osProfile.adminUsername' is not allowed.");
     await c.compute.virtualMachineScaleSets.delete(group, 'shop-v000', fastPolling);
     assert.deepEqual(fake.resources(vmssType), []);
     await c.compute.virtualMachineScaleSets.delete(group, 'shop-v000', fastPolling);

@@ -3,12 +3,14 @@
 // resource group and by subscription, delete, manualupgrade, and the scale set VMs (list, get).
 // A PUT answers 201 (200 for an existing scale set) with provisioningState Creating/Updating and an
 // Azure-AsyncOperation; the model's references (subnets, pools, health probe, NSG, ASGs) are checked
-// first (references.ts). Instances follow sku.capacity as instances.ts describes. A failed operation
-// leaves the scale set provisioningState Failed (as Azure leaves it) and the instances it was making
-// Failed. Deleting one that is not there answers 204, as ARM does.
+// first (references.ts), and a change to what instances were made with (computerNamePrefix,
+// adminUsername, orchestrationMode) is 409 PropertyChangeNotAllowed. Instances follow sku.capacity
+// as instances.ts describes. A failed operation leaves the scale set provisioningState Failed (as
+// Azure leaves it) and the instances it was making Failed. Deleting one that is not there answers
+// 204, as ARM does.
 import { randomUUID } from 'node:crypto';
 import { ok, type Answer, type Call } from './call.ts';
-import { invalidParameter, resourceNotFound } from './errors.ts';
+import { ArmError, invalidParameter, resourceNotFound } from './errors.ts';
 import { grow, ipConfigurationsInPool, liveCount, shrink, vmView, type Fleet, type Instance } from './instances.ts';
 import { iso, type Operations } from './operations.ts';
 import { checkModelReferences, type ScaleSetModels } from './references.ts';
@@ -123,9 +125,10 @@ export class ScaleSets {
     checkModelReferences(this.store, id, props.virtualMachineProfile);
     const capacity = Number((r.sku as Json).capacity ?? 0);
     if (!Number.isInteger(capacity) || capacity < 0) throw invalidParameter(`The value ${capacity} of parameter 'sku.capacity' is invalid.`, 'sku.capacity');
+    if (old) checkImmutable(old, r);
     const fleet = this.fleet(id);
-    const oldModel = JSON.stringify((old?.properties as Json | undefined)?.virtualMachineProfile ?? null);
-    if (old && oldModel !== JSON.stringify(props.virtualMachineProfile)) fleet.version++;
+    const oldModel = canonical((old?.properties as Json | undefined)?.virtualMachineProfile ?? null);
+    if (old && oldModel !== canonical(props.virtualMachineProfile)) fleet.version++;
     const live = liveCount(fleet);
     const zones = (r.zones as string[] | undefined) ?? [];
     const made = grow(fleet, Math.max(0, capacity - live), props.virtualMachineProfile as Json, zones, this.now());
@@ -178,6 +181,29 @@ function settle(fleet: Fleet, made: Instance[], removed: Instance[]): void {
 function fail(made: Instance[], removed: Instance[]): void {
   for (const i of made) if (i.state === 'Creating') i.state = 'Failed';
   for (const i of removed) if (i.state === 'Deleting') i.state = 'Succeeded';
+}
+
+/** JSON with sorted keys: a model sent again in another key order is the same model. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Json)[k])}`).join(',')}}`;
+  return JSON.stringify(v);
+}
+
+// Compute refuses to change what an existing scale set's instances were made with.
+const immutable: [string, (r: Json) => unknown][] = [
+  ['osProfile.computerNamePrefix', (r) => osProfile(r)?.computerNamePrefix],
+  ['osProfile.adminUsername', (r) => osProfile(r)?.adminUsername],
+  ['orchestrationMode', (r) => (r.properties as Json).orchestrationMode],
+];
+const osProfile = (r: Json): Json | undefined => ((r.properties as Json).virtualMachineProfile as Json | undefined)?.osProfile as Json | undefined;
+
+function checkImmutable(old: Json, r: Json): void {
+  for (const [path, read] of immutable) {
+    if (read(r) !== undefined && read(old) !== undefined && read(r) !== read(old)) {
+      throw new ArmError(409, 'PropertyChangeNotAllowed', `Changing property '${path}' is not allowed.`, { target: path });
+    }
+  }
 }
 
 /** A request's properties without what only the service writes; the admin password is never answered. */
