@@ -10,6 +10,7 @@ import { Manager } from './core/manager.ts';
 import { optionsHelp, OptionsError, parseOptions } from './core/options.ts';
 import { registerControllers } from './controllers/index.ts';
 import { AwsProvider } from './providers/aws/provider.ts';
+import { AzureProvider } from './providers/azure/provider.ts';
 import { GceProvider } from './providers/gce/provider.ts';
 import { KubernetesProvider } from './providers/kubernetes/provider.ts';
 import { ProviderRegistry } from './providers/registry.ts';
@@ -22,8 +23,10 @@ function providers(client: KubeClient): { registry: ProviderRegistry; close(): v
   const aws = new AwsProvider(client);
   // Its compute clients load on an Account's first call, so an operator without GCE Accounts pays nothing for it.
   const gce = new GceProvider(client);
-  return { registry: new ProviderRegistry().register(new KubernetesProvider(client, realClock)).register(aws).register(gce),
-    close: () => { aws.close(); gce.close(); } };
+  // Likewise its compute, network and identity packages, imported on an Azure Account's first call.
+  const azure = new AzureProvider(client);
+  return { registry: new ProviderRegistry().register(new KubernetesProvider(client, realClock)).register(aws).register(gce).register(azure),
+    close: () => { aws.close(); gce.close(); azure.close(); } };
 }
 
 async function main(): Promise<number> {

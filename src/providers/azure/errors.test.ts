@@ -3,7 +3,7 @@
 // as Invalid; what got no answer is left for the controller to call Unreachable.
 import assert from 'node:assert/strict';
 import { createHttpHeaders, RestError } from '@azure/core-rest-pipeline';
-import { AuthenticationError, CredentialUnavailableError } from '@azure/identity';
+import { AuthenticationError, AuthenticationRequiredError, CredentialUnavailableError } from '@azure/identity';
 import { isProviderError, type ProviderErrorKind } from '../errors.ts';
 import { ThrottledAnswer } from './clients.ts';
 import { answerOf, azure, azureOrAbsent, typedAzureError } from './errors.ts';
@@ -86,6 +86,11 @@ describe('Azure errors', () => {
     const err = typedAzureError('Account "azure": listing scale sets', refused);
     assert.ok(isProviderError(err, 'Invalid'));
     assert.match(err.message, /invalid_client: AADSTS7000215: Invalid client secret provided\.; check clientId and clientSecret .*spec\.azure\.credentialsSecretRef/);
+    const msal = new AuthenticationRequiredError({ scopes: ['https://management.azure.com/.default'], message: 'invalid_client: Error(s): 7000215 - Timestamp: x - '
+      + 'Description: AADSTS7000215: Invalid client secret provided. Ensure the secret being sent is the value. Trace ID: t Correlation ID: c' });
+    const viaMsal = typedAzureError('Account "azure": listing scale sets', msal);
+    assert.ok(isProviderError(viaMsal, 'Invalid'));
+    assert.match(viaMsal.message, /refused the credentials: invalid_client: AADSTS7000215: Invalid client secret provided\.; check/);
     const none = typedAzureError(what, new CredentialUnavailableError('DefaultAzureCredential: no credential in the chain'));
     assert.ok(isProviderError(none, 'Invalid') && /names no credentials \(spec\.azure\.credentialsSecretRef\)/.test(none.message));
   });

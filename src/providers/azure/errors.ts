@@ -67,9 +67,13 @@ const messageOf = (what: string, a: ArmAnswer): string =>
 
 /** Entra's refusal of the credentials, or the lack of any identity: Invalid, naming where credentials come from. */
 function identityError(what: string, err: Error): Error | undefined {
-  if (err.name === 'AuthenticationError') {
+  if (err.name === 'AuthenticationError' || err.name === 'AuthenticationRequiredError') {
     const r = (err as Error & { errorResponse?: { error?: string; errorDescription?: string } }).errorResponse;
-    const detail = r?.errorDescription ? `${r.error ?? 'error'}: ${r.errorDescription.split(/\r?\n/)[0]}` : err.message.split(/\r?\n/)[0];
+    const text = r?.errorDescription ?? err.message;
+    // Entra's description goes on with trace and correlation IDs: its AADSTS code and first sentence say what is wrong.
+    const sts = /AADSTS\d+:[^.]*\./.exec(text)?.[0];
+    const kind = r?.error ?? /^(\w+):/.exec(err.message)?.[1];
+    const detail = `${kind ? `${kind}: ` : ''}${sts ?? text.split(/\r?\n/)[0]}`;
     return invalid(`Azure: ${what}: Microsoft Entra refused the credentials: ${detail}; check clientId and clientSecret in the Secret the Account's `
       + 'spec.azure.credentialsSecretRef names, and its spec.azure.tenantId (an expired secret needs a new one)');
   }
