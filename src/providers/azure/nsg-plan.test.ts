@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { NetworkSecurityGroup } from '@azure/arm-network';
 import type { SecurityGroupSpec } from '../../api/v1alpha1/security-group.ts';
 import { isProviderError } from '../errors.ts';
-import { applicationSecurityGroupOf, networkSecurityGroupDiffers, planNetworkSecurityGroup, referencedGroups, refuseLongName, securityRulesOf, tagsDiffer } from './nsg-plan.ts';
+import { applicationSecurityGroupOf, ingressRuleCount, networkSecurityGroupDiffers, planNetworkSecurityGroup, referencedGroups, refuseLongName, securityRulesOf, tagsDiffer } from './nsg-plan.ts';
 
 const asg = (name: string) => `/subscriptions/s-1/resourceGroups/rg/providers/Microsoft.Network/applicationSecurityGroups/${name}`;
 const tags = { 'staysail-managed-by': 'staysail', 'staysail-owner-uid': 'u-1' };
@@ -23,12 +23,16 @@ describe('Azure network security group plan', () => {
       { from: { cidr: '2001:db8::/32' }, protocol: 'icmp' },
       { from: { cidr: '0.0.0.0/0' }, protocol: 'all' },
     ]);
+    const deny = made.pop()!;
     assert.deepEqual(made.map((r) => [r.priority, r.protocol, r.destinationPortRange, r.sourceAddressPrefix, r.sourceApplicationSecurityGroups]), [
       [100, 'Tcp', '8080', '10.0.0.0/16', undefined],
       [120, 'Udp', '8000-8100', undefined, [{ id: asg('lb') }]],
       [130, 'Icmp', '*', '2001:db8::/32', undefined],
       [140, '*', '*', '0.0.0.0/0', undefined],
     ]);
+    // Last, below every rule of its own: the virtual network Azure lets in by default is denied.
+    assert.deepEqual([deny.name, deny.access, deny.priority, deny.protocol, deny.destinationPortRange, deny.sourceAddressPrefix, deny.destinationApplicationSecurityGroups],
+      ['deny-virtual-network', 'Deny', 4096, '*', '*', 'VirtualNetwork', [{ id: asg('web') }]]);
     for (const r of made) {
       assert.match(r.name!, /^rule-[0-9a-f]{8}$/);
       assert.deepEqual([r.access, r.direction, r.sourcePortRange, r.destinationApplicationSecurityGroups], ['Allow', 'Inbound', '*', [{ id: asg('web') }]]);
@@ -52,8 +56,8 @@ describe('Azure network security group plan', () => {
 
   it('holds the rules in a network security group of the region, marked with its tags', () => {
     const nsg = plan([{ from: { cidr: '10.0.0.0/16' }, protocol: 'tcp', ports: { from: 1 } }]);
-    assert.deepEqual([nsg.location, nsg.tags, nsg.securityRules?.length], ['westeurope', tags, 1]);
-    assert.deepEqual(plan([]).securityRules, [], 'no rule: nothing of its own lets anything in');
+    assert.deepEqual([nsg.location, nsg.tags, nsg.securityRules?.length, ingressRuleCount(nsg)], ['westeurope', tags, 2, 1]);
+    assert.deepEqual(plan([]).securityRules?.map((r) => [r.name, r.access]), [['deny-virtual-network', 'Deny']], 'no rule: nothing lets anything in');
     assert.deepEqual(applicationSecurityGroupOf('westeurope', tags), { location: 'westeurope', tags });
   });
 

@@ -3,7 +3,11 @@
 // carry, holding one inbound Allow rule per distinct ingress rule, to its own application security
 // group, from a CIDR or from another SecurityGroup's application security group. A rule's name is a
 // hash of what it allows, so a kept rule keeps its name; its priority is 100 + 10 × its place in
-// spec.ingress, leaving room between rules. Also whether what is found differs from what is wanted.
+// spec.ingress, leaving room between rules. Azure's default rules let the whole virtual network in
+// (AllowVnetInBound, priority 65000); a SecurityGroup lets in only what its rules say, so a last rule of
+// its own, at 4096 (the lowest priority a rule may have), denies the virtual network to its members.
+// Load balancer health probes come from the AzureLoadBalancer tag, not the virtual network, and still
+// reach them. Also whether what is found differs from what is wanted.
 import { createHash } from 'node:crypto';
 import type { ApplicationSecurityGroup, NetworkSecurityGroup, SecurityRule } from '@azure/arm-network';
 import type { SecurityGroupSpec } from '../../api/v1alpha1/security-group.ts';
@@ -71,8 +75,19 @@ export function securityRulesOf({ name, spec, ownAsgId, asgIdOf }: Omit<NsgInput
       destinationApplicationSecurityGroups: [{ id: ownAsgId }],
     });
   });
-  return [...out.values()];
+  return [...out.values(), denyVirtualNetwork(ownAsgId)];
 }
+
+const denyName = 'deny-virtual-network';
+
+/** The ingress rules a network security group carries: its rules but the last one, which denies the virtual network. */
+export const ingressRuleCount = (nsg: NetworkSecurityGroup): number => (nsg.securityRules ?? []).filter((r) => r.name !== denyName).length;
+
+/** The last rule: nothing else from the virtual network reaches the members (Azure's default would let it in). */
+const denyVirtualNetwork = (ownAsgId: string): SecurityRule => ({
+  name: denyName, access: 'Deny', direction: 'Inbound', priority: 4096, protocol: '*',
+  sourcePortRange: '*', destinationPortRange: '*', sourceAddressPrefix: 'VirtualNetwork', destinationApplicationSecurityGroups: [{ id: ownAsgId }],
+});
 
 /** The network security group a SecurityGroup's spec asks for. */
 export function planNetworkSecurityGroup(input: NsgInput): NetworkSecurityGroup {

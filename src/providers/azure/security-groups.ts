@@ -15,7 +15,7 @@ import { asgId, nsgId } from './ids.ts';
 import { isMadeFor, readMark, refuseUnlessOwned, tagsOf } from './marks.ts';
 import { settle } from './operations.ts';
 import {
-  applicationSecurityGroupOf, keepingTheirTags, networkSecurityGroupDiffers, planNetworkSecurityGroup, referencedGroups, refuseLongName, tagsDiffer,
+  applicationSecurityGroupOf, ingressRuleCount, keepingTheirTags, networkSecurityGroupDiffers, planNetworkSecurityGroup, referencedGroups, refuseLongName, tagsDiffer,
 } from './nsg-plan.ts';
 
 const kind = 'SecurityGroup';
@@ -64,7 +64,7 @@ export function azureSecurityGroups(pool: AzureClientPool): SecurityGroupProvide
       const c = await clients(a, l);
       const nsg = await getNsg(c, name);
       if (!isOurs(nsg, a.namespace, name)) return undefined;
-      return { name, providerId: nsg!.id ?? nsgId(c, name), ingressRules: nsg!.securityRules?.length ?? 0 };
+      return { name, providerId: nsg!.id ?? nsgId(c, name), ingressRules: ingressRuleCount(nsg!) };
     },
 
     async upsert(a, l, name, spec, owner) {
@@ -79,7 +79,7 @@ export function azureSecurityGroups(pool: AzureClientPool): SecurityGroupProvide
       await ensureAsg(c, name, owner, asg);
       await refuseMissingReferences(c, name, spec);
       const made = await ensureNsg(c, name, want, nsg);
-      return { name, providerId: made.id ?? nsgId(c, name), ingressRules: want.securityRules!.length };
+      return { name, providerId: made.id ?? nsgId(c, name), ingressRules: ingressRuleCount(want) };
     },
 
     /**

@@ -142,6 +142,10 @@ describe('Azure load balancers and security groups on its fake', function () {
     const sg = await w.provider.securityGroups.upsert(w.account, w.location, 'web', web, await w.owner('SecurityGroup', 'web'));
     assert.deepEqual([sg.ingressRules, sameId(sg.providerId, nsgId('web'))], [2, true]);
     const rules = list(props(w.fake.resource(nsgId('web'))).securityRules).map(props);
+    // Below them, the virtual network Azure lets in by default is denied to web's members.
+    const deny = rules.find((r) => r.access === 'Deny');
+    assert.deepEqual([deny?.priority, deny?.sourceAddressPrefix, sameId(refId(list(deny?.destinationApplicationSecurityGroups)[0]), asgId('web'))],
+      [4096, 'VirtualNetwork', true], JSON.stringify(rules));
     const fromLb = rules.find((r) => list(r.sourceApplicationSecurityGroups).length);
     assert.ok(fromLb, JSON.stringify(rules));
     assert.ok(sameId(refId(list(fromLb.sourceApplicationSecurityGroups)[0]), asgId('lb')));
