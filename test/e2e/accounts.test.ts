@@ -1,8 +1,8 @@
 // Accounts say whether they can be used: the Kubernetes provider reaches this cluster, or another
 // through a kubeconfig Secret; the AWS provider reaches an AWS account (moto) with the keys of a
 // Secret, as itself or as an assumed role; the GCE provider reaches a project (on the fake of Compute)
-// with a service-account key; a missing Secret, the wrong AWS account or GCE project, or a provider
-// this operator lacks is named.
+// with a service-account key; a missing Secret (of a Kubernetes or an Azure Account), the wrong AWS
+// account or GCE project is named.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { FakeGce } from '../fakes/gce/server.ts';
@@ -26,7 +26,7 @@ describe('Accounts, with the operator as a process', function () {
       account('there', { provider: 'kubernetes', kubernetes: { kubeconfigSecretRef: { name: 'other-cluster' } } }),
       account('lost', { provider: 'kubernetes', kubernetes: { kubeconfigSecretRef: { name: 'missing' } } }),
       account('cloud', { provider: 'azure', azure: { subscriptionId: '00000000-0000-4000-8000-000000000001',
-        tenantId: '00000000-0000-4000-8000-000000000002', resourceGroup: 'shop' } }));
+        tenantId: '00000000-0000-4000-8000-000000000002', resourceGroup: 'shop', credentialsSecretRef: { name: 'azure-missing' } } }));
     await k(['wait', '--for=condition=Ready', '--timeout=30s', 'account/here', 'account/there']);
     await k(['wait', '--for=condition=Ready=false', '--timeout=30s', 'account/lost', 'account/cloud']);
     const message = (name: string) => k(['get', 'account', name, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].message}']);
@@ -34,7 +34,8 @@ describe('Accounts, with the operator as a process', function () {
     assert.match(await message('there'), /^Account "there" reaches https:\/\/127\.0\.0\.1:\d+/);
     assert.equal(await message('lost'), `Account "lost": Secret "missing" (spec.kubernetes.kubeconfigSecretRef) does not exist in namespace "${ns}"; `
       + 'create it with a kubeconfig under "kubeconfig", or name another Secret');
-    assert.match(await message('cloud'), /Account "cloud": provider "azure" is not available in this operator; available: aws, gce, kubernetes/);
+    assert.equal(await message('cloud'), `Account "cloud": Secret "azure-missing" (spec.azure.credentialsSecretRef) does not exist in namespace "${ns}"; `
+      + 'create it with a service principal\'s client ID and client secret under "clientId" and "clientSecret", or name another Secret');
     assert.match(await k(['get', 'accounts']), /here\s+kubernetes\s+True\s+Reachable/);
   });
 

@@ -233,7 +233,8 @@ describe('health as kstatus and Argo CD read it, with the operator as a process'
     try {
       await apply(lb('shop-later', 'later'), lb('shop-azure', 'azure'),
         { apiVersion: api, kind: 'Account', metadata: { name: 'azure' }, spec: { provider: 'azure',
-          azure: { subscriptionId: '00000000-0000-4000-8000-000000000001', tenantId: '00000000-0000-4000-8000-000000000002', resourceGroup: 'shop' } } });
+          azure: { subscriptionId: '00000000-0000-4000-8000-000000000001', tenantId: '00000000-0000-4000-8000-000000000002', resourceGroup: 'shop',
+            regions: ['westeurope'], credentialsSecretRef: { name: 'azure-missing' } } } });
       await waitFor(async () => (await waiting.samples()).some((s) => condition(s, 'Reconciling')?.reason === 'AccountNotFound'), 20_000,
         () => 'shop-later never said its Account was missing');
       const before = (await waiting.samples()).at(-1)!;
@@ -245,10 +246,10 @@ describe('health as kstatus and Argo CD read it, with the operator as a process'
       assert.equal(condition(provisioned.at(-1)!, 'Ready')?.reason, 'Provisioned');
 
       const refused = await unusable.until('Failed', 0);
-      assert.equal(condition(refused.at(-1)!, 'Stalled')?.reason, 'ProviderUnavailable');
-      assert.match(refused.at(-1)!.argo.message, /provider "azure" is not available in this operator; available: aws, gce, kubernetes/);
+      assert.equal(condition(refused.at(-1)!, 'Stalled')?.reason, 'Invalid');
+      assert.match(refused.at(-1)!.argo.message, /Account "azure": Secret "azure-missing" \(spec\.azure\.credentialsSecretRef\) does not exist in namespace/);
       const [account] = await kstatus(await k(['get', 'account', 'azure', '-o', 'json']));
-      assert.equal(account!.status, 'Failed', 'an Account whose provider is missing');
+      assert.equal(account!.status, 'Failed', 'an Account whose credentials are missing');
     } finally {
       waiting.stop();
       unusable.stop();
