@@ -74,6 +74,20 @@ describe('the staysail.dev API', function () {
     assert.match(await kubectlOk(kubeconfig, ['explain', 'pipeline.spec.stages.failurePolicy']), /stopBranchThenFail/);
   });
 
+  it('teaches each cloud\'s Account and template fields through kubectl explain', async () => {
+    const explain = (path: string) => kubectlOk(kubeconfig, ['explain', path]);
+    for (const [cloud, account, template] of [
+      ['aws', /accountId[\s\S]*assumeRole[\s\S]*credentialsSecretRef[\s\S]*endpoint/, /imageId[\s\S]*instanceType/],
+      ['gce', /credentialsSecretRef[\s\S]*endpoint[\s\S]*project/, /image[\s\S]*machineType/],
+      ['azure', /authorityHost[\s\S]*credentialsSecretRef[\s\S]*endpoint[\s\S]*resourceGroup[\s\S]*subscriptionId[\s\S]*tenantId/,
+        /adminUsername[\s\S]*customData[\s\S]*image[\s\S]*sshPublicKeys[\s\S]*vmSize/],
+    ] as const) {
+      assert.match(await explain(`account.spec.${cloud}`), account, `kubectl explain account.spec.${cloud}`);
+      assert.match(await explain(`cluster.spec.template.${cloud}`), template, `kubectl explain cluster.spec.template.${cloud}`);
+      assert.match(await explain(`servergroup.spec.template.${cloud}`), template, `kubectl explain servergroup.spec.template.${cloud}`);
+    }
+  });
+
   describe('refuses invalid manifests, naming the field', () => {
     for (const c of invalidManifests) {
       it(c.name, async () => {
