@@ -8,6 +8,7 @@ import { invalid } from '../errors.ts';
 import type { ChangeSource, Location, Provider, ProviderAccount } from '../interfaces.ts';
 import { managedBy, serverGroupLabel } from './labels.ts';
 import { kubernetesLoadBalancers } from './load-balancers.ts';
+import { kubernetesManifests } from './manifests.ts';
 import { ownsByReference } from './owners.ts';
 import { kubernetesSecurityGroups } from './security-groups.ts';
 import { kubernetesServerGroups, replicaSets, type ClientFor } from './server-groups.ts';
@@ -17,6 +18,7 @@ export class KubernetesProvider implements Provider {
   readonly serverGroups;
   readonly loadBalancers;
   readonly securityGroups;
+  readonly manifests;
   /** ReplicaSets Staysail made: their pods becoming ready is a server group changing. */
   readonly changeSources: ChangeSource[] = [{
     resource: replicaSets,
@@ -40,6 +42,7 @@ export class KubernetesProvider implements Provider {
     this.serverGroups = kubernetesServerGroups(clientFor);
     this.loadBalancers = kubernetesLoadBalancers(clientFor);
     this.securityGroups = kubernetesSecurityGroups(clientFor);
+    this.manifests = kubernetesManifests(clientFor, clock);
   }
 
   async verify(account: ProviderAccount): Promise<string> {

@@ -1,0 +1,112 @@
+// Manifests on Kubernetes, applied as they are: server-side apply under the stage's field manager into
+// the Account's cluster, each object in the namespace it names or the location's, and only where the
+// Account may act (namespaceOf). Only namespaced kinds: an Account is a namespace's way into the
+// cluster, and a cluster-scoped object (a ClusterRole, a CRD) would reach past every namespace.
+import { isNotFound } from '../../core/errors.ts';
+import type { Clock } from '../../core/clock.ts';
+import type { KubeClient, KubeObject } from '../../core/kube-client.ts';
+import { group } from '../../api/v1alpha1/common.ts';
+import { conflict, invalid } from '../errors.ts';
+import type { Location, ManifestProvider, Owner, ProviderAccount } from '../interfaces.ts';
+import { computeStatus } from './kstatus.ts';
+import { servedKind, type ServedKind } from './manifests-discovery.ts';
+import { namespaceOf } from './namespace.ts';
+import { ownerReferences } from './owners.ts';
+import { typed, type ClientFor } from './server-groups.ts';
+
+const describeRef = (ref: { kind?: string; name?: string; namespace?: string }) =>
+  `${ref.kind ?? 'object'} "${ref.namespace ? `${ref.namespace}/` : ''}${ref.name ?? ''}"`;
+
+const patchTypes = { merge: 'application/merge-patch+json', strategic: 'application/strategic-merge-patch+json', json: 'application/json-patch+json' } as const;
+const cascades = { background: 'Background', foreground: 'Foreground', orphan: 'Orphan' } as const;
+
+/** Where a manifest goes: its kind as served, and the namespace the Account lets it into. */
+interface Target { client: KubeClient; rt: ServedKind; ns: string }
+
+/** A controller owner reference to one of Staysail's kinds: that object already has a writer (docs/adr/0003). */
+const staysailController = (obj: KubeObject | undefined) =>
+  obj?.metadata.ownerReferences?.find((r) => r.controller && r.apiVersion.startsWith(`${group}/`));
+
+export function kubernetesManifests(clientFor: ClientFor, clock: Clock): ManifestProvider {
+  async function target(a: ProviderAccount, l: Location, ref: { apiVersion?: string; kind?: string; name?: string; namespace?: string }): Promise<Target> {
+    const what = describeRef(ref);
+    if (!ref.apiVersion || !ref.kind || !ref.name) throw invalid(`${what}: a manifest needs apiVersion, kind and metadata.name`);
+    const client = await clientFor(a);
+    const rt = await servedKind(client, ref.apiVersion, ref.kind, `Account "${a.name}": ${what}`);
+    if (!rt.namespaced) {
+      throw invalid(`Account "${a.name}": ${ref.kind} "${ref.name}" is cluster-scoped, and an Account deploys namespaced kinds only; ` +
+        `make ${ref.kind} objects outside the pipeline (kubectl, a GitOps tool) with cluster-wide rights`);
+    }
+    return { client, rt, ns: namespaceOf(a, { ...l, namespace: ref.namespace ?? l.namespace }) };
+  }
+
+  const get = async (t: Target, name: string) => {
+    try { return await t.client.get(t.rt, t.ns, name); } catch (err) { if (isNotFound(err)) return undefined; throw err; }
+  };
+
+  async function applyOne(a: ProviderAccount, l: Location, manifest: KubeObject,
+    options: { fieldManager: string; force?: boolean; owner?: Owner }): Promise<KubeObject> {
+    const t = await target(a, l, { apiVersion: manifest.apiVersion, kind: manifest.kind, name: manifest.metadata?.name, namespace: manifest.metadata?.namespace });
+    const what = describeRef({ kind: t.rt.kind, name: manifest.metadata.name, namespace: t.ns });
+    const existing = await get(t, manifest.metadata.name);
+    const writer = staysailController(existing) ?? staysailController(manifest);
+    if (writer) {
+      throw conflict(`${what} is controlled by ${writer.kind} "${writer.name}", which writes it; change the ${writer.kind} instead of applying the object`);
+    }
+    const refs = options.owner ? ownerReferences(a, t.ns, options.owner) : [];
+    const metadata = { ...manifest.metadata, namespace: t.ns,
+      ...(refs.length ? { ownerReferences: [...(manifest.metadata.ownerReferences ?? []), ...refs] } : {}) };
+    const { apiVersion: _v, kind: _k, ...rest } = manifest;
+    return typed(what, () => t.client.apply(t.rt, { ...rest, metadata }, options.fieldManager, { force: options.force ?? false }));
+  }
+
+  return {
+    async apply(a, l, manifests, options) {
+      const applied: KubeObject[] = [];
+      for (const m of manifests) applied.push(await applyOne(a, l, m, options));
+      return applied;
+    },
+
+    async delete(a, l, ref, options = {}) {
+      const t = await target(a, l, ref);
+      try {
+        await t.client.delete(t.rt, t.ns, ref.name, { propagationPolicy: cascades[options.cascade ?? 'background'] });
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    },
+
+    async patch(a, l, ref, patch, options) {
+      const t = await target(a, l, ref);
+      return typed(describeRef({ ...ref, namespace: t.ns }), () => t.client.request<KubeObject>('patch', 'PATCH', t.client.path(t.rt, t.ns, ref.name),
+        { body: patch.body, contentType: patchTypes[patch.type], query: { fieldManager: options.fieldManager } }));
+    },
+
+    async scale(a, l, ref, replicas) {
+      const t = await target(a, l, ref);
+      const what = describeRef({ ...ref, namespace: t.ns });
+      if (!t.rt.scalable) throw invalid(`${what}: kind ${ref.kind} has no scale subresource, so it cannot be scaled; patch its replicas field instead`);
+      await typed(what, () => t.client.request('patch', 'PATCH', t.client.path(t.rt, t.ns, ref.name, 'scale'),
+        { body: { spec: { replicas } }, contentType: patchTypes.merge }));
+    },
+
+    async status(a, l, ref) {
+      const t = await target(a, l, ref);
+      const obj = await get(t, ref.name);
+      if (!obj) return { status: 'InProgress', message: `${describeRef({ ...ref, namespace: t.ns })} does not exist` };
+      return computeStatus({ ...obj, apiVersion: ref.apiVersion, kind: ref.kind }, clock.now());
+    },
+
+    async read(a, l, ref) {
+      const t = await target(a, l, ref);
+      const obj = await get(t, ref.name);
+      return obj && { ...obj, apiVersion: ref.apiVersion, kind: ref.kind };
+    },
+
+    async list(a, l, kind, labelSelector) {
+      const t = await target(a, l, { ...kind, name: '(list)' });
+      return (await t.client.list(t.rt, t.ns, { labelSelector })).items;
+    },
+  };
+}
+
