@@ -44,8 +44,8 @@ describe('the Kubernetes ManifestProvider', function () {
     assert.equal(applied!.metadata.namespace, ns, 'a manifest naming no namespace goes to the location\'s (here the Account\'s)');
     assert.ok((applied!.metadata.managedFields as { manager: string }[]).some((f) => f.manager === fieldManager));
     assert.equal((await manifests.status(account, {}, web)).status, 'InProgress');
-    await waitFor(async () => (await manifests.status(account, {}, web)).status === 'Current', 60_000, async () =>
-      `web never Current: ${JSON.stringify(await manifests.status(account, {}, web))}`);
+    let last = await manifests.status(account, {}, web);
+    await waitFor(async () => (last = await manifests.status(account, {}, web)).status === 'Current', 60_000, () => `web never Current: ${JSON.stringify(last)}`);
     assert.match((await manifests.status(account, {}, web)).message, /Replicas: 2/);
   });
 
