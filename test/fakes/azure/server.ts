@@ -16,8 +16,10 @@
 // SubscriptionNotFound) and resource group (404 ResourceGroupNotFound); bodies are checked against the
 // published definitions (schema.ts), and the fake's own answers too (responseFaults).
 // Tests: failNext (429 with Retry-After, 500, a 400/409 with a code, or an operation that ends Failed),
-// the request log, resource()/resources() (what a GET answers), setProbeHealth, operations.timing,
-// setClientSecret; reset() forgets every resource, failure and logged request (issued tokens stay good).
+// the request log, onAnswered (sees each request once carried out, or holds its answer back),
+// resource()/resources() (what a GET answers), setProbeHealth, operations.timing,
+// setClientSecret; reset() forgets every resource, failure, logged request and onAnswered (issued
+// tokens stay good).
 // Not modelled: paging (every list is one page), etags/If-Match, Flexible orchestration, NICs as
 // resources, rolling upgrades, quotas (inject them with failNext).
 import { randomUUID } from 'node:crypto';
@@ -66,6 +68,11 @@ export class FakeAzure {
   /** Properties the fake answered that the published descriptions lack (a fault of the fake; tests assert none). */
   readonly responseFaults: string[] = [];
   readonly operations: Operations;
+  /**
+   * Called with each request once the fake has carried it out, before the answer is sent; answering
+   * 'hold' keeps the answer back (for a crash between "Azure did it" and "the caller knows").
+   */
+  onAnswered: ((request: RecordedRequest) => 'hold' | void) | undefined;
   private readonly options: Required<FakeAzureOptions>;
   private readonly store = new Store();
   private readonly entra: Entra;
@@ -106,8 +113,9 @@ export class FakeAzure {
     this.certs = undefined;
   }
 
-  /** Forgets every resource, operation, failure, logged request and probe health; keeps the options and issued tokens. */
+  /** Forgets every resource, operation, failure, logged request, probe health and onAnswered; keeps the options and issued tokens. */
   reset(): void {
+    this.onAnswered = undefined;
     this.store.reset();
     this.operations.reset();
     this.scaleSets.reset();
@@ -170,7 +178,10 @@ export class FakeAzure {
       } catch (err) {
         answer = this.error(err instanceof ArmError ? err : new ArmError(500, 'InternalServerError', `The Azure fake failed: ${String((err as Error).stack ?? err)}`));
       }
-      this.requests.push({ method, path: url.pathname, status: answer.status, at, ...(text ? { body: recordedBody(text) } : {}) });
+      const recorded: RecordedRequest = { method, path: url.pathname, status: answer.status, at, ...(text ? { body: recordedBody(text) } : {}) };
+      this.requests.push(recorded);
+      // A held answer is never sent: the caller is about to be killed, having never heard that it was done.
+      if (this.onAnswered?.(recorded) === 'hold') return;
       const headers: Record<string, string> = { 'x-ms-request-id': randomUUID(), 'x-ms-correlation-request-id': randomUUID(), ...answer.headers };
       if (answer.body !== undefined) headers['content-type'] = 'application/json; charset=utf-8';
       res.writeHead(answer.status, headers).end(answer.body === undefined ? undefined : JSON.stringify(answer.body));
