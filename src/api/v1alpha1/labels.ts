@@ -54,6 +54,17 @@ export const trafficLabelPrefix = `lb.${group}/`;
 /** Every security group label starts so, and no other label does. */
 export const securityGroupLabelPrefix = `sg.${group}/`;
 
+// What manifest stages deploy (deployManifest's versioned ConfigMaps, Secrets and ReplicaSets).
+
+/** On a versioned object deployManifest applied (name-vNNN): the name its manifest gave it, so its versions can be listed. */
+export const artifactNameLabel = `artifact.${group}/name`;
+/** On a versioned object deployManifest applied: its version, e.g. v001. */
+export const artifactVersionAnnotation = `artifact.${group}/version`;
+/** On a versioned object deployManifest applied: the hash of its manifest's content, so the same content reuses its version. */
+export const manifestHashAnnotation = `${group}/manifest-hash`;
+/** Set by people on a manifest: "false" deploys a ConfigMap, Secret or ReplicaSet under its own name; "true" versions any other kind. */
+export const versionedAnnotation = `strategy.${group}/versioned`;
+
 // Set by people.
 
 /** Set to "true" on an object whose provider resource cannot be removed, to let the object go and leave the resource behind. */
