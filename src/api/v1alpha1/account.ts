@@ -49,7 +49,7 @@ export const accountSpec = obj('The provider and how to reach it. Exactly the bl
   })),
   azure: optional(obj('An Azure subscription.', {
     subscriptionId: str('The subscription ID (a GUID).', { pattern: '^[0-9a-fA-F-]{36}$', maxLength: 36 }),
-    tenantId: str('The tenant ID (a GUID).', { pattern: '^[0-9a-fA-F-]{36}$', maxLength: 36 }),
+    tenantId: str('The Microsoft Entra tenant ID (a GUID) the service principal of credentialsSecretRef signs in to.', { pattern: '^[0-9a-fA-F-]{36}$', maxLength: 36 }),
     resourceGroup: str('The resource group every resource Staysail makes is made in; it must exist.', { minLength: 1, maxLength: 90 }),
     regions: regions('westeurope'),
     credentialsSecretRef: optional(obj('A Secret (in this namespace) with keys clientId and clientSecret of a service principal of the tenant. Absent: the default credential chain (workload identity, managed identity, environment).', {

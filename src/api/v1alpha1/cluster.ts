@@ -62,7 +62,7 @@ export const clusterSpec = obj('The cluster wanted: what runs, how much of it, b
   targetHealthyPercentage: optional(percent('How many of the desired instances must be healthy before the new server group counts as up.', { default: 100 })),
   progressDeadline: optional(duration('How long a new server group may take to become healthy before the rollout fails (and rolls back).', { default: '10m' })),
   loadBalancerRefs: optional(arr('LoadBalancers (in this namespace) that enabled server groups join.', localRef('A LoadBalancer.'), { maxItems: 16 })),
-  securityGroupRefs: optional(arr('SecurityGroups (in this namespace) that apply to every server group.', localRef('A SecurityGroup.'), { maxItems: 16 })),
+  securityGroupRefs: optional(arr('SecurityGroups (in this namespace) that apply to every server group. Azure takes at most one (a network interface carries one network security group).', localRef('A SecurityGroup.'), { maxItems: 16 })),
   strategy: optional(strategySchema),
   rollback: optional(obj('A rollback request: the previous server group (or toServerGroup) is enabled at full size and the others disabled; the cluster stays there until its template changes again. Give each request a new id.', {
     id: str('Unique id of the request (a new one each time).', { pattern: '^[A-Za-z0-9][-A-Za-z0-9_.]*$', maxLength: 63 }),

@@ -58,7 +58,7 @@ export type Capacity = Static<typeof capacitySchema>;
 export const locationSchema = obj('Where the resources live: a namespace on Kubernetes, a region (and zones) on a cloud.', {
   namespace: optional(objectName('Kubernetes: the target namespace (default: this object\'s namespace).')),
   region: optional(str('Clouds: the region, e.g. us-east-1, europe-west1, westeurope.', { pattern: '^[a-z0-9-]+$', maxLength: 64 })),
-  zones: optional(arr('Clouds: availability zones within the region (on GCE, one zone makes zonal managed instance groups; none, or several, regional ones over those zones).', str('A zone, e.g. us-east-1a.', { pattern: '^[a-z0-9-]+$', maxLength: 64 }),
+  zones: optional(arr('Clouds: availability zones within the region (on GCE, one zone makes zonal managed instance groups; none, or several, regional ones over those zones; on Azure, the scale set\'s zones, e.g. 1, 2, 3).', str('A zone, e.g. us-east-1a, europe-west1-b or 1.', { pattern: '^[a-z0-9-]+$', maxLength: 64 }),
     { listType: 'set', maxItems: 16 })),
   network: optional(str('Clouds: the network the resources live in: an AWS VPC (vpc-...) or a GCE network (default: the region\'s default one); '
     + 'on Azure a subnet, <virtualNetwork>/<subnet> in the Account\'s resource group or a subnet resource ID, where server groups\' '

@@ -24,10 +24,10 @@ export const loadBalancerSpec = obj('The load balancer wanted.', {
     protocol: oneOf('The protocol of the check.', ['TCP', 'HTTP', 'HTTPS'] as const, { default: 'HTTP' }),
     port: optional(port('The port checked (default: the target port).')),
     path: optional(str('HTTP(S): the path requested.', { pattern: '^/', maxLength: 1024 })),
-    interval: optional(duration('Time between checks.')),
-    timeout: optional(duration('Time a check may take.')),
-    healthyThreshold: optional(int('Successes before an instance is healthy.', { minimum: 1, maximum: 10 })),
-    unhealthyThreshold: optional(int('Failures before an instance is unhealthy.', { minimum: 1, maximum: 10 })),
+    interval: optional(duration('Time between checks (Azure: at least 5s).')),
+    timeout: optional(duration('Time a check may take (not used on Azure, whose probes have no timeout).')),
+    healthyThreshold: optional(int('Successes before an instance is healthy (Azure: one threshold for both, so equal to unhealthyThreshold when both are set).', { minimum: 1, maximum: 10 })),
+    unhealthyThreshold: optional(int('Failures before an instance is unhealthy (on Azure, the probe\'s threshold).', { minimum: 1, maximum: 10 })),
   })),
 });
 

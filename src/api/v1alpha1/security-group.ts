@@ -24,7 +24,7 @@ export const securityGroupSpec = obj('The security group wanted.', {
   application: str('The Application (in this namespace) it belongs to.', { pattern: appPattern, maxLength: 40 }),
   accountRef: accountRefSchema,
   location: optional(locationSchema),
-  description: optional(str('What it is for.', { maxLength: 255 })),
+  description: optional(str('What it is for: the AWS security group\'s and the GCE firewall rules\' description (not used on Azure).', { maxLength: 255 })),
   ingress: arr('What may connect. No rule: nothing may.', ingressRule, { maxItems: 64 }),
 });
 

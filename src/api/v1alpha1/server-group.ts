@@ -20,7 +20,7 @@ export const serverGroupSpec = obj('The server group wanted.', {
   capacity: capacitySchema,
   enabled: bool('Whether it takes traffic: it is a member of its load balancers when true.'),
   loadBalancerRefs: optional(arr('LoadBalancers (in this namespace) it joins while enabled.', localRef('A LoadBalancer.'), { maxItems: 16 })),
-  securityGroupRefs: optional(arr('SecurityGroups (in this namespace) that apply to it.', localRef('A SecurityGroup.'), { maxItems: 16 })),
+  securityGroupRefs: optional(arr('SecurityGroups (in this namespace) that apply to it. Azure takes at most one (a network interface carries one network security group).', localRef('A SecurityGroup.'), { maxItems: 16 })),
 });
 
 export const serverGroupStatus = obj('What the provider reports of the server group.', {
