@@ -3,6 +3,7 @@ import { canaryAnalysisStage } from './canary-analysis.ts';
 import { checkPreconditionsStage, evaluateVariablesStage, waitStage } from './basic.ts';
 import { childPipelineStage } from './child-pipeline.ts';
 import { deployStage } from './deploy.ts';
+import { deployManifestStage } from './deploy-manifest.ts';
 import { jenkinsStage } from './jenkins.ts';
 import { manualJudgmentStage } from './manual-judgment.ts';
 import { runJobStage } from './run-job.ts';
@@ -10,7 +11,8 @@ import type { StageType } from './stage-type.ts';
 import { webhookStage } from './webhook.ts';
 
 export const builtInStageTypes: StageType[] = [waitStage, evaluateVariablesStage, checkPreconditionsStage, manualJudgmentStage,
-  webhookStage, runJobStage, deployStage, canaryAnalysisStage, childPipelineStage, jenkinsStage];
+  webhookStage, runJobStage, deployStage, canaryAnalysisStage, childPipelineStage, jenkinsStage,
+  deployManifestStage];
 
 export { owningRun } from './children.ts';
 export { runsDeployingTo } from './deploy.ts';

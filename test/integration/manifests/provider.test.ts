@@ -10,14 +10,9 @@ import { KubernetesProvider } from '../../../src/providers/kubernetes/provider.t
 import { waitFor } from '../../cluster/probe.ts';
 import { freshNamespace, namespaces } from '../../support/provider-world.ts';
 import { sharedCluster } from '../../support/setup.ts';
+import { deployment } from './objects.ts';
 
 const fieldManager = 'staysail-deployManifest';
-
-export const deployment = (name: string, image: string, extra: Record<string, unknown> = {}): KubeObject => ({
-  apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name },
-  spec: { replicas: 2, progressDeadlineSeconds: 60, selector: { matchLabels: { app: name } },
-    template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'web', image }], ...extra } } },
-} as KubeObject);
 
 describe('the Kubernetes ManifestProvider', function () {
   this.timeout(120_000);

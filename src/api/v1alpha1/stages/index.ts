@@ -5,6 +5,7 @@ import { canaryAnalysisBlock } from './canary-analysis.ts';
 import { checkPreconditionsBlock } from './check-preconditions.ts';
 import { expression, refIdPattern, stageDuration } from './common.ts';
 import { deployBlock } from './deploy.ts';
+import { deployManifestBlock } from './deploy-manifest.ts';
 import { evaluateVariablesBlock } from './evaluate-variables.ts';
 import { executionWindowSchema } from './execution-window.ts';
 import { jenkinsBlock } from './jenkins.ts';
@@ -29,6 +30,7 @@ export const stageBlocks = {
   canaryAnalysis: canaryAnalysisBlock,
   pipeline: pipelineBlock,
   jenkins: jenkinsBlock,
+  deployManifest: deployManifestBlock,
 };
 export type StageType = keyof typeof stageBlocks;
 export const stageTypes = Object.keys(stageBlocks) as StageType[];
@@ -36,7 +38,8 @@ export const stageTypes = Object.keys(stageBlocks) as StageType[];
 export const failurePolicies = ['failPipeline', 'stopBranch', 'stopBranchThenFail', 'continue'] as const;
 
 /** Stage types that cannot run without their block (manualJudgment can). */
-const blockRequired: StageType[] = ['wait', 'evaluateVariables', 'checkPreconditions', 'webhook', 'runJob', 'deploy', 'canaryAnalysis', 'pipeline', 'jenkins'];
+const blockRequired: StageType[] = ['wait', 'evaluateVariables', 'checkPreconditions', 'webhook', 'runJob', 'deploy', 'canaryAnalysis', 'pipeline', 'jenkins',
+  'deployManifest'];
 
 const blockMatchesType: Rule[] = [
   ...stageTypes.map((t) => ({

@@ -1,0 +1,27 @@
+// The deployManifest stage's block, and the Account and manifest references the manifest stages share.
+import { arr, bool, freeform, int, obj, objectName, optional, str } from '../../schema.ts';
+
+/** The Account the manifest stages act through (a Kubernetes one), in this namespace. */
+export const manifestAccountRef = obj('The Account (provider kubernetes), in this namespace; it decides the cluster and the namespaces the stage may act in.', {
+  name: objectName('Its name.'),
+});
+/** The namespace a manifest stage acts in when the manifest names none. */
+export const manifestNamespace = optional(objectName('The namespace for manifests that name none (default: the run\'s namespace); the Account must allow it.'));
+
+export const deployManifestBlock = obj('deployManifest: server-side apply Kubernetes manifests (ConfigMaps, Secrets and bare ReplicaSets versioned as name-vNNN) and wait until every object is stable by kstatus\' rules.', {
+  accountRef: manifestAccountRef,
+  namespace: manifestNamespace,
+  manifests: optional(arr('The manifests, inline; expressions ${...} fill them in.', freeform('A Kubernetes object: apiVersion, kind, metadata.name and the rest.'),
+    { maxItems: 100 })),
+  manifestsFrom: optional(obj('A ConfigMap, in this namespace, holding the manifests as YAML (each document one manifest; expressions ${...} fill them in).', {
+    configMapRef: obj('The ConfigMap.', { name: objectName('Its name.') }),
+    key: str('The key holding the YAML, e.g. manifests.yaml.', { pattern: '^[A-Za-z0-9][-A-Za-z0-9_.]*$', maxLength: 253 }),
+  })),
+  maxVersionHistory: optional(int('Versions of each versioned object kept once the deploy succeeds, the one deployed among them; older ones are deleted. Unset: every version is kept, as Spinnaker does.',
+    { minimum: 1, maximum: 1000 })),
+  skipVersioning: optional(bool('Deploy ConfigMaps, Secrets and ReplicaSets under their own names, not as name-vNNN (per manifest: annotation strategy.staysail.dev/versioned: "false").')),
+  waitForStable: optional(bool('Wait until every object applied is Current by kstatus\' rules (default true); false succeeds once they are applied.')),
+  failOnConflict: optional(bool('Fail when another field manager owns a field the manifests set, instead of taking it over (server-side apply without force). Default false.')),
+}, { rules: [
+  { rule: 'has(self.manifests) != has(self.manifestsFrom)', message: 'set manifests (inline) or manifestsFrom (a ConfigMap), one of the two', fieldPath: '.manifests' },
+] });

@@ -1,0 +1,125 @@
+// deployManifest: applies Kubernetes manifests through the Account's ManifestProvider (server-side
+// apply as staysail-deployManifest, docs/adr/0003), versioning ConfigMaps, Secrets and bare
+// ReplicaSets, then waits until every object is Current by kstatus and prunes old versions. What it
+// applied is kept in the stage's state: later passes only look, so a stage resumed after a crash
+// waits on the same objects; one that crashed before recording them applies again and, the content
+// being the same, reuses the versions it made (planVersions) instead of making new ones.
+import { parseDuration } from '../../api/duration.ts';
+import { artifactNameLabel } from '../../api/v1alpha1/labels.ts';
+import type { KubeObject } from '../../core/kube-client.ts';
+import { isProviderError } from '../../providers/errors.ts';
+import type { Location, ManifestProvider, ManifestRef, ProviderAccount } from '../../providers/interfaces.ts';
+import { ExpressionError, interpolate } from '../expressions.ts';
+import { manifestPollMs, planProgress, refName } from './manifests/progress.ts';
+import { loadManifests, ManifestSourceError, type ManifestSource } from './manifests/sources.ts';
+import { familyKey, isVersioned, planPrune, planVersions, type Version } from './manifests/versioning.ts';
+import type { StageOutcome, StageRun, StageType } from './stage-type.ts';
+
+/** The field manager of what deployManifest applies. */
+export const deployManifestFieldManager = 'staysail-deployManifest';
+const defaultTimeoutMs = 30 * 60_000;
+
+type Config = ManifestSource & { accountRef: { name: string }; namespace?: string; maxVersionHistory?: number; skipVersioning?: boolean;
+  waitForStable?: boolean; failOnConflict?: boolean };
+
+/** An object the stage applied, as its outputs list it. */
+export interface AppliedManifest extends ManifestRef { namespace: string; version?: string }
+interface State { applied: AppliedManifest[]; versions: Version[] }
+
+/** The stage's timeout, as the run computes it (its own, else the type's default). */
+export function stageTimeoutMs(s: StageRun, fallbackMs: number): number {
+  return s.stage.timeout ? parseDuration(String(interpolate(s.stage.timeout, s.scope))) : fallbackMs;
+}
+
+/** "configMap web-config-v001", as Spinnaker names what it deployed. */
+const deployedName = (m: ManifestRef) => `${m.kind.charAt(0).toLowerCase()}${m.kind.slice(1)} ${m.name}`;
+
+const outputsOf = (state: State) => ({ manifests: state.applied, deployedNames: state.applied.map(deployedName) });
+
+/** The existing versions of each versioned family among the manifests, by familyKey. */
+async function existingVersions(mp: ManifestProvider, account: ProviderAccount, manifests: KubeObject[]): Promise<Record<string, KubeObject[]>> {
+  const existing: Record<string, KubeObject[]> = {};
+  for (const m of manifests.filter(isVersioned)) {
+    const key = familyKey(m.kind!, m.metadata.namespace, m.metadata.name);
+    existing[key] ??= await mp.list(account, { namespace: m.metadata.namespace }, { apiVersion: m.apiVersion!, kind: m.kind! },
+      `${artifactNameLabel}=${m.metadata.name}`);
+  }
+  return existing;
+}
+
+async function applyManifests(s: StageRun, c: Config, mp: ManifestProvider, account: ProviderAccount, location: Location): Promise<State> {
+  const placed = (await loadManifests(s, c)).map((m) => ({ ...m, metadata: { ...m.metadata, namespace: m.metadata.namespace ?? location.namespace } }));
+  const existing = c.skipVersioning ? {} : await existingVersions(mp, account, placed);
+  const plan = planVersions(placed, { existing }, { skipVersioning: c.skipVersioning });
+  const stored = await mp.apply(account, location, plan.manifests, { fieldManager: deployManifestFieldManager, force: !c.failOnConflict });
+  const versionOf = new Map(plan.versions.map((v) => [`${v.kind}/${v.namespace}/${v.name}`, `v${String(v.sequence).padStart(3, '0')}`]));
+  const applied = stored.map((o, i) => {
+    const m = plan.manifests[i]!;
+    const version = versionOf.get(`${m.kind}/${o.metadata.namespace}/${o.metadata.name}`);
+    return { apiVersion: m.apiVersion!, kind: m.kind!, name: o.metadata.name, namespace: o.metadata.namespace!, ...(version ? { version } : {}) };
+  });
+  return { applied, versions: plan.versions };
+}
+
+/** Deletes the versions past maxVersionHistory of each family deployed (listed afresh: the deploy may have taken a while). */
+async function prune(c: Config, mp: ManifestProvider, account: ProviderAccount, state: State): Promise<string[]> {
+  if (c.maxVersionHistory === undefined || state.versions.length === 0) return [];
+  const families = state.applied.filter((a) => a.version).map((a) => ({ ...a,
+    base: state.versions.find((v) => v.kind === a.kind && v.name === a.name)!.baseName }));
+  const existing: Record<string, KubeObject[]> = {};
+  for (const f of families) {
+    existing[familyKey(f.kind, f.namespace, f.base)] = await mp.list(account, { namespace: f.namespace }, f, `${artifactNameLabel}=${f.base}`);
+  }
+  const doomed = planPrune(state.versions, existing, c.maxVersionHistory);
+  for (const o of doomed) {
+    const family = families.find((f) => f.namespace === o.metadata.namespace && f.base === o.metadata.labels?.[artifactNameLabel])!;
+    await mp.delete(account, { namespace: o.metadata.namespace }, { apiVersion: family.apiVersion, kind: family.kind, name: o.metadata.name, namespace: o.metadata.namespace });
+  }
+  return doomed.map((o) => o.metadata.name);
+}
+
+/** A mistake in the stage or its manifests that another attempt would make again. */
+const isPersonsToFix = (err: unknown) => err instanceof ManifestSourceError || err instanceof ExpressionError
+  || isProviderError(err, 'Invalid') || isProviderError(err, 'Conflict') || isProviderError(err, 'NotFound');
+
+export const deployManifestStage: StageType = {
+  type: 'deployManifest',
+  retryable: true,
+  defaultTimeoutMs,
+  async execute(s): Promise<StageOutcome> {
+    const c = s.config as unknown as Config;
+    const refId = s.stage.refId;
+    const { account, provider } = s.resolveAccount(c.accountRef);
+    const mp = provider.manifests;
+    if (!mp) {
+      return { status: 'FAILED', final: true, message: `deployManifest "${refId}": Account "${account.name}" is a ${provider.name} account, which cannot apply ` +
+        'Kubernetes manifests; name a Kubernetes Account in deployManifest.accountRef' };
+    }
+    const location = { namespace: c.namespace ?? s.run.metadata.namespace! };
+    let state = s.record.state?.applied ? s.record.state as unknown as State : undefined;
+    if (!state) {
+      try {
+        state = await applyManifests(s, c, mp, account, location);
+      } catch (err) {
+        if (isPersonsToFix(err)) return { status: 'FAILED', final: true, message: `deployManifest "${refId}": ${(err as Error).message}` };
+        throw err;
+      }
+      if (c.waitForStable !== false) {
+        return { status: 'RUNNING', message: `applied ${state.applied.map(refName).join(', ')}`, pollAfterMs: manifestPollMs,
+          outputs: outputsOf(state), state: state as unknown as Record<string, unknown> };
+      }
+    } else if (c.waitForStable !== false) {
+      const statuses = await Promise.all(state.applied.map((r) => mp.status(account, location, r)));
+      const elapsed = s.clock.now() - Date.parse(s.record.startTime!);
+      const progress = planProgress(state.applied, statuses, elapsed, stageTimeoutMs(s, defaultTimeoutMs));
+      if (!progress.done) {
+        if (progress.failed) return { status: 'FAILED', final: true, message: `deployManifest "${refId}": ${progress.message}`, outputs: outputsOf(state) };
+        return { status: 'RUNNING', message: progress.message, pollAfterMs: progress.pollAfterMs };
+      }
+    }
+    const pruned = await prune(c, mp, account, state);
+    const summary = `${state.applied.length === 1 ? refName(state.applied[0]!) : `${state.applied.length} objects`} ${c.waitForStable === false ? 'applied' : 'stable'}`;
+    return { status: 'SUCCEEDED', message: `${summary}${pruned.length ? `; pruned ${pruned.join(', ')}` : ''}`, outputs: outputsOf(state),
+      state: state as unknown as Record<string, unknown> };
+  },
+};
