@@ -2,7 +2,7 @@
 // count, and user tags may not take Staysail's prefix.
 import assert from 'node:assert/strict';
 import { isProviderError } from '../errors.ts';
-import { isMadeFor, isOwnedBy, ownerOfMark, readMark, refuseUnlessOwned, tagsOf, userTags } from './marks.ts';
+import { isMadeFor, isMadeHere, isOwnedBy, ownerOfMark, readMark, refuseUnlessOwned, tagsOf, userTags } from './marks.ts';
 
 const owner = { apiVersion: 'staysail.dev/v1alpha1', kind: 'ServerGroup', namespace: 'shop', name: 'shop-prod-v003', uid: 'u-1' };
 
@@ -23,6 +23,15 @@ describe('Azure marks', () => {
     for (const t of [undefined, null, {}, { team: 'x' }, { ...tagsOf(owner, 'n'), 'staysail-managed-by': 'someone' }]) assert.equal(readMark(t), undefined);
     const { 'staysail-owner-uid': _, ...noUid } = tagsOf(owner, 'n');
     assert.equal(readMark(noUid), undefined);
+  });
+
+  it('tells a scale set made in this namespace for this name from another namespace\'s of the same name', () => {
+    const mark = readMark(tagsOf(owner, 'shop-prod-v003'));
+    assert.ok(isMadeHere(mark, 'shop', 'shop-prod-v003'));
+    assert.ok(isMadeHere(mark, 'shop', 'SHOP-PROD-V003'), 'Azure names are without case');
+    assert.ok(!isMadeHere(mark, 'other', 'shop-prod-v003'));
+    assert.ok(!isMadeHere(mark, 'shop', 'shop-prod-v004'));
+    assert.ok(!isMadeHere(undefined, 'shop', 'shop-prod-v003'));
   });
 
   it('tells the owner apart from another object of the same name', () => {

@@ -82,6 +82,14 @@ export const isOwnedBy = (mark: Mark | undefined, owner: Owner): boolean => mark
 export const isMadeFor = (mark: Mark | undefined, kind: string, namespace: string, name: string): boolean =>
   mark?.owner === ownerKey(kind, namespace, name);
 
+/**
+ * Whether Staysail made it in this namespace for the object of this Staysail name (a server group's
+ * scale set is made for the ServerGroup, or in tests for its Cluster: the name tag says which server
+ * group it is). Another namespace's object of the same name, sharing the resource group, is not it.
+ */
+export const isMadeHere = (mark: Mark | undefined, namespace: string, name: string): boolean =>
+  !!mark && mark.namespace === namespace && mark.name.toLowerCase() === name.toLowerCase();
+
 /** Conflict unless it was made for owner; what names the resource, fix what a person can do. */
 export function refuseUnlessOwned(mark: Mark | undefined, owner: Owner, what: string, fix: string): void {
   if (isOwnedBy(mark, owner)) return;

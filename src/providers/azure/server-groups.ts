@@ -14,7 +14,7 @@ import { describeScaleSet, isPresent, newestFirst, stateOf } from './describe.ts
 import { all, azureOrAbsent } from './errors.ts';
 import { serverGroupSubnetId } from './ids.ts';
 import { poolsAndProbe, securityGroupIdsOf, trafficOf } from './lookups.ts';
-import { isOwnedBy, ownerOfMark, readMark } from './marks.ts';
+import { isMadeHere, isOwnedBy, ownerOfMark, readMark } from './marks.ts';
 import { settle } from './operations.ts';
 import { azureTemplateOf, hasTraffic, scaleSetOf, securityGroupOf, stateTags, trafficUpdateOf, type ScaleSetNetwork,
   type ScaleSetState } from './scale-set.ts';
@@ -26,14 +26,21 @@ async function findScaleSet(c: AzureClients, name: string): Promise<VirtualMachi
   return azureOrAbsent(`server group ${name}: reading ${where(c, name)}`, () => c.compute.virtualMachineScaleSets.get(c.resourceGroup, name));
 }
 
-const foreign = (c: AzureClients, ss: VirtualMachineScaleSet, verb: string) => conflict(`server group ${ss.name}: ${where(c, ss.name!)} belongs to `
-  + `${ownerOfMark(readMark(ss.tags))}, so Staysail will not ${verb} it; delete or rename that scale set, or give the server group another name`);
+/**
+ * Whether the scale set is the server group of that name in the Account's namespace, as its tags say:
+ * Accounts of several namespaces may share a resource group, and a scale set is found by name alone.
+ */
+const isHere = (c: AzureClients, ss: VirtualMachineScaleSet, name: string): boolean => isMadeHere(readMark(ss.tags), c.namespace, name);
 
-/** The scale set, which must exist (NotFound) and be Staysail's (Conflict): the only kind any verb changes. */
+const foreign = (c: AzureClients, name: string, ss: VirtualMachineScaleSet, verb: string) => conflict(`server group ${name}: ${where(c, name)} `
+  + `belongs to ${ownerOfMark(readMark(ss.tags))}, not to server group ${name} of namespace ${c.namespace}, so Staysail will not ${verb} it; `
+  + 'delete or rename that scale set, or give the server group another name');
+
+/** The scale set, which must exist (NotFound) and be this namespace's server group (Conflict): the only kind any verb changes. */
 async function ourScaleSet(c: AzureClients, name: string, verb: string): Promise<VirtualMachineScaleSet> {
   const ss = await findScaleSet(c, name);
   if (!ss) throw notFound(`server group ${name}: there is no ${where(c, name)} to ${verb}`);
-  if (!readMark(ss.tags)) throw foreign(c, ss, verb);
+  if (!isHere(c, ss, name)) throw foreign(c, name, ss, verb);
   return ss;
 }
 
@@ -136,8 +143,8 @@ async function create(c: AzureClients, req: CreateServerGroup, now: () => Date):
 
 async function destroy(c: AzureClients, name: string): Promise<void> {
   const ss = await findScaleSet(c, name);
-  if (!ss) return;
-  if (!readMark(ss.tags)) throw foreign(c, ss, 'destroy');
+  // Someone else's (another namespace's, or not Staysail's) is left as it is, as a LoadBalancer's delete leaves one.
+  if (!ss || !isHere(c, ss, name)) return;
   await settle(`server group ${name}: deleting ${where(c, name)} (its instances with it)`,
     () => c.compute.virtualMachineScaleSets.delete(c.resourceGroup, name)).catch((err: unknown) => {
     if (!isProviderError(err, 'NotFound')) throw err;
@@ -153,7 +160,9 @@ export function azureServerGroups(pool: AzureClientPool, now: () => Date = () =>
     async describe(a, l, name) {
       const c = await at(a, l);
       const ss = await findScaleSet(c, name);
-      return ss ? describeOf(c, ss) : undefined;
+      if (!ss) return undefined;
+      if (!isHere(c, ss, name)) throw foreign(c, name, ss, 'describe');
+      return describeOf(c, ss);
     },
 
     async list(a, l, cluster) {

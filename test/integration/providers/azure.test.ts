@@ -68,6 +68,32 @@ describe('Azure provider on its fake', function () {
     }
   });
 
+  it('leaves another namespace\'s scale set of the same name alone: describe and every change are Conflict naming whose it is, destroy deletes nothing', async () => {
+    const lb = { application: 'shop', accountRef: { name: 'azure' }, type: 'internal' as const, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' as const }] };
+    await w.provider.loadBalancers.upsert(w.account, w.location, 'web', lb, await w.owner('LoadBalancer', 'web'));
+    await w.provider.serverGroups.create(w.account, await request({ loadBalancers: ['web'], owner: await w.owner('ServerGroup', 'shop-prod-v001') }));
+    const other = await elsewhere(principal);
+    try {
+      const sg = w.provider.serverGroups;
+      const theirs = new RegExp(`scale set shop-prod-v001 .*belongs to ServerGroup/${w.account.namespace}/shop-prod-v001 .*not to server group shop-prod-v001 of namespace ${other.namespace}`);
+      await assert.rejects(sg.describe(other, w.location, 'shop-prod-v001'), rejectsWith('Conflict', theirs));
+      const otherOwner = { ...await w.owner('ServerGroup', 'shop-prod-v001'), namespace: other.namespace, uid: 'another-uid' };
+      await assert.rejects(sg.create(other, { ...await request({ loadBalancers: ['web'] }), owner: otherOwner }), rejectsWith('Conflict', /belongs to ServerGroup/));
+      for (const op of [() => sg.resize(other, w.location, 'shop-prod-v001', { min: 0, max: 1, desired: 0 }), () => sg.enable(other, w.location, 'shop-prod-v001'),
+        () => sg.disable(other, w.location, 'shop-prod-v001'), () => sg.setLoadBalancers(other, w.location, 'shop-prod-v001', [])]) {
+        await assert.rejects(op(), rejectsWith('Conflict', theirs));
+      }
+      const writes = w.fake.requests.filter((r) => r.method !== 'GET').length;
+      await sg.destroy(other, w.location, 'shop-prod-v001');
+      assert.equal(w.fake.requests.filter((r) => r.method !== 'GET').length, writes, 'the other namespace\'s destroy wrote to Azure');
+      assert.deepEqual(names(), ['shop-prod-v001']);
+      const mine = await sg.describe(w.account, w.location, 'shop-prod-v001');
+      assert.deepEqual([mine?.capacity.desired, mine?.loadBalancers], [2, ['web']]);
+    } finally {
+      await w.client.delete(namespaces, undefined, other.namespace).catch(() => undefined);
+    }
+  });
+
   it('turns an operation that ends Failed into a typed error naming the scale set, and makes it on the next call', async () => {
     w.fake.failNext({ method: 'PUT', path: /virtualMachineScaleSets\/shop-prod-v001$/ },
       { operation: 'Failed', code: 'AllocationFailed', message: 'Allocation failed. We do not have sufficient capacity for the requested VM size in this region.' });
