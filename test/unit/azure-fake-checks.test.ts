@@ -117,7 +117,7 @@ describe('the Azure fake: against the published API descriptions', () => {
       await c.network.publicIPAddresses.delete(group, 'web', fastPolling);
       await c.network.networkSecurityGroups.delete(group, 'web', fastPolling);
       // A Network DELETE's Location URL (the SDK polls its Azure-AsyncOperation one): 202 while running, then 204.
-      const token = (await c.credential.getToken('https://management.azure.com/.default')).token;
+      const token = (await c.credential.getToken(`${endpoint}/.default`)).token;
       const auth = { authorization: `Bearer ${token}` };
       const started = await fetch(`${endpoint}${ids.asg('web')}?api-version=2026-01-01`, { method: 'DELETE', headers: auth });
       const where = started.headers.get('location')!;

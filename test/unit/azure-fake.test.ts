@@ -58,6 +58,15 @@ describe('the Azure fake: tokens, scale sets and failures through the real SDKs'
       (e: Err) => e.statusCode === 401 && e.code === 'InvalidAuthenticationToken' && e.message === 'The access token is invalid.');
   });
 
+  it('answers 401 InvalidAuthenticationTokenAudience to a token issued for another Resource Manager, as a sovereign cloud does', async () => {
+    const credential = fakeCredential({ tenantId, authorityHost, ...principal });
+    const publicCloud = new ComputeManagementClient(credential, subscriptionId, { endpoint, retryOptions: { maxRetries: 0 } });
+    await assert.rejects(publicCloud.virtualMachineScaleSets.get(group, 'any'), (e: Err) => e.statusCode === 401
+      && e.code === 'InvalidAuthenticationTokenAudience' && e.message.includes("wrong audience or resource 'https://management.azure.com'"));
+    const own = new ComputeManagementClient(credential, subscriptionId, { endpoint, credentials: { scopes: [`${endpoint}/.default`] }, retryOptions: { maxRetries: 0 } });
+    await assert.rejects(own.virtualMachineScaleSets.get(group, 'any'), (e: Err) => e.statusCode === 404 && e.code === 'ResourceNotFound');
+  });
+
   it('takes a scale set from Creating through its operation to Succeeded, with capacity instances running the model', async () => {
     const poller = c.compute.virtualMachineScaleSets.createOrUpdate(group, 'shop-v000', scaleSet({ capacity: 2 }), fastPolling);
     await poller.submitted();
@@ -133,7 +142,7 @@ describe('the Azure fake: tokens, scale sets and failures through the real SDKs'
   });
 
   it('refuses a body with a property the published description lacks, or without a required one, naming its path', async () => {
-    const token = (await c.credential.getToken('https://management.azure.com/.default')).token;
+    const token = (await c.credential.getToken(`${endpoint}/.default`)).token;
     const put = (body: unknown) => fetch(`${endpoint}${ids.scaleSet('shop-v000')}?api-version=2026-04-01`, { method: 'PUT',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const body = JSON.parse(JSON.stringify({ location: 'westeurope', sku: { name: 'Standard_B1s', capacity: 1 }, properties: {

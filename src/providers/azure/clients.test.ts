@@ -1,9 +1,17 @@
 // Where Azure clients act and with what: the region, a service principal read from a Secret's keys,
-// Retry-After in the ways Azure writes it, and a long 429 ended at once rather than waited out.
+// Retry-After in the ways Azure writes it, and a long 429 ended at once rather than waited out; with
+// spec.azure.endpoint, tokens asked for that Resource Manager, which takes no other (the fake, as a
+// sovereign cloud).
 import assert from 'node:assert/strict';
+import { ComputeManagementClient } from '@azure/arm-compute';
 import { createHttpHeaders, createPipelineRequest, type PipelineResponse } from '@azure/core-rest-pipeline';
+import { ClientSecretCredential } from '@azure/identity';
+import { fakeOptions, group, principal, subscriptionId, tenantId } from '../../../test/fakes/azure/fixtures.ts';
+import { trustFakeCa } from '../../../test/fakes/azure/sdk.ts';
+import { FakeAzure } from '../../../test/fakes/azure/server.ts';
 import { isProviderError } from '../errors.ts';
-import { boundedCallPolicy, callTimeoutMs, parseServicePrincipal, regionOf, retryAfterMsOf, ThrottledAnswer } from './clients.ts';
+import { boundedCallPolicy, callTimeoutMs, clientOptionsOf, credentialOptionsOf, parseServicePrincipal, regionOf, retryAfterMsOf,
+  ThrottledAnswer } from './clients.ts';
 
 const account = (regions?: string[]) => ({ name: 'azure', namespace: 'shop', spec: { provider: 'azure' as const, azure: {
   subscriptionId: '00000000-0000-0000-0000-000000000001', tenantId: '00000000-0000-0000-0000-00000000000a', resourceGroup: 'shop-rg', regions } } });
@@ -42,5 +50,34 @@ describe('Azure clients', () => {
       JSON.stringify({ error: { code: 'SubscriptionRequestsThrottled', message: 'too many writes' } }))),
     (err: unknown) => err instanceof ThrottledAnswer && err.retryAfterMs === 30_000 && err.code === 'SubscriptionRequestsThrottled' && err.message === 'too many writes');
     await assert.rejects(boundedCallPolicy.sendRequest(request, async () => answer(429, {})), (err: unknown) => err instanceof ThrottledAnswer && err.retryAfterMs === 0);
+  });
+
+  it('asks for tokens of the Resource Manager spec.azure.endpoint names, which takes no other', async () => {
+    const clouds: [string, string][] = [['https://management.chinacloudapi.cn', 'https://management.chinacloudapi.cn/.default'],
+      ['https://management.usgovcloudapi.net/', 'https://management.usgovcloudapi.net/.default']];
+    for (const [endpoint, scope] of clouds) {
+      const options = clientOptionsOf({ ...account().spec.azure, endpoint });
+      assert.deepEqual([options.endpoint, options.credentials?.scopes], [endpoint.replace(/\/$/, ''), [scope]]);
+    }
+    assert.equal('credentials' in clientOptionsOf(account().spec.azure), false); // the public cloud: the SDKs' own scope
+    const fake = new FakeAzure(fakeOptions);
+    const s = await fake.start();
+    try {
+      trustFakeCa(s.caCert);
+      const spec = { subscriptionId, tenantId, resourceGroup: group, endpoint: s.endpoint, authorityHost: s.authorityHost };
+      const { tenantId: tenant, ...identity } = credentialOptionsOf(spec);
+      assert.deepEqual([tenant, identity], [tenantId, { authorityHost: s.authorityHost, disableInstanceDiscovery: true }]);
+      const credential = new ClientSecretCredential(tenant, principal.clientId, principal.clientSecret, identity);
+      const compute = new ComputeManagementClient(credential, subscriptionId, { ...clientOptionsOf(spec), retryOptions: { maxRetries: 0 } });
+      assert.deepEqual(await compute.virtualMachineScaleSets.list(group).next(), { done: true, value: undefined });
+    } finally {
+      await fake.stop();
+    }
+  });
+
+  it('gives the default chain the Account\'s tenant and authority', () => {
+    assert.deepEqual(credentialOptionsOf(account().spec.azure), { tenantId: '00000000-0000-0000-0000-00000000000a' });
+    assert.deepEqual(credentialOptionsOf({ ...account().spec.azure, authorityHost: 'https://login.chinacloudapi.cn' }),
+      { tenantId: '00000000-0000-0000-0000-00000000000a', authorityHost: 'https://login.chinacloudapi.cn', disableInstanceDiscovery: true });
   });
 });

@@ -18,6 +18,8 @@ import { CredentialsResolver } from '../credentials.ts';
 import { invalid } from '../errors.ts';
 import type { Location, ProviderAccount } from '../interfaces.ts';
 
+type AzureSpec = NonNullable<ProviderAccount['spec']['azure']>;
+
 /** The clients of one account in one region, and where they act. */
 export interface AzureClients {
   compute: ComputeManagementClient;
@@ -162,23 +164,40 @@ export class AzureClientPool {
   }
 }
 
+/** The identity options of an Account: its tenant, and the Entra authority it names, taken as given (no instance discovery). */
+export function credentialOptionsOf(spec: AzureSpec): { tenantId: string; authorityHost?: string; disableInstanceDiscovery?: boolean } {
+  // Instance discovery asks login.microsoftonline.com about the authority: another authority (a sovereign cloud, a stand-in) is taken as given.
+  return { tenantId: spec.tenantId, ...(spec.authorityHost ? { authorityHost: spec.authorityHost, disableInstanceDiscovery: true } : {}) };
+}
+
 function credentialOf(identity: Sdk['identity'], account: ProviderAccount, principal: ServicePrincipal | undefined): TokenCredential {
   const spec = account.spec.azure!;
-  if (!principal) return new identity.DefaultAzureCredential(spec.authorityHost ? { authorityHost: spec.authorityHost } : {});
-  // Instance discovery asks login.microsoftonline.com about the authority: another authority (a sovereign cloud, a stand-in) is taken as given.
-  return new identity.ClientSecretCredential(spec.tenantId, principal.clientId, principal.clientSecret,
-    spec.authorityHost ? { authorityHost: spec.authorityHost, disableInstanceDiscovery: true } : {});
+  const { tenantId, ...options } = credentialOptionsOf(spec);
+  // Without a Secret the default chain signs in to the Account's tenant, through its authority.
+  if (!principal) return new identity.DefaultAzureCredential({ tenantId, ...options });
+  return new identity.ClientSecretCredential(spec.tenantId, principal.clientId, principal.clientSecret, options);
+}
+
+/**
+ * The SDK clients' options for an Account. With spec.azure.endpoint the token is asked for that
+ * Resource Manager (its origin's /.default): the SDKs otherwise ask for the public cloud's
+ * (management.azure.com), which a sovereign cloud (management.chinacloudapi.cn,
+ * management.usgovcloudapi.net) refuses as InvalidAuthenticationTokenAudience.
+ */
+export function clientOptionsOf(spec: AzureSpec) {
+  const endpoint = spec.endpoint?.replace(/\/+$/, '');
+  return {
+    ...(endpoint ? { endpoint, credentials: { scopes: [`${new URL(endpoint).origin}/.default`] } } : {}),
+    retryOptions: { maxRetries: retryBudget.maxRetries, retryDelayInMs: retryBudget.retryDelayInMs, maxRetryDelayInMs: retryBudget.maxRetryDelayInMs },
+    additionalPolicies: [{ policy: boundedCallPolicy, position: 'perRetry' as const }],
+    userAgentOptions: { userAgentPrefix: 'staysail' },
+  };
 }
 
 function make(loaded: Sdk, account: ProviderAccount, region: string, principal: ServicePrincipal | undefined): AzureClients {
   const spec = account.spec.azure!;
   const credential = credentialOf(loaded.identity, account, principal);
-  const options = {
-    ...(spec.endpoint ? { endpoint: spec.endpoint.replace(/\/+$/, '') } : {}),
-    retryOptions: { maxRetries: retryBudget.maxRetries, retryDelayInMs: retryBudget.retryDelayInMs, maxRetryDelayInMs: retryBudget.maxRetryDelayInMs },
-    additionalPolicies: [{ policy: boundedCallPolicy, position: 'perRetry' as const }],
-    userAgentOptions: { userAgentPrefix: 'staysail' },
-  };
+  const options = clientOptionsOf(spec);
   return {
     compute: new loaded.compute.ComputeManagementClient(credential, spec.subscriptionId, options),
     network: new loaded.network.NetworkManagementClient(credential, spec.subscriptionId, options),

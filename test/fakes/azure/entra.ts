@@ -2,10 +2,13 @@
 // calls them with a custom authorityHost and instance discovery off: the tenant's OpenID
 // configuration (/{tenant}/v2.0/.well-known/openid-configuration), then the client-credentials grant
 // at /{tenant}/oauth2/v2.0/token (form body: client_id, client_secret, scope, grant_type). Tokens are
-// JWT-shaped (MSAL reads nothing in an access token, ARM only checks it is one this fake issued);
-// each is remembered until it expires. Refusals carry Entra's JSON and AADSTS codes: 90002 for an
+// JWT-shaped (MSAL reads nothing in an access token), their audience the resource the scope asked
+// for (`https://host/.default` gives `https://host`); each is remembered until it expires. ARM takes
+// only a token it issued for its own endpoint: one for another cloud's Resource Manager (the public
+// cloud's management.azure.com sent to a sovereign endpoint) is its 401 InvalidAuthenticationTokenAudience. Refusals carry Entra's JSON and AADSTS codes: 90002 for an
 // unknown tenant, 700016 for an unknown client id, 7000215 for a wrong secret.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { wrongAudience } from './errors.ts';
 
 type Json = Record<string, unknown>;
 
@@ -36,10 +39,14 @@ export class Entra {
   /** Gives a service principal a new secret (a rotation): tokens already issued stay good until they expire. */
   setClientSecret(clientId: string, clientSecret: string): void { this.secrets.set(clientId, clientSecret); }
 
-  /** The token's grant when the fake issued it and it has not expired. */
+  /**
+   * The token's grant when the fake issued it and it has not expired; throws ARM's 401
+   * InvalidAuthenticationTokenAudience for one issued for another resource than this endpoint.
+   */
   check(token: string): IssuedToken | undefined {
     const t = this.tokens.get(token);
     if (t && t.expiresAt <= this.now()) { this.tokens.delete(token); return undefined; }
+    if (t && withoutSlash(t.audience) !== withoutSlash(this.base())) throw wrongAudience(t.audience, this.base());
     return t;
   }
 
@@ -115,6 +122,8 @@ export class Entra {
     error_uri: `${this.base()}/error?code=${code}` } };
   }
 }
+
+const withoutSlash = (url: string): string => url.replace(/\/+$/, '').toLowerCase();
 
 const tenantNotFound = (tenant: string): string => `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID ` +
   'and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active ' +

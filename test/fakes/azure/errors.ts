@@ -50,6 +50,12 @@ export const missingToken = (): ArmError => new ArmError(401, 'AuthenticationFai
 export const invalidToken = (): ArmError => new ArmError(401, 'InvalidAuthenticationToken', 'The access token is invalid.',
   { headers: { 'www-authenticate': challenge('invalid_token', 'The access token is invalid.') } });
 
+/** 401 for a token of another resource (another cloud's Resource Manager), as ARM words it. */
+export const wrongAudience = (audience: string, endpoint: string): ArmError => new ArmError(401, 'InvalidAuthenticationTokenAudience',
+  `The access token has been obtained for wrong audience or resource '${audience}'. It should exactly match with one of the allowed ` +
+  `audiences '${endpoint}/','${endpoint}'.`, { headers: { 'www-authenticate': challenge('invalid_token',
+    'The access token has been obtained for wrong audience or resource.') } });
+
 const challenge = (error: string, description: string): string =>
   `Bearer authorization_uri="https://login.microsoftonline.com/common", error="${error}", error_description="${description}"`;
 

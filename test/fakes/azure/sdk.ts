@@ -30,7 +30,8 @@ export function fakeCredential(p: Omit<SdkPrincipal, 'subscriptionId'>): ClientS
 /** The compute and network clients against the fake at `endpoint`, with a credential from its token service. */
 export function sdkClients(endpoint: string, p: SdkPrincipal, o: SdkOptions = {}) {
   const credential = fakeCredential(p);
-  const options = { endpoint, ...(o.maxRetries !== undefined ? { retryOptions: { maxRetries: o.maxRetries } } : {}) };
+  // The SDKs ask for the public cloud's scope unless told; the fake, like a sovereign cloud, takes only tokens for its own endpoint.
+  const options = { endpoint, credentials: { scopes: [`${new URL(endpoint).origin}/.default`] }, ...(o.maxRetries !== undefined ? { retryOptions: { maxRetries: o.maxRetries } } : {}) };
   return {
     credential,
     compute: new ComputeManagementClient(credential, p.subscriptionId, options),
