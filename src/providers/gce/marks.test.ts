@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { isProviderError } from '../errors.ts';
-import { describeMark, gceName, isMadeFor, isOwnedBy, labelValue, markOf, readMark, refuseUnlessOwned } from './marks.ts';
+import { describeMark, gceName, isMadeFor, isOwnedBy, labelValue, markOf, readMark, refuseUnlessOwned, standingOf, type Mark, type Standing } from './marks.ts';
 
 const owner = { apiVersion: 'staysail.dev/v1alpha1', kind: 'Cluster', namespace: 'shop', name: 'web', uid: 'u-1' };
 
@@ -25,6 +25,21 @@ describe('GCE marks', () => {
     assert.throws(() => refuseUnlessOwned(undefined, owner, 'firewall web', 'rename it'),
       (err: unknown) => isProviderError(err, 'Conflict') && /firewall web already exists and belongs to something other than Staysail/.test(err.message));
     assert.doesNotThrow(() => refuseUnlessOwned(mark, owner, 'firewall web', 'rename it'));
+  });
+
+  it('says whose a server group\'s group is from a namespace: its own, another namespace\'s or another object\'s, or not Staysail\'s', () => {
+    const made = (o: string, name = 'shop-prod-v001'): Mark => ({ owner: o, uid: 'u1', name });
+    const cases: [what: string, mark: Mark | undefined, want: Standing][] = [
+      ['made for the ServerGroup of that name in the namespace', made('ServerGroup/shop/shop-prod-v001'), 'here'],
+      ['made for a Cluster of the namespace under that name', made('Cluster/shop/shop-prod'), 'here'],
+      ['made for the ServerGroup of that name in another namespace', made('ServerGroup/other/shop-prod-v001'), 'elsewhere'],
+      ['made for a Cluster of another namespace', made('Cluster/other/shop-prod'), 'elsewhere'],
+      ['made for another ServerGroup of the namespace', made('ServerGroup/shop/shop-prod-v002', 'shop-prod-v001'), 'elsewhere'],
+      ['made under another name', made('Cluster/shop/shop-prod', 'shop-prod-v002'), 'elsewhere'],
+      ['with an owner that does not read', made('shop-prod-v001'), 'elsewhere'],
+      ['without a mark', undefined, 'foreign'],
+    ];
+    for (const [what, mark, want] of cases) assert.equal(standingOf(mark, 'shop', 'shop-prod-v001'), want, what);
   });
 
   it('keeps names that fit, and makes others fit RFC 1035 in 63 characters, distinct names distinct', () => {

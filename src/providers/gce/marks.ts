@@ -58,6 +58,22 @@ export const isOwnedBy = (mark: Mark | undefined, owner: Owner): boolean => mark
 export const isMadeFor = (mark: Mark | undefined, kind: string, namespace: string, name: string): boolean =>
   mark?.owner === ownerKey(kind, namespace, name);
 
+/** here: made for an object of this namespace under this name; elsewhere: Staysail's, made for another; foreign: not Staysail's. */
+export type Standing = 'here' | 'elsewhere' | 'foreign';
+
+/**
+ * Where a resource made under name stands for namespace, whose Accounts may share the project with
+ * other namespaces': here when Staysail made it for an object of that namespace under that name (a
+ * ServerGroup owner must be the ServerGroup of that name; a Cluster or other owner must have made it
+ * under that name).
+ */
+export function standingOf(mark: Mark | undefined, namespace: string, name: string): Standing {
+  if (!mark) return 'foreign';
+  const parts = mark.owner.split('/');
+  if (parts.length !== 3 || parts.some((p) => !p) || parts[1] !== namespace) return 'elsewhere';
+  return (parts[0] === 'ServerGroup' ? parts[2] : mark.name) === name ? 'here' : 'elsewhere';
+}
+
 /** Conflict unless it was made for owner; what names the resource, fix what a person can do. */
 export function refuseUnlessOwned(mark: Mark | undefined, owner: Owner, what: string, fix: string): void {
   if (isOwnedBy(mark, owner)) return;

@@ -4,13 +4,14 @@
 // descriptions. Enabled means its instance group is a backend of every backend service of its
 // LoadBalancers, and of no other backend service Staysail made; disabled, of none (its instances
 // keep running, as Clouddriver disables a GCE server group). A group or template without
-// Staysail's mark is never changed.
+// Staysail's mark, or made for another namespace's object (the project may be shared, and a group's
+// name is unique only in its zone or region), is never changed, adopted or deleted.
 import { conflict, inProgress, isProviderError, notFound } from '../errors.ts';
 import type { CreateServerGroup, Location, ProviderAccount, ServerGroupDescription, ServerGroupProvider } from '../interfaces.ts';
 import { backendServicesOf, healthIn, ourBackendServices, setBackend, type BackendService } from './backends.ts';
 import { callOptions, regionOf, type GceClientPool, type GceClients } from './clients.ts';
 import { gce, gceOrAbsent, isStaleFingerprint } from './errors.ts';
-import { describeMark, isOwnedBy, ownerOfMark, readMark } from './marks.ts';
+import { describeMark, isOwnedBy, ownerOfMark, readMark, standingOf } from './marks.ts';
 import { describeGroup, newestFirst, stateOf, withState, type Group, type GroupState, type ManagedInstance } from './mig-describe.ts';
 import { run } from './operations.ts';
 import { groupCalls, groupWhere, placement, placeOf, scopeOf, type GroupCalls, type Scope } from './scope.ts';
@@ -31,14 +32,22 @@ async function findTemplate(at: At, name: string): Promise<InstanceTemplate | un
   return out?.[0];
 }
 
-const foreign = (at: At, group: Group, verb: string) => conflict(`server group ${group.name}: ${groupWhere(at.scope, group.name!)} belongs to `
-  + `${ownerOfMark(readMark(group.description))}, so Staysail will not ${verb} it; delete or rename that group, or give the server group another name`);
+/** Where a group or template found under the server group's name stands for the Account's namespace. */
+const standing = (at: At, description: string | null | undefined, name: string) => standingOf(readMark(description), at.c.namespace, name);
 
-/** The group, which must exist (NotFound) and be Staysail's (Conflict): the only kind any verb changes. */
+/** Conflict: the group is not this namespace's server group of its name, so Staysail will not verb it. */
+function foreign(at: At, group: Group, verb: string) {
+  const mark = readMark(group.description);
+  const whose = mark ? `${ownerOfMark(mark)}, not to a server group of namespace ${at.c.namespace}` : ownerOfMark(mark);
+  return conflict(`server group ${group.name}: ${groupWhere(at.scope, group.name!)} belongs to ${whose}, so Staysail will not ${verb} it; `
+    + 'delete or rename that group, or give the server group another name');
+}
+
+/** The group, which must exist (NotFound) and be this namespace's server group of that name (Conflict): the only kind any verb changes. */
 async function ourGroup(at: At, name: string, verb: string): Promise<Group> {
   const group = await findGroup(at, name);
   if (!group) throw notFound(`server group ${name}: there is no ${groupWhere(at.scope, name)} to ${verb}`);
-  if (!readMark(group.description)) throw foreign(at, group, verb);
+  if (standing(at, group.description, name) !== 'here') throw foreign(at, group, verb);
   return group;
 }
 
@@ -167,10 +176,16 @@ async function create(at: At, req: CreateServerGroup): Promise<ServerGroupDescri
   return describeOf(at, group);
 }
 
+/**
+ * Deletes its group, then its template. A group or template another namespace's object made is left
+ * as it is: the finalizer that calls this never deletes what is not its own, and lets the object go.
+ */
 async function destroy(at: At, name: string): Promise<void> {
   const group = await findGroup(at, name);
   if (group) {
-    if (!readMark(group.description)) throw foreign(at, group, 'destroy');
+    const where = standing(at, group.description, name);
+    if (where === 'foreign') throw foreign(at, group, 'destroy');
+    if (where === 'elsewhere') return;
     // Out of every backend service first: Compute refuses to delete an instance group a backend service names.
     await serveExactly(at, group, []);
     await run(at.c, `server group ${name}: deleting ${groupWhere(at.scope, name)}`, () => at.groups.delete(name)).catch((err: unknown) => {
@@ -178,9 +193,9 @@ async function destroy(at: At, name: string): Promise<void> {
     });
     if (await findGroup(at, name)) throw inProgress(`server group ${name}: ${groupWhere(at.scope, name)} is being deleted (its instances with it)`, 10_000);
   }
-  // Its template goes once the group is gone (also when an earlier destroy stopped in between); someone else's stays.
+  // Its template goes once the group is gone (also when an earlier destroy stopped in between); anyone else's stays.
   const template = await findTemplate(at, name);
-  if (!template || !readMark(template.description)) return;
+  if (!template || standing(at, template.description, name) !== 'here') return;
   await run(at.c, `server group ${name}: deleting instance template ${template.name}`, async () => (await at.c.get('templates')).delete({
     project: at.c.project, instanceTemplate: template.name! }, callOptions)).catch((err: unknown) => {
     if (!isProviderError(err, 'NotFound')) throw err;
@@ -200,13 +215,16 @@ export function gceServerGroups(pool: GceClientPool): ServerGroupProvider {
     async describe(a, l, name) {
       const w = await at(a, l);
       const group = await findGroup(w, name);
-      return group ? describeOf(w, group) : undefined;
+      if (!group) return undefined;
+      // Another namespace's server group of the name is not this one's: Conflict, naming whose it is, so nothing is made over it.
+      if (standing(w, group.description, name) === 'elsewhere') throw foreign(w, group, 'act on');
+      return describeOf(w, group);
     },
 
     async list(a, l, cluster) {
       const w = await at(a, l);
       const [groups] = await gce(`the server groups of cluster ${cluster} in ${placeOf(w.scope)}`, () => w.groups.list());
-      const ours = groups.filter((g) => { const m = readMark(g.description); return m?.cluster === cluster && m.owner.split('/')[1] === a.namespace; });
+      const ours = groups.filter((g) => standing(w, g.description, g.name!) === 'here' && readMark(g.description)?.cluster === cluster);
       return (await Promise.all(ours.map((g) => describeOf(w, g)))).sort(newestFirst);
     },
 

@@ -153,6 +153,40 @@ describe('GCE provider on its fake', function () {
     assert.ok(await w.provider.securityGroups.describe(w.account, w.location, 'web'));
   });
 
+  it('never describes, changes or destroys the group or template another namespace\'s ServerGroup of the same name made', async () => {
+    const ours = await w.owner('ServerGroup', 'shop-prod-v001');
+    await w.provider.serverGroups.create(w.account, await request({ owner: ours }));
+    // A destroy cut short after the group went leaves a template behind: made here by a create whose group insert failed.
+    w.fake.failOperation({ operationType: 'insert', target: /instanceGroupManagers\/shop-prod-v002$/, error: { code: 'INTERNAL_ERROR', message: 'cut short' },
+      httpStatus: 500 });
+    await assert.rejects(w.provider.serverGroups.create(w.account, await request({ name: 'shop-prod-v002', sequence: 2,
+      owner: await w.owner('ServerGroup', 'shop-prod-v002') })));
+    const before = JSON.stringify([w.fake.state('instanceGroupManagers'), w.fake.state('instanceTemplates')]);
+    const other = { ...w.account, namespace: await gceNamespace(w.client) };
+    try {
+      const theirs = new RegExp(`belongs to ServerGroup/${w.account.namespace}/shop-prod-v001 .*not to a server group of namespace ${other.namespace}`);
+      const sg = w.provider.serverGroups;
+      await assert.rejects(sg.describe(other, w.location, 'shop-prod-v001'), rejectsWith('Conflict', theirs));
+      await assert.rejects(sg.resize(other, w.location, 'shop-prod-v001', { min: 0, max: 5, desired: 0 }), rejectsWith('Conflict', theirs));
+      await assert.rejects(sg.enable(other, w.location, 'shop-prod-v001', []), rejectsWith('Conflict', theirs));
+      await assert.rejects(sg.disable(other, w.location, 'shop-prod-v001'), rejectsWith('Conflict', theirs));
+      await assert.rejects(sg.setLoadBalancers(other, w.location, 'shop-prod-v001', []), rejectsWith('Conflict', theirs));
+      const mine = { ...ours, namespace: other.namespace, uid: randomUUID() };
+      await assert.rejects(sg.create(other, await request({ owner: mine })), rejectsWith('Conflict', /belongs to ServerGroup\//));
+      // Its finalizer is let go, deleting nothing of theirs: neither the group nor a template left behind.
+      await sg.destroy(other, w.location, 'shop-prod-v001');
+      await sg.destroy(other, w.location, 'shop-prod-v002');
+      assert.deepEqual(await sg.list(other, w.location, 'shop-prod'), []);
+    } finally {
+      await w.client.delete(namespaces, undefined, other.namespace).catch(() => undefined);
+    }
+    assert.equal(JSON.stringify([w.fake.state('instanceGroupManagers'), w.fake.state('instanceTemplates')]), before);
+    assert.equal((await w.provider.serverGroups.describe(w.account, w.location, 'shop-prod-v001'))?.name, 'shop-prod-v001', 'its own namespace still sees it');
+    await w.provider.serverGroups.destroy(w.account, w.location, 'shop-prod-v001');
+    await w.provider.serverGroups.destroy(w.account, w.location, 'shop-prod-v002');
+    assert.deepEqual([paths('instanceGroupManagers'), paths('instanceTemplates')], [[], []]);
+  });
+
   it('fronts an external LoadBalancer with a TCP proxy and forwarding rule per port, and names the port on groups that join it', async () => {
     const spec = { application: 'shop', accountRef: { name: 'gce' }, type: 'external' as const,
       ports: [{ port: 80, targetPort: 8080, protocol: 'TCP' as const }, { port: 443, protocol: 'HTTPS' as const }] };
