@@ -4,20 +4,17 @@
 // applied is kept in the stage's state: later passes only look, so a stage resumed after a crash
 // waits on the same objects; one that crashed before recording them applies again and, the content
 // being the same, reuses the versions it made (planVersions) instead of making new ones.
-import { parseDuration } from '../../api/duration.ts';
 import { artifactNameLabel } from '../../api/v1alpha1/labels.ts';
 import type { KubeObject } from '../../core/kube-client.ts';
-import { isProviderError } from '../../providers/errors.ts';
 import type { Location, ManifestProvider, ManifestRef, ProviderAccount } from '../../providers/interfaces.ts';
-import { ExpressionError, interpolate } from '../expressions.ts';
-import { manifestPollMs, planProgress, refName } from './manifests/progress.ts';
-import { loadManifests, ManifestSourceError, type ManifestSource } from './manifests/sources.ts';
+import { awaitStable, failureOf, isOutcome, manifestContext, manifestStageTimeoutMs } from './manifests/common.ts';
+import { manifestPollMs, refName } from './manifests/progress.ts';
+import { loadManifests, type ManifestSource } from './manifests/sources.ts';
 import { familyKey, isVersioned, planPrune, planVersions, type Version } from './manifests/versioning.ts';
 import type { StageOutcome, StageRun, StageType } from './stage-type.ts';
 
 /** The field manager of what deployManifest applies. */
 export const deployManifestFieldManager = 'staysail-deployManifest';
-const defaultTimeoutMs = 30 * 60_000;
 
 type Config = ManifestSource & { accountRef: { name: string }; namespace?: string; maxVersionHistory?: number; skipVersioning?: boolean;
   waitForStable?: boolean; failOnConflict?: boolean };
@@ -25,11 +22,6 @@ type Config = ManifestSource & { accountRef: { name: string }; namespace?: strin
 /** An object the stage applied, as its outputs list it. */
 export interface AppliedManifest extends ManifestRef { namespace: string; version?: string }
 interface State { applied: AppliedManifest[]; versions: Version[] }
-
-/** The stage's timeout, as the run computes it (its own, else the type's default). */
-export function stageTimeoutMs(s: StageRun, fallbackMs: number): number {
-  return s.stage.timeout ? parseDuration(String(interpolate(s.stage.timeout, s.scope))) : fallbackMs;
-}
 
 /** "configMap web-config-v001", as Spinnaker names what it deployed. */
 const deployedName = (m: ManifestRef) => `${m.kind.charAt(0).toLowerCase()}${m.kind.slice(1)} ${m.name}`;
@@ -78,46 +70,30 @@ async function prune(c: Config, mp: ManifestProvider, account: ProviderAccount, 
   return doomed.map((o) => o.metadata.name);
 }
 
-/** A mistake in the stage or its manifests that another attempt would make again. */
-const isPersonsToFix = (err: unknown) => err instanceof ManifestSourceError || err instanceof ExpressionError
-  || isProviderError(err, 'Invalid') || isProviderError(err, 'Conflict') || isProviderError(err, 'NotFound');
-
 export const deployManifestStage: StageType = {
   type: 'deployManifest',
   retryable: true,
-  defaultTimeoutMs,
+  defaultTimeoutMs: manifestStageTimeoutMs,
   async execute(s): Promise<StageOutcome> {
     const c = s.config as unknown as Config;
-    const refId = s.stage.refId;
-    const { account, provider } = s.resolveAccount(c.accountRef);
-    const mp = provider.manifests;
-    if (!mp) {
-      return { status: 'FAILED', final: true, message: `deployManifest "${refId}": Account "${account.name}" is a ${provider.name} account, which cannot apply ` +
-        'Kubernetes manifests; name a Kubernetes Account in deployManifest.accountRef' };
-    }
-    const location = { namespace: c.namespace ?? s.run.metadata.namespace! };
+    const ctx = manifestContext(s, c);
+    if (isOutcome(ctx)) return ctx;
     let state = s.record.state?.applied ? s.record.state as unknown as State : undefined;
     if (!state) {
       try {
-        state = await applyManifests(s, c, mp, account, location);
+        state = await applyManifests(s, c, ctx.mp, ctx.account, ctx.location);
       } catch (err) {
-        if (isPersonsToFix(err)) return { status: 'FAILED', final: true, message: `deployManifest "${refId}": ${(err as Error).message}` };
-        throw err;
+        return failureOf(s, err);
       }
       if (c.waitForStable !== false) {
         return { status: 'RUNNING', message: `applied ${state.applied.map(refName).join(', ')}`, pollAfterMs: manifestPollMs,
           outputs: outputsOf(state), state: state as unknown as Record<string, unknown> };
       }
     } else if (c.waitForStable !== false) {
-      const statuses = await Promise.all(state.applied.map((r) => mp.status(account, location, r)));
-      const elapsed = s.clock.now() - Date.parse(s.record.startTime!);
-      const progress = planProgress(state.applied, statuses, elapsed, stageTimeoutMs(s, defaultTimeoutMs));
-      if (!progress.done) {
-        if (progress.failed) return { status: 'FAILED', final: true, message: `deployManifest "${refId}": ${progress.message}`, outputs: outputsOf(state) };
-        return { status: 'RUNNING', message: progress.message, pollAfterMs: progress.pollAfterMs };
-      }
+      const waiting = await awaitStable(s, ctx, state.applied);
+      if (waiting) return waiting.status === 'FAILED' ? { ...waiting, outputs: outputsOf(state) } : waiting;
     }
-    const pruned = await prune(c, mp, account, state);
+    const pruned = await prune(c, ctx.mp, ctx.account, state);
     const summary = `${state.applied.length === 1 ? refName(state.applied[0]!) : `${state.applied.length} objects`} ${c.waitForStable === false ? 'applied' : 'stable'}`;
     return { status: 'SUCCEEDED', message: `${summary}${pruned.length ? `; pruned ${pruned.join(', ')}` : ''}`, outputs: outputsOf(state),
       state: state as unknown as Record<string, unknown> };

@@ -3,16 +3,19 @@ import { canaryAnalysisStage } from './canary-analysis.ts';
 import { checkPreconditionsStage, evaluateVariablesStage, waitStage } from './basic.ts';
 import { childPipelineStage } from './child-pipeline.ts';
 import { deployStage } from './deploy.ts';
+import { deleteManifestStage } from './delete-manifest.ts';
 import { deployManifestStage } from './deploy-manifest.ts';
 import { jenkinsStage } from './jenkins.ts';
 import { manualJudgmentStage } from './manual-judgment.ts';
+import { patchManifestStage } from './patch-manifest.ts';
 import { runJobStage } from './run-job.ts';
+import { scaleManifestStage } from './scale-manifest.ts';
 import type { StageType } from './stage-type.ts';
 import { webhookStage } from './webhook.ts';
 
 export const builtInStageTypes: StageType[] = [waitStage, evaluateVariablesStage, checkPreconditionsStage, manualJudgmentStage,
   webhookStage, runJobStage, deployStage, canaryAnalysisStage, childPipelineStage, jenkinsStage,
-  deployManifestStage];
+  deployManifestStage, deleteManifestStage, patchManifestStage, scaleManifestStage];
 
 export { owningRun } from './children.ts';
 export { runsDeployingTo } from './deploy.ts';

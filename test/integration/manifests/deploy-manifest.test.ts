@@ -9,10 +9,10 @@ import { realClock } from '../../../src/core/clock.ts';
 import { KubeClient, type KubeObject, type ResourceType } from '../../../src/core/kube-client.ts';
 import { KubernetesProvider } from '../../../src/providers/kubernetes/provider.ts';
 import { deployManifestStage } from '../../../src/pipeline/stages/deploy-manifest.ts';
-import type { StageOutcome, StageRun } from '../../../src/pipeline/stages/stage-type.ts';
 import { freshNamespace, namespaces } from '../../support/provider-world.ts';
 import { sharedCluster } from '../../support/setup.ts';
 import { deployment } from './objects.ts';
+import { newRecord, pass as passOf, runStage as run } from './passes.ts';
 
 const configMaps: ResourceType = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
 const deployments: ResourceType = { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true };
@@ -35,25 +35,9 @@ describe('the deployManifest stage', function () {
     deployment('web', 'shop/web:v1', { volumes: [{ name: 'config', configMap: { name: 'web-config' } }] }),
   ];
 
-  /** One pass of the stage with the block given and the record so far. */
-  const pass = (block: Record<string, unknown>, record: StageRecord, timeout?: string) => deployManifestStage.execute({
-    run: { metadata: { name: 'release-1', namespace: ns } }, stage: { refId: 'deploy', type: 'deployManifest', ...(timeout ? { timeout } : {}) },
-    config: { accountRef: { name: 'local' }, ...block }, record, scope: {} as StageRun['scope'], clock: realClock, client,
-    resolveAccount: () => ({ account: { name: 'local', namespace: ns, spec: { provider: 'kubernetes' } }, provider }),
-    log: { info: () => {}, warn: () => {}, error: () => {}, debug: () => {} } as unknown as StageRun['log'],
-  } as unknown as StageRun);
-
-  /** Passes until the stage finishes (bounded), as the run controller makes them. */
-  async function runStage(block: Record<string, unknown>, timeout?: string): Promise<StageOutcome & { passes: number }> {
-    const record: StageRecord = { refId: 'deploy', type: 'deployManifest', status: 'RUNNING', startTime: new Date().toISOString() } as StageRecord;
-    for (let passes = 1; passes <= 120; passes++) {
-      const outcome = await pass(block, record, timeout);
-      if (outcome.state) record.state = outcome.state;
-      if (outcome.status !== 'RUNNING') return { ...outcome, passes };
-      await new Promise((r) => setTimeout(r, Math.min(outcome.pollAfterMs, 500)));
-    }
-    throw new Error('the stage never finished');
-  }
+  const world = () => ({ client, provider, ns });
+  const pass = (block: Record<string, unknown>, record: StageRecord) => passOf(world(), deployManifestStage, block, record);
+  const runStage = (block: Record<string, unknown>, timeout?: string) => run(world(), deployManifestStage, block, timeout);
 
   const volumeOf = async () => ((await client.get(deployments, ns, 'web')).spec as { template: { spec: { volumes: { configMap: { name: string } }[] } } })
     .template.spec.volumes[0]!.configMap.name;
@@ -90,7 +74,7 @@ describe('the deployManifest stage', function () {
   });
 
   it('resumed with the state of its first pass, waits on what it applied and makes no new version', async () => {
-    const record = { refId: 'deploy', type: 'deployManifest', status: 'RUNNING', startTime: new Date().toISOString() } as StageRecord;
+    const record = newRecord('deployManifest');
     const first = await pass({ manifests: web('yellow') }, record);
     assert.equal(first.status, 'RUNNING');
     // A crash before the state was kept: the next pass applies again, and finds the version it made.
@@ -105,7 +89,7 @@ describe('the deployManifest stage', function () {
   it('fails naming a manifest it cannot apply, and a ConfigMap source that does not exist', async () => {
     const bad = await runStage({ manifests: [{ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'reader' } }] });
     assert.equal(bad.status, 'FAILED');
-    assert.match(bad.message ?? '', /deployManifest "deploy": Account "local": ClusterRole "reader" is cluster-scoped/);
+    assert.match(bad.message ?? '', /deployManifest "step": Account "local": ClusterRole "reader" is cluster-scoped/);
     const missing = await runStage({ manifestsFrom: { configMapRef: { name: 'nope' }, key: 'manifests.yaml' } });
     assert.match(missing.message ?? '', /ConfigMap "nope" \(manifestsFrom.configMapRef\) does not exist/);
   });
@@ -122,6 +106,6 @@ describe('the deployManifest stage', function () {
     const never = deployment('stuck', 'shop/stuck:v1', { nodeSelector: { 'no-such-node': 'true' } });
     const outcome = await runStage({ manifests: [never] }, '4s');
     assert.equal(outcome.status, 'FAILED');
-    assert.match(outcome.message ?? '', /^deployManifest "deploy": not stable after 4s: Deployment "[^"]+\/stuck" \(.+\)$/);
+    assert.match(outcome.message ?? '', /^deployManifest "step": not stable after 4s: Deployment "[^"]+\/stuck" \(.+\)$/);
   });
 });

@@ -25,3 +25,12 @@ export const deployManifestBlock = obj('deployManifest: server-side apply Kubern
 }, { rules: [
   { rule: 'has(self.manifests) != has(self.manifestsFrom)', message: 'set manifests (inline) or manifestsFrom (a ConfigMap), one of the two', fieldPath: '.manifests' },
 ] });
+
+/** The object a manifest stage acts on, by kind and name. */
+export const manifestTarget = (description: string) => obj(description, {
+  apiVersion: str('Its apiVersion, e.g. apps/v1.', { maxLength: 253 }),
+  kind: str('Its kind, e.g. Deployment.', { maxLength: 63 }),
+  name: str('Its name (may be an expression, e.g. an earlier deployManifest\'s output).', { maxLength: 253 }),
+});
+/** Whether a manifest stage waits for what it changed to be Current by kstatus' rules. */
+export const waitForStable = optional(bool('Wait until the object is Current by kstatus\' rules (default true).'));

@@ -5,13 +5,16 @@ import { canaryAnalysisBlock } from './canary-analysis.ts';
 import { checkPreconditionsBlock } from './check-preconditions.ts';
 import { expression, refIdPattern, stageDuration } from './common.ts';
 import { deployBlock } from './deploy.ts';
+import { deleteManifestBlock } from './delete-manifest.ts';
 import { deployManifestBlock } from './deploy-manifest.ts';
 import { evaluateVariablesBlock } from './evaluate-variables.ts';
 import { executionWindowSchema } from './execution-window.ts';
 import { jenkinsBlock } from './jenkins.ts';
 import { manualJudgmentBlock } from './manual-judgment.ts';
+import { patchManifestBlock } from './patch-manifest.ts';
 import { pipelineBlock } from './pipeline.ts';
 import { runJobBlock } from './run-job.ts';
+import { scaleManifestBlock } from './scale-manifest.ts';
 import { waitBlock } from './wait.ts';
 import { webhookBlock } from './webhook.ts';
 
@@ -31,6 +34,9 @@ export const stageBlocks = {
   pipeline: pipelineBlock,
   jenkins: jenkinsBlock,
   deployManifest: deployManifestBlock,
+  deleteManifest: deleteManifestBlock,
+  patchManifest: patchManifestBlock,
+  scaleManifest: scaleManifestBlock,
 };
 export type StageType = keyof typeof stageBlocks;
 export const stageTypes = Object.keys(stageBlocks) as StageType[];
@@ -39,7 +45,7 @@ export const failurePolicies = ['failPipeline', 'stopBranch', 'stopBranchThenFai
 
 /** Stage types that cannot run without their block (manualJudgment can). */
 const blockRequired: StageType[] = ['wait', 'evaluateVariables', 'checkPreconditions', 'webhook', 'runJob', 'deploy', 'canaryAnalysis', 'pipeline', 'jenkins',
-  'deployManifest'];
+  'deployManifest', 'deleteManifest', 'patchManifest', 'scaleManifest'];
 
 const blockMatchesType: Rule[] = [
   ...stageTypes.map((t) => ({
