@@ -83,6 +83,14 @@ describe('the Kubernetes ManifestProvider', function () {
       { fieldManager }), (err: Error) => isProviderError(err, 'Invalid') && /serves no kind Widget in apiVersion example.com\/v1/.test(err.message));
   });
 
+  it('refuses an object controlled by one of Staysail\'s kinds, which has a writer already', async () => {
+    const owned = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'owned',
+      ownerReferences: [{ apiVersion: 'staysail.dev/v1alpha1', kind: 'ServerGroup', name: 'shop-prod-v001', uid: '0000', controller: true }] } } as KubeObject;
+    await assert.rejects(manifests.apply(account, {}, [owned], { fieldManager }),
+      (err: Error) => isProviderError(err, 'Conflict') && /ConfigMap ".*\/owned" is controlled by ServerGroup "shop-prod-v001"/.test(err.message));
+    assert.equal(await manifests.read(account, {}, { apiVersion: 'v1', kind: 'ConfigMap', name: 'owned' }), undefined, 'nothing was written');
+  });
+
   it('lists by label selector, deletes, and takes deleting what is gone as done', async () => {
     const listed = await manifests.list(account, {}, { apiVersion: 'apps/v1', kind: 'ReplicaSet' }, 'app=web');
     assert.ok(listed.length >= 1, 'the Deployment\'s ReplicaSets');
