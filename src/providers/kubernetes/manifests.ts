@@ -27,6 +27,18 @@ interface Target { client: KubeClient; rt: ServedKind; ns: string }
 const staysailController = (obj: KubeObject | undefined) =>
   obj?.metadata.ownerReferences?.find((r) => r.controller && r.apiVersion.startsWith(`${group}/`));
 
+/** The namespace a manifest goes to (its own, else the location's, else the Account's), where the Account may act. */
+function manifestNamespace(a: ProviderAccount, l: Location, own: string | undefined, what: string): string {
+  try {
+    return namespaceOf(a, { ...l, namespace: own ?? l.namespace });
+  } catch {
+    const ns = own ?? l.namespace ?? a.namespace;
+    const allowed = [a.namespace, ...(a.spec.kubernetes?.namespaces ?? [])];
+    throw invalid(`${what}: namespace "${ns}" is not one Account "${a.name}" may deploy to (${allowed.join(', ')}); ` +
+      `use one of those, or add it to the Account's spec.kubernetes.namespaces`);
+  }
+}
+
 export function kubernetesManifests(clientFor: ClientFor, clock: Clock): ManifestProvider {
   async function target(a: ProviderAccount, l: Location, ref: { apiVersion?: string; kind?: string; name?: string; namespace?: string }): Promise<Target> {
     const what = describeRef(ref);
@@ -37,7 +49,7 @@ export function kubernetesManifests(clientFor: ClientFor, clock: Clock): Manifes
       throw invalid(`Account "${a.name}": ${ref.kind} "${ref.name}" is cluster-scoped, and an Account deploys namespaced kinds only; ` +
         `make ${ref.kind} objects outside the pipeline (kubectl, a GitOps tool) with cluster-wide rights`);
     }
-    return { client, rt, ns: namespaceOf(a, { ...l, namespace: ref.namespace ?? l.namespace }) };
+    return { client, rt, ns: manifestNamespace(a, l, ref.namespace, what) };
   }
 
   const get = async (t: Target, name: string) => {

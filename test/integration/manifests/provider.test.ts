@@ -73,7 +73,7 @@ describe('the Kubernetes ManifestProvider', function () {
     const [applied] = await manifests.apply(account, { namespace: other }, [deployment('api', 'shop/api:v1')], { fieldManager });
     assert.equal(applied!.metadata.namespace, other);
     await assert.rejects(manifests.apply(account, {}, [{ ...deployment('api', 'x'), metadata: { name: 'api', namespace: 'kube-system' } }], { fieldManager }),
-      (err: Error) => isProviderError(err, 'Invalid') && /"kube-system" is not one Account "local" may deploy to/.test(err.message));
+      (err: Error) => isProviderError(err, 'Invalid') && /^Deployment "kube-system\/api": namespace "kube-system" is not one Account "local" may deploy to \(prov-.*\); use one of those/.test(err.message));
   });
 
   it('refuses a cluster-scoped kind and a kind the cluster does not serve, naming the kind', async () => {
