@@ -18,7 +18,7 @@ export interface ManifestContext { account: ProviderAccount; mp: ManifestProvide
 export function manifestContext(s: StageRun, block: { accountRef: { name: string }; namespace?: string }): ManifestContext | StageOutcome {
   const { account, provider } = s.resolveAccount(block.accountRef);
   if (!provider.manifests) {
-    return { status: 'FAILED', final: true, message: `${s.stage.type} "${s.stage.refId}": Account "${account.name}" is a ${provider.name} account, which cannot ` +
+    return { status: 'FAILED', final: true, message: `${s.stage.type} "${s.stage.refId}": Account "${account.name}" has provider ${provider.name}, which cannot ` +
       `act on Kubernetes manifests; name a Kubernetes Account in ${s.stage.type}.accountRef` };
   }
   return { account, mp: provider.manifests, location: { namespace: block.namespace ?? s.run.metadata.namespace! } };

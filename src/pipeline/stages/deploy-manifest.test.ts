@@ -1,0 +1,104 @@
+// deployManifest's decisions over passes on a manual clock, against an in-memory ManifestProvider
+// whose objects' statuses the test sets (the real provider's are in test/integration/manifests).
+import assert from 'node:assert/strict';
+import type { StageRecord } from '../../api/v1alpha1/pipeline-run.ts';
+import { ManualClock } from '../../core/clock.ts';
+import type { KubeObject } from '../../core/kube-client.ts';
+import { invalid } from '../../providers/errors.ts';
+import type { ManifestProvider, ManifestRef, ManifestStatus, Provider } from '../../providers/interfaces.ts';
+import { deployManifestStage } from './deploy-manifest.ts';
+import type { StageOutcome, StageRun } from './stage-type.ts';
+
+/** Objects by kind/namespace/name; apply stores them, status is what `statuses` says (InProgress by default). */
+class MemoryManifests implements ManifestProvider {
+  readonly objects = new Map<string, KubeObject>();
+  readonly statuses = new Map<string, ManifestStatus>();
+  applies = 0;
+  private key = (kind: string, ns: string | undefined, name: string) => `${kind}/${ns}/${name}`;
+  async apply(_a: unknown, _l: unknown, manifests: KubeObject[]) {
+    this.applies++;
+    for (const m of manifests) if (m.kind === 'ClusterRole') throw invalid(`ClusterRole "${m.metadata.name}" is cluster-scoped`);
+    for (const m of manifests) this.objects.set(this.key(m.kind!, m.metadata.namespace, m.metadata.name), m);
+    return manifests;
+  }
+  async delete(_a: unknown, _l: unknown, r: ManifestRef) { this.objects.delete(this.key(r.kind, r.namespace, r.name)); }
+  async patch(): Promise<KubeObject> { throw new Error('not used'); }
+  async scale() { throw new Error('not used'); }
+  async status(_a: unknown, _l: unknown, r: ManifestRef) {
+    return this.statuses.get(`${r.kind}/${r.name}`) ?? { status: 'InProgress' as const, message: 'Available: 0/2' };
+  }
+  async read(_a: unknown, _l: unknown, r: ManifestRef) { return this.objects.get(this.key(r.kind, r.namespace, r.name)); }
+  async list(_a: unknown, l: { namespace?: string }, kind: { kind: string }, selector: string) {
+    const [k, v] = selector.split('=');
+    return [...this.objects.values()].filter((o) => o.kind === kind.kind && o.metadata.namespace === l.namespace && o.metadata.labels?.[k!] === v);
+  }
+}
+
+const manifests = (color: string) => [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg' }, data: { color } },
+  { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { template: { spec: { volumes: [{ name: 'c', configMap: { name: 'cfg' } }] } } } }];
+
+describe('deployManifest stage', () => {
+  let clock: ManualClock;
+  let mp: MemoryManifests;
+  beforeEach(() => { clock = new ManualClock(); mp = new MemoryManifests(); });
+
+  const record = (): StageRecord => ({ refId: 'deploy', type: 'deployManifest', status: 'RUNNING', startTime: new Date(clock.now()).toISOString() } as StageRecord);
+  const stageRun = (block: Record<string, unknown>, r: StageRecord, provider: Partial<Provider> = { name: 'kubernetes', manifests: mp }, timeout?: string) => ({
+    run: { metadata: { name: 'release-1', namespace: 'shop' } }, stage: { refId: 'deploy', type: 'deployManifest', ...(timeout ? { timeout } : {}) },
+    config: { accountRef: { name: 'local' }, ...block }, record: r, scope: {}, clock,
+    resolveAccount: () => ({ account: { name: 'local', namespace: 'shop', spec: { provider: 'kubernetes' } }, provider }),
+  }) as unknown as StageRun;
+  /** A pass, its state kept in the record as the run controller keeps it. */
+  const pass = async (block: Record<string, unknown>, r: StageRecord, timeout?: string): Promise<StageOutcome> => {
+    const outcome = await deployManifestStage.execute(stageRun(block, r, undefined, timeout));
+    if (outcome.state) r.state = outcome.state;
+    return outcome;
+  };
+
+  it('applies once, then only looks, until every object is Current', async () => {
+    const r = record();
+    assert.equal((await pass({ manifests: manifests('blue') }, r)).status, 'RUNNING');
+    clock.advance(2000);
+    const waiting = await pass({ manifests: manifests('blue') }, r);
+    assert.deepEqual([waiting.status, waiting.message], ['RUNNING', 'waiting for ConfigMap "shop/cfg-v000" (Available: 0/2), Deployment "shop/web" (Available: 0/2)']);
+    mp.statuses.set('ConfigMap/cfg-v000', { status: 'Current', message: 'ok' });
+    mp.statuses.set('Deployment/web', { status: 'Current', message: 'ok' });
+    const done = await pass({ manifests: manifests('blue') }, r);
+    assert.equal(done.status, 'SUCCEEDED');
+    assert.equal(mp.applies, 1, 'later passes do not apply again');
+  });
+
+  it('fails, naming the first Failed object with its own message, keeping the outputs', async () => {
+    const r = record();
+    await pass({ manifests: manifests('blue') }, r);
+    mp.statuses.set('Deployment/web', { status: 'Failed', message: 'Progress deadline exceeded' });
+    const failed = await pass({ manifests: manifests('blue') }, r);
+    assert.deepEqual([failed.status, failed.message], ['FAILED', 'deployManifest "deploy": Deployment "shop/web" failed: Progress deadline exceeded']);
+    assert.deepEqual((failed.outputs as { deployedNames: string[] }).deployedNames, ['configMap cfg-v000', 'deployment web']);
+  });
+
+  it('fails just before its timeout, naming what is not yet Current', async () => {
+    const r = record();
+    await pass({ manifests: manifests('blue') }, r, '10s');
+    mp.statuses.set('ConfigMap/cfg-v000', { status: 'Current', message: 'ok' });
+    clock.advance(5000);
+    assert.equal((await pass({ manifests: manifests('blue') }, r, '10s')).status, 'RUNNING');
+    clock.advance(4000);
+    const out = await pass({ manifests: manifests('blue') }, r, '10s');
+    assert.deepEqual([out.status, out.message], ['FAILED', 'deployManifest "deploy": not stable after 10s: Deployment "shop/web" (Available: 0/2)']);
+  });
+
+  it('succeeds in one pass without waitForStable, and prunes past maxVersionHistory', async () => {
+    for (const color of ['a', 'b', 'c']) assert.equal((await pass({ manifests: manifests(color), waitForStable: false, maxVersionHistory: 2 }, record())).status, 'SUCCEEDED');
+    const names = [...mp.objects.values()].filter((o) => o.kind === 'ConfigMap').map((o) => o.metadata.name).sort();
+    assert.deepEqual(names, ['cfg-v001', 'cfg-v002']);
+  });
+
+  it('fails without a retry when a manifest is refused, or the Account cannot apply manifests', async () => {
+    const refused = await pass({ manifests: [{ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'x' } }] }, record());
+    assert.deepEqual([refused.status, refused.message, 'final' in refused && refused.final], ['FAILED', 'deployManifest "deploy": ClusterRole "x" is cluster-scoped', true]);
+    const aws = await deployManifestStage.execute(stageRun({ manifests: manifests('a') }, record(), { name: 'aws' }));
+    assert.equal(aws.status, 'FAILED');
+    assert.match(aws.message ?? '', /Account "local" has provider aws, which cannot act on Kubernetes manifests; name a Kubernetes Account in deployManifest.accountRef/);
+  });
+});
