@@ -333,12 +333,17 @@ describe('AWS server groups on moto', function () {
       await assert.rejects(sg.disable(other, location, 'shop-prod-v001'), rejectsWith('Conflict', theirs));
       await assert.rejects(sg.setLoadBalancers(other, location, 'shop-prod-v001', []), rejectsWith('Conflict', theirs));
       await assert.rejects(sg.create(other, request({ owner: { ...owner, namespace: other.namespace, uid: randomUUID() } })), rejectsWith('Conflict', /was made for ServerGroup/));
+      // A launch template of theirs left by a destroy cut short after its group went.
+      const left = request({ name: 'shop-prod-v002', sequence: 2, owner: { ...owner, name: 'shop-prod-v002' } });
+      await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: left.name, LaunchTemplateData: { ImageId: motoImage, InstanceType: 't3.micro' },
+        TagSpecifications: [{ ResourceType: 'launch-template', Tags: tagList(bookkeepingTags(left)) }] }));
       await sg.destroy(other, location, 'shop-prod-v001'); // its finalizer is let go, and deletes nothing of theirs
+      await sg.destroy(other, location, 'shop-prod-v002');
       assert.deepEqual(await sg.list(other, location, 'shop-prod'), []);
       const after = await group('shop-prod-v001');
       assert.deepEqual([after?.DesiredCapacity, after?.TargetGroupARNs, after?.SuspendedProcesses], [before?.DesiredCapacity, [tg], []]);
       assert.equal((await registered(tg)).length, 2);
-      assert.deepEqual((await launchTemplates()).map((t) => t.LaunchTemplateName), ['shop-prod-v001']);
+      assert.deepEqual((await launchTemplates()).map((t) => t.LaunchTemplateName).sort(), ['shop-prod-v001', 'shop-prod-v002']);
       assert.deepEqual((await sg.list(account, location, 'shop-prod')).map((g) => g.name), ['shop-prod-v001'], 'its own namespace still sees it');
     });
   });
