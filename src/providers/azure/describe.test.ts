@@ -3,7 +3,7 @@
 // leaves none healthy; so does an instance not yet on the model that joins the pools).
 import assert from 'node:assert/strict';
 import type { VirtualMachineScaleSet, VirtualMachineScaleSetVM } from '@azure/arm-compute';
-import { describeScaleSet, healthyCount, newestFirst, stateOf } from './describe.ts';
+import { describeScaleSet, healthyCount, isFailedShell, newestFirst, stateOf } from './describe.ts';
 import { networkProfileOf, scaleSetTags } from './scale-set.ts';
 
 const owner = { apiVersion: 'staysail.dev/v1alpha1', kind: 'Cluster', namespace: 'shop', name: 'shop-prod', uid: 'u-1' };
@@ -34,6 +34,15 @@ describe('Azure scale sets as server groups', () => {
     assert.deepEqual(stateOf(foreign), { enabled: false, loadBalancers: [], min: 2, max: 2 });
     const d = describeScaleSet(foreign, [], []);
     assert.deepEqual([d.cluster, d.sequence, d.createdAt, d.templateHash], ['web-prod', 7, '2026-02-02T00:00:00.000Z', '']);
+  });
+
+  it('takes a Failed scale set with every instance failed (or none) for one whose create failed, and one with a working instance for one to keep', () => {
+    const failed = { ...scaleSet(false, []), provisioningState: 'Failed' };
+    assert.equal(isFailedShell(failed, [vm('0', { state: 'Failed' }), vm('1', { state: 'Failed' }), vm('2', { state: 'Deleting' })]), true);
+    assert.equal(isFailedShell(failed, []), true);
+    assert.equal(isFailedShell(failed, [vm('0', { state: 'Failed' }), vm('1')]), false, 'a failed change of a scale set still serving');
+    assert.equal(isFailedShell(failed, [vm('0', { state: 'Creating', power: 'PowerState/starting' })]), false);
+    assert.equal(isFailedShell({ ...failed, provisioningState: 'Succeeded' }, [vm('0', { state: 'Failed' })]), false);
   });
 
   it('counts running instances healthy while it is not behind load balancers', () => {

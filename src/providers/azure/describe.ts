@@ -30,6 +30,15 @@ const hasStatus = (vm: VirtualMachineScaleSetVM, code: string): boolean =>
 /** Instances that exist and are not on their way out. */
 export const isPresent = (vm: VirtualMachineScaleSetVM): boolean => !['Deleting', 'Deleted'].includes(vm.provisioningState ?? '');
 
+/**
+ * Whether the scale set's create failed, or a change that left nothing of it working: Azure keeps a
+ * scale set whose operation failed (provisioningState Failed) and its instances that failed with it,
+ * and no PUT of the scale set provisions those again. With every instance of it failed (or none),
+ * nothing of it serves, so it is as good as not made: made again, nothing is lost.
+ */
+export const isFailedShell = (ss: VirtualMachineScaleSet, vms: readonly VirtualMachineScaleSetVM[]): boolean =>
+  ss.provisioningState === 'Failed' && vms.filter(isPresent).every((vm) => vm.provisioningState === 'Failed');
+
 /** Instances provisioned and running. */
 export const isRunning = (vm: VirtualMachineScaleSetVM): boolean =>
   vm.provisioningState === 'Succeeded' && hasStatus(vm, 'PowerState/running');

@@ -4,13 +4,14 @@
 // its health probe) and its instances run that model; disabled, no pool (its instances keep running,
 // as Clouddriver disables an Azure server group). The upgrade policy is Manual, so a change of pools
 // reaches the instances when Staysail upgrades them: model, then instances, then the tags that
-// record it, so a change cut short shows as not done and is done again. A scale set without
-// Staysail's tags is never changed.
+// record it, so a change cut short shows as not done and is done again. A scale set whose create
+// failed (Azure keeps it, Failed, with instances no PUT provisions again) is described as none, so
+// that create deletes it and makes it anew. A scale set without Staysail's tags is never changed.
 import type { VirtualMachineScaleSet, VirtualMachineScaleSetVM } from '@azure/arm-compute';
 import { conflict, inProgress, isProviderError, notFound } from '../errors.ts';
 import type { CreateServerGroup, Location, ProviderAccount, ServerGroupDescription, ServerGroupProvider } from '../interfaces.ts';
 import { regionOf, type AzureClientPool, type AzureClients } from './clients.ts';
-import { describeScaleSet, isPresent, newestFirst, stateOf } from './describe.ts';
+import { describeScaleSet, isFailedShell, isPresent, newestFirst, stateOf } from './describe.ts';
 import { all, azureOrAbsent } from './errors.ts';
 import { serverGroupSubnetId } from './ids.ts';
 import { poolsAndProbe, securityGroupIdsOf, trafficOf } from './lookups.ts';
@@ -48,12 +49,13 @@ const instancesOf = (c: AzureClients, name: string): Promise<VirtualMachineScale
   all(`server group ${name}: listing the instances of ${where(c, name)}`,
     () => c.compute.virtualMachineScaleSetVMs.list(c.resourceGroup, name, { expand: 'instanceView' }));
 
-async function describeOf(c: AzureClients, ss: VirtualMachineScaleSet): Promise<ServerGroupDescription> {
+/** The server group a scale set is; vms: its instances, when already read. */
+async function describeOf(c: AzureClients, ss: VirtualMachineScaleSet, vms?: VirtualMachineScaleSetVM[]): Promise<ServerGroupDescription> {
   const name = ss.name!;
   const state = stateOf(ss);
-  const [vms, traffic] = await Promise.all([instancesOf(c, name),
+  const [instances, traffic] = await Promise.all([vms ?? instancesOf(c, name),
     state.enabled && state.loadBalancers.length ? trafficOf(c, `server group ${name}`, state.loadBalancers) : Promise.resolve(new Map())]);
-  return describeScaleSet(ss, vms, state.enabled ? state.loadBalancers.map((lb) => traffic.get(lb)?.pool) : []);
+  return describeScaleSet(ss, instances, state.enabled ? state.loadBalancers.map((lb) => traffic.get(lb)?.pool) : []);
 }
 
 /** PATCHes the scale set and waits for it; answers it as it is afterwards. */
@@ -114,14 +116,29 @@ function generatedKeyOf(req: CreateServerGroup, found: VirtualMachineScaleSet | 
   return found?.virtualMachineProfile?.osProfile?.linuxConfiguration?.ssh?.publicKeys?.[0]?.keyData ?? unusableSshKey(`staysail@${req.name}`);
 }
 
+/**
+ * The scale set a create finds under the request's name, which must be the request's; none when its
+ * create failed: no PUT provisions its failed instances again, so it is deleted (nothing of it
+ * serves) to be made anew.
+ */
+async function foundForCreate(c: AzureClients, req: CreateServerGroup): Promise<VirtualMachineScaleSet | undefined> {
+  const ss = await findScaleSet(c, req.name);
+  if (!ss) return undefined;
+  checkSame(c, ss, req);
+  if (ss.provisioningState === 'Deleting') throw inProgress(`server group ${req.name}: ${where(c, req.name)} is being deleted`, 10_000);
+  if (ss.provisioningState === 'Failed' && isFailedShell(ss, await instancesOf(c, req.name))) {
+    await destroy(c, req.name);
+    return undefined;
+  }
+  return ss;
+}
+
 async function create(c: AzureClients, req: CreateServerGroup, now: () => Date): Promise<ServerGroupDescription> {
   azureTemplateOf(req);
   securityGroupOf(req);
   // First a look-up: a repeated create (a crash before the caller wrote down that it made this) finds it.
-  let ss = await findScaleSet(c, req.name);
-  if (ss) checkSame(c, ss, req);
-  if (ss?.provisioningState === 'Deleting') throw inProgress(`server group ${req.name}: ${where(c, req.name)} is being deleted`, 10_000);
-  // Not there, or its create failed (Azure keeps a scale set whose create failed): PUT it (again).
+  let ss = await foundForCreate(c, req);
+  // Not there, or a change of it failed with instances of it still working: PUT it (again).
   if (!ss || ss.provisioningState === 'Failed') {
     const generatedKey = generatedKeyOf(req, ss);
     const body = scaleSetOf({ req, region: c.region, network: await networkOf(c, req), createdAt: readMark(ss?.tags)?.created ?? now().toISOString(),
@@ -162,7 +179,9 @@ export function azureServerGroups(pool: AzureClientPool, now: () => Date = () =>
       const ss = await findScaleSet(c, name);
       if (!ss) return undefined;
       if (!isHere(c, ss, name)) throw foreign(c, name, ss, 'describe');
-      return describeOf(c, ss);
+      // A scale set whose create failed is no server group yet: described as none, it is made again (create replaces it).
+      const vms = await instancesOf(c, name);
+      return isFailedShell(ss, vms) ? undefined : describeOf(c, ss, vms);
     },
 
     async list(a, l, cluster) {
