@@ -1,9 +1,10 @@
-// A scale set read as a server group: its state from its tags, capacity, and health with and without
-// load balancers (a LoadBalancer without a load balancer of Staysail's, or a pool the model lacks,
-// leaves none healthy; so does an instance not yet on the model that joins the pools).
+// A scale set read as a server group: its state from its tags corrected by its model, capacity, and
+// health with and without load balancers (a LoadBalancer without a load balancer of Staysail's leaves
+// none healthy; so does an instance not in the pool, whatever its model; one in it that is not on the
+// latest model still counts).
 import assert from 'node:assert/strict';
 import type { VirtualMachineScaleSet, VirtualMachineScaleSetVM } from '@azure/arm-compute';
-import { describeScaleSet, healthyCount, isFailedShell, newestFirst, stateOf } from './describe.ts';
+import { describeScaleSet, healthyCount, isFailedShell, newestFirst, observedStateOf, stateOf } from './describe.ts';
 import { networkProfileOf, scaleSetTags } from './scale-set.ts';
 
 const owner = { apiVersion: 'staysail.dev/v1alpha1', kind: 'Cluster', namespace: 'shop', name: 'shop-prod', uid: 'u-1' };
@@ -15,8 +16,9 @@ const scaleSet = (enabled: boolean, loadBalancers: string[], pools: string[] = [
     templateHash: 'h1', capacity: { min: 1, max: 5, desired: 3 }, enabled, loadBalancers, securityGroups: [], owner }, '2026-01-01T00:00:00.000Z'),
   virtualMachineProfile: { networkProfile: networkProfileOf({ subnetId: 'subnet', pools }) },
 });
-const vm = (id: string, o: { state?: string; power?: string; health?: string; latest?: boolean } = {}): VirtualMachineScaleSetVM => ({
+const vm = (id: string, o: { state?: string; power?: string; health?: string; latest?: boolean; pools?: string[] } = {}): VirtualMachineScaleSetVM => ({
   location: 'westeurope', instanceId: id, provisioningState: o.state ?? 'Succeeded', latestModelApplied: o.latest ?? true,
+  networkProfileConfiguration: { networkInterfaceConfigurations: networkProfileOf({ subnetId: 'subnet', pools: o.pools ?? [] }).networkInterfaceConfigurations },
   instanceView: { statuses: [{ code: 'ProvisioningState/succeeded' }, { code: o.power ?? 'PowerState/running' }],
     ...(o.health ? { vmHealth: { status: { code: o.health } } } : {}) },
 });
@@ -51,14 +53,24 @@ describe('Azure scale sets as server groups', () => {
     assert.equal(healthyCount(scaleSet(true, []), instances, []), 1);
   });
 
-  it('behind load balancers, counts only instances the probe finds healthy on the model that joins the pools', () => {
+  it('behind load balancers, counts only instances in the pool that the probe finds healthy, whether or not on the latest model', () => {
     const ss = scaleSet(true, ['web'], [pool]);
-    const instances = [vm('0', { health: 'HealthState/healthy' }), vm('1', { health: 'HealthState/unhealthy' }), vm('2'),
-      vm('3', { health: 'HealthState/healthy', latest: false })];
-    assert.equal(healthyCount(ss, instances, [pool]), 1);
+    const healthy = 'HealthState/healthy';
+    const instances = [vm('0', { health: healthy, pools: [pool] }), vm('1', { health: 'HealthState/unhealthy', pools: [pool] }), vm('2', { pools: [pool] }),
+      vm('3', { health: healthy, latest: false, pools: [pool] }), vm('4', { health: healthy })];
+    assert.equal(healthyCount(ss, instances, [pool]), 2, 'an unrelated model change (latestModelApplied false) made a serving instance unhealthy');
     assert.equal(healthyCount(ss, instances, [undefined]), 0, 'a LoadBalancer with no load balancer of Staysail\'s');
-    assert.equal(healthyCount(scaleSet(true, ['web']), instances, [pool]), 0, 'a model without the pool');
-    assert.equal(healthyCount(scaleSet(true, ['web', 'api'], [pool]), instances, [pool]), 0, 'a pool not read');
+    assert.equal(healthyCount(scaleSet(true, ['web', 'api'], [pool]), instances, [pool]), 2, 'the model names the pools it takes traffic from');
+    assert.equal(healthyCount(scaleSet(true, ['web']), instances, []), 0, 'enabled behind web by its tags, with web\'s pool not read');
+  });
+
+  it('reads what the model says over the tags: a model naming pools is enabled, behind the load balancers of those pools', () => {
+    assert.deepEqual(observedStateOf(scaleSet(false, [], [pool])), { enabled: true, loadBalancers: ['web'], min: 1, max: 5 }, 'the tags not written after the model');
+    assert.deepEqual(observedStateOf(scaleSet(true, ['api', 'web'], [pool])).loadBalancers, ['web'], 'the model left api');
+    assert.deepEqual(observedStateOf(scaleSet(true, ['web'], [])), { enabled: true, loadBalancers: ['web'], min: 1, max: 5 }, 'a disable cut short');
+    assert.deepEqual(observedStateOf(scaleSet(false, ['web'], [])), { enabled: false, loadBalancers: ['web'], min: 1, max: 5 }, 'disabled, it keeps its load balancers');
+    const d = describeScaleSet(scaleSet(false, [], [pool]), [vm('0', { health: 'HealthState/healthy', pools: [pool] })], [pool]);
+    assert.deepEqual([d.enabled, d.loadBalancers, d.instances.healthy], [true, ['web'], 1]);
   });
 
   it('puts the newest first, by creation time then sequence', () => {

@@ -1,10 +1,12 @@
 // A server group as its scale set and the scale set's instances show it (pure). Who owns it, its
 // cluster, sequence and template hash are in its tags (marks.ts), and so is what changes (enabled,
-// its load balancers, min and max). An instance counts healthy when it is provisioned and running
-// and, while the server group is enabled behind load balancers, the scale set's health probe (its
-// first load balancer's) says it is healthy and it runs the latest model, the one that puts it in
-// the pools. When one of its LoadBalancers has no load balancer of Staysail's, or the model does not
-// name every one's pool, none of its instances takes that LoadBalancer's traffic, so none counts.
+// its load balancers, min and max). The model is changed before the tags record it, so where the two
+// differ the model says what takes traffic: a model naming pools is enabled, behind the load
+// balancers of those pools. An instance counts healthy when it is provisioned and running and,
+// while the server group is enabled behind load balancers, it is in each one's pool (the model it
+// runs names the pool) and the scale set's health probe says it is healthy; whether it runs the
+// latest model does not matter (a change of anything else leaves it serving). When one of its
+// LoadBalancers has no load balancer of Staysail's, none of its instances takes that one's traffic.
 import type { VirtualMachineScaleSet, VirtualMachineScaleSetVM } from '@azure/arm-compute';
 import type { Capacity } from '../../api/v1alpha1/common.ts';
 import { parseServerGroupName } from '../../api/moniker.ts';
@@ -27,6 +29,26 @@ export function stateOf(ss: VirtualMachineScaleSet): ScaleSetState {
 const hasStatus = (vm: VirtualMachineScaleSetVM, code: string): boolean =>
   (vm.instanceView?.statuses ?? []).some((s) => s.code?.toLowerCase() === code.toLowerCase());
 
+/** The load balancers whose backend pools the scale set's model names (pool IDs are .../loadBalancers/<name>/backendAddressPools/<pool>). */
+export const modelLoadBalancersOf = (ss: VirtualMachineScaleSet): string[] =>
+  [...new Set(poolsOf(ss).map((id) => /\/loadBalancers\/([^/]+)\/backendAddressPools\//i.exec(id)?.[1]).filter((n): n is string => !!n))].sort();
+
+/**
+ * What the server group is: its tags' state, but enabled when the model names any pool, behind the
+ * load balancers the model names; the tags are written last, so a change cut short (a crash between
+ * the model and the tags) shows as what the model does, and is done again from there.
+ */
+export function observedStateOf(ss: VirtualMachineScaleSet): ScaleSetState {
+  const tagged = stateOf(ss);
+  const model = modelLoadBalancersOf(ss);
+  return model.length ? { ...tagged, enabled: true, loadBalancers: model } : tagged;
+}
+
+/** The backend pools an instance is in: those the model it runs (its networkProfileConfiguration) names. */
+export const instancePoolsOf = (vm: VirtualMachineScaleSetVM): string[] =>
+  (vm.networkProfileConfiguration?.networkInterfaceConfigurations ?? []).flatMap((nic) => nic.ipConfigurations ?? [])
+    .flatMap((ip) => ip.loadBalancerBackendAddressPools ?? []).map((p) => p.id ?? '').filter(Boolean);
+
 /** Instances that exist and are not on their way out. */
 export const isPresent = (vm: VirtualMachineScaleSetVM): boolean => !['Deleting', 'Deleted'].includes(vm.provisioningState ?? '');
 
@@ -43,22 +65,20 @@ export const isFailedShell = (ss: VirtualMachineScaleSet, vms: readonly VirtualM
 export const isRunning = (vm: VirtualMachineScaleSetVM): boolean =>
   vm.provisioningState === 'Succeeded' && hasStatus(vm, 'PowerState/running');
 
-/** Whether the probe reports the instance healthy, on the model that puts it in the pools. */
-export const isHealthyBehindPools = (vm: VirtualMachineScaleSetVM): boolean =>
-  vm.latestModelApplied === true && vm.instanceView?.vmHealth?.status?.code?.toLowerCase() === 'healthstate/healthy';
+/** Whether the instance is in every one of the pools and the probe reports it healthy. */
+export const isHealthyBehindPools = (vm: VirtualMachineScaleSetVM, pools: readonly string[]): boolean =>
+  pools.every((p) => instancePoolsOf(vm).some((m) => sameId(m, p))) && vm.instanceView?.vmHealth?.status?.code?.toLowerCase() === 'healthstate/healthy';
 
 /**
  * Healthy instances. pools: the backend pool of each of its LoadBalancers that has a load balancer of
  * Staysail's (undefined for one without), read only while it is enabled with load balancers.
  */
 export function healthyCount(ss: VirtualMachineScaleSet, vms: readonly VirtualMachineScaleSetVM[], pools: readonly (string | undefined)[]): number {
-  const state = stateOf(ss);
+  const state = observedStateOf(ss);
   const behind = state.enabled && state.loadBalancers.length > 0;
-  if (behind) {
-    const model = poolsOf(ss);
-    if (pools.length < state.loadBalancers.length || pools.some((p) => !p || !model.some((m) => sameId(m, p)))) return 0;
-  }
-  return vms.filter((vm) => isRunning(vm) && (!behind || isHealthyBehindPools(vm))).length;
+  if (behind && (pools.length < state.loadBalancers.length || pools.some((p) => !p))) return 0;
+  const found = pools.filter((p): p is string => !!p);
+  return vms.filter((vm) => isRunning(vm) && (!behind || isHealthyBehindPools(vm, found))).length;
 }
 
 /** The description of a scale set; cluster and sequence from its name when its tags have none. */
@@ -66,7 +86,7 @@ export function describeScaleSet(ss: VirtualMachineScaleSet, vms: readonly Virtu
   const name = ss.name ?? '';
   const mark = readMark(ss.tags);
   const parsed = parseServerGroupName(name);
-  const state = stateOf(ss);
+  const state = observedStateOf(ss);
   const capacity: Capacity = { min: state.min, max: state.max, desired: ss.sku?.capacity ?? 0 };
   const created = mark?.created ?? (ss.timeCreated ? new Date(ss.timeCreated).toISOString() : '');
   return {

@@ -11,7 +11,7 @@ import type { VirtualMachineScaleSet, VirtualMachineScaleSetVM } from '@azure/ar
 import { conflict, inProgress, isProviderError, notFound } from '../errors.ts';
 import type { CreateServerGroup, Location, ProviderAccount, ServerGroupDescription, ServerGroupProvider } from '../interfaces.ts';
 import { regionOf, type AzureClientPool, type AzureClients } from './clients.ts';
-import { describeScaleSet, isFailedShell, isPresent, newestFirst, stateOf } from './describe.ts';
+import { describeScaleSet, isFailedShell, isPresent, newestFirst, observedStateOf, stateOf } from './describe.ts';
 import { all, azureOrAbsent } from './errors.ts';
 import { serverGroupSubnetId } from './ids.ts';
 import { poolsAndProbe, securityGroupIdsOf, trafficOf } from './lookups.ts';
@@ -52,7 +52,7 @@ const instancesOf = (c: AzureClients, name: string): Promise<VirtualMachineScale
 /** The server group a scale set is; vms: its instances, when already read. */
 async function describeOf(c: AzureClients, ss: VirtualMachineScaleSet, vms?: VirtualMachineScaleSetVM[]): Promise<ServerGroupDescription> {
   const name = ss.name!;
-  const state = stateOf(ss);
+  const state = observedStateOf(ss);
   const [instances, traffic] = await Promise.all([vms ?? instancesOf(c, name),
     state.enabled && state.loadBalancers.length ? trafficOf(c, `server group ${name}`, state.loadBalancers) : Promise.resolve(new Map())]);
   return describeScaleSet(ss, instances, state.enabled ? state.loadBalancers.map((lb) => traffic.get(lb)?.pool) : []);
@@ -71,6 +71,7 @@ const patch = (c: AzureClients, name: string, what: string, body: Parameters<Azu
 async function converge(c: AzureClients, ss: VirtualMachineScaleSet, want: ScaleSetState): Promise<void> {
   const name = ss.name!;
   const traffic = want.enabled ? await trafficOf(c, `server group ${name}`, want.loadBalancers) : new Map();
+  if (want.enabled) refuseMissing(c, name, traffic);
   const { pools, probe } = poolsAndProbe(traffic, want.enabled ? want.loadBalancers : []);
   if (!hasTraffic(ss, pools, probe)) {
     await patch(c, name, pools.length ? `naming the backend pools of ${want.loadBalancers.join(', ')}` : 'naming no backend pool',
@@ -84,6 +85,20 @@ async function converge(c: AzureClients, ss: VirtualMachineScaleSet, want: Scale
   }
   const tags = { ...(ss.tags ?? {}), ...stateTags(want) };
   if (JSON.stringify(tags) !== JSON.stringify(ss.tags ?? {})) await patch(c, name, `recording ${JSON.stringify(want)}`, { tags });
+}
+
+/**
+ * NotFound naming each LoadBalancer that has no load balancer of Staysail's yet: a server group is
+ * recorded enabled behind a LoadBalancer only once it is in that one's pool, so the controller tries
+ * again once it is made, and nothing says it takes traffic it does not.
+ */
+function refuseMissing(c: AzureClients, name: string, traffic: ReadonlyMap<string, unknown>): void {
+  const missing = [...traffic].filter(([, t]) => !t).map(([lb]) => lb).sort();
+  if (missing.length) {
+    throw notFound(`server group ${name}: ${missing.map((lb) => `LoadBalancer "${lb}"`).join(', ')} (namespace ${c.namespace}) `
+      + `${missing.length > 1 ? 'have' : 'has'} no load balancer of Staysail's in resource group ${c.resourceGroup} yet, so the scale set cannot join `
+      + `${missing.length > 1 ? 'their pools' : 'its pool'}; Staysail tries again once it is made`);
+  }
 }
 
 /** A scale set found under the request's name is the request's only when made for this owner from this template. */
@@ -106,6 +121,7 @@ async function networkOf(c: AzureClients, req: CreateServerGroup): Promise<Scale
   const subnetId = serverGroupSubnetId(c, req.location, azureTemplateOf(req).subnetId, what);
   const groups = sg ? await securityGroupIdsOf(c, what, sg) : {};
   const traffic = req.enabled ? await trafficOf(c, what, req.loadBalancers) : new Map();
+  if (req.enabled) refuseMissing(c, req.name, traffic);
   const { pools, probe } = poolsAndProbe(traffic, req.enabled ? req.loadBalancers : []);
   return { subnetId, ...groups, pools, ...(probe ? { healthProbeId: probe } : {}) };
 }
@@ -207,20 +223,20 @@ export function azureServerGroups(pool: AzureClientPool, now: () => Date = () =>
     async enable(a, l, name, loadBalancers) {
       const c = await at(a, l);
       const ss = await ourScaleSet(c, name, 'enable');
-      const state = stateOf(ss);
+      const state = observedStateOf(ss);
       await converge(c, ss, { ...state, ...(loadBalancers ? { loadBalancers: [...loadBalancers] } : {}), enabled: true });
     },
 
     async disable(a, l, name) {
       const c = await at(a, l);
       const ss = await ourScaleSet(c, name, 'disable');
-      await converge(c, ss, { ...stateOf(ss), enabled: false });
+      await converge(c, ss, { ...observedStateOf(ss), enabled: false });
     },
 
     async setLoadBalancers(a, l, name, loadBalancers) {
       const c = await at(a, l);
       const ss = await ourScaleSet(c, name, 'change the load balancers of');
-      await converge(c, ss, { ...stateOf(ss), loadBalancers: [...loadBalancers] });
+      await converge(c, ss, { ...observedStateOf(ss), loadBalancers: [...loadBalancers] });
     },
 
     async destroy(a, l, name) {

@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { isProviderError, type ProviderErrorKind } from '../../../src/providers/errors.ts';
 import type { CreateServerGroup } from '../../../src/providers/interfaces.ts';
 import { serverGroupContract } from '../../contracts/server-groups.ts';
-import { azureNamespace, azureWorld, principal, resourceGroup, stopFakeAzure, subscriptionId, type AzureWorld } from '../../support/azure-world.ts';
+import { trafficUpdateOf } from '../../../src/providers/azure/scale-set.ts';
+import { fastPolling, sdkClients } from '../../fakes/azure/sdk.ts';
+import { azureNamespace, azureWorld, principal, resourceGroup, stopFakeAzure, subscriptionId, tenantId, type AzureWorld } from '../../support/azure-world.ts';
 import { namespaces } from '../../support/provider-world.ts';
 
 serverGroupContract('azure on its fake', azureWorld);
@@ -94,6 +96,45 @@ describe('Azure provider on its fake', function () {
     }
   });
 
+  it('refuses to make a server group enabled behind a LoadBalancer that has no load balancer yet, before anything is made', async () => {
+    await assert.rejects(w.provider.serverGroups.create(w.account, await request({ enabled: true, loadBalancers: ['ghost'] })),
+      rejectsWith('NotFound', /server group shop-prod-v001: LoadBalancer "ghost" .*has no load balancer of Staysail's/));
+    assert.deepEqual(names(), []);
+    await w.provider.serverGroups.create(w.account, await request({ loadBalancers: ['ghost'] }));
+    await assert.rejects(w.provider.serverGroups.enable(w.account, w.location, 'shop-prod-v001'), rejectsWith('NotFound', /LoadBalancer "ghost"/));
+    const sg = await w.provider.serverGroups.describe(w.account, w.location, 'shop-prod-v001');
+    assert.deepEqual([sg?.enabled, sg?.loadBalancers], [false, ['ghost']]);
+  });
+
+  it('describes what the model does when a change stopped between the model and the tags, and counts instances in the pool healthy through an unrelated model change', async () => {
+    const lb = await w.provider.loadBalancers.upsert(w.account, w.location, 'web', { application: 'shop', accountRef: { name: 'azure' }, type: 'internal',
+      ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }] }, await w.owner('LoadBalancer', 'web'));
+    await w.provider.serverGroups.create(w.account, await request({ loadBalancers: ['web'] }));
+    const azure = w.account.spec.azure!;
+    const sdk = sdkClients(azure.endpoint!, { subscriptionId, tenantId, ...principal, authorityHost: azure.authorityHost! });
+    const ss = await sdk.compute.virtualMachineScaleSets.get(resourceGroup, 'shop-prod-v001');
+    const probe = (w.fake.resource(lb.providerId.replace(/\/backendAddressPools\/[^/]+$/, '')) as { properties: { probes: { id: string }[] } }).properties.probes[0]!.id;
+    // The enable's model PATCH and upgrade, done; the crash came before its tags were written.
+    await sdk.compute.virtualMachineScaleSets.update(resourceGroup, 'shop-prod-v001', trafficUpdateOf(ss, [lb.providerId], probe), fastPolling).pollUntilDone();
+    await sdk.compute.virtualMachineScaleSets.updateInstances(resourceGroup, 'shop-prod-v001', { instanceIds: ['0', '1'] }, fastPolling).pollUntilDone();
+    const crashed = await w.provider.serverGroups.describe(w.account, w.location, 'shop-prod-v001');
+    assert.deepEqual([crashed?.enabled, crashed?.loadBalancers, crashed?.instances.healthy], [true, ['web'], 2], 'described by its tags, not by what it does');
+
+    // A change of something else of the model: the instances are not on the latest model, and still in the pool and healthy.
+    await sdk.compute.virtualMachineScaleSets.update(resourceGroup, 'shop-prod-v001',
+      { virtualMachineProfile: { userData: Buffer.from('unrelated').toString('base64') } }, fastPolling).pollUntilDone();
+    const vms = [];
+    for await (const vm of sdk.compute.virtualMachineScaleSetVMs.list(resourceGroup, 'shop-prod-v001')) vms.push(vm);
+    assert.deepEqual(vms.map((vm) => vm.latestModelApplied), [false, false]);
+    assert.equal((await w.provider.serverGroups.describe(w.account, w.location, 'shop-prod-v001'))?.instances.healthy, 2, 'an unrelated model change left a serving group unhealthy');
+
+    // Disabled as the model showed it, it leaves the pool and says so.
+    await w.provider.serverGroups.disable(w.account, w.location, 'shop-prod-v001');
+    const disabled = await w.provider.serverGroups.describe(w.account, w.location, 'shop-prod-v001');
+    assert.deepEqual([disabled?.enabled, disabled?.loadBalancers], [false, ['web']]);
+    assert.deepEqual((await w.provider.loadBalancers.describe(w.account, w.location, 'web'))?.serverGroups, []);
+  });
+
   it('turns an operation that ends Failed into a typed error naming the scale set, and makes it on the next call', async () => {
     w.fake.failNext({ method: 'PUT', path: /virtualMachineScaleSets\/shop-prod-v001$/ },
       { operation: 'Failed', code: 'AllocationFailed', message: 'Allocation failed. We do not have sufficient capacity for the requested VM size in this region.' });
@@ -152,12 +193,14 @@ describe('Azure provider on its fake', function () {
     const enabled = await w.provider.serverGroups.describe(w.account, w.location, 'shop-prod-v001');
     assert.deepEqual([enabled?.enabled, enabled?.instances.healthy, enabled?.loadBalancers], [true, 2, ['web']]);
 
-    // A LoadBalancer with no load balancer of Staysail's (not made yet): none of its instances takes its traffic, so none counts.
-    await w.provider.serverGroups.setLoadBalancers(w.account, w.location, 'shop-prod-v001', ['web', 'ghost']);
+    // A LoadBalancer with no load balancer of Staysail's (not made yet): NotFound naming it, and nothing records it as joined.
+    const patches = () => w.fake.requests.filter((r) => r.method === 'PATCH').length;
+    const before = patches();
+    await assert.rejects(w.provider.serverGroups.setLoadBalancers(w.account, w.location, 'shop-prod-v001', ['web', 'ghost']),
+      rejectsWith('NotFound', /server group shop-prod-v001: LoadBalancer "ghost" \(namespace [^)]+\) has no load balancer of Staysail's in resource group staysail-rg yet/));
+    assert.equal(patches(), before, 'the scale set was changed for a LoadBalancer that has no load balancer');
     const ghost = await w.provider.serverGroups.describe(w.account, w.location, 'shop-prod-v001');
-    assert.deepEqual([ghost?.loadBalancers, ghost?.instances.healthy, inPool().length], [['ghost', 'web'], 0, 2]);
-    await w.provider.serverGroups.setLoadBalancers(w.account, w.location, 'shop-prod-v001', ['web']);
-    assert.equal((await w.provider.serverGroups.describe(w.account, w.location, 'shop-prod-v001'))?.instances.healthy, 2);
+    assert.deepEqual([ghost?.loadBalancers, ghost?.instances.healthy, inPool().length], [['web'], 2, 2]);
 
     // Unhealthy in the probe, an instance is not healthy, though it runs.
     w.fake.setProbeHealth('shop-prod-v001', false);
