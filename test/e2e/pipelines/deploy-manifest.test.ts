@@ -1,7 +1,8 @@
 // deployManifest end to end, with the operator as a process: a pipeline deploys a ConfigMap and a
 // Deployment using it (its color a run parameter), waits for the rollout kwok completes, deploys a
-// changed ConfigMap as v001 with the Deployment rewritten to it; and a Deployment that can never
-// become available (its pods fit no node) fails the stage naming it, with the Deployment's own message.
+// changed ConfigMap as v001 with the Deployment rewritten to it, reuses an unchanged one's version and
+// prunes past maxVersionHistory; and a Deployment that can never become available (its pods fit no
+// node) fails the stage naming it, with the Deployment's own message.
 import assert from 'node:assert/strict';
 import { inNamespace, pipeline, run, stage, succeeded } from '../../support/runs.ts';
 import { withLocalAccountAndOperator } from '../../support/namespace.ts';
@@ -37,6 +38,18 @@ describe('the deployManifest stage, with the operator as a process', function ()
     assert.equal(await k(['get', 'configmap', 'web-config-v001', '-o', 'jsonpath={.data.color}']), 'green');
     const rollout = await k(['get', 'deployment', 'web', '-o', 'jsonpath={.status.updatedReplicas}/{.status.availableReplicas}']);
     assert.equal(rollout, '2/2', 'the stage finished after the rollout to v001');
+  });
+
+  it('reuses the version of an unchanged ConfigMap, and prunes past maxVersionHistory: 2 once a new version is stable', async () => {
+    await apply(run('web-3', 'web', { parameters: { color: 'green' } }));
+    const same = await finished('web-3');
+    assert.deepEqual(stage(same, 'deploy')?.outputs?.deployedNames, ['configMap web-config-v001', 'deployment web']);
+    const versions = async () => (await k(['get', 'configmaps', '-l', 'artifact.staysail.dev/name=web-config', '-o', 'jsonpath={.items[*].metadata.name}'])).split(' ').sort();
+    assert.deepEqual(await versions(), ['web-config-v000', 'web-config-v001'], 'no new version, nothing pruned');
+    await apply(run('web-4', 'web', { parameters: { color: 'red' } }));
+    const changed = await finished('web-4');
+    assert.equal(succeeded(changed)?.reason, 'Succeeded', JSON.stringify(changed.status?.stages));
+    assert.deepEqual(await versions(), ['web-config-v001', 'web-config-v002']);
   });
 
   it('fails the stage naming a Deployment that never becomes available, with its own message', async () => {
