@@ -83,6 +83,28 @@ describe('the Kubernetes ManifestProvider', function () {
       { fieldManager }), (err: Error) => isProviderError(err, 'Invalid') && /serves no kind Widget in apiVersion example.com\/v1/.test(err.message));
   });
 
+  it('serves a kind whose CRD was installed after its first look-up, and reads its custom resources\' conditions', async () => {
+    const group = `${ns}.example.com`;
+    const crds = { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', kind: 'CustomResourceDefinition', namespaced: false };
+    const widget = (conditions: object[]) => ({ apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: 'w' }, status: { conditions } } as KubeObject);
+    await assert.rejects(manifests.apply(account, {}, [widget([])], { fieldManager }), (err: Error) => isProviderError(err, 'Invalid'));
+    await client.create(crds, { metadata: { name: `widgets.${group}` }, spec: { group, scope: 'Namespaced',
+      names: { plural: 'widgets', singular: 'widget', kind: 'Widget' },
+      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }] } } as KubeObject);
+    try {
+      const ref = { apiVersion: `${group}/v1`, kind: 'Widget', name: 'w' };
+      await waitFor(async () => { try { await manifests.apply(account, {}, [widget([])], { fieldManager }); return true; } catch { return false; } },
+        30_000, () => 'the Widget kind was never served');
+      assert.deepEqual(await manifests.status(account, {}, ref), { status: 'Current', message: 'Resource is current' });
+      await manifests.apply(account, {}, [widget([{ type: 'Ready', status: 'False', reason: 'Waiting', message: 'waiting for the database' }])], { fieldManager });
+      assert.deepEqual(await manifests.status(account, {}, ref), { status: 'InProgress', message: 'waiting for the database' });
+      await manifests.apply(account, {}, [widget([{ type: 'Stalled', status: 'True', reason: 'Invalid', message: 'no such database' }])], { fieldManager });
+      assert.deepEqual(await manifests.status(account, {}, ref), { status: 'Failed', message: 'no such database' });
+    } finally {
+      await client.delete(crds, undefined, `widgets.${group}`).catch(() => undefined);
+    }
+  });
+
   it('refuses an object controlled by one of Staysail\'s kinds, which has a writer already', async () => {
     const owned = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'owned',
       ownerReferences: [{ apiVersion: 'staysail.dev/v1alpha1', kind: 'ServerGroup', name: 'shop-prod-v001', uid: '0000', controller: true }] } } as KubeObject;
