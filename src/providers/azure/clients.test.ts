@@ -10,8 +10,9 @@ import { fakeOptions, group, principal, subscriptionId, tenantId } from '../../.
 import { trustFakeCa } from '../../../test/fakes/azure/sdk.ts';
 import { FakeAzure } from '../../../test/fakes/azure/server.ts';
 import { isProviderError } from '../errors.ts';
-import { boundedCallPolicy, callTimeoutMs, clientOptionsOf, credentialOptionsOf, parseServicePrincipal, regionOf, retryAfterMsOf,
+import { boundedCallPolicy, callTimeoutMs, clientOptionsOf, credentialOptionsOf, marked, parseServicePrincipal, regionOf, retryAfterMsOf,
   ThrottledAnswer } from './clients.ts';
+import { all, azure } from './errors.ts';
 
 const account = (regions?: string[]) => ({ name: 'azure', namespace: 'shop', spec: { provider: 'azure' as const, azure: {
   subscriptionId: '00000000-0000-0000-0000-000000000001', tenantId: '00000000-0000-0000-0000-00000000000a', resourceGroup: 'shop-rg', regions } } });
@@ -49,7 +50,12 @@ describe('Azure clients', () => {
     await assert.rejects(boundedCallPolicy.sendRequest(request, async () => answer(429, { 'retry-after': '30' },
       JSON.stringify({ error: { code: 'SubscriptionRequestsThrottled', message: 'too many writes' } }))),
     (err: unknown) => err instanceof ThrottledAnswer && err.retryAfterMs === 30_000 && err.code === 'SubscriptionRequestsThrottled' && err.message === 'too many writes');
-    await assert.rejects(boundedCallPolicy.sendRequest(request, async () => answer(429, {})), (err: unknown) => err instanceof ThrottledAnswer && err.retryAfterMs === 0);
+    await assert.rejects(boundedCallPolicy.sendRequest(request, async () => answer(429, {})), (err: unknown) => err instanceof ThrottledAnswer && err.retryAfterMs === undefined);
+    // A 503 is the SDK's to wait out only while its Retry-After is short; without one, its retries with back-off.
+    assert.equal((await boundedCallPolicy.sendRequest(request, async () => answer(503, {}))).status, 503);
+    assert.equal((await boundedCallPolicy.sendRequest(request, async () => answer(503, { 'retry-after': '1' }))).status, 503);
+    await assert.rejects(boundedCallPolicy.sendRequest(request, async () => answer(503, { 'retry-after': '120' })),
+      (err: unknown) => err instanceof ThrottledAnswer && err.statusCode === 503 && err.retryAfterMs === 120_000);
   });
 
   it('asks for tokens of the Resource Manager spec.azure.endpoint names, which takes no other', async () => {
@@ -79,5 +85,29 @@ describe('Azure clients', () => {
     assert.deepEqual(credentialOptionsOf(account().spec.azure), { tenantId: '00000000-0000-0000-0000-00000000000a' });
     assert.deepEqual(credentialOptionsOf({ ...account().spec.azure, authorityHost: 'https://login.chinacloudapi.cn' }),
       { tenantId: '00000000-0000-0000-0000-00000000000a', authorityHost: 'https://login.chinacloudapi.cn', disableInstanceDiscovery: true });
+  });
+
+  it('keeps the field Azure names on a long-running call\'s refusal, a paged list\'s message, and which credential Entra refused', async () => {
+    const fake = new FakeAzure(fakeOptions);
+    const s = await fake.start();
+    try {
+      trustFakeCa(s.caCert);
+      const spec = { subscriptionId, tenantId, resourceGroup: group, endpoint: s.endpoint, authorityHost: s.authorityHost };
+      const { tenantId: tenant, ...identity } = credentialOptionsOf(spec);
+      const client = (secret: string) => new ComputeManagementClient(marked(new ClientSecretCredential(tenant, principal.clientId, secret, identity), 'secret'),
+        subscriptionId, { ...clientOptionsOf(spec), retryOptions: { maxRetries: 0 } });
+      const compute = client(principal.clientSecret);
+      // The poller's first answer loses ARM's target: only the kept body names the field.
+      await assert.rejects(azure('creating scale set shop-v000', () => compute.virtualMachineScaleSets.createOrUpdate(group, 'shop-v000',
+        { location: 'westeurope', sku: { name: 'Standard_B1s', capacity: 1 } })),
+      (err: unknown) => isProviderError(err, 'Invalid') && /400 InvalidParameter: Required parameter 'virtualMachineProfile' is missing \(null\)\. \(field virtualMachineProfile\)$/.test(err.message));
+      fake.failNext({ method: 'GET', path: /virtualMachineScaleSets$/ }, { status: 400, code: 'BadRequest', message: 'The filter is not valid.' });
+      await assert.rejects(all('listing scale sets', () => compute.virtualMachineScaleSets.list(group)),
+        (err: unknown) => isProviderError(err, 'Invalid') && /400 BadRequest: The filter is not valid\.$/.test(err.message));
+      await assert.rejects(azure('listing scale sets', () => client('wrong').virtualMachineScaleSets.list(group).next()),
+        (err: unknown) => isProviderError(err, 'Invalid') && /AADSTS7000215.*clientId and clientSecret in the Secret/.test(err.message));
+    } finally {
+      await fake.stop();
+    }
   });
 });

@@ -7,11 +7,13 @@
 // Manager's URL. A rotated Secret or a changed Account gives new clients from the next call on.
 //
 // The SDK's retry policies stay, bounded: a few retries with capped delays for server errors and
-// socket errors, and a 429 retried only while its Retry-After is short, so that a persistent 429
-// reaches the controller as Throttled with the Retry-After Azure gave instead of holding the pass.
+// socket errors, and a 429 or 503 retried only while its Retry-After is short, so that a persistent
+// one reaches the controller as Throttled with the Retry-After Azure gave instead of holding the pass.
+// Every error answer's body is kept beside its request: the SDKs drop ARM's target and details[]
+// from a long-running call's first answer, and a paged list's message, and errors.ts reads them here.
 import type { ComputeManagementClient } from '@azure/arm-compute';
 import type { NetworkManagementClient } from '@azure/arm-network';
-import type { PipelinePolicy, PipelineResponse } from '@azure/core-rest-pipeline';
+import type { PipelinePolicy, PipelineRequest, PipelineResponse } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
 import { ClientPool } from '../client-pool.ts';
 import { CredentialsResolver } from '../credentials.ts';
@@ -42,16 +44,20 @@ export const retryBudget = { maxRetries: 3, retryDelayInMs: 500, maxRetryDelayIn
 /** Every request's deadline, per attempt: a request that gets no answer would otherwise hang the pass. */
 export const callTimeoutMs = 30_000;
 
-/** A 429 whose Retry-After is longer than the SDK may wait: thrown as is (not a RestError, so no retry policy retries it). */
+/**
+ * A 429 or 503 whose Retry-After is longer than the SDK may wait, or a 429 without one: thrown as is
+ * (not a RestError, so no retry policy retries it). retryAfterMs is undefined when Azure gave no wait.
+ */
 export class ThrottledAnswer extends Error {
-  readonly statusCode = 429;
+  readonly statusCode: number;
   readonly code: string;
-  readonly retryAfterMs: number;
-  constructor(code: string, message: string, retryAfterMs: number) {
+  readonly retryAfterMs: number | undefined;
+  constructor(code: string, message: string, retryAfterMs: number | undefined, statusCode = 429) {
     super(message);
     this.name = 'ThrottledAnswer';
     this.code = code;
     this.retryAfterMs = retryAfterMs;
+    this.statusCode = statusCode;
   }
 }
 
@@ -68,29 +74,44 @@ export function retryAfterMsOf(headers: { get(name: string): string | undefined 
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-/** What an error answer's body says (ARM's {error: {code, message}}), read without consuming anything the SDK needs. */
-function errorBodyOf(res: PipelineResponse): { code?: string; message?: string } {
+/** ARM's error body: {error: {code, message, target?, details?[]}}. */
+export interface ArmErrorBody { code?: string; message?: string; target?: string; details?: ArmErrorBody[] }
+
+/** What an error answer's body says, read without consuming anything the SDK needs. */
+function errorBodyOf(res: PipelineResponse): ArmErrorBody {
   try {
-    return (JSON.parse(res.bodyAsText ?? '') as { error?: { code?: string; message?: string } }).error ?? {};
+    const error = (JSON.parse(res.bodyAsText ?? '') as { error?: unknown }).error;
+    return error && typeof error === 'object' ? error as ArmErrorBody : {};
   } catch {
     return {};
   }
 }
 
+/** The last error body each request was answered with (a request is the same object over its retries). */
+const errorBodies = new WeakMap<PipelineRequest, ArmErrorBody>();
+
+/** The error body Azure answered request with, when it answered one. */
+export const armErrorOf = (request: PipelineRequest | undefined): ArmErrorBody | undefined => (request ? errorBodies.get(request) : undefined);
+
 /**
- * Runs inside the SDK's retry loop, once per attempt: sets the attempt's deadline, and lets a 429
- * through to the retry policy only when its wait is short; a longer one ends the call at once.
+ * Runs inside the SDK's retry loop, once per attempt: sets the attempt's deadline, keeps an error
+ * answer's body, and lets a 429 or 503 through to the retry policy only when its wait is short; a
+ * longer one (or a 429 that names none) ends the call at once.
  */
 export const boundedCallPolicy: PipelinePolicy = {
   name: 'staysailBoundedCall',
   async sendRequest(request, next) {
     if (!request.timeout) request.timeout = callTimeoutMs;
     const res = await next(request);
-    if (res.status !== 429) return res;
-    const after = retryAfterMsOf(res.headers);
-    if (after !== undefined && after <= retryBudget.maxThrottleWaitMs) return res;
+    if (res.status < 400) return res;
     const body = errorBodyOf(res);
-    throw new ThrottledAnswer(body.code ?? 'TooManyRequests', body.message ?? 'too many requests', after ?? 0);
+    errorBodies.set(request, body);
+    if (res.status !== 429 && res.status !== 503) return res;
+    const after = retryAfterMsOf(res.headers);
+    // The SDK waits out any Retry-After of a 429 or 503: only a short one is left to it. A 503 without one is a server error, retried with back-off.
+    if (after === undefined ? res.status === 503 : after <= retryBudget.maxThrottleWaitMs) return res;
+    throw new ThrottledAnswer(body.code ?? (res.status === 429 ? 'TooManyRequests' : 'ServiceUnavailable'),
+      body.message ?? (res.status === 429 ? 'too many requests' : 'the service is unavailable'), after, res.status);
   },
 };
 
@@ -170,12 +191,35 @@ export function credentialOptionsOf(spec: AzureSpec): { tenantId: string; author
   return { tenantId: spec.tenantId, ...(spec.authorityHost ? { authorityHost: spec.authorityHost, disableInstanceDiscovery: true } : {}) };
 }
 
+/** Where a credential came from: the Account's Secret, or the operator's own identity (the default chain). */
+export type CredentialSource = 'secret' | 'default';
+
+const credentialSources = new WeakMap<object, CredentialSource>();
+
+/** Which credential threw err, when a credential did: errors.ts names the Secret only when there is one. */
+export const credentialSourceOf = (err: unknown): CredentialSource | undefined =>
+  (err !== null && typeof err === 'object' ? credentialSources.get(err) : undefined);
+
+/** credential, its failures marked with where it came from. */
+export function marked(credential: TokenCredential, source: CredentialSource): TokenCredential {
+  return {
+    getToken: async (scopes, options) => {
+      try {
+        return await credential.getToken(scopes, options);
+      } catch (err) {
+        if (err !== null && typeof err === 'object') credentialSources.set(err, source);
+        throw err;
+      }
+    },
+  };
+}
+
 function credentialOf(identity: Sdk['identity'], account: ProviderAccount, principal: ServicePrincipal | undefined): TokenCredential {
   const spec = account.spec.azure!;
   const { tenantId, ...options } = credentialOptionsOf(spec);
   // Without a Secret the default chain signs in to the Account's tenant, through its authority.
-  if (!principal) return new identity.DefaultAzureCredential({ tenantId, ...options });
-  return new identity.ClientSecretCredential(spec.tenantId, principal.clientId, principal.clientSecret, options);
+  if (!principal) return marked(new identity.DefaultAzureCredential({ tenantId, ...options }), 'default');
+  return marked(new identity.ClientSecretCredential(spec.tenantId, principal.clientId, principal.clientSecret, options), 'secret');
 }
 
 /**
