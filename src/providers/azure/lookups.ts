@@ -6,10 +6,11 @@ import { notFound } from '../errors.ts';
 import type { AzureClients } from './clients.ts';
 import { azureOrAbsent } from './errors.ts';
 import { lbParts } from './ids.ts';
+import { isExternal } from './lb-plan.ts';
 import { isMadeFor, readMark } from './marks.ts';
 
-/** The backend pool of a LoadBalancer's load balancer, and its first probe. */
-export interface Traffic { pool: string; probe?: string }
+/** The backend pool of a LoadBalancer's load balancer, its first probe, and whether its frontend is public. */
+export interface Traffic { pool: string; probe?: string; external?: boolean }
 
 /** Each LoadBalancer's pool and probe, by name; undefined for one with no load balancer of Staysail's made for it. */
 export async function trafficOf(c: AzureClients, what: string, loadBalancers: readonly string[]): Promise<Map<string, Traffic | undefined>> {
@@ -18,7 +19,8 @@ export async function trafficOf(c: AzureClients, what: string, loadBalancers: re
     if (!lb || !isMadeFor(readMark(lb.tags), 'LoadBalancer', c.namespace, name)) return [name, undefined] as const;
     const pool = (lb.backendAddressPools ?? []).find((p) => p.name === lbParts.pool)?.id;
     const probe = lb.probes?.[0]?.id;
-    return [name, pool ? { pool, ...(probe ? { probe } : {}) } : undefined] as const;
+    const external = isExternal(lb);
+    return [name, pool ? { pool, ...(probe ? { probe } : {}), ...(external !== undefined ? { external } : {}) } : undefined] as const;
   }));
   return new Map(found);
 }

@@ -7,7 +7,7 @@ import type { VirtualMachineScaleSet } from '@azure/arm-compute';
 import { isProviderError } from '../errors.ts';
 import type { CreateServerGroup } from '../interfaces.ts';
 import { readMark } from './marks.ts';
-import { computerNamePrefixOf, hasTraffic, imageReferenceOf, networkProfileOf, poolsOf, scaleSetOf, securityGroupOf, stateTags,
+import { checkLoadBalancerFronts, computerNamePrefixOf, hasTraffic, imageReferenceOf, networkProfileOf, poolsOf, scaleSetOf, securityGroupOf, stateTags,
   trafficUpdateOf, zonesOf } from './scale-set.ts';
 
 const owner = { apiVersion: 'staysail.dev/v1alpha1', kind: 'Cluster', namespace: 'shop', name: 'shop-prod', uid: 'u-1' };
@@ -62,6 +62,13 @@ describe('Azure scale sets', () => {
     ['an image of three parts', () => imageReferenceOf('x', 'Canonical:ubuntu:server'), /spec\.template\.azure\.image "Canonical:ubuntu:server"/],
     ['two SecurityGroups', () => securityGroupOf(req({}, { securityGroups: ['a', 'b'] })), /spec\.securityGroupRefs names 2 SecurityGroups \(a, b\)/],
     ['a zone by name', () => zonesOf('x', ['westeurope-1']), /spec\.location\.zones names "westeurope-1"/],
+    ['a user name Azure reserves', () => scaleSetOf({ req: req({ adminUsername: 'root' }), region: 'r', network, createdAt: 'x' }),
+      /spec\.template\.azure\.adminUsername "root" is one of the names Azure reserves/],
+    ['another user name Azure reserves', () => scaleSetOf({ req: req({ adminUsername: 'support_388945a0' }), region: 'r', network, createdAt: 'x' }),
+      /spec\.template\.azure\.adminUsername "support_388945a0"/],
+    ['two internal LoadBalancers', () => checkLoadBalancerFronts('x', [['b', false], ['a', false], ['c', true], ['d', undefined]]),
+      /spec\.loadBalancerRefs names 2 internal LoadBalancers \(a, b\)/],
+    ['two external LoadBalancers', () => checkLoadBalancerFronts('x', [['a', true], ['b', true]]), /spec\.loadBalancerRefs names 2 external LoadBalancers \(a, b\)/],
     ['an upper-case user', () => scaleSetOf({ req: req({ adminUsername: 'Admin' }), region: 'r', network, createdAt: 'x' }), /spec\.template\.azure\.adminUsername "Admin"/],
     ['a key that is not OpenSSH', () => scaleSetOf({ req: req({ sshPublicKeys: ['-----BEGIN PUBLIC KEY-----'] }), region: 'r', network, createdAt: 'x' }),
       /spec\.template\.azure\.sshPublicKeys/],

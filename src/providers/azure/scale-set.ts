@@ -35,6 +35,10 @@ export interface ScaleSetNetwork {
 
 export const defaultAdminUsername = 'staysail';
 const adminUsername = /^[a-z_][a-z0-9_-]{0,31}$/;
+/** The user names Azure refuses for a Linux scale set's administrator (Compute's osProfile.adminUsername). */
+export const reservedAdminUsernames: ReadonlySet<string> = new Set(['administrator', 'admin', 'user', 'user1', 'test', 'user2', 'test1', 'user3', 'admin1', '1',
+  '123', 'a', 'actuser', 'adm', 'admin2', 'aspnet', 'backup', 'console', 'david', 'guest', 'john', 'owner', 'root', 'server', 'sql', 'support',
+  'support_388945a0', 'sys', 'test2', 'test3', 'user4', 'user5']);
 const sshKey = /^(ssh-rsa|ssh-ed25519) [A-Za-z0-9+/]+={0,3}( .*)?$/;
 const zone = /^[1-9]$/;
 
@@ -70,12 +74,31 @@ export function securityGroupOf(req: CreateServerGroup): string | undefined {
   return groups[0];
 }
 
+/**
+ * The kinds of a server group's load balancers (external: true, internal: false, not made yet:
+ * undefined), which Azure takes at most one of each: a NIC IP configuration joins at most one public
+ * and one internal Standard load balancer.
+ */
+export function checkLoadBalancerFronts(name: string, fronts: readonly (readonly [string, boolean | undefined])[]): void {
+  for (const [external, kind] of [[true, 'external'], [false, 'internal']] as const) {
+    const same = fronts.filter(([, e]) => e === external).map(([lb]) => lb).sort();
+    if (same.length > 1) {
+      throw invalid(`server group ${name}: spec.loadBalancerRefs names ${same.length} ${kind} LoadBalancers (${same.join(', ')}), and on Azure a scale set's `
+        + `network interface joins at most one ${kind} load balancer (and one of the other kind); name one ${kind} LoadBalancer, with every port on it`);
+    }
+  }
+}
+
 /** The Linux user and SSH keys of the template (generated: the one key Staysail made when it names none), checked. */
 export function linuxAccessOf(name: string, t: AzureTemplate, generated: string | undefined): { user: string; keys: string[] } {
   const user = t.adminUsername ?? defaultAdminUsername;
   if (!adminUsername.test(user)) {
     throw invalid(`server group ${name}: spec.template.azure.adminUsername "${user}" is not a Linux user name: a lower-case letter or "_", `
       + 'then lower-case letters, digits, "_" and "-", at most 32; correct it');
+  }
+  if (reservedAdminUsernames.has(user.toLowerCase())) {
+    throw invalid(`server group ${name}: spec.template.azure.adminUsername "${user}" is one of the names Azure reserves (root, admin, administrator, `
+      + `user, test, guest and others), which it refuses for a scale set's administrator; choose another, e.g. ${defaultAdminUsername}`);
   }
   const keys = t.sshPublicKeys?.length ? [...new Set(t.sshPublicKeys.map((k) => k.trim()))] : generated ? [generated] : [];
   const bad = keys.find((k) => !sshKey.test(k));

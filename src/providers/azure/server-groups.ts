@@ -14,10 +14,10 @@ import { regionOf, type AzureClientPool, type AzureClients } from './clients.ts'
 import { describeScaleSet, isFailedShell, isPresent, newestFirst, observedStateOf, stateOf } from './describe.ts';
 import { all, azureOrAbsent } from './errors.ts';
 import { serverGroupSubnetId } from './ids.ts';
-import { poolsAndProbe, securityGroupIdsOf, trafficOf } from './lookups.ts';
+import { poolsAndProbe, securityGroupIdsOf, trafficOf, type Traffic } from './lookups.ts';
 import { isMadeHere, isOwnedBy, ownerOfMark, readMark } from './marks.ts';
 import { settle } from './operations.ts';
-import { azureTemplateOf, hasTraffic, scaleSetOf, securityGroupOf, stateTags, trafficUpdateOf, type ScaleSetNetwork,
+import { azureTemplateOf, checkLoadBalancerFronts, hasTraffic, scaleSetOf, securityGroupOf, stateTags, trafficUpdateOf, type ScaleSetNetwork,
   type ScaleSetState } from './scale-set.ts';
 import { unusableSshKey } from './ssh-key.ts';
 
@@ -72,6 +72,7 @@ async function converge(c: AzureClients, ss: VirtualMachineScaleSet, want: Scale
   const name = ss.name!;
   const traffic = want.enabled ? await trafficOf(c, `server group ${name}`, want.loadBalancers) : new Map();
   if (want.enabled) refuseMissing(c, name, traffic);
+  checkFronts(name, traffic);
   const { pools, probe } = poolsAndProbe(traffic, want.enabled ? want.loadBalancers : []);
   if (!hasTraffic(ss, pools, probe)) {
     await patch(c, name, pools.length ? `naming the backend pools of ${want.loadBalancers.join(', ')}` : 'naming no backend pool',
@@ -101,6 +102,10 @@ function refuseMissing(c: AzureClients, name: string, traffic: ReadonlyMap<strin
   }
 }
 
+/** Invalid when the load balancers found are two internal or two external ones: a NIC IP configuration joins one of each at most. */
+const checkFronts = (name: string, traffic: ReadonlyMap<string, Traffic | undefined>): void =>
+  checkLoadBalancerFronts(name, [...traffic].map(([lb, t]) => [lb, t?.external] as const));
+
 /** A scale set found under the request's name is the request's only when made for this owner from this template. */
 function checkSame(c: AzureClients, ss: VirtualMachineScaleSet, req: CreateServerGroup): void {
   const mark = readMark(ss.tags);
@@ -120,7 +125,9 @@ async function networkOf(c: AzureClients, req: CreateServerGroup): Promise<Scale
   const sg = securityGroupOf(req);
   const subnetId = serverGroupSubnetId(c, req.location, azureTemplateOf(req).subnetId, what);
   const groups = sg ? await securityGroupIdsOf(c, what, sg) : {};
-  const traffic = req.enabled ? await trafficOf(c, what, req.loadBalancers) : new Map();
+  // Every LoadBalancer made so far is read, enabled or not: two of a kind are Invalid before anything is made.
+  const traffic = await trafficOf(c, what, req.loadBalancers);
+  checkFronts(req.name, traffic);
   if (req.enabled) refuseMissing(c, req.name, traffic);
   const { pools, probe } = poolsAndProbe(traffic, req.enabled ? req.loadBalancers : []);
   return { subnetId, ...groups, pools, ...(probe ? { healthProbeId: probe } : {}) };
@@ -163,7 +170,8 @@ async function create(c: AzureClients, req: CreateServerGroup, now: () => Date):
       await settle(`server group ${req.name}: creating ${where(c, req.name)}`,
         () => c.compute.virtualMachineScaleSets.createOrUpdate(c.resourceGroup, req.name, body));
     } catch (err) {
-      if (!isProviderError(err, 'Conflict')) throw err; // another operation on it meanwhile: read below
+      // Another operation on it meanwhile (another create): read below. Any other Conflict (a property Azure will not change) is the answer.
+      if (!isProviderError(err, 'Conflict') || !/\bAnotherOperationInProgress\b/.test(err.message)) throw err;
     }
     ss = await findScaleSet(c, req.name);
     if (!ss) throw inProgress(`server group ${req.name}: ${where(c, req.name)} is being created`, 2_000);
@@ -236,6 +244,7 @@ export function azureServerGroups(pool: AzureClientPool, now: () => Date = () =>
     async setLoadBalancers(a, l, name, loadBalancers) {
       const c = await at(a, l);
       const ss = await ourScaleSet(c, name, 'change the load balancers of');
+      checkFronts(name, await trafficOf(c, `server group ${name}`, loadBalancers));
       await converge(c, ss, { ...observedStateOf(ss), loadBalancers: [...loadBalancers] });
     },
 

@@ -13,7 +13,10 @@ import { fastPolling, sdkClients } from '../../fakes/azure/sdk.ts';
 import { azureNamespace, azureWorld, principal, resourceGroup, stopFakeAzure, subscriptionId, tenantId, type AzureWorld } from '../../support/azure-world.ts';
 import { namespaces } from '../../support/provider-world.ts';
 
-serverGroupContract('azure on its fake', azureWorld);
+serverGroupContract('azure on its fake', azureWorld, {
+  'leaves a load balancer it is no longer in at once, and disabled takes traffic from none': 'it puts one server group behind two internal load balancers, '
+    + 'which Azure refuses (a NIC IP configuration joins one internal and one public load balancer at most); the Azure suite below does it with one of each',
+});
 
 after(stopFakeAzure);
 
@@ -135,6 +138,34 @@ describe('Azure provider on its fake', function () {
     assert.deepEqual((await w.provider.loadBalancers.describe(w.account, w.location, 'web'))?.serverGroups, []);
   });
 
+  it('leaves a load balancer it is no longer in at once, and disabled takes traffic from none (one internal and one external, as Azure allows)', async () => {
+    const spec = (type: 'internal' | 'external') => ({ application: 'shop', accountRef: { name: 'azure' }, type, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' as const }] });
+    await w.provider.loadBalancers.upsert(w.account, w.location, 'a', spec('internal'), await w.owner('LoadBalancer', 'a'));
+    await w.provider.loadBalancers.upsert(w.account, w.location, 'b', spec('external'), await w.owner('LoadBalancer', 'b'));
+    const membersOf = async (lb: string) => (await w.provider.loadBalancers.describe(w.account, w.location, lb))?.serverGroups ?? [];
+    const sg = w.provider.serverGroups;
+    await sg.create(w.account, await request({ enabled: true, loadBalancers: ['a', 'b'] }));
+    assert.deepEqual([await membersOf('a'), await membersOf('b')], [['shop-prod-v001'], ['shop-prod-v001']]);
+    await sg.setLoadBalancers(w.account, w.location, 'shop-prod-v001', ['a']);
+    assert.deepEqual([await membersOf('a'), await membersOf('b')], [['shop-prod-v001'], []], 'b still routes to a server group that left it');
+    await sg.disable(w.account, w.location, 'shop-prod-v001');
+    assert.deepEqual([await membersOf('a'), await membersOf('b')], [[], []], 'a disabled server group takes traffic');
+    assert.deepEqual((await sg.describe(w.account, w.location, 'shop-prod-v001'))?.loadBalancers, ['a'], 'disabled, it forgot its load balancers');
+    await sg.enable(w.account, w.location, 'shop-prod-v001');
+    assert.deepEqual([await membersOf('a'), await membersOf('b')], [['shop-prod-v001'], []], 'enabled again, it is in its load balancers alone');
+  });
+
+  it('refuses two internal LoadBalancers for one server group as Invalid naming spec.loadBalancerRefs, before anything is made', async () => {
+    const spec = { application: 'shop', accountRef: { name: 'azure' }, type: 'internal' as const, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' as const }] };
+    for (const lb of ['a', 'b']) await w.provider.loadBalancers.upsert(w.account, w.location, lb, spec, await w.owner('LoadBalancer', lb));
+    const twoInternal = /server group shop-prod-v001: spec\.loadBalancerRefs names 2 internal LoadBalancers \(a, b\)/;
+    await assert.rejects(w.provider.serverGroups.create(w.account, await request({ loadBalancers: ['a', 'b'] })), rejectsWith('Invalid', twoInternal));
+    assert.deepEqual(names(), []);
+    await w.provider.serverGroups.create(w.account, await request({ loadBalancers: ['a'] }));
+    await assert.rejects(w.provider.serverGroups.setLoadBalancers(w.account, w.location, 'shop-prod-v001', ['a', 'b']), rejectsWith('Invalid', twoInternal));
+    assert.deepEqual((await w.provider.serverGroups.describe(w.account, w.location, 'shop-prod-v001'))?.loadBalancers, ['a']);
+  });
+
   it('turns an operation that ends Failed into a typed error naming the scale set, and makes it on the next call', async () => {
     w.fake.failNext({ method: 'PUT', path: /virtualMachineScaleSets\/shop-prod-v001$/ },
       { operation: 'Failed', code: 'AllocationFailed', message: 'Allocation failed. We do not have sufficient capacity for the requested VM size in this region.' });
@@ -145,6 +176,15 @@ describe('Azure provider on its fake', function () {
     assert.equal(made.name, 'shop-prod-v001');
     assert.deepEqual(names(), ['shop-prod-v001']);
     assert.equal(state(), 'Succeeded', 'the failed scale set was not made again');
+  });
+
+  it('waits out another operation on the scale set its create meets, and answers any other Conflict as it is', async () => {
+    const path = /virtualMachineScaleSets\/shop-prod-v001$/;
+    w.fake.failNext({ method: 'PUT', path }, { status: 409, code: 'AnotherOperationInProgress', message: 'Operation \'PUT\' is not allowed since another operation is in progress.' });
+    await assert.rejects(w.provider.serverGroups.create(w.account, await request()), rejectsWith('InProgress', /scale set shop-prod-v001 .*(is being created|AnotherOperationInProgress)/));
+    w.fake.failNext({ method: 'PUT', path }, { status: 409, code: 'PropertyChangeNotAllowed', message: 'Changing property \'osProfile.adminUsername\' is not allowed.' });
+    await assert.rejects(w.provider.serverGroups.create(w.account, await request()), rejectsWith('Conflict', /creating scale set shop-prod-v001 .*PropertyChangeNotAllowed/));
+    assert.deepEqual(names(), []);
   });
 
   it('answers Throttled with the Retry-After of a 429, waiting out a short one only a few times', async () => {
