@@ -87,12 +87,15 @@ describe('the Helm chart', function () {
       ['create', 'replicasets.apps', team, 'yes'], ['patch', 'pipelineruns.staysail.dev/status', team, 'yes'],
       ['update', 'pipelines.staysail.dev', team, 'no'], ['create', 'accounts.staysail.dev', team, 'no'],
       ['create', 'jobs.batch', team, 'yes'], ['get', 'pods/log', team, 'yes'], ['patch', 'pods', team, 'yes'], ['delete', 'pods', team, 'no'], ['get', 'secrets', team, 'yes'], ['list', 'secrets', team, 'no'],
+      // The manifest stages' kinds (rbac.manifestRules): workloads and their scale, ConfigMaps, Services; not Secrets.
+      ['patch', 'deployments.apps', team, 'yes'], ['update', 'deployments.apps/scale', team, 'yes'], ['list', 'configmaps', team, 'yes'],
+      ['delete', 'services', team, 'yes'], ['create', 'secrets', team, 'no'], ['create', 'deployments.apps', 'default', 'no'],
       ['create', 'leases.coordination.k8s.io', system, 'yes'], ['create', 'leases.coordination.k8s.io', team, 'no'],
       ['create', 'replicasets.apps', 'default', 'no'], ['get', 'nodes', undefined, 'yes'], ['delete', 'nodes', undefined, 'no'],
     ];
     for (const [verb, resource, ns, want] of expectations) assert.equal(await canI(sa, verb, resource, ns), want, `${verb} ${resource} in ${ns ?? 'all namespaces'}`);
 
-    // The operator itself, as that ServiceAccount: a rollout behind a Service, and a pipeline that runs a Job.
+    // The operator itself, as that ServiceAccount: a rollout behind a Service, a pipeline that runs a Job, and one that deploys manifests.
     const token = (await k(['-n', system, 'create', 'token', fullname, '--duration', '1h'])).trim();
     const admin = parse(await k(['config', 'view', '--raw', '--minify'])) as { clusters: unknown[] };
     const kubeconfig = join(dir, 'operator.kubeconfig');
@@ -111,6 +114,12 @@ describe('the Helm chart', function () {
           template: { kubernetes: { podTemplate: { spec: { containers: [{ name: 'web', image: 'shop:1' }] } } } } } },
         pipeline('job', [{ refId: 'job', type: 'runJob', runJob: { jobTemplate: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'tool:1' }] } } } } }]),
         run('job-1', 'job'),
+        pipeline('manifests', [{ refId: 'deploy', type: 'deployManifest', deployManifest: { accountRef: { name: 'local' }, manifests: [
+          { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { level: 'info' } },
+          { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api' }, spec: { replicas: 1, selector: { matchLabels: { app: 'api' } },
+            template: { metadata: { labels: { app: 'api' } }, spec: { containers: [{ name: 'api', image: 'api:1', envFrom: [{ configMapRef: { name: 'settings' } }] }] } } } },
+        ] } }]),
+        run('manifests-1', 'manifests'),
       ];
       await k(['-n', team, 'apply', '--server-side', '-f', '-'], docs.map((d) => stringify(d)).join('---\n'));
       let phase = '';
@@ -119,6 +128,9 @@ describe('the Helm chart', function () {
       let result = '';
       await waitFor(async () => { result = await k(['-n', team, 'get', 'pipelinerun', 'job-1', '-o', 'jsonpath={.status.conditions[?(@.type=="Succeeded")].reason}']); return result === 'Succeeded'; },
         60_000, () => `the run did not succeed as the chart's ServiceAccount: ${result}`);
+      await waitFor(async () => { result = await k(['-n', team, 'get', 'pipelinerun', 'manifests-1', '-o', 'jsonpath={.status.conditions[?(@.type=="Succeeded")].reason}']); return result === 'Succeeded'; },
+        60_000, () => `the deployManifest run did not succeed as the chart's ServiceAccount: ${result}`);
+      assert.equal(await k(['-n', team, 'get', 'deployment', 'api', '-o', 'jsonpath={.spec.template.spec.containers[0].envFrom[0].configMapRef.name}']), 'settings-v000');
       await waitFor(async () => (await k(['-n', team, 'get', 'endpointslices', '-l', 'kubernetes.io/service-name=web', '-o',
         'jsonpath={.items[*].endpoints[*].addresses[*]}'])).trim().length > 0, 30_000,
       () => `the Service never had the rollout's pods; the operator said: ${JSON.stringify(operator.lines.filter((l) => l.level !== 'info').slice(-5))}`);

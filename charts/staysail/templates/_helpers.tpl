@@ -82,4 +82,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - apiGroups: [""]
   resources: [events]
   verbs: [create, patch]
+{{- with .Values.rbac.manifestRules }}
+# The manifest stages: the kinds they may apply, read, patch, scale and delete (rbac.manifestRules).
+{{ toYaml . }}
+{{- end }}
 {{- end -}}
