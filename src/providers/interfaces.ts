@@ -37,6 +37,12 @@ export interface ServerGroupDescription {
   draining?: number;
   /** The load balancers it is a member of: it takes traffic from these, and only these, while enabled. */
   loadBalancers: string[];
+  /**
+   * Its instances are not yet where its enabled state puts them: a change of traffic was cut short
+   * (on Azure, the model changed but its instances not yet upgraded), so the verb for the wanted
+   * state is called again. Absent where a change of traffic is one step.
+   */
+  unsettled?: boolean;
   /** Hash of the template it runs, as given at creation. */
   templateHash: string;
   providerId: string;

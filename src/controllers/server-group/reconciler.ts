@@ -66,7 +66,7 @@ async function converge({ provider, account, location, ctx, what, lbs }: Converg
   }
   // Disabled first when it is to be: a change of load balancers made while it is still enabled would join the new ones.
   let enabled = desc.enabled;
-  if (!spec.enabled && enabled) {
+  if (!spec.enabled && (enabled || desc.unsettled)) {
     await provider.serverGroups.disable(account, location, name);
     acted = true;
     enabled = false;
@@ -79,7 +79,7 @@ async function converge({ provider, account, location, ctx, what, lbs }: Converg
     const left = desc.loadBalancers.filter((lb) => !lbs.includes(lb));
     ctx.recordEvent('Normal', 'LoadBalancersChanged', `${what}: load balancers ${lbs.join(', ') || 'none'}${left.length ? ` (left ${left.join(', ')})` : ''}`);
   }
-  if (spec.enabled && !enabled) {
+  if (spec.enabled && (!enabled || desc.unsettled)) {
     await provider.serverGroups.enable(account, location, name);
     acted = true;
     ctx.recordEvent('Normal', 'Enabled', `${what}: takes traffic`);

@@ -73,6 +73,17 @@ describe('Azure scale sets as server groups', () => {
     assert.deepEqual([d.enabled, d.loadBalancers, d.instances.healthy], [true, ['web'], 1]);
   });
 
+  it('is unsettled while a running instance is in other pools than the model names (an upgrade cut short), either way', () => {
+    const unsettledOf = (ss: VirtualMachineScaleSet, vms: VirtualMachineScaleSetVM[]) => describeScaleSet(ss, vms, [pool]).unsettled ?? false;
+    // Enabling: the model names the pool, an instance does not run that model yet.
+    assert.equal(unsettledOf(scaleSet(false, ['web'], [pool]), [vm('0', { pools: [pool] }), vm('1', { latest: false })]), true);
+    // Disabling: the model names no pool, an instance is still in it.
+    assert.equal(unsettledOf(scaleSet(true, ['web']), [vm('0', { pools: [pool], latest: false })]), true);
+    // Settled either way; an instance not running yet does not count.
+    assert.equal(unsettledOf(scaleSet(true, ['web'], [pool]), [vm('0', { pools: [pool.toUpperCase()] }), vm('1', { state: 'Creating' })]), false);
+    assert.equal(unsettledOf(scaleSet(false, ['web']), [vm('0')]), false);
+  });
+
   it('puts the newest first, by creation time then sequence', () => {
     const d = (name: string, createdAt: string, sequence: number) => ({ ...describeScaleSet(scaleSet(false, []), [], []), name, createdAt, sequence });
     assert.deepEqual([d('a', '2026-01-01', 1), d('b', '2026-01-02', 0), d('c', '2026-01-01', 2)].sort(newestFirst).map((x) => x.name), ['b', 'c', 'a']);

@@ -81,6 +81,17 @@ export function healthyCount(ss: VirtualMachineScaleSet, vms: readonly VirtualMa
   return vms.filter((vm) => isRunning(vm) && (!behind || isHealthyBehindPools(vm, found))).length;
 }
 
+/**
+ * Whether an instance is in other pools than the model names: a change of traffic whose upgrade of
+ * the instances was cut short (the model is changed first), which enable or disable then finishes.
+ */
+export const unsettled = (ss: VirtualMachineScaleSet, vms: readonly VirtualMachineScaleSetVM[]): boolean => {
+  const key = (ids: readonly string[]) => [...new Set(ids.map((id) => id.toLowerCase()))].sort().join();
+  const model = key(poolsOf(ss));
+  return vms.filter((vm) => isRunning(vm)).some((vm) => key(instancePoolsOf(vm)) !== model);
+};
+const unsettledOf = (ss: VirtualMachineScaleSet, vms: readonly VirtualMachineScaleSetVM[]): { unsettled?: true } => (unsettled(ss, vms) ? { unsettled: true } : {});
+
 /** The description of a scale set; cluster and sequence from its name when its tags have none. */
 export function describeScaleSet(ss: VirtualMachineScaleSet, vms: readonly VirtualMachineScaleSetVM[], pools: readonly (string | undefined)[]): ServerGroupDescription {
   const name = ss.name ?? '';
@@ -98,6 +109,7 @@ export function describeScaleSet(ss: VirtualMachineScaleSet, vms: readonly Virtu
     capacity,
     instances: { total: vms.filter(isPresent).length, healthy: healthyCount(ss, vms, pools) },
     loadBalancers: state.loadBalancers,
+    ...unsettledOf(ss, vms),
     templateHash: mark?.templateHash ?? '',
     providerId: ss.id ?? name,
   };

@@ -138,6 +138,25 @@ describe('Azure provider on its fake', function () {
     assert.deepEqual((await w.provider.loadBalancers.describe(w.account, w.location, 'web'))?.serverGroups, []);
   });
 
+  it('says it is unsettled when a change stopped between the model and the upgrade of its instances, and enable finishes it', async () => {
+    const lb = await w.provider.loadBalancers.upsert(w.account, w.location, 'web', { application: 'shop', accountRef: { name: 'azure' }, type: 'internal',
+      ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }] }, await w.owner('LoadBalancer', 'web'));
+    await w.provider.serverGroups.create(w.account, await request({ loadBalancers: ['web'], enabled: false }));
+    const azure = w.account.spec.azure!;
+    const sdk = sdkClients(azure.endpoint!, { subscriptionId, tenantId, ...principal, authorityHost: azure.authorityHost! });
+    const ss = await sdk.compute.virtualMachineScaleSets.get(resourceGroup, 'shop-prod-v001');
+    const probe = (w.fake.resource(lb.providerId.replace(/\/backendAddressPools\/[^/]+$/, '')) as { properties: { probes: { id: string }[] } }).properties.probes[0]!.id;
+    // The enable's model PATCH, done; the crash came before its instances were upgraded.
+    await sdk.compute.virtualMachineScaleSets.update(resourceGroup, 'shop-prod-v001', trafficUpdateOf(ss, [lb.providerId], probe), fastPolling).pollUntilDone();
+    const crashed = await w.provider.serverGroups.describe(w.account, w.location, 'shop-prod-v001');
+    assert.deepEqual([crashed?.enabled, crashed?.unsettled, crashed?.instances.healthy], [true, true, 0], 'enabled by its model, its instances not in the pool yet');
+
+    await w.provider.serverGroups.enable(w.account, w.location, 'shop-prod-v001');
+    const done = await w.provider.serverGroups.describe(w.account, w.location, 'shop-prod-v001');
+    assert.deepEqual([done?.enabled, done?.unsettled, done?.instances.healthy], [true, undefined, 2]);
+    assert.deepEqual((await w.provider.loadBalancers.describe(w.account, w.location, 'web'))?.serverGroups, ['shop-prod-v001']);
+  });
+
   it('leaves a load balancer it is no longer in at once, and disabled takes traffic from none (one internal and one external, as Azure allows)', async () => {
     const spec = (type: 'internal' | 'external') => ({ application: 'shop', accountRef: { name: 'azure' }, type, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' as const }] });
     await w.provider.loadBalancers.upsert(w.account, w.location, 'a', spec('internal'), await w.owner('LoadBalancer', 'a'));
