@@ -29,7 +29,7 @@ function openssl(dir: string, args: string[]): void {
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: Buffer };
     if (e.code === 'ENOENT') {
-      throw new Error('openssl is required to make the local cluster certificates: install it (Debian: apt-get install openssl)', { cause: err });
+      throw new Error('openssl is required to make the test certificates: install it (Debian: apt-get install openssl)', { cause: err });
     }
     throw new Error(`openssl ${args.join(' ')} failed: ${e.stderr?.toString() ?? e.message}`, { cause: err });
   }
@@ -37,26 +37,33 @@ function openssl(dir: string, args: string[]): void {
 
 const ecKey = (out: string) => ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', out];
 
-function signed(dir: string, name: string, subject: string, extensions: string): void {
+/** Makes ca.key and ca.crt, a CA named cn, in dir. */
+export function makeCa(dir: string, cn: string, days: number): void {
+  openssl(dir, ecKey('ca.key'));
+  openssl(dir, ['req', '-x509', '-new', '-key', 'ca.key', '-subj', `/CN=${cn}`, '-days', String(days), '-sha256',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature',
+    '-out', 'ca.crt']);
+}
+
+/** Makes <name>.key and <name>.crt in dir, signed by its CA, with the given subject and extensions. */
+export function signed(dir: string, name: string, subject: string, extensions: string, days = 7): void {
   openssl(dir, ecKey(`${name}.key`));
   openssl(dir, ['req', '-new', '-key', `${name}.key`, '-subj', subject, '-out', `${name}.csr`]);
   writeFileSync(join(dir, `${name}.ext`), extensions);
   openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
-    '-days', '7', '-sha256', '-extfile', `${name}.ext`, '-out', `${name}.crt`]);
+    '-days', String(days), '-sha256', '-extfile', `${name}.ext`, '-out', `${name}.crt`]);
 }
+
+/** A serving certificate's extensions for 127.0.0.1 and localhost (and more names). */
+export const servingExtensions = (...names: string[]) =>
+  `subjectAltName=IP:127.0.0.1,DNS:localhost${names.map((n) => `,DNS:${n}`).join('')}\n` +
+  'keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n';
 
 /** Writes a fresh set of certificates into dir. */
 export function makeCerts(dir: string): ClusterCerts {
-  openssl(dir, ecKey('ca.key'));
-  openssl(dir, ['req', '-x509', '-new', '-key', 'ca.key', '-subj', '/CN=staysail-local-ca', '-days', '7', '-sha256',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature',
-    '-out', 'ca.crt']);
-  signed(dir, 'apiserver', '/CN=kube-apiserver',
-    'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc\n' +
-    'keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n');
-  signed(dir, 'kubelet', '/CN=kwok-kubelet',
-    'subjectAltName=IP:127.0.0.1,DNS:localhost\n' +
-    'keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n');
+  makeCa(dir, 'staysail-local-ca', 7);
+  signed(dir, 'apiserver', '/CN=kube-apiserver', servingExtensions('kubernetes', 'kubernetes.default', 'kubernetes.default.svc'));
+  signed(dir, 'kubelet', '/CN=kwok-kubelet', servingExtensions());
   signed(dir, 'admin', '/O=system:masters/CN=staysail-admin',
     'keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n');
   signed(dir, 'front-proxy-client', '/CN=front-proxy-client',
