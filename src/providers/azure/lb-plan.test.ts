@@ -7,7 +7,7 @@ import type { LoadBalancerSpec } from '../../api/v1alpha1/load-balancer.ts';
 import { isProviderError } from '../errors.ts';
 import { tagsOf } from './marks.ts';
 import {
-  changeOf, isExternal, loadBalancerDiffers, planLoadBalancer, poolMembers, privateAddressOf, publicIpOf, refuseTypeChange, updateOf, type Front,
+  changeOf, isExternal, keepNamedProbes, loadBalancerDiffers, planLoadBalancer, poolMembers, privateAddressOf, publicIpOf, refuseTypeChange, updateOf, type Front,
 } from './lb-plan.ts';
 
 const lbId = '/subscriptions/s-1/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/web';
@@ -27,13 +27,37 @@ describe('Azure load balancer plan', () => {
     assert.deepEqual([lb.location, lb.sku, lb.tags], ['westeurope', { name: 'Standard' }, tags]);
     assert.deepEqual(lb.frontendIPConfigurations, [{ name: 'frontend', subnet: { id: subnetId }, privateIPAllocationMethod: 'Dynamic' }]);
     assert.deepEqual(lb.backendAddressPools, [{ name: 'pool' }]);
-    assert.deepEqual(lb.probes, [{ name: 'port-8080', protocol: 'Tcp', port: 8080 }, { name: 'port-8443', protocol: 'Tcp', port: 8443 },
-      { name: 'port-53', protocol: 'Tcp', port: 53 }]);
+    // UDP 53 has no TCP port of its own: its rule is probed through the first TCP target's probe (a TCP probe on 53 would never answer).
+    assert.deepEqual(lb.probes, [{ name: 'port-8080', protocol: 'Tcp', port: 8080 }, { name: 'port-8443', protocol: 'Tcp', port: 8443 }]);
+    assert.equal(lb.loadBalancingRules?.[2]?.probe?.id, `${lbId}/probes/port-8080`);
     assert.deepEqual(lb.loadBalancingRules?.[1], { name: 'port-443', protocol: 'Tcp', frontendPort: 443, backendPort: 8443,
       frontendIPConfiguration: { id: `${lbId}/frontendIPConfigurations/frontend` }, backendAddressPool: { id: `${lbId}/backendAddressPools/pool` },
       probe: { id: `${lbId}/probes/port-8443` }, enableFloatingIP: false, idleTimeoutInMinutes: 4, disableOutboundSnat: true });
     assert.deepEqual(lb.loadBalancingRules?.map((r) => [r.name, r.protocol]), [['port-80', 'Tcp'], ['port-443', 'Tcp'], ['port-53', 'Udp']],
       'HTTPS is TCP at layer 4; UDP stays UDP');
+  });
+
+  it('refuses UDP-only ports without a health check port of their own, naming spec.ports and spec.healthCheck', () => {
+    const udp = spec({ ports: [{ port: 53, protocol: 'UDP' }, { port: 5353, targetPort: 5353, protocol: 'UDP' }] });
+    assert.throws(() => plan(udp), invalidWith(/spec\.ports\[0\] is UDP \(target port 53\).*spec\.healthCheck\.port/));
+    assert.throws(() => plan({ ...udp, healthCheck: { protocol: 'TCP' } }), invalidWith(/spec\.healthCheck\.port/));
+    const checked = plan({ ...udp, healthCheck: { protocol: 'HTTP', port: 8080, path: '/healthz' } });
+    assert.deepEqual(checked.probes?.map((p) => [p.name, p.protocol, p.port, p.requestPath]),
+      [['port-53', 'Http', 8080, '/healthz'], ['port-5353', 'Http', 8080, '/healthz']]);
+  });
+
+  it('keeps a probe a scale set still names, and the rules using it, until none does', () => {
+    const before = plan(spec({ ports: [{ port: 80, targetPort: 8080, protocol: 'TCP' }, { port: 81, targetPort: 8081, protocol: 'TCP' }] }));
+    const found: LoadBalancer = { ...before, probes: before.probes?.map((p) => ({ ...p, id: `${lbId}/probes/${p.name}` })) };
+    const after = plan(spec({ ports: [{ port: 80, targetPort: 9090, protocol: 'TCP' }] }));
+    const named = new Set([`${lbId.toUpperCase()}/probes/port-8081`]);
+    const kept = keepNamedProbes(found, after, named);
+    assert.deepEqual(kept.probes?.map((p) => p.name), ['port-9090', 'port-8081'], 'the wanted probe first: server groups point at the first');
+    // port-81's rule uses the kept probe and clashes with no wanted rule: it stays; port-80's is the wanted one (probe port-9090).
+    assert.deepEqual(kept.loadBalancingRules?.map((r) => [r.name, r.probe?.id?.split('/').pop()]), [['port-80', 'port-9090'], ['port-81', 'port-8081']]);
+    assert.equal(keepNamedProbes(found, after, new Set()), after, 'nothing named: the plan as it is');
+    assert.deepEqual(keepNamedProbes(found, after, new Set([`${lbId}/probes/port-8080`])).loadBalancingRules?.map((r) => r.name), ['port-80'],
+      'a rule a wanted one replaces is not kept (Azure then refuses the update until the scale set lets go)');
   });
 
   it('fronts an external one with its public IP address, a Standard static one', () => {

@@ -3,8 +3,10 @@
 // private address in the location's subnet), one backend pool `pool` that the scale sets of server
 // groups joining it name, one probe `port-<n>` per distinct target port, and one load-balancing rule
 // `port-<port>` per port. An Azure load balancer works at layer 4: HTTP and HTTPS ports are TCP rules,
-// and only a probe speaks HTTP. Also whether what is found differs from what is wanted, in what
-// Staysail sets, and which scale sets' instances are in the pool.
+// and only a probe speaks HTTP; Azure probes no UDP, so a UDP-only target port is probed through a TCP
+// target's probe, or spec.healthCheck's port. A probe a scale set's healthProbe still names is kept
+// (with the rules using it) until none does: Azure refuses to remove it. Also whether what is found
+// differs from what is wanted, in what Staysail sets, and which scale sets' instances are in the pool.
 import type { FrontendIPConfiguration, LoadBalancer, LoadBalancingRule, Probe, PublicIPAddress } from '@azure/arm-network';
 import type { LoadBalancerSpec } from '../../api/v1alpha1/load-balancer.ts';
 import { parseDuration } from '../../api/duration.ts';
@@ -68,6 +70,29 @@ function probeOf(targetPort: number, spec: LoadBalancerSpec, interval: number | 
 const targetOf = (p: LoadBalancerSpec['ports'][number]): number => p.targetPort ?? p.port;
 const transportOf = (p: LoadBalancerSpec['ports'][number]): 'Tcp' | 'Udp' => (p.protocol === 'UDP' ? 'Udp' : 'Tcp');
 
+/**
+ * The probe port of each target port: its own, except a UDP-only target's (a TCP probe on a UDP port
+ * never answers), which takes the first TCP target's; Invalid, naming the fields, when there is none
+ * and spec.healthCheck names no port of its own.
+ */
+function probeTargetsOf(name: string, spec: LoadBalancerSpec): Map<number, number> {
+  const ports = spec.ports;
+  const tcpTargets = [...new Set(ports.filter((p) => transportOf(p) === 'Tcp').map(targetOf))];
+  const out = new Map<number, number>();
+  for (const t of new Set(ports.map(targetOf))) {
+    const udpOnly = !tcpTargets.includes(t);
+    if (!udpOnly || spec.healthCheck?.port !== undefined) { out.set(t, t); continue; }
+    if (!tcpTargets.length) {
+      const i = ports.findIndex((p) => targetOf(p) === t);
+      throw invalid(`LoadBalancer "${name}": spec.ports[${i}] is UDP (target port ${t}) and no port of spec.ports is TCP, HTTP or HTTPS, and an Azure probe `
+        + 'speaks only TCP, HTTP or HTTPS (a TCP probe on a UDP port never answers, so no instance would take traffic); set spec.healthCheck with '
+        + 'the port (spec.healthCheck.port) of a TCP or HTTP health endpoint the instances serve');
+    }
+    out.set(t, tcpTargets[0]!);
+  }
+  return out;
+}
+
 /** Azure refuses two rules of a pool with the same backend port and protocol while floating IP is off. */
 function refuseSharedBackends(name: string, ports: LoadBalancerSpec['ports']): void {
   const seen = new Map<string, number>();
@@ -93,12 +118,13 @@ export function planLoadBalancer({ name, spec, region, tags, scope, front }: Loa
   refuseSharedBackends(name, spec.ports);
   const interval = intervalOf(name, spec);
   const threshold = thresholdOf(name, spec);
-  const targets = [...new Set(spec.ports.map(targetOf))];
+  const probeTargets = probeTargetsOf(name, spec);
+  const targets = [...new Set(probeTargets.values())];
   const rules: LoadBalancingRule[] = spec.ports.map((p) => ({
     name: lbParts.rule(p.port), protocol: transportOf(p), frontendPort: p.port, backendPort: targetOf(p),
     frontendIPConfiguration: { id: frontendId(scope, name) },
     backendAddressPool: { id: backendPoolId(scope, name) },
-    probe: { id: probeId(scope, name, targetOf(p)) },
+    probe: { id: probeId(scope, name, probeTargets.get(targetOf(p))!) },
     // Outbound traffic is not the load balancer's to give (disableOutboundSnat); the rest are Azure's defaults, written down.
     enableFloatingIP: false, idleTimeoutInMinutes: 4, disableOutboundSnat: true,
   }));
@@ -139,6 +165,27 @@ export function loadBalancerDiffers(found: LoadBalancer, want: LoadBalancer): bo
     Object.keys(want.tags ?? {}).sort().map((k) => [k, lb.tags?.[k]]),
   ]);
   return pick(found, false) !== pick(want, true);
+}
+
+/** Whether two resource IDs name the same thing (no case, no trailing slash). */
+const sameRef = (a: { id?: string } | undefined, b: { id?: string } | undefined): boolean => !!idOf(a) && idOf(a) === idOf(b);
+
+/**
+ * want, keeping each probe of found that a scale set's healthProbe names (namedProbes, resource IDs)
+ * and want drops: Azure refuses to remove such a probe, or the last rule using it, until the scale set
+ * names another. Its rules are kept too unless a wanted rule takes their name or frontend port;
+ * then the update is refused (a Conflict, tried again) until the scale set lets go. Kept probes come
+ * after the wanted ones: a server group points its healthProbe at a load balancer's first probe.
+ */
+export function keepNamedProbes(found: LoadBalancer, want: LoadBalancer, namedProbes: ReadonlySet<string>): LoadBalancer {
+  const named = new Set([...namedProbes].map((id) => idOf({ id })));
+  const wanted = new Set((want.probes ?? []).map((p) => p.name));
+  const kept = (found.probes ?? []).filter((p) => !wanted.has(p.name) && named.has(idOf(p)));
+  if (!kept.length) return want;
+  const rules = want.loadBalancingRules ?? [];
+  const clashes = (r: LoadBalancingRule) => rules.some((w) => w.name === r.name || (w.frontendPort === r.frontendPort && w.protocol === r.protocol));
+  const keptRules = (found.loadBalancingRules ?? []).filter((r) => kept.some((p) => sameRef(r.probe, p)) && !clashes(r));
+  return { ...want, probes: [...(want.probes ?? []), ...kept], loadBalancingRules: [...rules, ...keptRules] };
 }
 
 /** The body of an update: want, keeping the tags someone else put on the load balancer. */

@@ -12,7 +12,7 @@ import { all, azureOrAbsent } from './errors.ts';
 import { backendPoolId, lbParts, locationSubnetId, publicIpId } from './ids.ts';
 import { isMadeFor, readMark, refuseUnlessOwned, tagsOf } from './marks.ts';
 import { settle } from './operations.ts';
-import { changeOf, isExternal, planLoadBalancer, poolMembers, privateAddressOf, publicIpOf, updateOf, type Front } from './lb-plan.ts';
+import { changeOf, isExternal, keepNamedProbes, planLoadBalancer, poolMembers, privateAddressOf, publicIpOf, updateOf, type Front } from './lb-plan.ts';
 
 const kind = 'LoadBalancer';
 const fix = `delete it, or give the ${kind} another name`;
@@ -36,6 +36,15 @@ async function ensurePublicIp(c: AzureClients, name: string, owner: Owner): Prom
     return;
   }
   await settle(`creating public IP address ${name}`, () => c.network.publicIPAddresses.createOrUpdate(c.resourceGroup, name, publicIpOf(c.region, tagsOf(owner, name))));
+}
+
+/** The probes of found that want drops and a scale set's healthProbe names (read only when want drops one). */
+async function namedProbesOf(c: AzureClients, name: string, found: LoadBalancer, want: LoadBalancer): Promise<Set<string>> {
+  const wanted = new Set((want.probes ?? []).map((p) => p.name));
+  if (!(found.probes ?? []).some((p) => !wanted.has(p.name))) return new Set();
+  const scaleSets = await all(`listing the scale sets of resource group ${c.resourceGroup} that use load balancer ${name}'s probes`,
+    () => c.compute.virtualMachineScaleSets.list(c.resourceGroup));
+  return new Set(scaleSets.map((ss) => ss.virtualMachineProfile?.networkProfile?.healthProbe?.id).filter((id): id is string => !!id));
 }
 
 /** How many of the pool's instances the probe reports healthy, read from each member scale set's instance views. */
@@ -75,14 +84,16 @@ export function azureLoadBalancers(pool: AzureClientPool): LoadBalancerProvider 
     /**
      * Plans first (what Azure cannot carry is Invalid before anything is made), refuses what is not
      * this object's, makes an external one's public IP address, then puts the load balancer only when
-     * it differs; every PUT is waited on to its end.
+     * it differs, keeping a probe a scale set still names; every PUT is waited on to its end.
      */
     async upsert(a, l, name, spec, owner) {
       const c = await clients(a, l);
       // The public IP address's ID is known before it is made, so the whole plan is checked first.
       const front: Front = spec.type === 'external' ? { publicIpId: publicIpId(c, name) } : { subnetId: locationSubnetId(c, l, `${kind} "${name}"`) };
-      const want = planLoadBalancer({ name, spec, region: c.region, tags: tagsOf(owner, name), scope: c, front });
+      const planned = planLoadBalancer({ name, spec, region: c.region, tags: tagsOf(owner, name), scope: c, front });
       const found = await getLoadBalancer(c, name);
+      // A probe a scale set still names stays until its server group points elsewhere (Azure refuses to remove it).
+      const want = found ? keepNamedProbes(found, planned, await namedProbesOf(c, name, found, planned)) : planned;
       const change = changeOf(name, found, want, owner);
       if ('publicIpId' in front) await ensurePublicIp(c, name, owner);
       if (change !== 'keep') {

@@ -92,12 +92,15 @@ describe('Azure load balancers and security groups on its fake', function () {
     assert.equal(lb.address, props(frontend).privateIPAddress);
     assert.deepEqual(w.fake.resources('Microsoft.Network/publicIPAddresses'), []);
 
-    const again = await w.provider.loadBalancers.upsert(w.account, w.location, 'web', lbSpec('internal', [{ port: 81, targetPort: 8081, protocol: 'UDP' }]), owner);
+    // UDP only, with no port to probe: a TCP probe on a UDP port never answers, so it is refused before anything is written.
+    const udp = lbSpec('internal', [{ port: 81, targetPort: 8081, protocol: 'UDP' }]);
+    await assert.rejects(w.provider.loadBalancers.upsert(w.account, w.location, 'web', udp, owner), rejectsWith('Invalid', /spec\.ports\[0\] is UDP.*spec\.healthCheck/));
+    const again = await w.provider.loadBalancers.upsert(w.account, w.location, 'web', { ...udp, healthCheck: { protocol: 'HTTP', port: 9000, path: '/healthz' } }, owner);
     assert.equal(again.providerId, lb.providerId);
     const body = w.fake.resource(lbId('web'));
     assert.deepEqual(list(props(body).loadBalancingRules).map((r) => [r.name, props(r).protocol, props(r).frontendPort, props(r).backendPort]),
       [['port-81', 'Udp', 81, 8081]]);
-    assert.deepEqual(list(props(body).probes).map((p) => [p.name, props(p).protocol, props(p).port]), [['port-8081', 'Tcp', 8081]]);
+    assert.deepEqual(list(props(body).probes).map((p) => [p.name, props(p).protocol, props(p).port, props(p).requestPath]), [['port-8081', 'Http', 9000, '/healthz']]);
 
     const nowhere = { ...w.location, network: undefined };
     await assert.rejects(w.provider.loadBalancers.upsert(w.account, nowhere, 'api', lbSpec('internal'), await w.owner('LoadBalancer', 'api')),
@@ -115,6 +118,28 @@ describe('Azure load balancers and security groups on its fake', function () {
     await w.provider.serverGroups.destroy(w.account, w.location, 'shop-prod-v001');
     await w.provider.loadBalancers.delete(w.account, w.location, 'web');
     assert.deepEqual([w.fake.resource(lbId('web')), w.fake.resource(ipId('web'))], [undefined, undefined]);
+  });
+
+  it('keeps a probe a scale set\'s healthProbe names when the ports change, and drops it once none does', async () => {
+    const owner = await w.owner('LoadBalancer', 'web');
+    await w.provider.loadBalancers.upsert(w.account, w.location, 'web', lbSpec('internal'), owner);
+    await w.provider.serverGroups.create(w.account, await serverGroup({ loadBalancers: ['web'] }));
+    const profile = (ss: string) => props(w.fake.resource(id('Microsoft.Compute/virtualMachineScaleSets', ss))).virtualMachineProfile as Json | undefined;
+    const probeOfScaleSet = () => refId((profile('shop-prod-v001')?.networkProfile as Json | undefined)?.healthProbe);
+    assert.ok(sameId(probeOfScaleSet(), `${lbId('web')}/probes/port-8080`), String(probeOfScaleSet()));
+    const moved = lbSpec('internal', [{ port: 90, targetPort: 9090, protocol: 'TCP' }]);
+    await w.provider.loadBalancers.upsert(w.account, w.location, 'web', moved, owner);
+    const body = () => props(w.fake.resource(lbId('web')));
+    assert.deepEqual(list(body().probes).map((p) => p.name), ['port-9090', 'port-8080'], 'the named probe stays, after the wanted one');
+    assert.deepEqual(list(body().loadBalancingRules).map((r) => r.name), ['port-90', 'port-80'], 'and the rule using it');
+    await w.provider.serverGroups.destroy(w.account, w.location, 'shop-prod-v001');
+    await w.provider.loadBalancers.upsert(w.account, w.location, 'web', moved, owner);
+    assert.deepEqual([list(body().probes).map((p) => p.name), list(body().loadBalancingRules).map((r) => r.name)], [['port-9090'], ['port-90']]);
+    // A wanted rule that takes the old one's port cannot keep it: Azure refuses the update while the scale set names the probe, a Conflict tried again.
+    await w.provider.serverGroups.create(w.account, await serverGroup({ name: 'shop-prod-v002', sequence: 2, loadBalancers: ['web'] }));
+    await assert.rejects(w.provider.loadBalancers.upsert(w.account, w.location, 'web', lbSpec('internal', [{ port: 90, targetPort: 9091, protocol: 'TCP' }]), owner),
+      rejectsWith('Conflict', /updating load balancer web: 400 CannotRemoveRuleUsedByProbeUsedByVMSS/));
+    await w.provider.serverGroups.destroy(w.account, w.location, 'shop-prod-v002');
   });
 
   it('answers Throttled with the Retry-After of a 429 on a load balancer\'s PUT, and puts it on the next pass', async () => {
