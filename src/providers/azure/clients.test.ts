@@ -94,7 +94,8 @@ describe('Azure clients', () => {
       trustFakeCa(s.caCert);
       const spec = { subscriptionId, tenantId, resourceGroup: group, endpoint: s.endpoint, authorityHost: s.authorityHost };
       const { tenantId: tenant, ...identity } = credentialOptionsOf(spec);
-      const client = (secret: string) => new ComputeManagementClient(marked(new ClientSecretCredential(tenant, principal.clientId, secret, identity), 'secret'),
+      const client = (secret: string, source: 'secret' | 'default' = 'secret') => new ComputeManagementClient(
+        marked(new ClientSecretCredential(tenant, principal.clientId, secret, identity), source),
         subscriptionId, { ...clientOptionsOf(spec), retryOptions: { maxRetries: 0 } });
       const compute = client(principal.clientSecret);
       // The poller's first answer loses ARM's target: only the kept body names the field.
@@ -106,6 +107,9 @@ describe('Azure clients', () => {
         (err: unknown) => isProviderError(err, 'Invalid') && /400 BadRequest: The filter is not valid\.$/.test(err.message));
       await assert.rejects(azure('listing scale sets', () => client('wrong').virtualMachineScaleSets.list(group).next()),
         (err: unknown) => isProviderError(err, 'Invalid') && /AADSTS7000215.*clientId and clientSecret in the Secret/.test(err.message));
+      // The mark survives the SDKs' pipeline: the same refusal of the operator's own identity names no Secret.
+      await assert.rejects(azure('listing scale sets', () => client('wrong', 'default').virtualMachineScaleSets.list(group).next()),
+        (err: unknown) => isProviderError(err, 'Invalid') && /refused the operator's Azure identity/.test(err.message) && !/in the Secret/.test(err.message));
     } finally {
       await fake.stop();
     }
