@@ -91,8 +91,10 @@ const rules: { matches: (a: ArmAnswer) => boolean; becomes: (message: string, a:
   { matches: (a) => is(a, 'SubscriptionNotFound', 'InvalidSubscriptionId'),
     becomes: (m) => invalid(`${m}; correct the Account's spec.azure.subscriptionId, or use a service principal of that subscription's tenant`) },
   { matches: (a) => a.status === 404 || is(a, 'ResourceNotFound', 'NotFound'), becomes: notFound },
-  // Something still uses what is changed or removed (a probe a scale set names, a pool, a group): it goes once that lets go.
-  { matches: (a) => a.status === 409 || is(a, 'Conflict') || /InUse|UsedBy/.test(a.code), becomes: conflict },
+  // Something still uses what is changed or removed (a probe a scale set names, a pool, a group): not someone
+  // else's (Conflict), but a wait until that lets go, looked at again shortly, as GCE's resourceInUseByAnotherResource.
+  { matches: (a) => /InUse|UsedBy/.test(a.code), becomes: (m) => inProgress(m, 5_000) },
+  { matches: (a) => a.status === 409 || is(a, 'Conflict'), becomes: conflict },
   { matches: (a) => a.status === 401 || a.status === 403 || is(a, 'InvalidAuthenticationToken', 'AuthorizationFailed', 'LinkedAuthorizationFailed'),
     becomes: (m) => invalid(`${m}${credentialsHint}`) },
 ];

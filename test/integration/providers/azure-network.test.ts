@@ -112,7 +112,7 @@ describe('Azure load balancers and security groups on its fake', function () {
     await w.provider.serverGroups.create(w.account, await serverGroup({ loadBalancers: ['web'] }));
     await w.eventually(async () => (await w.provider.loadBalancers.describe(w.account, w.location, 'web'))?.serverGroups.join() === 'shop-prod-v001',
       'shop-prod-v001 in the pool');
-    await assert.rejects(w.provider.loadBalancers.delete(w.account, w.location, 'web'), rejectsWith('Conflict', /deleting load balancer web/));
+    await assert.rejects(w.provider.loadBalancers.delete(w.account, w.location, 'web'), rejectsWith('InProgress', /deleting load balancer web/));
     assert.ok(w.fake.resource(lbId('web')), 'the load balancer is kept');
     assert.ok(w.fake.resource(ipId('web')), 'and so is its public IP address');
     await w.provider.serverGroups.destroy(w.account, w.location, 'shop-prod-v001');
@@ -135,10 +135,10 @@ describe('Azure load balancers and security groups on its fake', function () {
     await w.provider.serverGroups.destroy(w.account, w.location, 'shop-prod-v001');
     await w.provider.loadBalancers.upsert(w.account, w.location, 'web', moved, owner);
     assert.deepEqual([list(body().probes).map((p) => p.name), list(body().loadBalancingRules).map((r) => r.name)], [['port-9090'], ['port-90']]);
-    // A wanted rule that takes the old one's port cannot keep it: Azure refuses the update while the scale set names the probe, a Conflict tried again.
+    // A wanted rule that takes the old one's port cannot keep it: Azure refuses the update while the scale set names the probe, a wait looked at again.
     await w.provider.serverGroups.create(w.account, await serverGroup({ name: 'shop-prod-v002', sequence: 2, loadBalancers: ['web'] }));
     await assert.rejects(w.provider.loadBalancers.upsert(w.account, w.location, 'web', lbSpec('internal', [{ port: 90, targetPort: 9091, protocol: 'TCP' }]), owner),
-      rejectsWith('Conflict', /updating load balancer web: 400 CannotRemoveRuleUsedByProbeUsedByVMSS/));
+      rejectsWith('InProgress', /updating load balancer web: 400 CannotRemoveRuleUsedByProbeUsedByVMSS/));
     await w.provider.serverGroups.destroy(w.account, w.location, 'shop-prod-v002');
   });
 
@@ -184,7 +184,7 @@ describe('Azure load balancers and security groups on its fake', function () {
     assert.ok(sameId(refId(props(nic).networkSecurityGroup), nsgId('web')), JSON.stringify(nic));
     assert.ok(sameId(refId(list(props(list(props(nic).ipConfigurations)[0]).applicationSecurityGroups)[0]), asgId('web')));
     // Deleted while the scale set names it: refused, and tried again; once the scale set is gone, both go.
-    await assert.rejects(w.provider.securityGroups.delete(w.account, w.location, 'web'), rejectsWith('Conflict', /deleting network security group web/));
+    await assert.rejects(w.provider.securityGroups.delete(w.account, w.location, 'web'), rejectsWith('InProgress', /deleting network security group web/));
     await w.provider.serverGroups.destroy(w.account, w.location, 'shop-prod-v001');
     await w.provider.securityGroups.delete(w.account, w.location, 'web');
     assert.deepEqual([w.fake.resource(nsgId('web')), w.fake.resource(asgId('web'))], [undefined, undefined]);
