@@ -94,6 +94,14 @@ describe('deployManifest stage', () => {
     assert.deepEqual(names, ['cfg-v001', 'cfg-v002']);
   });
 
+  it('prunes each family by its own kind when a ConfigMap and a Secret share a base name', async () => {
+    const both = (n: string) => [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app' }, data: { n } },
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'app' }, stringData: { n } }];
+    for (const n of ['1', '2']) assert.equal((await pass({ manifests: both(n), waitForStable: false, maxVersionHistory: 1 }, record())).status, 'SUCCEEDED');
+    const names = [...mp.objects.values()].map((o) => `${o.kind} ${o.metadata.name}`).sort();
+    assert.deepEqual(names, ['ConfigMap app-v001', 'Secret app-v001']);
+  });
+
   it('fails without a retry when a manifest is refused, or the Account cannot apply manifests', async () => {
     const refused = await pass({ manifests: [{ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'x' } }] }, record());
     assert.deepEqual([refused.status, refused.message, 'final' in refused && refused.final], ['FAILED', 'deployManifest "deploy": ClusterRole "x" is cluster-scoped', true]);

@@ -63,11 +63,12 @@ async function prune(c: Config, mp: ManifestProvider, account: ProviderAccount, 
     existing[familyKey(f.kind, f.namespace, f.base)] = await mp.list(account, { namespace: f.namespace }, f, `${artifactNameLabel}=${f.base}`);
   }
   const doomed = planPrune(state.versions, existing, c.maxVersionHistory);
-  for (const o of doomed) {
-    const family = families.find((f) => f.namespace === o.metadata.namespace && f.base === o.metadata.labels?.[artifactNameLabel])!;
-    await mp.delete(account, { namespace: o.metadata.namespace }, { apiVersion: family.apiVersion, kind: family.kind, name: o.metadata.name, namespace: o.metadata.namespace });
+  for (const { kind, object: o } of doomed) {
+    // A ConfigMap and a Secret may share a base name: the family is the one of the doomed version's kind.
+    const family = families.find((f) => f.kind === kind && f.namespace === o.metadata.namespace && f.base === o.metadata.labels?.[artifactNameLabel])!;
+    await mp.delete(account, { namespace: o.metadata.namespace }, { apiVersion: family.apiVersion, kind, name: o.metadata.name, namespace: o.metadata.namespace });
   }
-  return doomed.map((o) => o.metadata.name);
+  return doomed.map(({ object: o }) => o.metadata.name);
 }
 
 export const deployManifestStage: StageType = {

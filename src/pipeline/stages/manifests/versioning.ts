@@ -98,11 +98,14 @@ export function planVersions(manifests: KubeObject[], facts: VersionFacts, optio
   return { manifests: out, versions };
 }
 
+/** A version to delete: the object as listed and its family's kind (a listed object may not carry its kind). */
+export interface Doomed { kind: string; object: KubeObject }
+
 /**
  * The versions to delete once a deploy succeeded: of each family deployed, all but the
  * maxVersionHistory highest, never the one just deployed. Undefined maxVersionHistory keeps all.
  */
-export function planPrune(versions: Version[], existing: Record<string, KubeObject[]>, maxVersionHistory: number | undefined): KubeObject[] {
+export function planPrune(versions: Version[], existing: Record<string, KubeObject[]>, maxVersionHistory: number | undefined): Doomed[] {
   if (maxVersionHistory === undefined) return [];
   return versions.flatMap((v) => {
     const family = (existing[familyKey(v.kind, v.namespace, v.baseName)] ?? [])
@@ -110,6 +113,6 @@ export function planPrune(versions: Version[], existing: Record<string, KubeObje
       .map((o) => ({ o, sequence: Number(o.metadata.labels?.[monikerSequenceLabel] ?? -1) }))
       .sort((a, b) => b.sequence - a.sequence);
     // The deployed version counts as one of those kept, whatever its place.
-    return family.slice(Math.max(0, maxVersionHistory - 1)).map(({ o }) => o);
+    return family.slice(Math.max(0, maxVersionHistory - 1)).map(({ o }) => ({ kind: v.kind, object: o }));
   });
 }
