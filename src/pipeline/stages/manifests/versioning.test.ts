@@ -96,6 +96,14 @@ describe('manifest versioning', () => {
     assert.deepEqual(planPrune(deployed, existing, 1).map((d) => d.object.metadata.name), ['c-v002', 'c-v001', 'c-v000']);
     assert.deepEqual(planPrune(deployed, existing, undefined), []);
     const reusedOld = [{ kind: 'ConfigMap', baseName: 'c', name: 'c-v000', sequence: 0, reused: true }];
-    assert.deepEqual(planPrune(reusedOld, existing, 2).map((d) => d.object.metadata.name), ['c-v002', 'c-v001']);
+    assert.deepEqual(planPrune(reusedOld, existing, 2).map((d) => d.object.metadata.name), [], 'versions above the one deployed are a newer run\'s');
+  });
+
+  it('never prunes a version above the one deployed (a newer run\'s), nor the deployed one', () => {
+    const family = [0, 1, 2, 3, 4].map((n) => stored(configMap('c', { n: String(n) }), { existing: {}, chosen: { [familyKey('ConfigMap', undefined, 'c')]: n } }));
+    const existing = { [familyKey('ConfigMap', undefined, 'c')]: family };
+    const deployed = [{ kind: 'ConfigMap', baseName: 'c', name: 'c-v002', sequence: 2, reused: false }];
+    assert.deepEqual(planPrune(deployed, existing, 1).map((d) => d.object.metadata.name), ['c-v001', 'c-v000']);
+    assert.deepEqual(planPrune(deployed, existing, 2).map((d) => d.object.metadata.name), ['c-v000']);
   });
 });

@@ -103,7 +103,8 @@ export interface Doomed { kind: string; object: KubeObject }
 
 /**
  * The versions to delete once a deploy succeeded: of each family deployed, all but the
- * maxVersionHistory highest, never the one just deployed. Undefined maxVersionHistory keeps all.
+ * maxVersionHistory highest, never the one just deployed nor one above it (a newer run's, which
+ * that run may still be using). Undefined maxVersionHistory keeps all.
  */
 export function planPrune(versions: Version[], existing: Record<string, KubeObject[]>, maxVersionHistory: number | undefined): Doomed[] {
   if (maxVersionHistory === undefined) return [];
@@ -111,6 +112,7 @@ export function planPrune(versions: Version[], existing: Record<string, KubeObje
     const family = (existing[familyKey(v.kind, v.namespace, v.baseName)] ?? [])
       .filter((o) => o.metadata.name !== v.name && !o.metadata.deletionTimestamp)
       .map((o) => ({ o, sequence: Number(o.metadata.labels?.[monikerSequenceLabel] ?? -1) }))
+      .filter(({ sequence }) => !(sequence >= v.sequence))
       .sort((a, b) => b.sequence - a.sequence);
     // The deployed version counts as one of those kept, whatever its place.
     return family.slice(Math.max(0, maxVersionHistory - 1)).map(({ o }) => ({ kind: v.kind, object: o }));
