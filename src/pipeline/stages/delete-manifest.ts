@@ -20,6 +20,11 @@ export const deleteManifestStage: StageType = {
     if (isOutcome(ctx)) return ctx;
     const kind = { apiVersion: c.apiVersion, kind: c.kind };
     let refs = s.record.state?.deleted as ManifestRef[] | undefined;
+    // An expression may come out empty, and an empty selector selects every object of the kind.
+    if (!refs && !c.name && !c.labelSelector) {
+      return { status: 'FAILED', final: true, message: `${s.stage.type} "${s.stage.refId}": deleteManifest.name and deleteManifest.labelSelector are both empty ` +
+        `after evaluation, and an empty selector would delete every ${c.kind} in namespace "${ctx.location.namespace}"; give a name or a non-empty selector` };
+    }
     try {
       if (!refs) {
         const names = c.name ? [c.name]
