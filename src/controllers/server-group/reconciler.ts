@@ -38,7 +38,7 @@ function unsettled(desc: ServerGroupDescription, spec: ServerGroupSpec): string 
   const desired = spec.capacity.desired;
   if (healthy < desired) return `${healthy} of ${plural(desired, 'instance')} healthy`;
   if (total > desired) return `${total} instances, scaling down to ${desired}`;
-  if (desc.enabled !== spec.enabled) return spec.enabled ? 'not taking traffic yet' : 'still taking traffic';
+  if (desc.enabled !== spec.enabled || desc.unsettled) return spec.enabled ? 'not taking traffic yet' : 'still taking traffic';
   if (desc.draining) return `${plural(desc.draining, 'instance')} draining`;
   return undefined;
 }
@@ -69,8 +69,9 @@ async function converge({ provider, account, location, ctx, what, lbs }: Converg
   if (!spec.enabled && (enabled || desc.unsettled)) {
     await provider.serverGroups.disable(account, location, name);
     acted = true;
+    // Finishing a change cut short (unsettled) is no new state to announce.
+    if (enabled) ctx.recordEvent('Normal', 'Disabled', `${what}: no longer takes traffic`);
     enabled = false;
-    ctx.recordEvent('Normal', 'Disabled', `${what}: no longer takes traffic`);
   }
   // Then its load balancers: one it left stops routing to it now, whether it stays enabled or not.
   if ([...new Set(desc.loadBalancers)].sort().join() !== lbs.join()) { // providers need not list them in order
@@ -82,7 +83,7 @@ async function converge({ provider, account, location, ctx, what, lbs }: Converg
   if (spec.enabled && (!enabled || desc.unsettled)) {
     await provider.serverGroups.enable(account, location, name);
     acted = true;
-    ctx.recordEvent('Normal', 'Enabled', `${what}: takes traffic`);
+    if (!enabled) ctx.recordEvent('Normal', 'Enabled', `${what}: takes traffic`);
   }
   return acted;
 }

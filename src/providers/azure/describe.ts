@@ -85,10 +85,13 @@ export function healthyCount(ss: VirtualMachineScaleSet, vms: readonly VirtualMa
  * Whether an instance is in other pools than the model names: a change of traffic whose upgrade of
  * the instances was cut short (the model is changed first), which enable or disable then finishes.
  */
-export const unsettled = (ss: VirtualMachineScaleSet, vms: readonly VirtualMachineScaleSetVM[]): boolean => {
+export const unsettled = (ss: VirtualMachineScaleSet, vms: readonly VirtualMachineScaleSetVM[]): boolean =>
+  vms.filter((vm) => isRunning(vm)).some((vm) => !inPoolsOnly(vm, poolsOf(ss)));
+
+/** Whether the instance is in exactly these pools (by the model it runs). */
+export const inPoolsOnly = (vm: VirtualMachineScaleSetVM, pools: readonly string[]): boolean => {
   const key = (ids: readonly string[]) => [...new Set(ids.map((id) => id.toLowerCase()))].sort().join();
-  const model = key(poolsOf(ss));
-  return vms.filter((vm) => isRunning(vm)).some((vm) => key(instancePoolsOf(vm)) !== model);
+  return key(instancePoolsOf(vm)) === key(pools);
 };
 const unsettledOf = (ss: VirtualMachineScaleSet, vms: readonly VirtualMachineScaleSetVM[]): { unsettled?: true } => (unsettled(ss, vms) ? { unsettled: true } : {});
 

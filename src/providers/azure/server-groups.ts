@@ -11,7 +11,7 @@ import type { VirtualMachineScaleSet, VirtualMachineScaleSetVM } from '@azure/ar
 import { conflict, inProgress, isProviderError, notFound } from '../errors.ts';
 import type { CreateServerGroup, Location, ProviderAccount, ServerGroupDescription, ServerGroupProvider } from '../interfaces.ts';
 import { regionOf, type AzureClientPool, type AzureClients } from './clients.ts';
-import { describeScaleSet, isFailedShell, isPresent, newestFirst, observedStateOf, stateOf } from './describe.ts';
+import { describeScaleSet, inPoolsOnly, isFailedShell, isPresent, isRunning, newestFirst, observedStateOf, stateOf } from './describe.ts';
 import { all, azureOrAbsent } from './errors.ts';
 import { serverGroupSubnetId } from './ids.ts';
 import { poolsAndProbe, securityGroupIdsOf, trafficOf, type Traffic } from './lookups.ts';
@@ -79,7 +79,8 @@ async function converge(c: AzureClients, ss: VirtualMachineScaleSet, want: Scale
       trafficUpdateOf(ss, pools, probe));
   }
   const present = (await instancesOf(c, name)).filter(isPresent);
-  if (present.some((vm) => vm.latestModelApplied === false)) {
+  // Upgraded when one does not run the model, or (however Azure flags it) is not in exactly the model's pools.
+  if (present.some((vm) => vm.latestModelApplied === false || (isRunning(vm) && !inPoolsOnly(vm, pools)))) {
     const instanceIds = present.map((vm) => vm.instanceId!).filter(Boolean);
     await settle(`server group ${name}: upgrading instances ${instanceIds.join(', ')} of ${where(c, name)} to its model`,
       () => c.compute.virtualMachineScaleSets.updateInstances(c.resourceGroup, name, { instanceIds }));
