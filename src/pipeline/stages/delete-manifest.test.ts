@@ -6,16 +6,24 @@ import { deleteManifestBlock } from '../../api/v1alpha1/stages/delete-manifest.t
 import type { StageRecord } from '../../api/v1alpha1/pipeline-run.ts';
 import { ManualClock } from '../../core/clock.ts';
 import type { KubeObject } from '../../core/kube-client.ts';
+import { conflict } from '../../providers/errors.ts';
 import type { ManifestProvider, ManifestRef } from '../../providers/interfaces.ts';
 import { deleteManifestStage } from './delete-manifest.ts';
 import type { StageOutcome, StageRun } from './stage-type.ts';
 
-/** ConfigMaps by name; list matches one label (an empty selector matches every object, as the API server's). */
+/**
+ * ConfigMaps by name; list matches one label (an empty selector matches every object, as the API
+ * server's); delete refuses an object with a controller, as the real provider refuses a Staysail kind's.
+ */
 class MemoryManifests implements ManifestProvider {
   readonly objects = new Map<string, KubeObject>();
   readonly selectors: string[] = [];
   async apply(): Promise<KubeObject[]> { throw new Error('not used'); }
-  async delete(_a: unknown, _l: unknown, r: ManifestRef) { this.objects.delete(r.name); }
+  async delete(_a: unknown, _l: unknown, r: ManifestRef) {
+    const writer = this.objects.get(r.name)?.metadata.ownerReferences?.find((o) => o.controller);
+    if (writer) throw conflict(`ConfigMap "shop/${r.name}" is controlled by ${writer.kind} "${writer.name}", which writes it; change the ${writer.kind} instead of deleting the object`);
+    this.objects.delete(r.name);
+  }
   async patch(): Promise<KubeObject> { throw new Error('not used'); }
   async scale() { throw new Error('not used'); }
   async status(): Promise<never> { throw new Error('not used'); }
@@ -62,6 +70,18 @@ describe('deleteManifest stage', () => {
     }
     assert.deepEqual(mp.selectors, []);
     assert.deepEqual([...mp.objects.keys()].sort(), ['a', 'b']);
+  });
+
+  it('leaves, and names, what a selector matches that a Staysail kind controls; by name it fails', async () => {
+    const owned = configMap('owned', { tier: 'drop' }, { ownerReferences: [{ apiVersion: 'staysail.dev/v1alpha1', kind: 'ServerGroup', name: 'shop-prod-v001', uid: 'u', controller: true }] });
+    mp.objects.set('owned', owned);
+    const bySelector = await pass({ labelSelector: 'tier=drop' });
+    assert.deepEqual([bySelector.status, bySelector.message], ['SUCCEEDED',
+      'deleted ConfigMap "shop/a"; left ConfigMap "shop/owned": controlled by a Staysail kind, which writes it (change that object instead)']);
+    assert.deepEqual([...mp.objects.keys()].sort(), ['b', 'owned']);
+    const byName = await pass({ name: 'owned' });
+    assert.deepEqual([byName.status, 'final' in byName && byName.final, byName.message], ['FAILED', true,
+      'deleteManifest "del": ConfigMap "shop/owned" is controlled by ServerGroup "shop-prod-v001", which writes it; change the ServerGroup instead of deleting the object']);
   });
 
   it('is refused by its schema with an empty name or selector written out', () => {

@@ -56,15 +56,27 @@ export function kubernetesManifests(clientFor: ClientFor, clock: Clock): Manifes
     try { return await t.client.get(t.rt, t.ns, name); } catch (err) { if (isNotFound(err)) return undefined; throw err; }
   };
 
+  /** Conflict when one of Staysail's kinds controls the object, which has a writer already (docs/adr/0003). */
+  const refuseControlled = (what: string, obj: KubeObject | undefined, doing: string) => {
+    const writer = staysailController(obj);
+    if (writer) throw conflict(`${what} is controlled by ${writer.kind} "${writer.name}", which writes it; change the ${writer.kind} instead of ${doing} the object`);
+  };
+
+  /** The target of a delete, patch or scale, refused when one of Staysail's kinds controls the object. */
+  async function uncontrolled(a: ProviderAccount, l: Location, ref: { apiVersion: string; kind: string; name: string; namespace?: string }, doing: string) {
+    const t = await target(a, l, ref);
+    const what = describeRef({ ...ref, namespace: t.ns });
+    const existing = await get(t, ref.name);
+    refuseControlled(what, existing, doing);
+    return { t, what, existing };
+  }
+
   async function applyOne(a: ProviderAccount, l: Location, manifest: KubeObject,
     options: { fieldManager: string; force?: boolean; owner?: Owner }): Promise<KubeObject> {
     const t = await target(a, l, { apiVersion: manifest.apiVersion, kind: manifest.kind, name: manifest.metadata?.name, namespace: manifest.metadata?.namespace });
     const what = describeRef({ kind: t.rt.kind, name: manifest.metadata.name, namespace: t.ns });
-    const existing = await get(t, manifest.metadata.name);
-    const writer = staysailController(existing) ?? staysailController(manifest);
-    if (writer) {
-      throw conflict(`${what} is controlled by ${writer.kind} "${writer.name}", which writes it; change the ${writer.kind} instead of applying the object`);
-    }
+    refuseControlled(what, await get(t, manifest.metadata.name), 'applying');
+    refuseControlled(what, manifest, 'applying');
     const refs = options.owner ? ownerReferences(a, t.ns, options.owner) : [];
     const metadata = { ...manifest.metadata, namespace: t.ns,
       ...(refs.length ? { ownerReferences: [...(manifest.metadata.ownerReferences ?? []), ...refs] } : {}) };
@@ -80,7 +92,8 @@ export function kubernetesManifests(clientFor: ClientFor, clock: Clock): Manifes
     },
 
     async delete(a, l, ref, options = {}) {
-      const t = await target(a, l, ref);
+      const { t, existing } = await uncontrolled(a, l, ref, 'deleting');
+      if (!existing) return;
       try {
         await t.client.delete(t.rt, t.ns, ref.name, { propagationPolicy: cascades[options.cascade ?? 'background'] });
       } catch (err) {
@@ -89,14 +102,13 @@ export function kubernetesManifests(clientFor: ClientFor, clock: Clock): Manifes
     },
 
     async patch(a, l, ref, patch, options) {
-      const t = await target(a, l, ref);
-      return typed(describeRef({ ...ref, namespace: t.ns }), () => t.client.request<KubeObject>('patch', 'PATCH', t.client.path(t.rt, t.ns, ref.name),
+      const { t, what } = await uncontrolled(a, l, ref, 'patching');
+      return typed(what, () => t.client.request<KubeObject>('patch', 'PATCH', t.client.path(t.rt, t.ns, ref.name),
         { body: patch.body, contentType: patchTypes[patch.type], query: { fieldManager: options.fieldManager } }));
     },
 
     async scale(a, l, ref, replicas) {
-      const t = await target(a, l, ref);
-      const what = describeRef({ ...ref, namespace: t.ns });
+      const { t, what } = await uncontrolled(a, l, ref, 'scaling');
       if (!t.rt.scalable) throw invalid(`${what}: kind ${ref.kind} has no scale subresource, so it cannot be scaled; patch its replicas field instead`);
       await typed(what, () => t.client.request('patch', 'PATCH', t.client.path(t.rt, t.ns, ref.name, 'scale'),
         { body: { spec: { replicas } }, contentType: patchTypes.merge }));
