@@ -66,11 +66,14 @@ describe('the deployManifest stage', function () {
   it('goes back to an older version when its content comes back, and prunes past maxVersionHistory once stable', async () => {
     assert.equal((await runStage({ manifests: web('red') })).status, 'SUCCEEDED');
     assert.deepEqual(await versions(), ['web-config-v000', 'web-config-v001', 'web-config-v002']);
-    const outcome = await runStage({ manifests: web('blue'), maxVersionHistory: 2 });
-    assert.equal(outcome.status, 'SUCCEEDED', outcome.message);
+    const back = await runStage({ manifests: web('blue'), maxVersionHistory: 2 });
+    assert.equal(back.status, 'SUCCEEDED', back.message);
     assert.equal(await volumeOf(), 'web-config-v000', 'blue is v000 again');
-    assert.deepEqual(await versions(), ['web-config-v000', 'web-config-v002'], 'v000 (deployed) and the newest other are kept');
-    assert.match(outcome.message ?? '', /pruned web-config-v001/);
+    assert.deepEqual(await versions(), ['web-config-v000', 'web-config-v001', 'web-config-v002'], 'versions above the one deployed are never pruned');
+    const outcome = await runStage({ manifests: web('orange'), maxVersionHistory: 2 });
+    assert.equal(outcome.status, 'SUCCEEDED', outcome.message);
+    assert.deepEqual(await versions(), ['web-config-v002', 'web-config-v003'], 'v003 (deployed) and the newest below it are kept');
+    assert.match(outcome.message ?? '', /pruned web-config-v001, web-config-v000/);
   });
 
   it('resumed with the state of its first pass, waits on what it applied and makes no new version', async () => {
@@ -83,7 +86,7 @@ describe('the deployManifest stage', function () {
     record.state = first.state;
     const resumed = await pass({ manifests: web('purple') }, record);
     assert.notEqual(resumed.status, 'FAILED');
-    assert.deepEqual(await versions(), ['web-config-v000', 'web-config-v002', 'web-config-v003']);
+    assert.deepEqual(await versions(), ['web-config-v002', 'web-config-v003', 'web-config-v004']);
   });
 
   it('fails naming a manifest it cannot apply, and a ConfigMap source that does not exist', async () => {
