@@ -65,7 +65,11 @@ export const deleteManifestStage: StageType = {
     const outputs = { deletedNames: refs.map((r) => r.name) };
     const note = skippedNote(state);
     const left = [];
-    for (const r of refs) if (await ctx.mp.read(ctx.account, ctx.location, r)) left.push(r);
+    try {
+      for (const r of refs) if (await ctx.mp.read(ctx.account, ctx.location, r)) left.push(r);
+    } catch (err) {
+      return failureOf(s, err);
+    }
     if (left.length === 0) {
       const message = refs.length ? `deleted ${refs.map(refName).join(', ')}` : `no ${c.kind} matched ${c.labelSelector}`;
       return { status: 'SUCCEEDED', message: `${message}${note}`, outputs, state: state as unknown as Record<string, unknown> };

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import type { StageRecord } from '../../api/v1alpha1/pipeline-run.ts';
 import { ManualClock } from '../../core/clock.ts';
 import type { KubeObject } from '../../core/kube-client.ts';
+import { ApiError, isTransientApiError } from '../../core/errors.ts';
 import { invalid } from '../../providers/errors.ts';
 import type { ManifestProvider, ManifestRef, ManifestStatus, Provider } from '../../providers/interfaces.ts';
 import { deployManifestStage } from './deploy-manifest.ts';
@@ -14,9 +15,12 @@ class MemoryManifests implements ManifestProvider {
   readonly objects = new Map<string, KubeObject>();
   readonly statuses = new Map<string, ManifestStatus>();
   applies = 0;
+  /** What apply and status throw, when set: the way to the API server failing, or its refusal. */
+  failure?: unknown;
   private key = (kind: string, ns: string | undefined, name: string) => `${kind}/${ns}/${name}`;
   async apply(_a: unknown, _l: unknown, manifests: KubeObject[]) {
     this.applies++;
+    if (this.failure) throw this.failure;
     for (const m of manifests) if (m.kind === 'ClusterRole') throw invalid(`ClusterRole "${m.metadata.name}" is cluster-scoped`);
     for (const m of manifests) this.objects.set(this.key(m.kind!, m.metadata.namespace, m.metadata.name), m);
     return manifests;
@@ -25,6 +29,7 @@ class MemoryManifests implements ManifestProvider {
   async patch(): Promise<KubeObject> { throw new Error('not used'); }
   async scale() { throw new Error('not used'); }
   async status(_a: unknown, _l: unknown, r: ManifestRef) {
+    if (this.failure) throw this.failure;
     return this.statuses.get(`${r.kind}/${r.name}`) ?? { status: 'InProgress' as const, message: 'Available: 0/2' };
   }
   async read(_a: unknown, _l: unknown, r: ManifestRef) { return this.objects.get(this.key(r.kind, r.namespace, r.name)); }
@@ -100,6 +105,23 @@ describe('deployManifest stage', () => {
     for (const n of ['1', '2']) assert.equal((await pass({ manifests: both(n), waitForStable: false, maxVersionHistory: 1 }, record())).status, 'SUCCEEDED');
     const names = [...mp.objects.values()].map((o) => `${o.kind} ${o.metadata.name}`).sort();
     assert.deepEqual(names, ['ConfigMap app-v001', 'Secret app-v001']);
+  });
+
+  it('throws a cluster out of reach, mid-apply or mid-wait, as a transient error to retry, and fails on a 403 naming the object and verb', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), { code: 'ECONNREFUSED' });
+    const unreachable = (err: unknown) => err instanceof ApiError && isTransientApiError(err)
+      && /^deployManifest "deploy": the cluster's API server could not be reached: fetch failed \(ECONNREFUSED\)$/.test(err.message);
+    mp.failure = new TypeError('fetch failed', { cause: refused });
+    await assert.rejects(pass({ manifests: manifests('blue') }, record()), unreachable, 'mid-apply');
+    mp.failure = undefined;
+    const r = record();
+    assert.equal((await pass({ manifests: manifests('blue') }, r)).status, 'RUNNING');
+    mp.failure = new TypeError('fetch failed', { cause: refused });
+    await assert.rejects(pass({ manifests: manifests('blue') }, r), unreachable, 'mid-wait');
+    const forbidden = 'configmaps "cfg-v000" is forbidden: User "system:serviceaccount:shop:deployer" cannot patch resource "configmaps" in the namespace "shop"';
+    mp.failure = new ApiError(403, 'Forbidden', forbidden);
+    const out = await pass({ manifests: manifests('blue') }, record());
+    assert.deepEqual([out.status, 'final' in out && out.final, out.message], ['FAILED', true, `deployManifest "deploy": ${forbidden}`]);
   });
 
   it('fails without a retry when a manifest is refused, or the Account cannot apply manifests', async () => {

@@ -94,7 +94,12 @@ export const deployManifestStage: StageType = {
       const waiting = await awaitStable(s, ctx, state.applied);
       if (waiting) return waiting.status === 'FAILED' ? { ...waiting, outputs: outputsOf(state) } : waiting;
     }
-    const pruned = await prune(c, ctx.mp, ctx.account, state);
+    let pruned: string[];
+    try {
+      pruned = await prune(c, ctx.mp, ctx.account, state);
+    } catch (err) {
+      return failureOf(s, err);
+    }
     const summary = `${state.applied.length === 1 ? refName(state.applied[0]!) : `${state.applied.length} objects`} ${c.waitForStable === false ? 'applied' : 'stable'}`;
     return { status: 'SUCCEEDED', message: `${summary}${pruned.length ? `; pruned ${pruned.join(', ')}` : ''}`, outputs: outputsOf(state),
       state: state as unknown as Record<string, unknown> };

@@ -1,6 +1,8 @@
 // What the manifest stages share: the Account's ManifestProvider and where they act, the errors a
-// person must fix (no retry helps), and waiting until objects are Current by kstatus.
+// person must fix (no retry helps), a cluster out of reach (retried), and waiting until objects are
+// Current by kstatus.
 import { parseDuration } from '../../../api/duration.ts';
+import { ApiError, isTransientApiError } from '../../../core/errors.ts';
 import { isProviderError } from '../../../providers/errors.ts';
 import type { Location, ManifestProvider, ManifestRef, ProviderAccount } from '../../../providers/interfaces.ts';
 import { ExpressionError, interpolate } from '../../expressions.ts';
@@ -30,10 +32,28 @@ export const isOutcome = (x: ManifestContext | StageOutcome): x is StageOutcome 
 export const isPersonsToFix = (err: unknown) => err instanceof ManifestSourceError || err instanceof ExpressionError
   || isProviderError(err, 'Invalid') || isProviderError(err, 'Conflict') || isProviderError(err, 'NotFound');
 
-/** The stage's failure for such a mistake; anything else is thrown on (retried with back-off). */
+/**
+ * What an error that is not an API server's answer (a fetch TypeError, ECONNREFUSED, a timeout) is
+ * thrown as: a transient ApiError, which the run controller retries with back-off rather than
+ * failing the stage, since the next attempt may well reach the server.
+ */
+function unreachable(s: StageRun, err: unknown): ApiError {
+  const e = err as Error & { cause?: { message?: string; code?: string } };
+  const cause = e.cause?.code ?? e.cause?.message;
+  return new ApiError(503, 'Unreachable', `${s.stage.type} "${s.stage.refId}": the cluster's API server could not be reached: ` +
+    `${e.message ?? String(err)}${cause ? ` (${cause})` : ''}`);
+}
+
+/**
+ * The stage's failure for a mistake a person must fix, or for an API server's refusal that no retry
+ * helps (a 403 says which verb on which object); anything else is thrown on, as a transient
+ * ApiError, and retried with back-off.
+ */
 export function failureOf(s: StageRun, err: unknown): StageOutcome {
-  if (isPersonsToFix(err)) return { status: 'FAILED', final: true, message: `${s.stage.type} "${s.stage.refId}": ${(err as Error).message}` };
-  throw err;
+  const refusal = err instanceof ApiError && !isTransientApiError(err);
+  if (isPersonsToFix(err) || refusal) return { status: 'FAILED', final: true, message: `${s.stage.type} "${s.stage.refId}": ${(err as Error).message}` };
+  if (err instanceof ApiError) throw err;
+  throw unreachable(s, err);
 }
 
 /** The stage's timeout, as the run computes it (its own, else the manifest stages' default). */
@@ -43,7 +63,12 @@ export function stageTimeoutMs(s: StageRun): number {
 
 /** Undefined once every ref is Current; otherwise the stage's outcome (still waiting, or failed naming the object). */
 export async function awaitStable(s: StageRun, ctx: ManifestContext, refs: ManifestRef[]): Promise<StageOutcome | undefined> {
-  const statuses = await Promise.all(refs.map((r) => ctx.mp.status(ctx.account, ctx.location, r)));
+  let statuses;
+  try {
+    statuses = await Promise.all(refs.map((r) => ctx.mp.status(ctx.account, ctx.location, r)));
+  } catch (err) {
+    return failureOf(s, err);
+  }
   const progress = planProgress(refs, statuses, s.clock.now() - Date.parse(s.record.startTime!), stageTimeoutMs(s));
   if (progress.done) return undefined;
   if (progress.failed) return { status: 'FAILED', final: true, message: `${s.stage.type} "${s.stage.refId}": ${progress.message}` };
