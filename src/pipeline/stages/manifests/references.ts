@@ -3,8 +3,27 @@
 // imagePullSecrets, in every kind that carries a pod spec. Pure: returns a new object.
 import type { KubeObject } from '../../../core/kube-client.ts';
 
-/** Versioned names by kind and by the name the manifests use: ConfigMap -> web-config -> web-config-v001. */
+/**
+ * Versioned names by kind and by the namespace and name the manifests use (renameKey):
+ * ConfigMap -> shop/web-config -> web-config-v001. A pod names a ConfigMap of its own namespace
+ * only, so a same-named one deployed elsewhere must not rename it.
+ */
 export type Renames = Partial<Record<'ConfigMap' | 'Secret', Record<string, string>>>;
+
+/** The key of a name in Renames. */
+export const renameKey = (namespace: string | undefined, name: string) => `${namespace ?? ''}/${name}`;
+
+/** The renames of one namespace, by bare name, as a pod spec there names them. */
+function inNamespace(renames: Renames, namespace: string | undefined): Renames {
+  const prefix = renameKey(namespace, '');
+  const scoped: Renames = {};
+  for (const kind of ['ConfigMap', 'Secret'] as const) {
+    for (const [key, to] of Object.entries(renames[kind] ?? {})) {
+      if (key.startsWith(prefix)) (scoped[kind] ??= {})[key.slice(prefix.length)] = to;
+    }
+  }
+  return scoped;
+}
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -58,7 +77,7 @@ function rewriteContainer(c: Json, r: Renames): Json {
   return out;
 }
 
-/** A pod spec with its ConfigMap and Secret names rewritten. */
+/** A pod spec with its ConfigMap and Secret names rewritten (r: the renames of its namespace, by bare name). */
 export function rewritePodSpec(spec: Json, r: Renames): Json {
   const out = { ...spec };
   if (Array.isArray(spec.volumes)) out.volumes = list(spec.volumes).map((v) => rewriteVolume(v, r));
@@ -78,10 +97,11 @@ function updateAt(obj: Json, path: string[], fn: (v: Json) => Json): Json {
   return { ...obj, [head]: updateAt(next, rest, fn) };
 }
 
-/** The manifest with every reference to a deployed ConfigMap or Secret rewritten to the version deployed. */
+/** The manifest with every reference to a ConfigMap or Secret deployed in its namespace rewritten to the version deployed. */
 export function rewriteReferences(manifest: KubeObject, renames: Renames): KubeObject {
   const paths = podSpecPaths[manifest.kind ?? ''] ?? [templated];
+  const scoped = inNamespace(renames, manifest.metadata?.namespace);
   let out = manifest as unknown as Json;
-  for (const path of paths) out = updateAt(out, path, (spec) => rewritePodSpec(spec, renames));
+  for (const path of paths) out = updateAt(out, path, (spec) => rewritePodSpec(spec, scoped));
   return out as unknown as KubeObject;
 }

@@ -81,6 +81,18 @@ describe('manifest versioning', () => {
     assert.equal((changed.manifests[1]!.spec as { template: { spec: { volumes: { configMap: { name: string } }[] } } }).template.spec.volumes[0]!.configMap.name, 'c-v001');
   });
 
+  it('rewrites a pod spec\'s references to the versions deployed in its own namespace only', () => {
+    const inNs = (m: KubeObject, namespace: string): KubeObject => ({ ...m, metadata: { ...m.metadata, namespace } });
+    const older = stored(inNs(configMap('cfg', { n: 'old' }), 'b'));
+    const user = (namespace: string) => inNs({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' },
+      spec: { template: { spec: { volumes: [{ name: 'c', configMap: { name: 'cfg' } }], containers: [{ name: 'w', image: 'w' }] } } } } as KubeObject, namespace);
+    const volume = (m: KubeObject) => (m.spec as { template: { spec: { volumes: { configMap: { name: string } }[] } } }).template.spec.volumes[0]!.configMap.name;
+    const plan = planVersions([inNs(configMap('cfg', { n: 'a' }), 'a'), inNs(configMap('cfg', { n: 'b' }), 'b'), user('a'), user('b'), user('c')],
+      { existing: { [familyKey('ConfigMap', 'b', 'cfg')]: [older] } });
+    assert.deepEqual(plan.versions.map((v) => `${v.namespace}/${v.name}`), ['a/cfg-v000', 'b/cfg-v001']);
+    assert.deepEqual(plan.manifests.slice(2).map(volume), ['cfg-v000', 'cfg-v001', 'cfg'], 'namespace c deployed no cfg');
+  });
+
   it('deploys under its own name with skipVersioning or the opt-out annotation', () => {
     assert.equal(planVersions([configMap('c', {})], { existing: {} }, { skipVersioning: true }).manifests[0]!.metadata.name, 'c');
     const plan = planVersions([configMap('c', {}, { 'strategy.staysail.dev/versioned': 'false' }), deployment], { existing: {} });

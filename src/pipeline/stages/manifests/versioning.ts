@@ -7,7 +7,7 @@ import { templateHash } from '../../../api/template-hash.ts';
 import { artifactNameLabel, artifactVersionAnnotation, manifestHashAnnotation, monikerSequenceLabel,
   versionedAnnotation } from '../../../api/v1alpha1/labels.ts';
 import type { KubeObject } from '../../../core/kube-client.ts';
-import { rewriteReferences, type Renames } from './references.ts';
+import { renameKey, rewriteReferences, type Renames } from './references.ts';
 
 /** Kinds versioned unless a manifest says otherwise (Spinnaker's, less bare Pods, which a Deployment never names). */
 export const versionedKinds = ['ConfigMap', 'Secret', 'ReplicaSet'];
@@ -90,7 +90,7 @@ export function planVersions(manifests: KubeObject[], facts: VersionFacts, optio
     if (!referenced(m)) return m;
     const v = version(m);
     const kind = m.kind as (typeof referencedKinds)[number];
-    (renames[kind] ??= {})[m.metadata.name] = v.metadata.name;
+    (renames[kind] ??= {})[renameKey(m.metadata.namespace, m.metadata.name)] = v.metadata.name;
     return v;
   });
   const rewritten = first.map((m) => rewriteReferences(m, renames));
