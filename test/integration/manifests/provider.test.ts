@@ -1,6 +1,7 @@
 // The Kubernetes ManifestProvider against the local control plane: server-side apply into the
 // Account's namespaces, kstatus of a Deployment as kwok makes its pods ready, patch, scale, delete,
-// and the refusals (a cluster-scoped kind, a namespace the Account may not use, a kind not served).
+// and the refusals (a cluster-scoped kind, a namespace the Account may not use, a kind not served, an
+// object one of Staysail's kinds controls).
 import assert from 'node:assert/strict';
 import { realClock } from '../../../src/core/clock.ts';
 import { KubeClient, type KubeObject } from '../../../src/core/kube-client.ts';
@@ -8,7 +9,7 @@ import { isProviderError } from '../../../src/providers/errors.ts';
 import type { ManifestProvider, ManifestRef, ProviderAccount } from '../../../src/providers/interfaces.ts';
 import { KubernetesProvider } from '../../../src/providers/kubernetes/provider.ts';
 import { waitFor } from '../../cluster/probe.ts';
-import { freshNamespace, namespaces } from '../../support/provider-world.ts';
+import { freshNamespace, namespaces, realOwner } from '../../support/provider-world.ts';
 import { sharedCluster } from '../../support/setup.ts';
 import { deployment } from './objects.ts';
 
@@ -111,6 +112,29 @@ describe('the Kubernetes ManifestProvider', function () {
     await assert.rejects(manifests.apply(account, {}, [owned], { fieldManager }),
       (err: Error) => isProviderError(err, 'Conflict') && /ConfigMap ".*\/owned" is controlled by ServerGroup "shop-prod-v001"/.test(err.message));
     assert.equal(await manifests.read(account, {}, { apiVersion: 'v1', kind: 'ConfigMap', name: 'owned' }), undefined, 'nothing was written');
+  });
+
+  it('refuses to delete, patch or scale an object one of Staysail\'s kinds controls, naming it and its controller, and changes nothing', async () => {
+    // A real owner: the garbage collector keeps what it controls, as a Cluster's or a LoadBalancer's objects are kept.
+    const owner = await realOwner(client, ns, 'SecurityGroup', 'keeper');
+    const ownerReferences = [{ apiVersion: owner.apiVersion, kind: owner.kind, name: owner.name, uid: owner.uid, controller: true }];
+    const configMaps = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
+    const deployments = { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true };
+    await client.create(configMaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kept', namespace: ns, ownerReferences }, data: { a: '1' } } as KubeObject);
+    const d = deployment('kept', 'shop/web:v1');
+    await client.create(deployments, { ...d, metadata: { ...d.metadata, namespace: ns, ownerReferences } } as KubeObject);
+    const refused = (doing: string, what: string) => (err: Error) => isProviderError(err, 'Conflict')
+      && err.message === `${what} "${ns}/kept" is controlled by SecurityGroup "keeper", which writes it; change the SecurityGroup instead of ${doing} the object`;
+    const cm: ManifestRef = { apiVersion: 'v1', kind: 'ConfigMap', name: 'kept' };
+    const dep: ManifestRef = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'kept' };
+    await assert.rejects(manifests.delete(account, {}, cm), refused('deleting', 'ConfigMap'));
+    await assert.rejects(manifests.patch(account, {}, dep, { type: 'merge', body: { metadata: { labels: { patched: 'yes' } } } }, { fieldManager }),
+      refused('patching', 'Deployment'));
+    await assert.rejects(manifests.scale(account, {}, dep, 5), refused('scaling', 'Deployment'));
+    const [keptMap, keptDeployment] = [await manifests.read(account, {}, cm), await manifests.read(account, {}, dep)];
+    assert.ok(keptMap, 'the ConfigMap was deleted');
+    assert.equal(keptDeployment!.metadata.labels?.patched, undefined, 'the Deployment was patched');
+    assert.equal((keptDeployment!.spec as { replicas: number }).replicas, (d.spec as { replicas: number }).replicas, 'the Deployment was scaled');
   });
 
   it('lists by label selector, deletes, and takes deleting what is gone as done', async () => {
