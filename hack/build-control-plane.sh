@@ -4,6 +4,7 @@
 #   etcd                                                     (go.etcd.io/etcd/server/v3)
 #   kwok                                                     (sigs.k8s.io/kwok)
 #   helm                                                     (helm.sh/helm/v4)
+#   kustomize                                                (sigs.k8s.io/kustomize/kustomize/v5)
 # Each component is built only when its versioned output is missing. Prints the bin folder last.
 # The Go programs the tests read health with (test/tools) are built too, by build-test-tools.sh.
 # STAYSAIL_BIN_DIR, when set, names a folder of pre-built binaries and skips every build.
@@ -13,7 +14,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/versions.env"
 
 if [[ -n "${STAYSAIL_BIN_DIR:-}" ]]; then
-  for b in etcd kube-apiserver kube-controller-manager kube-scheduler kwok helm; do
+  for b in etcd kube-apiserver kube-controller-manager kube-scheduler kwok helm kustomize; do
     [[ -x "$STAYSAIL_BIN_DIR/$b" ]] || { echo "STAYSAIL_BIN_DIR=$STAYSAIL_BIN_DIR has no executable '$b'" >&2; exit 1; }
   done
   echo "$STAYSAIL_BIN_DIR"; exit 0
@@ -78,13 +79,16 @@ flock 9
 build_etcd
 go_install kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION"
 go_install helm helm.sh/helm/v4/cmd/helm "$HELM_VERSION" "-X helm.sh/helm/v4/internal/version.version=v$HELM_VERSION"
+# go install stamps the module version, which `kustomize version` prints.
+go_install kustomize sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION"
 build_kubernetes
 bash "$here/build-test-tools.sh" >/dev/null
 
-bin="$cache/bin-k$K-e$ETCD_VERSION-w$KWOK_VERSION-h$HELM_VERSION"
+bin="$cache/bin-k$K-e$ETCD_VERSION-w$KWOK_VERSION-h$HELM_VERSION-z$KUSTOMIZE_VERSION"
 mkdir -p "$bin"
 for b in kube-apiserver kube-controller-manager kube-scheduler; do ln -sf "$cache/kubernetes-v$K/$b" "$bin/$b"; done
 ln -sf "$cache/etcd-v$ETCD_VERSION/etcd" "$bin/etcd"
 ln -sf "$cache/kwok-v$KWOK_VERSION/kwok" "$bin/kwok"
 ln -sf "$cache/helm-v$HELM_VERSION/helm" "$bin/helm"
+ln -sf "$cache/kustomize-v$KUSTOMIZE_VERSION/kustomize" "$bin/kustomize"
 echo "$bin"
