@@ -52,6 +52,38 @@ export const strategySchema = obj('How a new server group replaces the old ones.
   { rule: "(self.type == 'canary') == has(self.canary)", message: 'type canary needs a canary block, and a canary block needs type canary', fieldPath: '.type' },
 ] });
 
+/** What a request of the server-group and cluster stages asks the Cluster controller to do. */
+export const requestActions = ['enable', 'disable', 'resize', 'destroy', 'scaleDown', 'shrink', 'disableCluster'] as const;
+export type RequestAction = (typeof requestActions)[number];
+/** Spinnaker's current_asg_dynamic, ancestor_asg_dynamic and oldest_asg_dynamic. */
+export const requestTargets = ['newest', 'previous', 'oldest'] as const;
+const oneServerGroup = "self.action in ['enable', 'disable', 'resize', 'destroy']";
+
+export const clusterRequestSchema = obj('A request of a server-group or cluster stage, carried out once between rollouts (one standing when a rollout starts waits for it to end).', {
+  id: str('Unique id of the request; the controller records it in status.requests once handled, and never handles it again.', { pattern: '^[A-Za-z0-9][-A-Za-z0-9_.]*$', maxLength: 63 }),
+  action: oneOf('enable, disable, resize or destroy one server group; scaleDown (all but the newest `remaining` to 0), shrink (destroy all but `remaining`) or disableCluster (disable all but `remaining`).', requestActions),
+  target: optional(oneOf('The server group, counted among the cluster\'s server groups newest first: newest, previous (the one before it) or oldest.', requestTargets)),
+  serverGroup: optional(str('The server group, by name.', { maxLength: 63 })),
+  capacity: optional(capacitySchema),
+  scale: optional(obj('resize: grow or shrink the server group\'s desired capacity by a count or a percentage of it (min and max widen to fit).', {
+    direction: oneOf('up or down.', ['up', 'down'] as const),
+    count: optional(int('Instances to add or remove.', { minimum: 1, maximum: 100000 })),
+    percentage: optional(int('Percentage of the desired capacity to add or remove (rounded up).', { minimum: 1, maximum: 1000 })),
+  }, { rules: [{ rule: 'has(self.count) != has(self.percentage)', message: 'scale needs exactly one of count and percentage' }] })),
+  remaining: optional(int('scaleDown, shrink and disableCluster: how many server groups to leave as they are.', { minimum: 0, maximum: 100 })),
+  preferLarger: optional(bool('scaleDown, shrink and disableCluster: leave the largest server groups rather than the newest.')),
+  allowActive: optional(bool('scaleDown and shrink: the enabled server groups may be scaled down or destroyed too (never the last one serving, for scaleDown).')),
+}, { rules: [
+  { rule: `(${oneServerGroup}) == (has(self.target) != has(self.serverGroup))`, message: 'enable, disable, resize and destroy need exactly one of target and serverGroup; the cluster actions take neither', fieldPath: '.action' },
+  { rule: "(self.action == 'resize') == (has(self.capacity) != has(self.scale))", message: 'resize needs exactly one of capacity and scale; other actions take neither', fieldPath: '.action' },
+  { rule: `!(${oneServerGroup}) || !has(self.remaining) && !has(self.preferLarger)`, message: 'remaining and preferLarger are for scaleDown, shrink and disableCluster', fieldPath: '.remaining' },
+] });
+export type ClusterRequest = Static<typeof clusterRequestSchema>;
+
+/** At most this many requests stand in a Cluster's spec; status keeps twice as many records, so each standing request's stays. */
+export const maxRequests = 16;
+export const maxRequestRecords = 32;
+
 export const clusterSpec = obj('The cluster wanted: what runs, how much of it, behind what, and how changes roll out.', {
   moniker: clusterMonikerSchema,
   accountRef: accountRefSchema,
@@ -71,6 +103,8 @@ export const clusterSpec = obj('The cluster wanted: what runs, how much of it, b
   retry: optional(obj('A retry request: after a rollback or a failed rollout, the current template is rolled out again (as a new server group). Give each request a new id; one standing when a rollout starts is not applied to it.', {
     id: str('Unique id of the request (a new one each time).', { pattern: '^[A-Za-z0-9][-A-Za-z0-9_.]*$', maxLength: 63 }),
   })),
+  requests: optional(arr('Requests of the server-group and cluster stages (enableServerGroup, resizeServerGroup, scaleDownCluster...): each is carried out once, between rollouts, and its result recorded in status.requests by id. Handled ones may be removed.',
+    clusterRequestSchema, { maxItems: maxRequests, listType: 'map', listMapKeys: ['id'] })),
   canaryDecision: optional(obj('Ends a running canary analysis now: promote rolls the new version out as if the analysis passed; abort rolls it back. Give each decision a new id; one standing when a rollout starts is not applied to it.', {
     id: str('Unique id of the decision (a new one each time).', { pattern: '^[A-Za-z0-9][-A-Za-z0-9_.]*$', maxLength: 63 }),
     decision: oneOf('promote or abort.', ['promote', 'abort'] as const),
@@ -129,6 +163,15 @@ export const clusterStatus = obj('What the controller observed of the cluster an
     canaryDecisionId: optional(str('The id of the last canary decision applied (or standing when the rollout started).', { maxLength: 63 })),
     retryId: optional(str('The id of the last retry request carried out (or standing when the rollout started).', { maxLength: 63 })),
   })),
+  requests: optional(arr('The results of spec.requests, by id (the newest 32; every request still in spec keeps its record).', obj('What came of a request.', {
+    id: str('The request\'s id.', { maxLength: 63 }),
+    action: oneOf('What it asked.', requestActions),
+    result: oneOf('Done (carried out) or Refused (nothing done; message says why).', ['Done', 'Refused'] as const),
+    message: str('What was done, or why not.', { maxLength: 2048 }),
+    serverGroups: optional(arr('The server groups acted on.', str('A name.', { maxLength: 63 }), { maxItems: 1000 })),
+    capacity: optional(capacitySchema),
+    time: str('When it was handled.', { format: 'date-time' }),
+  }), { maxItems: maxRequestRecords, listType: 'map', listMapKeys: ['id'] })),
   canary: optional(obj('The canary analysis of the rollout (canary strategy).', {
     revision: int('The rollout it belongs to.', { minimum: 0 }),
     baseline: str('The baseline server group (the current version at canary size).', { maxLength: 63 }),

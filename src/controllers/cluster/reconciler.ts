@@ -59,6 +59,7 @@ export function observe(c: Cluster, serverGroups: ObjectCache<ServerGroup>): Obs
         enabled: sg.status?.enabled ?? false,
         capacity: sg.spec!.capacity, healthy: current ? sg.status?.readyReplicas ?? 0 : 0, ready: sg.status?.readyReplicas ?? 0,
         templateHash: sg.metadata.annotations?.[templateHashAnnotation] ?? '',
+        ...(sg.spec!.disabledPercentage ? { disabledPercentage: sg.spec!.disabledPercentage } : {}), current,
         images: templateImages(sg.spec!.template),
         ...(sg.metadata.labels?.[canaryRoleLabel] ? { role: sg.metadata.labels[canaryRoleLabel] as CanaryRole } : {}),
         ...(problem ? { problem } : {}),
@@ -213,6 +214,10 @@ async function apply(client: KubeClient, c: Cluster, a: RolloutAction, hash: str
         return;
       case 'destroy':
         await client.delete(resources.serverGroup, ns, a.name);
+        return;
+      case 'traffic':
+        // null removes the field: a server group with all of its instances in traffic says nothing of a share.
+        await client.mergePatch(resources.serverGroup, ns, a.name, { spec: { disabledPercentage: a.disabledPercentage || null } });
         return;
     }
   } catch (err) {
