@@ -1,4 +1,5 @@
 // The built-in stage types, and what tells the run controller which objects' changes wake which runs.
+import { bakeManifestStage } from './bake-manifest.ts';
 import { canaryAnalysisStage } from './canary-analysis.ts';
 import { checkPreconditionsStage, evaluateVariablesStage, waitStage } from './basic.ts';
 import { childPipelineStage } from './child-pipeline.ts';
@@ -15,7 +16,7 @@ import { webhookStage } from './webhook.ts';
 
 export const builtInStageTypes: StageType[] = [waitStage, evaluateVariablesStage, checkPreconditionsStage, manualJudgmentStage,
   webhookStage, runJobStage, deployStage, canaryAnalysisStage, childPipelineStage, jenkinsStage,
-  deployManifestStage, deleteManifestStage, patchManifestStage, scaleManifestStage];
+  deployManifestStage, deleteManifestStage, patchManifestStage, scaleManifestStage, bakeManifestStage];
 
 export { owningRun } from './children.ts';
 export { runsDeployingTo } from './deploy.ts';

@@ -1,5 +1,6 @@
 // The deployManifest stage's block, and the Account and manifest references the manifest stages share.
 import { arr, bool, freeform, int, obj, objectName, optional, str } from '../../schema.ts';
+import { refIdPattern } from './common.ts';
 
 /** The Account the manifest stages act through (a Kubernetes one), in this namespace. */
 export const manifestAccountRef = obj('The Account (provider kubernetes), in this namespace; it decides the cluster and the namespaces the stage may act in.', {
@@ -13,17 +14,23 @@ export const deployManifestBlock = obj('deployManifest: server-side apply Kubern
   namespace: manifestNamespace,
   manifests: optional(arr('The manifests, inline; expressions ${...} fill them in.', freeform('A Kubernetes object: apiVersion, kind, metadata.name and the rest.'),
     { maxItems: 100 })),
-  manifestsFrom: optional(obj('A ConfigMap, in this namespace, holding the manifests as YAML (each document one manifest; expressions ${...} fill them in).', {
-    configMapRef: obj('The ConfigMap.', { name: objectName('Its name.') }),
-    key: str('The key holding the YAML, e.g. manifests.yaml.', { pattern: '^[A-Za-z0-9][-A-Za-z0-9_.]*$', maxLength: 253 }),
-  })),
+  manifestsFrom: optional(obj('Where the manifests are, as YAML (each document one manifest): a ConfigMap in this namespace (configMapRef and key), or what an upstream bakeManifest stage rendered (stage).', {
+    configMapRef: optional(obj('The ConfigMap.', { name: objectName('Its name.') })),
+    key: optional(str('The key holding the YAML, e.g. manifests.yaml.', { pattern: '^[A-Za-z0-9][-A-Za-z0-9_.]*$', maxLength: 253 })),
+    stage: optional(str('The refId of a bakeManifest stage upstream of this one (in its requisiteStageRefIds, or theirs); its rendered manifests are deployed.',
+      { pattern: refIdPattern, maxLength: 63 })),
+    evaluateExpressions: optional(bool('Evaluate expressions ${...} in the manifests. Default: true for a ConfigMap, false for a bake (as Spinnaker leaves baked manifests as rendered).')),
+  }, { rules: [
+    { rule: 'has(self.configMapRef) != has(self.stage)', message: 'set manifestsFrom.configMapRef (with key) or manifestsFrom.stage (a bakeManifest stage), one of the two', fieldPath: '.configMapRef' },
+    { rule: 'has(self.configMapRef) == has(self.key)', message: 'manifestsFrom.key is the key of manifestsFrom.configMapRef: set both, or neither with manifestsFrom.stage', fieldPath: '.key' },
+  ] })),
   maxVersionHistory: optional(int('Versions of each versioned object kept once the deploy succeeds, the one deployed among them; older ones are deleted. Unset: every version is kept, as Spinnaker does.',
     { minimum: 1, maximum: 1000 })),
   skipVersioning: optional(bool('Deploy ConfigMaps, Secrets and ReplicaSets under their own names, not as name-vNNN (per manifest: annotation strategy.staysail.dev/versioned: "false").')),
   waitForStable: optional(bool('Wait until every object applied is Current by kstatus\' rules (default true); false succeeds once they are applied.')),
   failOnConflict: optional(bool('Fail when another field manager owns a field the manifests set, instead of taking it over (server-side apply without force). Default false.')),
 }, { rules: [
-  { rule: 'has(self.manifests) != has(self.manifestsFrom)', message: 'set manifests (inline) or manifestsFrom (a ConfigMap), one of the two', fieldPath: '.manifests' },
+  { rule: 'has(self.manifests) != has(self.manifestsFrom)', message: 'set manifests (inline) or manifestsFrom (a ConfigMap or a bake), one of the two', fieldPath: '.manifests' },
 ] });
 
 /** The object a manifest stage acts on, by kind and name. */

@@ -1,6 +1,7 @@
 // Stage definitions of a Pipeline: the fields every stage has, and one configuration block per
 // built-in stage type, each in its own file. String fields of stage blocks may hold expressions ${...}.
 import { arr, int, obj, oneOf, optional, str, type Rule, type Static } from '../../schema.ts';
+import { bakeManifestBlock } from './bake-manifest.ts';
 import { canaryAnalysisBlock } from './canary-analysis.ts';
 import { checkPreconditionsBlock } from './check-preconditions.ts';
 import { expression, refIdPattern, stageDuration } from './common.ts';
@@ -37,6 +38,7 @@ export const stageBlocks = {
   deleteManifest: deleteManifestBlock,
   patchManifest: patchManifestBlock,
   scaleManifest: scaleManifestBlock,
+  bakeManifest: bakeManifestBlock,
 };
 export type StageType = keyof typeof stageBlocks;
 export const stageTypes = Object.keys(stageBlocks) as StageType[];
@@ -45,7 +47,7 @@ export const failurePolicies = ['failPipeline', 'stopBranch', 'stopBranchThenFai
 
 /** Stage types that cannot run without their block (manualJudgment can). */
 const blockRequired: StageType[] = ['wait', 'evaluateVariables', 'checkPreconditions', 'webhook', 'runJob', 'deploy', 'canaryAnalysis', 'pipeline', 'jenkins',
-  'deployManifest', 'deleteManifest', 'patchManifest', 'scaleManifest'];
+  'deployManifest', 'deleteManifest', 'patchManifest', 'scaleManifest', 'bakeManifest'];
 
 const blockMatchesType: Rule[] = [
   ...stageTypes.map((t) => ({

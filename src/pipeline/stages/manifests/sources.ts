@@ -1,14 +1,18 @@
 // Where a manifest stage's manifests come from: inline in its block (the run's expressions already
-// evaluated), or the YAML documents of a ConfigMap's key, evaluated here with the run's scope.
+// evaluated), the YAML documents of a ConfigMap's key (evaluated here with the run's scope), or what
+// an upstream bakeManifest stage rendered (left as rendered unless evaluateExpressions asks).
 import { parseAllDocuments } from 'yaml';
 import { isNotFound } from '../../../core/errors.ts';
 import type { KubeObject, ResourceType } from '../../../core/kube-client.ts';
 import { interpolate } from '../../expressions.ts';
+import { downstreamOf, type StageNode } from '../../graph/dag.ts';
 import type { StageRun } from '../stage-type.ts';
+import { bakeShaAnnotation, sha256Of, type BakeOutputs } from './bake/output.ts';
 
 const configMaps: ResourceType = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
 
-export interface ManifestSource { manifests?: KubeObject[]; manifestsFrom?: { configMapRef: { name: string }; key: string } }
+export interface ManifestsFrom { configMapRef?: { name: string }; key?: string; stage?: string; evaluateExpressions?: boolean }
+export interface ManifestSource { manifests?: KubeObject[]; manifestsFrom?: ManifestsFrom }
 
 /** What the manifests are not, when a person must fix them. */
 export class ManifestSourceError extends Error {}
@@ -24,25 +28,63 @@ function checked(manifests: unknown[], where: string): KubeObject[] {
   });
 }
 
+/** The YAML documents of text, checked, with expressions evaluated when asked. */
+function parseManifests(s: StageRun, text: string, where: string, evaluate: boolean): KubeObject[] {
+  const docs = parseAllDocuments(text);
+  const bad = docs.find((d) => d.errors.length > 0);
+  if (bad) throw new ManifestSourceError(`${where} is not YAML: ${bad.errors[0]!.message}`);
+  const values = docs.map((d) => d.toJS() as unknown).filter((v) => v !== null && v !== undefined);
+  return checked(evaluate ? values.map((v) => interpolate(v, s.scope)) : values, where);
+}
+
+async function readConfigMap(s: StageRun, name: string, field: string): Promise<KubeObject & { data?: Record<string, string> }> {
+  const ns = s.run.metadata.namespace!;
+  try {
+    return await s.client.get(configMaps, ns, name);
+  } catch (err) {
+    if (isNotFound(err)) throw new ManifestSourceError(`${s.stage.type} "${s.stage.refId}": ConfigMap "${name}" (${field}) does not exist in namespace "${ns}"`);
+    throw err;
+  }
+}
+
+/**
+ * Whether the bake is upstream of this stage: by the run's copy of the pipeline when it has one,
+ * else (a pass before the copy was read back) by this stage's own requisiteStageRefIds.
+ */
+function isUpstream(s: StageRun, bake: string): boolean {
+  const stages = (s.run.status as { pipelineSpec?: { stages?: StageNode[] } } | undefined)?.pipelineSpec?.stages;
+  if (stages?.length) return downstreamOf(stages, bake).includes(s.stage.refId);
+  return (s.stage.requisiteStageRefIds ?? []).includes(bake);
+}
+
+/** The manifests an upstream bakeManifest stage rendered, checked to be what it rendered. */
+async function loadBaked(s: StageRun, from: ManifestsFrom & { stage: string }): Promise<KubeObject[]> {
+  const me = `${s.stage.type} "${s.stage.refId}"`;
+  if (!isUpstream(s, from.stage)) {
+    throw new ManifestSourceError(`${me}: manifestsFrom.stage "${from.stage}" is not upstream of this stage; add it to requisiteStageRefIds so the bake finishes first`);
+  }
+  const bake = (s.scope.stages[from.stage] as { outputs?: Partial<BakeOutputs> } | undefined)?.outputs;
+  if (!bake?.configMap || !bake.key || !bake.sha256) {
+    throw new ManifestSourceError(`${me}: manifestsFrom.stage "${from.stage}" has no rendered manifests in its outputs; name a bakeManifest stage that succeeded`);
+  }
+  const cm = await readConfigMap(s, bake.configMap, `the outputs of stage "${from.stage}"`);
+  const where = `${me}: ConfigMap "${bake.configMap}" of stage "${from.stage}"`;
+  const text = cm.data?.[bake.key];
+  if (text === undefined || sha256Of(text) !== bake.sha256 || cm.metadata.annotations?.[bakeShaAnnotation] !== bake.sha256) {
+    throw new ManifestSourceError(`${where} no longer holds the manifests the bake rendered (sha256 ${bake.sha256}); restart stage "${from.stage}"`);
+  }
+  return parseManifests(s, text, where, from.evaluateExpressions === true);
+}
+
 /** The manifests the block names; a ManifestSourceError says what is wrong with them. */
 export async function loadManifests(s: StageRun, source: ManifestSource): Promise<KubeObject[]> {
   const refId = s.stage.refId;
   if (source.manifests) return checked(source.manifests, `${s.stage.type} "${refId}"`);
   const from = source.manifestsFrom!;
-  const ns = s.run.metadata.namespace!;
-  let cm: KubeObject & { data?: Record<string, string> };
-  try {
-    cm = await s.client.get(configMaps, ns, from.configMapRef.name);
-  } catch (err) {
-    if (isNotFound(err)) throw new ManifestSourceError(`${s.stage.type} "${refId}": ConfigMap "${from.configMapRef.name}" (manifestsFrom.configMapRef) does not exist in namespace "${ns}"`);
-    throw err;
-  }
-  const where = `${s.stage.type} "${refId}": ConfigMap "${from.configMapRef.name}" key "${from.key}"`;
-  const text = cm.data?.[from.key];
+  if (from.stage) return loadBaked(s, { ...from, stage: from.stage });
+  const cm = await readConfigMap(s, from.configMapRef!.name, 'manifestsFrom.configMapRef');
+  const where = `${s.stage.type} "${refId}": ConfigMap "${from.configMapRef!.name}" key "${from.key}"`;
+  const text = cm.data?.[from.key!];
   if (text === undefined) throw new ManifestSourceError(`${where} does not exist; it has ${Object.keys(cm.data ?? {}).map((k) => `"${k}"`).join(', ') || 'no keys'}`);
-  const docs = parseAllDocuments(text);
-  const bad = docs.find((d) => d.errors.length > 0);
-  if (bad) throw new ManifestSourceError(`${where} is not YAML: ${bad.errors[0]!.message}`);
-  const values = docs.map((d) => d.toJS() as unknown).filter((v) => v !== null && v !== undefined);
-  return checked(values.map((v) => interpolate(v, s.scope)), where);
+  return parseManifests(s, text, where, from.evaluateExpressions !== false);
 }
