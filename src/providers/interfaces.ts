@@ -43,6 +43,8 @@ export interface ServerGroupDescription {
    * state is called again. Absent where a change of traffic is one step.
    */
   unsettled?: boolean;
+  /** The share (percent) of its instances kept out of traffic while it is enabled; absent where the provider cannot take part of a server group out of traffic. */
+  disabledPercentage?: number;
   /** Hash of the template it runs, as given at creation. */
   templateHash: string;
   providerId: string;
@@ -78,6 +80,12 @@ export interface ServerGroupProvider {
    * returns (on Kubernetes, their Services no longer select its pods); while disabled it only records them.
    */
   setLoadBalancers(account: ProviderAccount, location: Location, name: string, loadBalancers: string[]): Promise<void>;
+  /**
+   * Keeps this share (percent, 0 to 100) of its instances out of traffic while it is enabled, the count
+   * rounded down (Clouddriver's disable with desiredPercentage); 0 puts them all in. Absent where the
+   * provider cannot take part of a server group out of traffic.
+   */
+  setDisabledPercentage?(account: ProviderAccount, location: Location, name: string, percent: number): Promise<void>;
   /** Removes it; a server group already gone is not an error. */
   destroy(account: ProviderAccount, location: Location, name: string): Promise<void>;
 }
@@ -143,13 +151,14 @@ export interface ManifestRef { apiVersion: string; kind: string; name: string; n
 export interface ManifestStatus { status: 'InProgress' | 'Current' | 'Failed'; message: string }
 
 /**
- * Manifests as the coming manifest stages (deployManifest, deleteManifest, patchManifest,
- * scaleManifest, undoRolloutManifest, findArtifactsFromResource) need them. Types only: no provider
- * implements it yet (docs/adr/0003-who-owns-server-group-spec.md). Errors are the provider's typed
- * errors, as for the other families.
+ * Manifests as the manifest stages (deployManifest, deleteManifest, patchManifest, scaleManifest,
+ * undoRolloutManifest, rollingRestartManifest, enableManifest, disableManifest) need them; the
+ * Kubernetes provider implements it (docs/adr/0003-who-owns-server-group-spec.md). Every call is
+ * refused (Invalid) for a kind the Account's spec.kubernetes.manifests does not allow, and for a
+ * cluster-scoped kind it does not list. Errors are the provider's typed errors, as for the other families.
  */
 export interface ManifestProvider {
-  /** Server-side applies every manifest under fieldManager (force takes fields other managers own); returns them as stored. */
+  /** Server-side applies every manifest under fieldManager (force takes fields other managers own), refusing the batch before any is applied when a kind is not allowed; returns them as stored. */
   apply(account: ProviderAccount, location: Location, manifests: KubeObject[],
     options: { fieldManager: string; force?: boolean; owner?: Owner }): Promise<KubeObject[]>;
   /** Deletes it; one already gone is not an error. cascade as kubectl's --cascade (default background). */

@@ -50,6 +50,8 @@ class Simulation {
   private rollout: RolloutRecord | undefined;
   /** Server groups whose controller reports a problem, and the problem. */
   private readonly troubled = new Map<string, { message: string; permanent: boolean }>();
+  /** The share of each server group's instances its spec takes out of traffic, as the Cluster controller writes it (the fake provider has none). */
+  private readonly shares = new Map<string, number>();
   private strategy: StrategySettings;
 
   constructor(strategy: StrategySettings) { this.strategy = strategy; }
@@ -59,7 +61,8 @@ class Simulation {
   private observed(g: Awaited<ReturnType<FakeProvider['serverGroups']['list']>>[number]): Observed {
     const problem = this.troubled.get(g.name);
     return { name: g.name, sequence: g.sequence, createdAt: g.createdAt, enabled: g.enabled, capacity: g.capacity,
-      healthy: problem ? 0 : g.instances.healthy, templateHash: g.templateHash, ...(problem ? { problem } : {}) };
+      healthy: problem ? 0 : g.instances.healthy, templateHash: g.templateHash, ...(problem ? { problem } : {}),
+      ...(this.shares.get(g.name) ? { disabledPercentage: this.shares.get(g.name) } : {}) };
   }
 
   private async inputFor(d: Deploy, validations: Validations, judged: Judged): Promise<RolloutInput> {
@@ -91,6 +94,7 @@ class Simulation {
       if (d.problem && !a.templateFrom) this.troubled.set(a.name, d.problem); // a baseline runs the old template
     } else if (a.kind === 'resize') await sgs.resize(account, location, a.name, a.capacity);
     else if (a.kind === 'validate') validations[a.percent] = 'Running';
+    else if (a.kind === 'traffic') this.shares.set(a.name, a.disabledPercentage);
     else if (a.kind === 'analyze') this.judge(a, d, judged);
     else if (a.kind !== 'supersede') await sgs[a.kind](account, location, a.name, []);
   }
@@ -107,8 +111,10 @@ class Simulation {
     this.log.push(`${this.at()}     ${window} scored ${judged.scores.at(-1)}`);
   }
 
+  /** Healthy instances in traffic: those of enabled server groups, less the share (rounded down, as providers take it) their spec takes out. */
   private async serving(): Promise<number> {
-    return (await this.fake.serverGroups.list(account, location, 'shop-prod')).filter((g) => g.enabled).reduce((n, g) => n + g.instances.healthy, 0);
+    return (await this.fake.serverGroups.list(account, location, 'shop-prod')).filter((g) => g.enabled)
+      .reduce((n, g) => n + g.instances.healthy - Math.floor((g.instances.healthy * (this.shares.get(g.name) ?? 0)) / 100), 0);
   }
 
   /** Plans and applies until the rollout ends (or the deploy stops it midway), logging each step and action. */
@@ -127,14 +133,18 @@ class Simulation {
       for (const a of plan.actions) {
         this.log.push(`${this.at()}   ${describeAction(a)}`);
         await this.apply(a, d, validations, judged);
-        // Traffic never drops to nothing once something served it.
+        // Traffic never drops to nothing once something served it, nor below the desired count once that many served.
         if (servingBefore > 0) assert.ok(await this.serving() > 0, `no healthy enabled instance after: ${describeAction(a)}`);
+        if (servingBefore >= capacity.desired && !this.troubled.size) {
+          assert.ok(await this.serving() >= capacity.desired, `fewer than ${capacity.desired} instances in traffic after: ${describeAction(a)}`);
+        }
       }
       if (this.stopsHere(d, judged.scores.length)) break;
       this.clock.advance(plan.actions.length ? 0 : plan.requeueAfterMs ?? 1000);
     }
     const groups = await this.fake.serverGroups.list(account, location, 'shop-prod');
-    this.log.push(`   = ${groups.map((g) => `${g.name}${g.enabled ? '*' : ''} ${this.troubled.has(g.name) ? 0 : g.instances.healthy}/${g.capacity.desired}`).join(', ')}`);
+    const share = (name: string) => (this.shares.get(name) ? ` (${this.shares.get(name)}% out)` : '');
+    this.log.push(`   = ${groups.map((g) => `${g.name}${g.enabled ? '*' : ''} ${this.troubled.has(g.name) ? 0 : g.instances.healthy}/${g.capacity.desired}${share(g.name)}`).join(', ')}`);
   }
 
   /** Keeps the rollout record, logging a change of phase or step. */
@@ -186,6 +196,10 @@ describe('deploy strategies (golden simulations)', () => {
         [{ version: 'v1' }, { version: 'v2', failValidationAt: 50 }]],
       ['rollingredblack: a step that never becomes healthy rolls back', { type: 'rollingredblack', targetPercentages: [50] },
         [{ version: 'v1' }, { version: 'v2', unhealthy: true }]],
+      ['rollingredblack: a validation failing at 50% after 25% of v1 left traffic rolls back with all of v1 in traffic again',
+        { type: 'rollingredblack', targetPercentages: [25, 50], validateSteps: true }, [{ version: 'v1' }, { version: 'v2', failValidationAt: 50 }]],
+      ['rollingredblack: a rollback request after the rollout brings all of v1 back into traffic', { type: 'rollingredblack', targetPercentages: [50] },
+        [{ version: 'v1' }, { version: 'v2' }, { version: 'v2', rollback: 'r1' }]],
       ['canary: a first deploy has no baseline and goes red/black; then a canary passes three intervals and is promoted',
         { type: 'canary', canary: canarySettings }, [{ version: 'v1' }, { version: 'v2', canaryScores: [80, 90, 100] }]],
       ['canary: a marginal interval fails at once and the pair is destroyed', { type: 'canary', canary: canarySettings },
@@ -228,7 +242,7 @@ describe('deploy strategies (golden simulations)', () => {
         [{ version: 'v1' }, { version: 'v2', canaryScores: [100], stopAfterIntervals: 1 }, { version: 'v2', strategy: { type: 'redblack' } }]],
       ['rollingredblack -> redblack while v2 grows to 50%: that rollout ends with traffic on v1 only, then red/black from the first step',
         { type: 'rollingredblack', targetPercentages: [25, 50] },
-        [{ version: 'v1' }, { version: 'v2', stopAtStep: 8 }, { version: 'v2', strategy: { type: 'redblack', scaleDown: true } }]],
+        [{ version: 'v1' }, { version: 'v2', stopAtStep: 9 }, { version: 'v2', strategy: { type: 'redblack', scaleDown: true } }]],
       ['redblack -> highlander once v1 is scaled down: v1 comes back and is healthy before v2 leaves traffic', { type: 'redblack', scaleDown: true },
         [{ version: 'v1' }, { version: 'v2', stopAtStep: 8 }, { version: 'v2', strategy: { type: 'highlander' } }]],
     ];
@@ -277,6 +291,28 @@ describe('deploy strategies (golden simulations)', () => {
     }
   });
 
+  it('takes a rolling step\'s share of the old server group out of traffic, and waits for its controller to act on it', () => {
+    const rolling: StrategySettings = { type: 'rollingredblack', targetPercentages: [25, 50] };
+    const one = { min: 1, max: 1, desired: 1 };
+    const old = (extra: Partial<Observed>): Observed => ({ name: 'shop-prod-v000', sequence: 0, createdAt: 'a', enabled: true, capacity, healthy: 4, templateHash: 'v1', ...extra });
+    const plan = (v000: Observed) => planRollout({ now: 10_000, cluster: 'shop-prod', templateHash: 'v2', capacity, strategy: rolling, targetHealthyPercentage: 100,
+      progressDeadlineMs: 60_000, rollout: { phase: 'Progressing', revision: 2, templateHash: 'v2', strategy: 'rollingredblack', stepsHash: hashSteps(stepsFor(rolling)),
+        step: 7, stepStartTime: new Date(0).toISOString(), newServerGroup: 'shop-prod-v001', previousServerGroup: 'shop-prod-v000' },
+      serverGroups: [{ name: 'shop-prod-v001', sequence: 1, createdAt: 'b', enabled: true, capacity: one, healthy: 1, templateHash: 'v2' }, v000] });
+    const cases: [string, Observed, string, string[]][] = [
+      ['all of it in traffic', old({}), 'step 7: take 25% of shop-prod-v000 out of traffic', ['take 25% of shop-prod-v000 out of traffic']],
+      ['asked, not yet acted on', old({ disabledPercentage: 25, current: false }), 'step 7: waiting for shop-prod-v000 to take 25% out of traffic', []],
+      ['acted on: the next step grows the new one', old({ disabledPercentage: 25, current: true }), 'step 8: resize shop-prod-v001 to 2', ['resize shop-prod-v001 to 2']],
+      ['another share (a step before): set again', old({ disabledPercentage: 50 }), 'step 7: take 25% of shop-prod-v000 out of traffic', ['take 25% of shop-prod-v000 out of traffic']],
+      ['disabled already: nothing to take out', old({ enabled: false }), 'step 8: resize shop-prod-v001 to 2', ['resize shop-prod-v001 to 2']],
+    ];
+    for (const [name, v000, says, actions] of cases) {
+      const p = plan(v000);
+      assert.equal(`step ${p.rollout.step}: ${p.rollout.message}`, says, name);
+      assert.deepEqual(p.actions.map(describeAction), actions, name);
+    }
+  });
+
   it('says where a rollout is, per strategy', () => {
     const at = (step: number, phase: RolloutRecord['phase'] = 'Progressing'): RolloutRecord => ({ phase, revision: 2, templateHash: 'h', step });
     const rolling: StrategySettings = { type: 'rollingredblack', targetPercentages: [25, 50] };
@@ -289,9 +325,10 @@ describe('deploy strategies (golden simulations)', () => {
       [{ type: 'redblack' }, at(9, 'Succeeded'), 0, 'step 8/8'],
       [{ type: 'highlander' }, at(4), 0, 'step 4/4 (destroy the others)'],
       [rolling, at(1), 0, 'step 1/3 (25%)'],
-      [rolling, at(7), 0, 'step 2/3 (50%)'],
-      [rolling, at(12), 0, 'step 3/3 (100%)'],
-      [rolling, at(18, 'Succeeded'), 0, 'step 3/3 (100%)'],
+      [rolling, at(7), 0, 'step 1/3 (25%)'],
+      [rolling, at(8), 0, 'step 2/3 (50%)'],
+      [rolling, at(13), 0, 'step 3/3 (100%)'],
+      [rolling, at(20, 'Succeeded'), 0, 'step 3/3 (100%)'],
       [canary, at(3, 'Analyzing'), 0, 'interval 1 of 6'],
       [canary, at(3, 'Analyzing'), 1, 'interval 2 of 6'],
       [canary, at(3, 'Analyzing'), 6, 'interval 6 of 6'],

@@ -2,8 +2,7 @@
 // person asked for in the Cluster's spec, and the end of a rollout its strategy no longer fits.
 // None depends on the strategy.
 import { destroyCanaryPair } from './canary.ts';
-import { disableOthers, previousGroup, restorePrevious, step, waitForHealth, waitHealthy, type Step } from './steps.ts';
-import type { RolloutAction } from './types.ts';
+import { disableOthers, previousGroup, restoreActions, restorePrevious, step, waitForHealth, waitHealthy, type Step } from './steps.ts';
 
 /** Re-enable the previous server group, then disable (or destroy) the new one. */
 export const rollbackSteps: Step[] = [
@@ -19,9 +18,7 @@ export const manualRollbackSteps: Step[] = [
   step('restore the target', (s) => {
     const g = s.newGroup;
     if (!g) return { fail: `server group ${s.rollout.newServerGroup} does not exist` };
-    const actions: RolloutAction[] = [];
-    if (g.capacity.desired < s.input.capacity.desired) actions.push({ kind: 'resize', name: g.name, capacity: { ...s.input.capacity } });
-    if (!g.enabled) actions.push({ kind: 'enable', name: g.name });
+    const actions = restoreActions(g, s.input.capacity);
     return actions.length ? { actions } : 'next';
   }),
   waitHealthy,

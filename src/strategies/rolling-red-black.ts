@@ -1,6 +1,9 @@
 // rolling red/black (Orca's RollingRedBlackStrategy): the new server group starts at 0 and grows
 // through targetPercentages (100 added when missing), each step healthy (and validated) before the
-// next; the old server groups keep their size and traffic until the new one is at 100%.
+// next. After each step below 100% the same share of the old server groups' instances leaves traffic
+// ("Disable p% of Traffic on <source>"), so traffic follows the steps rather than pod counts; the old
+// ones keep their size, and the rest of their traffic until the new one is at 100%. Where a provider
+// cannot take part of a server group out of traffic its ServerGroup says so, and the old ones keep all of it.
 import type { StrategySettings } from './types.ts';
 import { create, delayBeforeCleanup, delayBeforeScaleDown, disableOthers, enableNew, healthPollMs, scaleDownOthers, step, waitHealthy,
   type Step } from './steps.ts';
@@ -14,6 +17,20 @@ const growTo = (percent: number): Step => step(`grow to ${percent}%`, (s) => {
   if (g.capacity.desired === capacity.desired && g.capacity.min === capacity.min && g.capacity.max === capacity.max) return 'next';
   return { actions: [{ kind: 'resize', name: g.name, capacity }] };
 }, { percent });
+
+/**
+ * Takes p% of each enabled old server group's instances out of traffic, and waits until their
+ * controllers have acted on it. The share is of instances: its provider rounds the count down, so
+ * old and new together never serve fewer than the desired count.
+ */
+const shareTraffic = (percent: number): Step => step(`take ${percent}% of the others out of traffic`, (s) => {
+  const serving = s.others.filter((g) => g.enabled);
+  const behind = serving.filter((g) => (g.disabledPercentage ?? 0) !== percent);
+  if (behind.length) return { actions: behind.map((g) => ({ kind: 'traffic' as const, name: g.name, disabledPercentage: percent })) };
+  const pending = serving.filter((g) => g.current === false);
+  if (pending.length) return { waitMs: healthPollMs, message: `waiting for ${pending.map((g) => g.name).join(', ')} to take ${percent}% out of traffic` };
+  return 'next';
+});
 
 /** The validation pipeline for this step must succeed before the next. */
 const validate = (percent: number): Step => step(`validate at ${percent}%`, (s) => {
@@ -29,6 +46,7 @@ export function rollingRedBlackSteps(strategy: StrategySettings): Step[] {
   const percents = [...(strategy.targetPercentages ?? [])];
   if (percents[percents.length - 1] !== 100) percents.push(100);
   return [create(() => ({ min: 0, max: 0, desired: 0 }), false),
-    ...percents.flatMap((p, i) => [growTo(p), waitHealthy, ...(i === 0 ? [enableNew] : []), delayBeforeCleanup, validate(p)]),
+    ...percents.flatMap((p, i) => [growTo(p), waitHealthy, ...(i === 0 ? [enableNew] : []), delayBeforeCleanup, validate(p),
+      ...(p < 100 ? [shareTraffic(p)] : [])]),
     disableOthers, delayBeforeScaleDown, scaleDownOthers];
 }

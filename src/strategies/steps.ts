@@ -96,12 +96,19 @@ export const scaleDownOthers = step('scale down', (s) => {
 
 export const destroyOthers = step('destroy the others', (s) => (s.others.length ? { actions: s.others.map((g) => ({ kind: 'destroy' as const, name: g.name })) } : 'next'));
 
+/** What brings a server group back to the cluster's capacity with all of its instances in traffic (a share a rolling step took out comes back first). */
+export function restoreActions(g: ObservedServerGroup, capacity: Capacity): RolloutAction[] {
+  const actions: RolloutAction[] = [];
+  if (g.capacity.desired < capacity.desired) actions.push({ kind: 'resize', name: g.name, capacity: { ...capacity } });
+  if (g.disabledPercentage) actions.push({ kind: 'traffic', name: g.name, disabledPercentage: 0 });
+  if (!g.enabled) actions.push({ kind: 'enable', name: g.name });
+  return actions;
+}
+
 /** Brings the previous server group back to the cluster's capacity and into traffic. */
 export const restorePrevious = step('re-enable the previous', (s) => {
   const prev = previousGroup(s);
   if (!prev) return 'next';
-  const actions: RolloutAction[] = [];
-  if (prev.capacity.desired < s.input.capacity.desired) actions.push({ kind: 'resize', name: prev.name, capacity: { ...s.input.capacity } });
-  if (!prev.enabled) actions.push({ kind: 'enable', name: prev.name });
+  const actions = restoreActions(prev, s.input.capacity);
   return actions.length ? { actions } : 'next';
 });

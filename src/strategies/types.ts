@@ -12,6 +12,10 @@ export interface ObservedServerGroup {
   /** Healthy (ready) instances. */
   healthy: number;
   templateHash: string;
+  /** The share (percent) of its instances its spec takes out of traffic while it is enabled; absent: none. */
+  disabledPercentage?: number;
+  /** Whether its controller has acted on its latest spec (a share of traffic asked is in force, or said to be beyond its provider); absent: it has. */
+  current?: boolean;
   /** What its controller could not do, as it reports it: permanent when retrying cannot help (the provider refused its template). */
   problem?: { message: string; permanent: boolean };
 }
@@ -113,6 +117,8 @@ export type RolloutAction =
   | { kind: 'resize'; name: string; capacity: Capacity }
   | { kind: 'enable'; name: string }
   | { kind: 'disable'; name: string }
+  /** Takes this share (percent) of an enabled server group's instances out of traffic, 0 putting them all back (Orca's disableServerGroup with desiredPercentage). */
+  | { kind: 'traffic'; name: string; disabledPercentage: number }
   | { kind: 'destroy'; name: string }
   /** Start the validation pipeline for a rolling step. */
   | { kind: 'validate'; percent: number; serverGroup: string; source?: string }
@@ -132,6 +138,7 @@ export const describeAction = (a: RolloutAction): string => {
   switch (a.kind) {
     case 'create': return `create ${a.name} (${a.enabled ? 'enabled' : 'disabled'}, ${plural(a.capacity.desired, 'instance')})`;
     case 'resize': return `resize ${a.name} to ${a.capacity.desired}`;
+    case 'traffic': return a.disabledPercentage ? `take ${a.disabledPercentage}% of ${a.name} out of traffic` : `put all of ${a.name} back in traffic`;
     case 'validate': return `validate ${a.serverGroup} at ${a.percent}%`;
     case 'analyze': return `judge ${a.canary} against ${a.baseline} (interval ${a.interval})`;
     case 'supersede': return `end rollout ${a.revision}: ${a.reason}`;

@@ -19,6 +19,7 @@ export const serverGroupSpec = obj('The server group wanted.', {
   template: serverGroupTemplate('What each instance runs; fixed when the server group is made.', [immutable('spec.template of a ServerGroup (a new version is a new ServerGroup)')]),
   capacity: capacitySchema,
   enabled: bool('Whether it takes traffic: it is a member of its load balancers when true.'),
+  disabledPercentage: optional(int('While enabled, the share (percent) of its instances kept out of traffic, the count rounded down (a rolling red/black step sets it on the old server group; absent or 0: all of them serve). Acted on where the provider can take part of a server group out of traffic (Kubernetes); elsewhere condition FieldsActedOn says it is not and all of them serve.', { minimum: 0, maximum: 100 })),
   loadBalancerRefs: optional(arr('LoadBalancers (in this namespace) it joins while enabled.', localRef('A LoadBalancer.'), { maxItems: 16 })),
   securityGroupRefs: optional(arr('SecurityGroups (in this namespace) that apply to it. Azure takes at most one (a network interface carries one network security group).', localRef('A SecurityGroup.'), { maxItems: 16 })),
 });
@@ -31,6 +32,7 @@ export const serverGroupStatus = obj('What the provider reports of the server gr
   desiredReplicas: optional(int('Instances wanted.', { minimum: 0 })),
   ready: optional(str('readyReplicas/desiredReplicas, for display.', { maxLength: 32 })),
   enabled: optional(bool('Whether it takes traffic, as observed.')),
+  disabledPercentage: optional(int('The share (percent) of its instances its provider keeps out of traffic while it is enabled, as observed; absent where the provider cannot.', { minimum: 0, maximum: 100 })),
   ownedByReference: optional(bool('Whether what the provider made for it carries an owner reference to it (same cluster and namespace), so the garbage collector removes that with this object: deleted after its Account, it is let go instead of held.')),
 });
 

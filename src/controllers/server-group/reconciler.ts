@@ -14,6 +14,7 @@ import type { KubeObject } from '../../core/kube-client.ts';
 import { conflict } from '../../providers/errors.ts';
 import type { Location, Provider, ProviderAccount, ServerGroupDescription } from '../../providers/interfaces.ts';
 import { asReconcileOutcome, providerOwner, resolveAccount, type ProviderDeps } from '../accounts.ts';
+import { actedOnCondition, reportFieldsNotActedOn } from '../not-acted-on.ts';
 import { removeThrough } from '../removal.ts';
 
 export type ServerGroup = KubeObject<ServerGroupSpec, ServerGroupStatus>;
@@ -32,13 +33,18 @@ export function hasActedOnSpec(sg: ServerGroup): boolean {
   return ready !== undefined && ready.observedGeneration === sg.metadata.generation && reachedProvider.includes(ready.reason);
 }
 
+/** The share of its instances the spec keeps out of traffic, where the provider can take part of a server group out (undefined elsewhere). */
+const wantedShare = (provider: Provider, spec: ServerGroupSpec): number | undefined =>
+  (provider.serverGroups.setDisabledPercentage ? spec.disabledPercentage ?? 0 : undefined);
+
 /** What the provider does not show yet of the spec, or undefined once it shows all of it. */
-function unsettled(desc: ServerGroupDescription, spec: ServerGroupSpec): string | undefined {
+function unsettled(desc: ServerGroupDescription, spec: ServerGroupSpec, share: number | undefined): string | undefined {
   const { total, healthy } = desc.instances;
   const desired = spec.capacity.desired;
   if (healthy < desired) return `${healthy} of ${plural(desired, 'instance')} healthy`;
   if (total > desired) return `${total} instances, scaling down to ${desired}`;
   if (desc.enabled !== spec.enabled || desc.unsettled) return spec.enabled ? 'not taking traffic yet' : 'still taking traffic';
+  if (share !== undefined && (desc.disabledPercentage ?? 0) !== share) return `${share}% of its instances not yet out of traffic`;
   if (desc.draining) return `${plural(desc.draining, 'instance')} draining`;
   return undefined;
 }
@@ -73,6 +79,13 @@ async function converge({ provider, account, location, ctx, what, lbs }: Converg
     if (enabled) ctx.recordEvent('Normal', 'Disabled', `${what}: no longer takes traffic`);
     enabled = false;
   }
+  // The share out of traffic before it is enabled, so that enabling it puts only the rest in.
+  const share = wantedShare(provider, spec);
+  if (share !== undefined && (desc.disabledPercentage ?? 0) !== share) {
+    await provider.serverGroups.setDisabledPercentage!(account, location, name, share);
+    acted = true;
+    ctx.recordEvent('Normal', 'TrafficShared', share ? `${what}: ${share}% of its instances out of traffic while enabled` : `${what}: all of its instances in traffic while enabled`);
+  }
   // Then its load balancers: one it left stops routing to it now, whether it stays enabled or not.
   if ([...new Set(desc.loadBalancers)].sort().join() !== lbs.join()) { // providers need not list them in order
     await provider.serverGroups.setLoadBalancers(account, location, name, lbs);
@@ -98,6 +111,7 @@ function report(ctx: ReconcileContext<ServerGroup, ServerGroupStatus>, desc: Ser
   ctx.status.desiredReplicas = c.desired;
   ctx.status.ready = `${healthy}/${c.desired}`;
   ctx.status.enabled = desc.enabled;
+  if (desc.disabledPercentage !== undefined) ctx.status.disabledPercentage = desc.disabledPercentage; else delete ctx.status.disabledPercentage;
   const message = `${healthy} of ${c.desired} instances healthy`;
   ctx.setCondition(healthy >= c.desired
     ? { type: 'Ready', status: 'True', reason: 'Healthy' satisfies ServerGroupReason, message }
@@ -106,7 +120,8 @@ function report(ctx: ReconcileContext<ServerGroup, ServerGroupStatus>, desc: Ser
 
 export function serverGroupReconciler(deps: ProviderDeps): Reconciler<ServerGroup, ServerGroupStatus> {
   return {
-    owns: { fields: ['providerId', 'replicas', 'readyReplicas', 'desiredReplicas', 'ready', 'enabled', 'ownedByReference'], conditions: ['Ready'] },
+    owns: { fields: ['providerId', 'replicas', 'readyReplicas', 'desiredReplicas', 'ready', 'enabled', 'disabledPercentage', 'ownedByReference'],
+      conditions: ['Ready', actedOnCondition] },
     finalizer: serverGroupFinalizer,
     finalize: (ctx) => removeThrough(deps, resources.serverGroup, ctx, (p, a, l) => p.serverGroups.destroy(a, l, ctx.obj.metadata.name)),
     async reconcile(ctx) {
@@ -117,6 +132,10 @@ export function serverGroupReconciler(deps: ProviderDeps): Reconciler<ServerGrou
       const lbs = [...new Set((spec.loadBalancerRefs ?? []).map((r) => r.name))].sort();
       ctx.status.ownedByReference = provider.ownsByReference(account, location);
       const what = `ServerGroup "${sg.metadata.name}"`;
+      reportFieldsNotActedOn(ctx, 'ServerGroup', [{ field: 'spec.disabledPercentage',
+        set: !!spec.disabledPercentage && !provider.serverGroups.setDisabledPercentage,
+        meanwhile: `the ${provider.name} provider cannot take part of a server group out of traffic, so all of its instances serve while it is enabled `
+          + '(a rolling red/black keeps the old server group fully in traffic until the new one is at 100%)' }]);
       const hash = sg.metadata.annotations?.[templateHashAnnotation] ?? templateHash(spec.template);
       try {
         let desc = await provider.serverGroups.describe(account, location, sg.metadata.name);
@@ -143,7 +162,7 @@ export function serverGroupReconciler(deps: ProviderDeps): Reconciler<ServerGrou
         // Read again only when something was done: a cloud's describe is several calls.
         if (acted) desc = (await provider.serverGroups.describe(account, location, sg.metadata.name)) ?? desc;
         report(ctx, desc);
-        const pending = unsettled(desc, spec);
+        const pending = unsettled(desc, spec, wantedShare(provider, spec));
         return pending ? { requeueAfterMs: 2_000, reconciling: { reason: 'Scaling' satisfies ServerGroupReason, message: `${what}: ${pending}` } } : { requeueAfterMs: 60_000 };
       } catch (err) {
         return asReconcileOutcome(what, err);

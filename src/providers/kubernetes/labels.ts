@@ -1,5 +1,6 @@
 // The labels and annotations the Kubernetes provider puts on what it makes. Their names and meanings
 // are the API's (src/api/v1alpha1/labels.ts); this adds the ones built from a name.
+import { group } from '../../api/v1alpha1/common.ts';
 import { monikerClusterLabel, monikerSequenceLabel, ownerAnnotation, securityGroupLabelPrefix, trafficLabelPrefix } from '../../api/v1alpha1/labels.ts';
 
 export { capacityAnnotation, enabledAnnotation, loadBalancersAnnotation, ownerAnnotation, serverGroupLabel, templateHashAnnotation,
@@ -13,6 +14,8 @@ export const sequenceLabel = monikerSequenceLabel;
 /** The label a LoadBalancer's Service selects: on a server group's pods while it is enabled. */
 export const trafficLabel = (loadBalancer: string) => `${trafficLabelPrefix}${loadBalancer}`;
 export const trafficValue = 'enabled';
+/** On a server group's ReplicaSet: the share (percent) of its pods kept out of traffic while it is enabled; absent: none. */
+export const disabledPercentageAnnotation = `${group}/disabled-percentage`;
 /** The label a SecurityGroup's NetworkPolicy selects: on the pods of server groups that name it. */
 export const securityGroupLabel = (securityGroup: string) => `${securityGroupLabelPrefix}${securityGroup}`;
 

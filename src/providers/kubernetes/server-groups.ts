@@ -1,6 +1,8 @@
 // Server groups on Kubernetes: a ReplicaSet named app-stack-detail-vNNN. Enabled means the labels its
 // load balancers' Services select are on the ReplicaSet's pod template and on every live pod of it
-// (so enabling and disabling move traffic without restarting anything), as Spinnaker does.
+// (so enabling and disabling move traffic without restarting anything), as Spinnaker does. A share
+// out of traffic (a rolling red/black step) takes the labels off that many live pods, the first by name;
+// pods made from the template carry them, so describe says unsettled until a replaced pod is counted in.
 import { parseServerGroupName } from '../../api/moniker.ts';
 import type { Capacity } from '../../api/v1alpha1/common.ts';
 import { ApiError, isNotFound } from '../../core/errors.ts';
@@ -9,7 +11,7 @@ import { conflict, invalid, isProviderError, notFound } from '../errors.ts';
 import type { CreateServerGroup, Location, ProviderAccount, ServerGroupDescription, ServerGroupProvider } from '../interfaces.ts';
 import { namespaceOf } from './namespace.ts';
 import { ownerReferences } from './owners.ts';
-import { capacityAnnotation, clusterLabel, enabledAnnotation, loadBalancersAnnotation, managedBy, ownerAnnotation, securityGroupLabel,
+import { capacityAnnotation, clusterLabel, disabledPercentageAnnotation, enabledAnnotation, loadBalancersAnnotation, managedBy, ownerAnnotation, securityGroupLabel,
   sequenceLabel, serverGroupLabel, templateHashAnnotation, trafficLabel, trafficLabelPrefix, trafficValue } from './labels.ts';
 
 export const replicaSets: ResourceType = { group: 'apps', version: 'v1', plural: 'replicasets', kind: 'ReplicaSet', namespaced: true };
@@ -50,6 +52,7 @@ function describe(rs: ReplicaSet): ServerGroupDescription {
     capacity: { min: Math.min(saved?.min ?? desired, desired), max: Math.max(saved?.max ?? desired, desired), desired },
     instances: { total: rs.status?.replicas ?? 0, healthy: rs.status?.readyReplicas ?? 0 },
     loadBalancers: a[loadBalancersAnnotation] ? JSON.parse(a[loadBalancersAnnotation]) as string[] : [],
+    disabledPercentage: Number(a[disabledPercentageAnnotation] ?? 0),
     templateHash: a[templateHashAnnotation] ?? '',
     providerId: `${rs.metadata.namespace}/replicasets/${rs.metadata.name}`,
   };
@@ -70,6 +73,19 @@ export function trafficChanges(labels: Record<string, string> | undefined, servi
   return changes;
 }
 
+/** Pods that count: those not being deleted, by name (the order a share out of traffic is taken in). */
+const livePods = (items: KubeObject[]) => items.filter((p) => !p.metadata.deletionTimestamp).sort((x, y) => x.metadata.name.localeCompare(y.metadata.name));
+
+/** How many of n pods a share (percent) keeps out of traffic: rounded down, so the rest never serve fewer than asked. */
+export const podsOutOfTraffic = (n: number, percent: number): number => Math.floor((n * percent) / 100);
+
+/** The traffic label changes of each live pod (by name) for a server group serving `serving`, the first `out` of them serving none. */
+export function podTrafficChanges(pods: KubeObject[], serving: readonly string[], percent: number): [string, Record<string, string | null>][] {
+  const live = livePods(pods);
+  const out = podsOutOfTraffic(live.length, percent);
+  return live.map((p, i) => [p.metadata.name, trafficChanges(p.metadata.labels, i < out ? [] : serving)]);
+}
+
 export function kubernetesServerGroups(clientFor: ClientFor): ServerGroupProvider {
   const get = async (a: ProviderAccount, l: Location, name: string) =>
     (await clientFor(a)).get<ReplicaSet>(replicaSets, namespaceOf(a, l), name);
@@ -79,33 +95,49 @@ export function kubernetesServerGroups(clientFor: ClientFor): ServerGroupProvide
    * the load balancers it serves (its own while enabled, none otherwise) on the pod template and on
    * every live pod. Labels of load balancers it is no longer a member of go too, whatever put them there.
    */
-  async function converge(a: ProviderAccount, l: Location, name: string, change: { enabled?: boolean; loadBalancers?: string[] }): Promise<void> {
+  async function converge(a: ProviderAccount, l: Location, name: string,
+    change: { enabled?: boolean; loadBalancers?: string[]; disabledPercentage?: number }): Promise<void> {
     const client = await clientFor(a);
     const ns = namespaceOf(a, l);
     const rs = await typed(`server group ${name}`, () => get(a, l, name));
     const current = describe(rs);
     const enabled = change.enabled ?? current.enabled;
     const loadBalancers = change.loadBalancers ?? current.loadBalancers;
+    const share = change.disabledPercentage ?? current.disabledPercentage ?? 0;
     const serving = enabled ? loadBalancers : [];
     // Pod template first, so pods created from now on are right; then the live pods.
     await typed(`server group ${name}`, () => client.mergePatch(replicaSets, ns, name, {
-      metadata: { annotations: { [enabledAnnotation]: String(enabled), [loadBalancersAnnotation]: JSON.stringify(loadBalancers) } },
+      metadata: { annotations: { [enabledAnnotation]: String(enabled), [loadBalancersAnnotation]: JSON.stringify(loadBalancers),
+        [disabledPercentageAnnotation]: share ? String(share) : null } },
       spec: { template: { metadata: { labels: trafficChanges(rs.spec?.template.metadata?.labels, serving) } } } }));
     const live = await client.list<KubeObject>(pods, ns, { labelSelector: `${serverGroupLabel}=${name}` });
-    for (const pod of live.items) {
-      const labels = trafficChanges(pod.metadata.labels, serving);
-      if (pod.metadata.deletionTimestamp || Object.keys(labels).length === 0) continue;
+    for (const [pod, labels] of podTrafficChanges(live.items, serving, share)) {
+      if (Object.keys(labels).length === 0) continue;
       try {
-        await client.mergePatch(pods, ns, pod.metadata.name, { metadata: { labels } });
+        await client.mergePatch(pods, ns, pod, { metadata: { labels } });
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
     }
   }
 
+  /**
+   * describe, and whether its live pods carry the traffic labels its share says: a pod made from the
+   * template in place of one that was out of traffic serves until it is counted again (unsettled).
+   */
+  async function describeWithPods(a: ProviderAccount, l: Location, rs: ReplicaSet): Promise<ServerGroupDescription> {
+    const desc = describe(rs);
+    if (!desc.enabled || !desc.disabledPercentage) return desc;
+    const live = await (await clientFor(a)).list<KubeObject>(pods, namespaceOf(a, l), { labelSelector: `${serverGroupLabel}=${desc.name}` });
+    const off = podTrafficChanges(live.items, members(desc.loadBalancers), desc.disabledPercentage).some(([, c]) => Object.keys(c).length > 0);
+    return off ? { ...desc, unsettled: true } : desc;
+  }
+
   return {
     async describe(a, l, name) {
-      try { return describe(await get(a, l, name)); } catch (err) { if (isNotFound(err)) return undefined; throw err; }
+      let rs: ReplicaSet;
+      try { rs = await get(a, l, name); } catch (err) { if (isNotFound(err)) return undefined; throw err; }
+      return describeWithPods(a, l, rs);
     },
 
     async list(a, l, cluster) {
@@ -164,6 +196,7 @@ export function kubernetesServerGroups(clientFor: ClientFor): ServerGroupProvide
     enable: (a, l, name, loadBalancers) => converge(a, l, name, { enabled: true, ...(loadBalancers ? { loadBalancers: members(loadBalancers) } : {}) }),
     disable: (a, l, name) => converge(a, l, name, { enabled: false }),
     setLoadBalancers: (a, l, name, loadBalancers) => converge(a, l, name, { loadBalancers: members(loadBalancers) }),
+    setDisabledPercentage: (a, l, name, percent) => converge(a, l, name, { disabledPercentage: percent }),
 
     async destroy(a, l, name) {
       const client = await clientFor(a);
