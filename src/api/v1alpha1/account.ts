@@ -16,6 +16,9 @@ const regions = (example: string) => optional(arr(`Regions this account may depl
 const endpoint = optional(str('Override of the API endpoint (private clouds, emulators): an http or https URL.',
   { pattern: '^https?://', maxLength: 2048 }));
 
+/** A Kubernetes kind as manifests spell it, e.g. Deployment. */
+const manifestKind = str('A kind, as a manifest\'s kind field spells it (e.g. Deployment).', { pattern: '^[A-Z][A-Za-z0-9]*$', maxLength: 63 });
+
 /** An https URL: Azure's clients send bearer tokens over TLS only. */
 const httpsUrl = (description: string) => optional(str(description, { pattern: '^https?://', maxLength: 2048,
   rules: [{ rule: "self.startsWith('https://')", message: 'use an https:// URL: Azure sends its tokens over TLS only' }] }));
@@ -27,6 +30,13 @@ export const accountSpec = obj('The provider and how to reach it. Exactly the bl
     context: optional(str('Context within the kubeconfig (default: its current context).', { maxLength: 253 })),
     namespaces: optional(arr('Namespaces this account may deploy to. Empty: only the namespace of each object.',
       objectName('A namespace.'), { listType: 'set', maxItems: 256 })),
+    manifests: optional(obj('The kinds the manifest stages (deployManifest, deleteManifest, patchManifest...) may act on through this Account.', {
+      kinds: optional(arr('Kinds they may act on, e.g. Deployment, Service, ClusterRole. Absent or empty: every namespaced kind. A cluster-scoped kind (a ClusterRole, a CustomResourceDefinition) is refused unless listed here.',
+        manifestKind, { listType: 'set', maxItems: 256 })),
+      omitKinds: optional(arr('Kinds they may never act on, e.g. Secret, whatever kinds says.', manifestKind, { listType: 'set', maxItems: 256 })),
+    }, { rules: [
+      { rule: '!has(self.kinds) || !has(self.omitKinds) || !self.kinds.exists(k, k in self.omitKinds)', message: 'a kind is in both kinds and omitKinds; keep it in one of the two', fieldPath: '.omitKinds' },
+    ] })),
   })),
   aws: optional(obj('An AWS account.', {
     accountId: str('The 12-digit AWS account ID.', { pattern: '^[0-9]{12}$', maxLength: 12 }),

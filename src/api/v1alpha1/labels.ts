@@ -64,6 +64,8 @@ export const artifactVersionAnnotation = `artifact.${group}/version`;
 export const manifestHashAnnotation = `${group}/manifest-hash`;
 /** Set by people on a manifest: "false" deploys a ConfigMap, Secret or ReplicaSet under its own name; "true" versions any other kind. */
 export const versionedAnnotation = `strategy.${group}/versioned`;
+/** On a ReplicaSet deployManifest's trafficManagement applied: the Services it serves, as JSON, e.g. ["service web"] (enableManifest and disableManifest read it). */
+export const trafficLoadBalancersAnnotation = `traffic.${group}/load-balancers`;
 
 // Set by people.
 

@@ -3,13 +3,19 @@
 // ReplicaSets, then waits until every object is Current by kstatus and prunes old versions. What it
 // applied is kept in the stage's state: later passes only look, so a stage resumed after a crash
 // waits on the same objects; one that crashed before recording them applies again and, the content
-// being the same, reuses the versions it made (planVersions) instead of making new ones.
+// being the same, reuses the versions it made (planVersions) instead of making new ones. A Job is
+// waited on until it is Complete (kstatus reads a running Job as Current). trafficManagement sends
+// Services' traffic to the versioned ReplicaSets deployed and, once they are stable, takes it from
+// the older versions of their cluster (manifests/traffic.ts).
+import { formatDuration } from '../../api/duration.ts';
 import { artifactNameLabel } from '../../api/v1alpha1/labels.ts';
 import type { KubeObject } from '../../core/kube-client.ts';
-import type { Location, ManifestProvider, ManifestRef, ProviderAccount } from '../../providers/interfaces.ts';
-import { awaitStable, failureOf, isOutcome, manifestContext, manifestStageTimeoutMs } from './manifests/common.ts';
-import { manifestPollMs, refName } from './manifests/progress.ts';
+import type { ManifestProvider, ManifestRef, ProviderAccount } from '../../providers/interfaces.ts';
+import { awaitStable, failureOf, isOutcome, manifestContext, manifestStageTimeoutMs, stageTimeoutMs, type ManifestContext } from './manifests/common.ts';
+import { manifestPollMs, refName, timeoutMarginMs } from './manifests/progress.ts';
+import { isJob, jobCompletion } from './manifests/jobs.ts';
 import { loadManifests, type ManifestSource } from './manifests/sources.ts';
+import { manageTraffic, planTraffic, withTraffic, type TrafficManagement, type TrafficOutputs } from './manifests/traffic.ts';
 import { familyKey, isVersioned, planPrune, planVersions, type Version } from './manifests/versioning.ts';
 import type { StageOutcome, StageRun, StageType } from './stage-type.ts';
 
@@ -17,16 +23,19 @@ import type { StageOutcome, StageRun, StageType } from './stage-type.ts';
 export const deployManifestFieldManager = 'staysail-deployManifest';
 
 type Config = ManifestSource & { accountRef: { name: string }; namespace?: string; maxVersionHistory?: number; skipVersioning?: boolean;
-  waitForStable?: boolean; failOnConflict?: boolean };
+  waitForStable?: boolean; failOnConflict?: boolean; trafficManagement?: TrafficManagement };
 
 /** An object the stage applied, as its outputs list it. */
 export interface AppliedManifest extends ManifestRef { namespace: string; version?: string }
-interface State { applied: AppliedManifest[]; versions: Version[] }
+interface State { applied: AppliedManifest[]; versions: Version[]; traffic?: TrafficOutputs }
 
 /** "configMap web-config-v001", as Spinnaker names what it deployed. */
 const deployedName = (m: ManifestRef) => `${m.kind.charAt(0).toLowerCase()}${m.kind.slice(1)} ${m.name}`;
 
-const outputsOf = (state: State) => ({ manifests: state.applied, deployedNames: state.applied.map(deployedName) });
+const outputsOf = (state: State) => ({ manifests: state.applied, deployedNames: state.applied.map(deployedName), ...(state.traffic ? { traffic: state.traffic } : {}) });
+
+/** The trafficManagement block when it is on. */
+const trafficOf = (c: Config) => (c.trafficManagement?.enabled ? c.trafficManagement : undefined);
 
 /** The existing versions of each versioned family among the manifests, by familyKey. */
 async function existingVersions(mp: ManifestProvider, account: ProviderAccount, manifests: KubeObject[]): Promise<Record<string, KubeObject[]>> {
@@ -39,11 +48,19 @@ async function existingVersions(mp: ManifestProvider, account: ProviderAccount, 
   return existing;
 }
 
-async function applyManifests(s: StageRun, c: Config, mp: ManifestProvider, account: ProviderAccount, location: Location): Promise<State> {
+/** A ReplicaSet trafficManagement sends traffic to: one deployed as a version of itself. */
+const isTrafficTarget = (c: Config) => (m: KubeObject) => m.kind === 'ReplicaSet' && !c.skipVersioning && isVersioned(m);
+
+async function applyManifests(s: StageRun, c: Config, ctx: ManifestContext): Promise<State> {
+  const { mp, account, location } = ctx;
   const placed = (await loadManifests(s, c)).map((m) => ({ ...m, metadata: { ...m.metadata, namespace: m.metadata.namespace ?? location.namespace } }));
+  const tm = trafficOf(c);
+  const traffic = tm && await planTraffic(ctx, `${s.stage.type} "${s.stage.refId}"`, placed, isTrafficTarget(c), tm);
   const existing = c.skipVersioning ? {} : await existingVersions(mp, account, placed);
   const plan = planVersions(placed, { existing }, { skipVersioning: c.skipVersioning });
-  const stored = await mp.apply(account, location, plan.manifests, { fieldManager: deployManifestFieldManager, force: !c.failOnConflict });
+  // After versioning, so that the same content is the same version whether it takes traffic or not.
+  const manifests = plan.manifests.map((m, i) => (traffic?.has(i) ? withTraffic(m, traffic.get(i)!, tm!.options!.enableTraffic !== false) : m));
+  const stored = await mp.apply(account, location, manifests, { fieldManager: deployManifestFieldManager, force: !c.failOnConflict });
   const versionOf = new Map(plan.versions.map((v) => [`${v.kind}/${v.namespace}/${v.name}`, `v${String(v.sequence).padStart(3, '0')}`]));
   const applied = stored.map((o, i) => {
     const m = plan.manifests[i]!;
@@ -51,6 +68,41 @@ async function applyManifests(s: StageRun, c: Config, mp: ManifestProvider, acco
     return { apiVersion: m.apiVersion!, kind: m.kind!, name: o.metadata.name, namespace: o.metadata.namespace!, ...(version ? { version } : {}) };
   });
   return { applied, versions: plan.versions };
+}
+
+/** Undefined once every Job applied is Complete; otherwise waiting, or failed naming the Job that failed or is still running at the timeout. */
+async function awaitJobs(s: StageRun, ctx: ManifestContext, applied: AppliedManifest[]): Promise<StageOutcome | undefined> {
+  const running: string[] = [];
+  try {
+    for (const a of applied.filter(isJob)) {
+      const job = await ctx.mp.read(ctx.account, ctx.location, a);
+      const at = job ? jobCompletion(job) : { state: 'Running' as const, message: 'it does not exist' };
+      if (at.state === 'Failed') return { status: 'FAILED', final: true, message: `${s.stage.type} "${s.stage.refId}": ${refName(a)} failed: ${at.message}` };
+      if (at.state === 'Running') running.push(`${refName(a)} (${at.message})`);
+    }
+  } catch (err) {
+    return failureOf(s, err);
+  }
+  if (running.length === 0) return undefined;
+  const elapsed = s.clock.now() - Date.parse(s.record.startTime!);
+  const timeout = stageTimeoutMs(s);
+  if (elapsed >= timeout - timeoutMarginMs) {
+    return { status: 'FAILED', final: true, message: `${s.stage.type} "${s.stage.refId}": not complete after ${formatDuration(timeout)}: ${running.join(', ')}` };
+  }
+  return { status: 'RUNNING', message: `waiting for ${running.join(', ')} to complete`, pollAfterMs: Math.max(0, Math.min(manifestPollMs, timeout - timeoutMarginMs - elapsed)) };
+}
+
+/** trafficManagement's work on each ReplicaSet deployed as a version, once they are stable. */
+async function moveTraffic(c: Config, ctx: ManifestContext, state: State): Promise<TrafficOutputs> {
+  const out: TrafficOutputs = { enabled: [], disabled: [], deleted: [] };
+  for (const a of state.applied.filter((x) => x.kind === 'ReplicaSet' && x.version)) {
+    const base = state.versions.find((v) => v.kind === a.kind && v.name === a.name)!.baseName;
+    const done = await manageTraffic(ctx, a, trafficOf(c)!, deployManifestFieldManager, `${artifactNameLabel}=${base}`);
+    out.enabled.push(...done.enabled);
+    out.disabled.push(...done.disabled);
+    out.deleted.push(...done.deleted);
+  }
+  return out;
 }
 
 /** Deletes the versions past maxVersionHistory of each family deployed (listed afresh: the deploy may have taken a while). */
@@ -71,6 +123,25 @@ async function prune(c: Config, mp: ManifestProvider, account: ProviderAccount, 
   return doomed.map(({ object: o }) => o.metadata.name);
 }
 
+/** What the message adds for trafficManagement's work. */
+const trafficNote = (t: TrafficOutputs | undefined) => (!t ? '' : [['enabled', t.enabled], ['disabled', t.disabled], ['deleted', t.deleted]]
+  .filter(([, names]) => names!.length).map(([verb, names]) => `; ${verb as string} ${(names as string[]).join(', ')}`).join(''));
+
+/** Once what was applied is stable (or not waited on): traffic moved, old versions pruned, and the stage's success. */
+async function finish(s: StageRun, c: Config, ctx: ManifestContext, applied: State): Promise<StageOutcome> {
+  let state = applied;
+  let pruned: string[];
+  try {
+    if (trafficOf(c)) state = { ...state, traffic: await moveTraffic(c, ctx, state) };
+    pruned = await prune(c, ctx.mp, ctx.account, state);
+  } catch (err) {
+    return failureOf(s, err);
+  }
+  const summary = `${state.applied.length === 1 ? refName(state.applied[0]!) : `${state.applied.length} objects`} ${c.waitForStable === false ? 'applied' : 'stable'}`;
+  return { status: 'SUCCEEDED', message: `${summary}${trafficNote(state.traffic)}${pruned.length ? `; pruned ${pruned.join(', ')}` : ''}`, outputs: outputsOf(state),
+    state: state as unknown as Record<string, unknown> };
+}
+
 export const deployManifestStage: StageType = {
   type: 'deployManifest',
   retryable: true,
@@ -82,7 +153,7 @@ export const deployManifestStage: StageType = {
     let state = s.record.state?.applied ? s.record.state as unknown as State : undefined;
     if (!state) {
       try {
-        state = await applyManifests(s, c, ctx.mp, ctx.account, ctx.location);
+        state = await applyManifests(s, c, ctx);
       } catch (err) {
         return failureOf(s, err);
       }
@@ -91,17 +162,9 @@ export const deployManifestStage: StageType = {
           outputs: outputsOf(state), state: state as unknown as Record<string, unknown> };
       }
     } else if (c.waitForStable !== false) {
-      const waiting = await awaitStable(s, ctx, state.applied);
+      const waiting = (await awaitStable(s, ctx, state.applied)) ?? (await awaitJobs(s, ctx, state.applied));
       if (waiting) return waiting.status === 'FAILED' ? { ...waiting, outputs: outputsOf(state) } : waiting;
     }
-    let pruned: string[];
-    try {
-      pruned = await prune(c, ctx.mp, ctx.account, state);
-    } catch (err) {
-      return failureOf(s, err);
-    }
-    const summary = `${state.applied.length === 1 ? refName(state.applied[0]!) : `${state.applied.length} objects`} ${c.waitForStable === false ? 'applied' : 'stable'}`;
-    return { status: 'SUCCEEDED', message: `${summary}${pruned.length ? `; pruned ${pruned.join(', ')}` : ''}`, outputs: outputsOf(state),
-      state: state as unknown as Record<string, unknown> };
+    return finish(s, c, ctx, state);
   },
 };

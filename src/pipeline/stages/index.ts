@@ -6,17 +6,22 @@ import { childPipelineStage } from './child-pipeline.ts';
 import { deployStage } from './deploy.ts';
 import { deleteManifestStage } from './delete-manifest.ts';
 import { deployManifestStage } from './deploy-manifest.ts';
+import { disableManifestStage } from './disable-manifest.ts';
+import { enableManifestStage } from './enable-manifest.ts';
 import { jenkinsStage } from './jenkins.ts';
 import { manualJudgmentStage } from './manual-judgment.ts';
 import { patchManifestStage } from './patch-manifest.ts';
+import { rollingRestartManifestStage } from './rolling-restart-manifest.ts';
 import { runJobStage } from './run-job.ts';
 import { scaleManifestStage } from './scale-manifest.ts';
+import { undoRolloutManifestStage } from './undo-rollout-manifest.ts';
 import type { StageType } from './stage-type.ts';
 import { webhookStage } from './webhook.ts';
 
 export const builtInStageTypes: StageType[] = [waitStage, evaluateVariablesStage, checkPreconditionsStage, manualJudgmentStage,
   webhookStage, runJobStage, deployStage, canaryAnalysisStage, childPipelineStage, jenkinsStage,
-  deployManifestStage, deleteManifestStage, patchManifestStage, scaleManifestStage, bakeManifestStage];
+  deployManifestStage, deleteManifestStage, patchManifestStage, scaleManifestStage,
+  undoRolloutManifestStage, rollingRestartManifestStage, enableManifestStage, disableManifestStage, bakeManifestStage];
 
 export { owningRun } from './children.ts';
 export { runsDeployingTo } from './deploy.ts';

@@ -1,7 +1,9 @@
 // Manifests on Kubernetes, applied as they are: server-side apply under the stage's field manager into
 // the Account's cluster, each object in the namespace it names or the location's, and only where the
-// Account may act (namespaceOf). Only namespaced kinds: an Account is a namespace's way into the
-// cluster, and a cluster-scoped object (a ClusterRole, a CRD) would reach past every namespace.
+// Account may act (namespaceOf). The Account decides the kinds (spec.kubernetes.manifests): kinds
+// it omits are refused, and so are kinds it does not list when it lists some; a cluster-scoped kind
+// (a ClusterRole, a CRD) only when listed, since an Account is a namespace's way into the cluster and
+// such an object reaches past every namespace. A batch is checked whole before any of it is applied.
 import { isNotFound } from '../../core/errors.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { KubeClient, KubeObject } from '../../core/kube-client.ts';
@@ -20,8 +22,8 @@ const describeRef = (ref: { kind?: string; name?: string; namespace?: string }) 
 const patchTypes = { merge: 'application/merge-patch+json', strategic: 'application/strategic-merge-patch+json', json: 'application/json-patch+json' } as const;
 const cascades = { background: 'Background', foreground: 'Foreground', orphan: 'Orphan' } as const;
 
-/** Where a manifest goes: its kind as served, and the namespace the Account lets it into. */
-interface Target { client: KubeClient; rt: ServedKind; ns: string }
+/** Where a manifest goes: its kind as served, and the namespace the Account lets it into (none for a cluster-scoped kind). */
+interface Target { client: KubeClient; rt: ServedKind; ns: string | undefined }
 
 /** A controller owner reference to one of Staysail's kinds: that object already has a writer (docs/adr/0003). */
 const staysailController = (obj: KubeObject | undefined) =>
@@ -39,17 +41,51 @@ function manifestNamespace(a: ProviderAccount, l: Location, own: string | undefi
   }
 }
 
+/** Invalid when the Account's spec.kubernetes.manifests does not let its manifest stages act on the kind; what names the object. */
+export function checkKindAllowed(a: ProviderAccount, kind: string, what: string): void {
+  const { kinds = [], omitKinds = [] } = a.spec.kubernetes?.manifests ?? {};
+  if (omitKinds.includes(kind)) {
+    throw invalid(`Account "${a.name}": ${what}: kind ${kind} is in the Account's spec.kubernetes.manifests.omitKinds, so no manifest stage may act on it; ` +
+      'remove it from omitKinds, or use another Account');
+  }
+  if (kinds.length && !kinds.includes(kind)) {
+    throw invalid(`Account "${a.name}": ${what}: kind ${kind} is not in the Account's spec.kubernetes.manifests.kinds (${kinds.join(', ')}); ` +
+      'add it there, or use another Account');
+  }
+}
+
+/** Invalid when the kind is cluster-scoped and the Account does not list it in spec.kubernetes.manifests.kinds. */
+function checkScope(a: ProviderAccount, rt: ServedKind, ref: { kind?: string; name?: string }): void {
+  if (rt.namespaced || (a.spec.kubernetes?.manifests?.kinds ?? []).includes(rt.kind)) return;
+  throw invalid(`Account "${a.name}": ${ref.kind} "${ref.name}" is cluster-scoped, and the Account deploys namespaced kinds only unless its ` +
+    `spec.kubernetes.manifests.kinds lists the kind; add ${ref.kind} there (which reaches past every namespace), or make ${ref.kind} objects ` +
+    'outside the pipeline (kubectl, a GitOps tool) with cluster-wide rights');
+}
+
 export function kubernetesManifests(clientFor: ClientFor, clock: Clock): ManifestProvider {
   async function target(a: ProviderAccount, l: Location, ref: { apiVersion?: string; kind?: string; name?: string; namespace?: string }): Promise<Target> {
     const what = describeRef(ref);
     if (!ref.apiVersion || !ref.kind || !ref.name) throw invalid(`${what}: a manifest needs apiVersion, kind and metadata.name`);
+    checkKindAllowed(a, ref.kind, what);
     const client = await clientFor(a);
     const rt = await servedKind(client, ref.apiVersion, ref.kind, `Account "${a.name}": ${what}`);
-    if (!rt.namespaced) {
-      throw invalid(`Account "${a.name}": ${ref.kind} "${ref.name}" is cluster-scoped, and an Account deploys namespaced kinds only; ` +
-        `make ${ref.kind} objects outside the pipeline (kubectl, a GitOps tool) with cluster-wide rights`);
+    checkScope(a, rt, ref);
+    return { client, rt, ns: rt.namespaced ? manifestNamespace(a, l, ref.namespace, what) : undefined };
+  }
+
+  /**
+   * Refuses a batch whose kinds the Account does not allow before any of it is applied. A kind the
+   * cluster does not serve yet (its CRD is earlier in the batch) is checked when its turn comes.
+   */
+  async function checkBatch(a: ProviderAccount, manifests: KubeObject[]): Promise<void> {
+    const client = await clientFor(a);
+    for (const m of manifests) {
+      const what = describeRef({ kind: m.kind, name: m.metadata?.name, namespace: m.metadata?.namespace });
+      if (!m.apiVersion || !m.kind || !m.metadata?.name) throw invalid(`${what}: a manifest needs apiVersion, kind and metadata.name`);
+      checkKindAllowed(a, m.kind, what);
+      const rt = await servedKind(client, m.apiVersion, m.kind, `Account "${a.name}": ${what}`).catch(() => undefined);
+      if (rt) checkScope(a, rt, { kind: m.kind, name: m.metadata.name });
     }
-    return { client, rt, ns: manifestNamespace(a, l, ref.namespace, what) };
   }
 
   const get = async (t: Target, name: string) => {
@@ -77,8 +113,10 @@ export function kubernetesManifests(clientFor: ClientFor, clock: Clock): Manifes
     const what = describeRef({ kind: t.rt.kind, name: manifest.metadata.name, namespace: t.ns });
     refuseControlled(what, await get(t, manifest.metadata.name), 'applying');
     refuseControlled(what, manifest, 'applying');
-    const refs = options.owner ? ownerReferences(a, t.ns, options.owner) : [];
-    const metadata = { ...manifest.metadata, namespace: t.ns,
+    // A cluster-scoped object cannot be owned by a namespaced one (the garbage collector would take it as orphaned).
+    const refs = options.owner && t.ns ? ownerReferences(a, t.ns, options.owner) : [];
+    const { namespace: _ns, ...own } = manifest.metadata;
+    const metadata = { ...own, ...(t.ns ? { namespace: t.ns } : {}),
       ...(refs.length ? { ownerReferences: [...(manifest.metadata.ownerReferences ?? []), ...refs] } : {}) };
     const { apiVersion: _v, kind: _k, ...rest } = manifest;
     return typed(what, () => t.client.apply(t.rt, { ...rest, metadata }, options.fieldManager, { force: options.force ?? false }));
@@ -86,6 +124,7 @@ export function kubernetesManifests(clientFor: ClientFor, clock: Clock): Manifes
 
   return {
     async apply(a, l, manifests, options) {
+      await checkBatch(a, manifests);
       const applied: KubeObject[] = [];
       for (const m of manifests) applied.push(await applyOne(a, l, m, options));
       return applied;

@@ -8,14 +8,18 @@ import { expression, refIdPattern, stageDuration } from './common.ts';
 import { deployBlock } from './deploy.ts';
 import { deleteManifestBlock } from './delete-manifest.ts';
 import { deployManifestBlock } from './deploy-manifest.ts';
+import { disableManifestBlock } from './disable-manifest.ts';
+import { enableManifestBlock } from './enable-manifest.ts';
 import { evaluateVariablesBlock } from './evaluate-variables.ts';
 import { executionWindowSchema } from './execution-window.ts';
 import { jenkinsBlock } from './jenkins.ts';
 import { manualJudgmentBlock } from './manual-judgment.ts';
 import { patchManifestBlock } from './patch-manifest.ts';
 import { pipelineBlock } from './pipeline.ts';
+import { rollingRestartManifestBlock } from './rolling-restart-manifest.ts';
 import { runJobBlock } from './run-job.ts';
 import { scaleManifestBlock } from './scale-manifest.ts';
+import { undoRolloutManifestBlock } from './undo-rollout-manifest.ts';
 import { waitBlock } from './wait.ts';
 import { webhookBlock } from './webhook.ts';
 
@@ -38,6 +42,10 @@ export const stageBlocks = {
   deleteManifest: deleteManifestBlock,
   patchManifest: patchManifestBlock,
   scaleManifest: scaleManifestBlock,
+  undoRolloutManifest: undoRolloutManifestBlock,
+  rollingRestartManifest: rollingRestartManifestBlock,
+  enableManifest: enableManifestBlock,
+  disableManifest: disableManifestBlock,
   bakeManifest: bakeManifestBlock,
 };
 export type StageType = keyof typeof stageBlocks;
@@ -47,7 +55,8 @@ export const failurePolicies = ['failPipeline', 'stopBranch', 'stopBranchThenFai
 
 /** Stage types that cannot run without their block (manualJudgment can). */
 const blockRequired: StageType[] = ['wait', 'evaluateVariables', 'checkPreconditions', 'webhook', 'runJob', 'deploy', 'canaryAnalysis', 'pipeline', 'jenkins',
-  'deployManifest', 'deleteManifest', 'patchManifest', 'scaleManifest', 'bakeManifest'];
+  'deployManifest', 'deleteManifest', 'patchManifest', 'scaleManifest',
+  'undoRolloutManifest', 'rollingRestartManifest', 'enableManifest', 'disableManifest', 'bakeManifest'];
 
 const blockMatchesType: Rule[] = [
   ...stageTypes.map((t) => ({

@@ -1,0 +1,12 @@
+// The disableManifest stage's block.
+import { obj } from '../../schema.ts';
+import { manifestAccountRef, manifestNamespace, manifestTarget } from './deploy-manifest.ts';
+
+export const disableManifestBlock = obj('disableManifest: take a ReplicaSet out of the Services its annotation traffic.staysail.dev/load-balancers names (their selectors removed from its pod template and running pods, which stay up).', {
+  accountRef: manifestAccountRef,
+  namespace: manifestNamespace,
+  target: manifestTarget('The ReplicaSet.'),
+}, { rules: [
+  { rule: "self.target.kind == 'ReplicaSet' && self.target.apiVersion == 'apps/v1'",
+    message: 'disableManifest moves traffic of a ReplicaSet (apiVersion apps/v1) only: a Deployment would roll out on the change; set target.kind ReplicaSet', fieldPath: '.target.kind' },
+] });
