@@ -7,10 +7,9 @@ export const templateRenderers = ['helm', 'kustomize'] as const;
 
 /** A ConfigMap key: what the API server allows. */
 const configMapKey = (description: string) => str(description, { pattern: '^[-._a-zA-Z0-9]+$', maxLength: 253 });
-/** A relative folder inside the stage's work folder: no leading '/', no '..' step. */
+/** A relative folder inside the stage's work folder: no leading '/', and no '.' or '..' step (a step starts with a letter, digit or '_'). */
 const relativeFolder = (description: string) => str(description,
-  { pattern: '^(\\.|[A-Za-z0-9_][-A-Za-z0-9_.]*(/[A-Za-z0-9_][-A-Za-z0-9_.]*)*)$', maxLength: 253,
-    rules: [{ rule: "!self.split('/').exists(p, p == '..')", message: 'a folder may not step out with ..' }] });
+  { pattern: '^(\\.|[A-Za-z0-9_][-A-Za-z0-9_.]*(/[A-Za-z0-9_][-A-Za-z0-9_.]*)*)$', maxLength: 253 });
 
 const repository = obj('A chart repository served over HTTP(S): its index.yaml lists the chart\'s versions and where their .tgz is.', {
   url: str('The repository\'s URL, e.g. https://charts.example.com/stable (index.yaml is read beside it).', { pattern: '^https?://[^\\s]+$', maxLength: 2048 }),
