@@ -42,7 +42,7 @@ async function readConfigMap(s: StageRun, name: string, field: string): Promise<
   try {
     return await s.client.get(configMaps, ns, name);
   } catch (err) {
-    if (isNotFound(err)) throw new ManifestSourceError(`${s.stage.type} "${s.stage.refId}": ConfigMap "${name}" (${field}) does not exist in namespace "${ns}"`);
+    if (isNotFound(err)) throw new ManifestSourceError(`ConfigMap "${name}" (${field}) does not exist in namespace "${ns}"`);
     throw err;
   }
 }
@@ -59,16 +59,15 @@ function isUpstream(s: StageRun, bake: string): boolean {
 
 /** The manifests an upstream bakeManifest stage rendered, checked to be what it rendered. */
 async function loadBaked(s: StageRun, from: ManifestsFrom & { stage: string }): Promise<KubeObject[]> {
-  const me = `${s.stage.type} "${s.stage.refId}"`;
   if (!isUpstream(s, from.stage)) {
-    throw new ManifestSourceError(`${me}: manifestsFrom.stage "${from.stage}" is not upstream of this stage; add it to requisiteStageRefIds so the bake finishes first`);
+    throw new ManifestSourceError(`manifestsFrom.stage "${from.stage}" is not upstream of this stage; add it to requisiteStageRefIds so the bake finishes first`);
   }
   const bake = (s.scope.stages[from.stage] as { outputs?: Partial<BakeOutputs> } | undefined)?.outputs;
   if (!bake?.configMap || !bake.key || !bake.sha256) {
-    throw new ManifestSourceError(`${me}: manifestsFrom.stage "${from.stage}" has no rendered manifests in its outputs; name a bakeManifest stage that succeeded`);
+    throw new ManifestSourceError(`manifestsFrom.stage "${from.stage}" has no rendered manifests in its outputs; name a bakeManifest stage that succeeded`);
   }
   const cm = await readConfigMap(s, bake.configMap, `the outputs of stage "${from.stage}"`);
-  const where = `${me}: ConfigMap "${bake.configMap}" of stage "${from.stage}"`;
+  const where = `ConfigMap "${bake.configMap}" of stage "${from.stage}"`;
   const text = cm.data?.[bake.key];
   if (text === undefined || sha256Of(text) !== bake.sha256 || cm.metadata.annotations?.[bakeShaAnnotation] !== bake.sha256) {
     throw new ManifestSourceError(`${where} no longer holds the manifests the bake rendered (sha256 ${bake.sha256}); restart stage "${from.stage}"`);
@@ -76,14 +75,13 @@ async function loadBaked(s: StageRun, from: ManifestsFrom & { stage: string }): 
   return parseManifests(s, text, where, from.evaluateExpressions === true);
 }
 
-/** The manifests the block names; a ManifestSourceError says what is wrong with them. */
+/** The manifests the block names; a ManifestSourceError says what is wrong with them (the stage's failure adds the stage's name). */
 export async function loadManifests(s: StageRun, source: ManifestSource): Promise<KubeObject[]> {
-  const refId = s.stage.refId;
-  if (source.manifests) return checked(source.manifests, `${s.stage.type} "${refId}"`);
+  if (source.manifests) return checked(source.manifests, 'manifests');
   const from = source.manifestsFrom!;
   if (from.stage) return loadBaked(s, { ...from, stage: from.stage });
   const cm = await readConfigMap(s, from.configMapRef!.name, 'manifestsFrom.configMapRef');
-  const where = `${s.stage.type} "${refId}": ConfigMap "${from.configMapRef!.name}" key "${from.key}"`;
+  const where = `ConfigMap "${from.configMapRef!.name}" key "${from.key}"`;
   const text = cm.data?.[from.key!];
   if (text === undefined) throw new ManifestSourceError(`${where} does not exist; it has ${Object.keys(cm.data ?? {}).map((k) => `"${k}"`).join(', ') || 'no keys'}`);
   return parseManifests(s, text, where, from.evaluateExpressions !== false);
