@@ -129,5 +129,10 @@ describe('AWS deploy strategies, with the operator as a process and moto', funct
     await waitFor(async () => { old = await group('shop-rr-v000'); return old.desired === 0 && old.inService.length === 0; }, 30_000,
       () => `v000 was not scaled down: ${JSON.stringify(old)}`);
     assert.ok(old.suspended.includes('AddToLoadBalancer'), `v000 may join load balancers again: suspended ${old.suspended.join(', ')}`);
+    // The steps' shares were asked of v000, which AWS cannot take out of traffic in part: its ServerGroup says so.
+    const acted = JSON.parse(await s.k(['get', 'servergroup', 'shop-rr-v000', '-o', 'jsonpath={.status.conditions[?(@.type=="FieldsActedOn")]}']) || '{}') as
+      { status?: string; message?: string };
+    assert.equal(acted.status, 'False', 'v000 does not say its share of traffic is not acted on');
+    assert.match(acted.message ?? '', /sets spec\.disabledPercentage, .*the aws provider cannot take part of a server group out of traffic/);
   });
 });
