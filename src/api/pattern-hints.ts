@@ -30,6 +30,7 @@ const hints: Record<string, string> = {
   '^subnet-[0-9a-f]+$': 'use a subnet ID such as subnet-0abc1234',
   '^sg-[0-9a-f]+$': 'use a security group ID such as sg-0abc1234',
   '^[\\w+=,.@-]{2,64}$': 'use 2 to 64 letters, digits and any of + = , . @ _ -, e.g. staysail-prod',
+  '^[A-Z][A-Za-z0-9]*$': 'use a kind as a manifest spells it, starting with a capital letter, e.g. Deployment or ClusterRole',
 };
 
 /** The hint for a pattern, or undefined when there is none (a test keeps every pattern of ours covered). */

@@ -15,7 +15,7 @@ import { awaitStable, failureOf, isOutcome, manifestContext, manifestStageTimeou
 import { manifestPollMs, refName, timeoutMarginMs } from './manifests/progress.ts';
 import { isJob, jobCompletion } from './manifests/jobs.ts';
 import { loadManifests, type ManifestSource } from './manifests/sources.ts';
-import { manageTraffic, planTraffic, withTraffic, type TrafficManagement, type TrafficOutputs } from './manifests/traffic.ts';
+import { manageTraffic, planTraffic, setTraffic, withTraffic, type TrafficManagement, type TrafficOutputs } from './manifests/traffic.ts';
 import { familyKey, isVersioned, planPrune, planVersions, type Version } from './manifests/versioning.ts';
 import type { StageOutcome, StageRun, StageType } from './stage-type.ts';
 
@@ -55,7 +55,7 @@ async function applyManifests(s: StageRun, c: Config, ctx: ManifestContext): Pro
   const { mp, account, location } = ctx;
   const placed = (await loadManifests(s, c)).map((m) => ({ ...m, metadata: { ...m.metadata, namespace: m.metadata.namespace ?? location.namespace } }));
   const tm = trafficOf(c);
-  const traffic = tm && await planTraffic(ctx, `${s.stage.type} "${s.stage.refId}"`, placed, isTrafficTarget(c), tm);
+  const traffic = tm && await planTraffic(ctx, placed, isTrafficTarget(c), tm);
   const existing = c.skipVersioning ? {} : await existingVersions(mp, account, placed);
   const plan = planVersions(placed, { existing }, { skipVersioning: c.skipVersioning });
   // After versioning, so that the same content is the same version whether it takes traffic or not.
@@ -67,6 +67,9 @@ async function applyManifests(s: StageRun, c: Config, ctx: ManifestContext): Pro
     const version = versionOf.get(`${m.kind}/${o.metadata.namespace}/${o.metadata.name}`);
     return { apiVersion: m.apiVersion!, kind: m.kind!, name: o.metadata.name, namespace: o.metadata.namespace!, ...(version ? { version } : {}) };
   });
+  // A version deployed before keeps its pods: they are given the labels its template now has (or
+  // loses), or the ReplicaSet would count them as not fully labelled and never be stable.
+  for (const [i, services] of traffic ?? []) await setTraffic(ctx, applied[i]!, services, tm!.options!.enableTraffic !== false, deployManifestFieldManager);
   return { applied, versions: plan.versions };
 }
 

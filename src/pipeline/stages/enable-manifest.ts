@@ -23,7 +23,7 @@ export function trafficStage(type: 'enableManifest' | 'disableManifest', on: boo
       const ctx = manifestContext(s, c);
       if (isOutcome(ctx)) return ctx;
       const ref = { ...c.target, namespace: ctx.location.namespace };
-      const what = `${type} "${s.stage.refId}": ${refName(ref)}`;
+      const what = refName(ref);
       try {
         const rs = await ctx.mp.read(ctx.account, ctx.location, ref);
         if (!rs) throw invalid(`${what} does not exist`);

@@ -155,23 +155,23 @@ const replicaSetKind = { apiVersion: 'apps/v1', kind: 'ReplicaSet' };
  * manifests (its template change would roll it out), no ReplicaSet to send traffic to, or a Service
  * missing or not attachable to one; returns each target ReplicaSet's Services by its index.
  */
-export async function planTraffic(ctx: ManifestContext, where: string, manifests: KubeObject[], isTarget: (m: KubeObject) => boolean,
+export async function planTraffic(ctx: ManifestContext, manifests: KubeObject[], isTarget: (m: KubeObject) => boolean,
   tm: TrafficManagement): Promise<Map<number, ServiceSelector[]>> {
   const deployment = manifests.find((m) => m.kind === 'Deployment');
   if (deployment) {
-    throw invalid(`${where}: trafficManagement moves Services' traffic between ReplicaSets, and Deployment "${deployment.metadata.name}" would roll out ` +
+    throw invalid(`trafficManagement moves Services' traffic between ReplicaSets, and Deployment "${deployment.metadata.name}" would roll out ` +
       'on the pod-template change it makes; deploy a ReplicaSet instead of the Deployment, or remove trafficManagement');
   }
   const targets = new Map<number, ServiceSelector[]>();
   for (const [i, m] of manifests.entries()) {
     if (!isTarget(m)) continue;
-    const what = `${where}: ReplicaSet "${m.metadata.namespace}/${m.metadata.name}"`;
+    const what = `ReplicaSet "${m.metadata.namespace}/${m.metadata.name}"`;
     const services = await readServices(ctx, m.metadata.namespace!, tm.options!.services, what);
     for (const svc of services) checkAttachable(what, m, svc, true);
     targets.set(i, services);
   }
   if (targets.size === 0) {
-    throw invalid(`${where}: trafficManagement sends traffic to the versioned ReplicaSets deployed, and the manifests have none; ` +
+    throw invalid(`trafficManagement sends traffic to the versioned ReplicaSets deployed, and the manifests have none; ` +
       'add a ReplicaSet (versioned: not skipVersioning), or remove trafficManagement');
   }
   return targets;
