@@ -79,6 +79,11 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   resources: [configmaps]
   resourceNames: [staysail-jenkins]
   verbs: [get]
+# bakeManifest reads charts, overlays and values from ConfigMaps, and keeps what it rendered in one
+# its run owns (deployManifest reads it back); with rbac.manifestRules set to [] it still may.
+- apiGroups: [""]
+  resources: [configmaps]
+  verbs: [get, create, patch]
 - apiGroups: [""]
   resources: [events]
   verbs: [create, patch]

@@ -49,6 +49,7 @@ describe('running a renderer', () => {
 
   it('cuts a long message', () => {
     assert.equal(trimMessage('a\n\n b \n'), 'a; b');
+    assert.equal(trimMessage('Error: bad\n\nUse --debug flag to render out invalid YAML\n'), 'Error: bad');
     assert.ok(trimMessage('x'.repeat(5000)).length <= 1501);
   });
 });

@@ -61,9 +61,12 @@ export function renderEnv(workDir: string, allowNetwork: boolean, operatorEnv: N
   return { ...env, PATH: operatorEnv.PATH ?? '', ...passed };
 }
 
+/** Advice helm prints that a stage's user cannot take (the stage passes no --debug). */
+const unhelpful = /^Use --debug flag/;
+
 /** The renderer's error output made a message: its lines joined, cut to a readable length. */
 export function trimMessage(stderr: string): string {
-  const text = stderr.split('\n').map((l) => l.trim()).filter(Boolean).join('; ');
+  const text = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !unhelpful.test(l)).join('; ');
   return text.length > maxMessageChars ? `${text.slice(0, maxMessageChars)}…` : text;
 }
 
