@@ -77,10 +77,10 @@ export function kubernetesManifests(clientFor: ClientFor, clock: Clock): Manifes
    * Refuses a batch whose kinds the Account does not allow before any of it is applied. A kind the
    * cluster does not serve yet (its CRD is earlier in the batch) is checked when its turn comes.
    */
-  async function checkBatch(a: ProviderAccount, manifests: KubeObject[]): Promise<void> {
+  async function checkBatch(a: ProviderAccount, l: Location, manifests: KubeObject[]): Promise<void> {
     const client = await clientFor(a);
     for (const m of manifests) {
-      const what = describeRef({ kind: m.kind, name: m.metadata?.name, namespace: m.metadata?.namespace });
+      const what = describeRef({ kind: m.kind, name: m.metadata?.name, namespace: m.metadata?.namespace ?? l.namespace ?? a.namespace });
       if (!m.apiVersion || !m.kind || !m.metadata?.name) throw invalid(`${what}: a manifest needs apiVersion, kind and metadata.name`);
       checkKindAllowed(a, m.kind, what);
       const rt = await servedKind(client, m.apiVersion, m.kind, `Account "${a.name}": ${what}`).catch(() => undefined);
@@ -124,7 +124,7 @@ export function kubernetesManifests(clientFor: ClientFor, clock: Clock): Manifes
 
   return {
     async apply(a, l, manifests, options) {
-      await checkBatch(a, manifests);
+      await checkBatch(a, l, manifests);
       const applied: KubeObject[] = [];
       for (const m of manifests) applied.push(await applyOne(a, l, m, options));
       return applied;

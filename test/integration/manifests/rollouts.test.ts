@@ -1,0 +1,111 @@
+// undoRolloutManifest, rollingRestartManifest and deployManifest's wait on a Job against the local
+// control plane, pass after pass: the Deployment controller renumbers the revision rolled back to
+// and replaces the pods of a restart; kwok runs Job pods to completion, or to a failure on request.
+import assert from 'node:assert/strict';
+import { realClock } from '../../../src/core/clock.ts';
+import { KubeClient, type KubeObject, type ResourceType } from '../../../src/core/kube-client.ts';
+import { KubernetesProvider } from '../../../src/providers/kubernetes/provider.ts';
+import { deployManifestStage } from '../../../src/pipeline/stages/deploy-manifest.ts';
+import { patchManifestStage } from '../../../src/pipeline/stages/patch-manifest.ts';
+import { rollingRestartManifestStage } from '../../../src/pipeline/stages/rolling-restart-manifest.ts';
+import { undoRolloutManifestStage } from '../../../src/pipeline/stages/undo-rollout-manifest.ts';
+import { freshNamespace, namespaces } from '../../support/provider-world.ts';
+import { sharedCluster } from '../../support/setup.ts';
+import { deployment } from './objects.ts';
+import { newRecord, pass, runStage, type StageWorld } from './passes.ts';
+
+const deployments: ResourceType = { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true };
+const replicaSets: ResourceType = { group: 'apps', version: 'v1', plural: 'replicasets', kind: 'ReplicaSet', namespaced: true };
+const target = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' };
+type Spec = { template: { metadata: { annotations?: Record<string, string> }; spec: { containers: { image: string }[] } } };
+
+/** A Job whose pod kwok runs for runFor, then ends with exitCode. */
+const job = (name: string, exitCode: string, runFor = '1s'): KubeObject => ({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name },
+  spec: { backoffLimit: 0, template: { metadata: { annotations: { 'test.staysail.dev/exit-code': exitCode, 'test.staysail.dev/run-duration': runFor } },
+    spec: { restartPolicy: 'Never', containers: [{ name: 'migrate', image: 'shop/migrate:v1' }] } } } } as KubeObject);
+
+describe('undoRolloutManifest, rollingRestartManifest, and deployManifest waiting on Jobs', function () {
+  this.timeout(180_000);
+  let w: StageWorld;
+
+  before(async () => {
+    const client = new KubeClient(sharedCluster().kubeConfig(), { clock: realClock });
+    w = { client, provider: new KubernetesProvider(client, realClock), ns: await freshNamespace(client) };
+  });
+  after(async () => { await w.client.delete(namespaces, undefined, w.ns).catch(() => undefined); });
+
+  const spec = async () => (await w.client.get(deployments, w.ns, 'web')).spec as Spec;
+  const image = async () => (await spec()).template.spec.containers[0]!.image;
+  const bump = (tag: string) => runStage(w, patchManifestStage, { target, patch: { spec: { template: { spec: { containers: [{ name: 'web', image: `shop/web:${tag}` }] } } } } });
+
+  it('undoRolloutManifest goes back one revision, then to a revision named, and fails naming one the Deployment does not have', async () => {
+    assert.equal((await runStage(w, deployManifestStage, { manifests: [deployment('web', 'shop/web:v1')] })).status, 'SUCCEEDED');
+    for (const tag of ['v2', 'v3']) assert.equal((await bump(tag)).status, 'SUCCEEDED');
+    const back = await runStage(w, undoRolloutManifestStage, { target });
+    assert.equal(back.status, 'SUCCEEDED', back.message);
+    assert.equal(back.outputs?.revision, 2);
+    assert.equal(await image(), 'shop/web:v2');
+    const d = await w.client.get(deployments, w.ns, 'web');
+    assert.equal(d.metadata.annotations?.['deployment.kubernetes.io/revision'], '4', 'the Deployment controller renumbered the revision rolled back to');
+    const available = (d.status as { availableReplicas?: number }).availableReplicas;
+    assert.equal(available, 2, 'it waited for the rollout');
+    const pods = ((await w.client.get(deployments, w.ns, 'web')).spec as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels;
+    assert.equal(pods['pod-template-hash'], undefined, 'the ReplicaSet\'s own label was not copied');
+
+    const toFirst = await runStage(w, undoRolloutManifestStage, { target, revision: 1 });
+    assert.equal(toFirst.status, 'SUCCEEDED', toFirst.message);
+    assert.equal(await image(), 'shop/web:v1');
+    const none = await runStage(w, undoRolloutManifestStage, { target, revision: 9 });
+    assert.equal(none.status, 'FAILED');
+    assert.match(none.message ?? '', /^undoRolloutManifest "step": Deployment ".*\/web" cannot be rolled back: it has no revision 9 \(it has revisions 3, 4, 5;/);
+  });
+
+  it('undoRolloutManifest repeated after it patched, but before it recorded so, does not go back another revision', async () => {
+    const record = newRecord('undoRolloutManifest');
+    const first = await pass(w, undoRolloutManifestStage, { target }, record);
+    assert.equal(first.status, 'RUNNING');
+    assert.deepEqual(first.state, { replicaSet: first.state!.replicaSet, revision: 4 }, 'one back from revision 5 (v1) is 4 (v2)');
+    record.state = first.state!;
+    // The patching pass's outcome is lost (the operator restarted): the next pass has the state of the first.
+    await pass(w, undoRolloutManifestStage, { target }, record);
+    let outcome = await pass(w, undoRolloutManifestStage, { target }, record);
+    for (let i = 0; i < 120 && outcome.status === 'RUNNING'; i++) {
+      record.state = outcome.state!;
+      await new Promise((r) => setTimeout(r, 500));
+      outcome = await pass(w, undoRolloutManifestStage, { target }, record);
+    }
+    assert.equal(outcome.status, 'SUCCEEDED', outcome.message);
+    assert.equal(await image(), 'shop/web:v2', 'rolled back to revision 4 once, not on to 3 (v3)');
+    assert.equal((await w.client.get(deployments, w.ns, 'web')).metadata.annotations?.['deployment.kubernetes.io/revision'], '6');
+  });
+
+  it('rollingRestartManifest replaces the pods once, with the stage\'s start time, and waits for them', async () => {
+    const before = (await w.client.list(replicaSets, w.ns, { labelSelector: 'app=web' })).items.length;
+    const record = newRecord('rollingRestartManifest');
+    let outcome = await pass(w, rollingRestartManifestStage, { target }, record);
+    // The pass repeated as after a crash before its state was kept: the same value, no second restart.
+    outcome = await pass(w, rollingRestartManifestStage, { target }, record);
+    record.state = outcome.state!;
+    for (let i = 0; i < 120 && outcome.status === 'RUNNING'; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      outcome = await pass(w, rollingRestartManifestStage, { target }, record);
+    }
+    assert.equal(outcome.status, 'SUCCEEDED', outcome.message);
+    assert.equal((await spec()).template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt'], record.startTime);
+    const after = (await w.client.list(replicaSets, w.ns, { labelSelector: 'app=web' })).items.length;
+    assert.equal(after, before + 1, 'one new ReplicaSet: restarted once');
+    assert.equal(((await w.client.get(deployments, w.ns, 'web')).status as { updatedReplicas?: number }).updatedReplicas, 2);
+  });
+
+  it('deployManifest waits until a Job is complete, and fails naming a Job that failed', async () => {
+    const done = await runStage(w, deployManifestStage, { manifests: [job('migrate', '0', '3s')] });
+    assert.equal(done.status, 'SUCCEEDED', done.message);
+    assert.ok(done.passes > 2, 'it waited past the Job\'s start');
+    const conditions = ((await w.client.get({ group: 'batch', version: 'v1', plural: 'jobs', kind: 'Job', namespaced: true }, w.ns, 'migrate')).status as
+      { conditions?: { type: string; status: string }[] }).conditions ?? [];
+    assert.ok(conditions.some((c) => c.type === 'Complete' && c.status === 'True'), 'it succeeded once the Job was Complete');
+    const failed = await runStage(w, deployManifestStage, { manifests: [job('broken', '3')] });
+    assert.equal(failed.status, 'FAILED');
+    assert.match(failed.message ?? '', /^deployManifest "step": Job ".*\/broken" failed: /);
+  });
+});
