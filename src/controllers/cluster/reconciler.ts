@@ -6,7 +6,7 @@ import { parseDuration } from '../../api/duration.ts';
 import { clusterName, parseServerGroupName } from '../../api/moniker.ts';
 import { templateHash } from '../../api/template-hash.ts';
 import { templateImages } from '../../api/template-images.ts';
-import type { ClusterProgressingReason, ClusterSpec, ClusterStatus } from '../../api/v1alpha1/cluster.ts';
+import { maxRequestRecords, type ClusterProgressingReason, type ClusterSpec, type ClusterStatus } from '../../api/v1alpha1/cluster.ts';
 import type { ServerGroupReason } from '../../api/v1alpha1/server-group.ts';
 import { apiVersion, resources } from '../../api/v1alpha1/index.ts';
 import { canaryRoleLabel, clusterLabel, rolloutLabel, stepLabel, templateHashAnnotation } from '../../api/v1alpha1/labels.ts';
@@ -17,8 +17,9 @@ import type { KubeClient, KubeObject } from '../../core/kube-client.ts';
 import { findCondition } from '../../core/conditions.ts';
 import { createRun } from '../../pipeline/create-run.ts';
 import { healthyNeeded, outlineAt, planRollout } from '../../strategies/planner.ts';
+import { keepRecords, liveServerGroup, planRequests } from '../../strategies/requests.ts';
 import { strategySettings } from '../../strategies/settings.ts';
-import { describeAction, type CanaryRole, type ObservedServerGroup, type RolloutAction } from '../../strategies/types.ts';
+import { describeAction, type CanaryRole, type ObservedServerGroup, type RolloutAction, type RolloutRecord } from '../../strategies/types.ts';
 import type { PipelineRun } from '../pipeline-run/types.ts';
 import { hasActedOnSpec, type ServerGroup } from '../server-group/reconciler.ts';
 import type { CanaryConfig } from '../canary-config/reconciler.ts';
@@ -85,7 +86,7 @@ function validations(c: Cluster, revision: number | undefined, runs: ObjectCache
 export function clusterReconciler(serverGroups: ObjectCache<ServerGroup>, runs: ObjectCache<Run>, canaryConfigs: ObjectCache<CanaryConfig>,
   client: KubeClient): Reconciler<Cluster, ClusterStatus> {
   return {
-    owns: { fields: ['activeServerGroup', 'serverGroups', 'readyReplicas', 'desiredReplicas', 'ready', 'images', 'rollout', 'canary'],
+    owns: { fields: ['activeServerGroup', 'serverGroups', 'readyReplicas', 'desiredReplicas', 'ready', 'images', 'rollout', 'canary', 'requests'],
       conditions: ['Ready', 'Progressing'] },
     async reconcile(ctx) {
       const c = ctx.obj;
@@ -110,6 +111,12 @@ export function clusterReconciler(serverGroups: ObjectCache<ServerGroup>, runs: 
       const live = observed.find((g) => g.name === plan.rollout.newServerGroup);
       if ((plan.rollout.phase === 'Succeeded' || (plan.rollout.phase === 'RolledBack' && plan.rollout.rollbackId)) && live && !spec.useSourceCapacity && JSON.stringify(live.capacity) !== JSON.stringify(spec.capacity)) {
         actions.push({ kind: 'resize', name: live.name, capacity: spec.capacity });
+      }
+      // Between rollouts, the requests of the server-group and cluster stages (spec.requests); one standing while a rollout runs waits for its end.
+      const requested = planClusterRequests(c, ctx.status, observed, plan.rollout, serverGroups, ctx.clock.now());
+      actions.push(...requested.actions);
+      for (const r of requested.results) {
+        ctx.recordEvent(r.result === 'Done' ? 'Normal' : 'Warning', `Request${r.result}`, `Cluster "${c.metadata.name}" request ${r.id} (${r.action}): ${r.message}`);
       }
       for (const a of actions) {
         if (a.kind === 'analyze') {
@@ -138,6 +145,9 @@ export function clusterReconciler(serverGroups: ObjectCache<ServerGroup>, runs: 
       if (plan.rollout.message) plan.rollout.message = plan.rollout.message.slice(0, 4096);
       ctx.status.rollout = plan.rollout as ClusterStatus['rollout'];
       ctx.status.serverGroups = listServerGroups(all);
+      if (requested.results.length || ctx.status.requests) {
+        ctx.status.requests = keepRecords(ctx.status.requests ?? [], requested.results, new Set((spec.requests ?? []).map((r) => r.id)), maxRequestRecords);
+      }
       const active = observed.find((g) => g.enabled);
       if (active) {
         ctx.status.activeServerGroup = active.name;
@@ -164,6 +174,18 @@ export function clusterReconciler(serverGroups: ObjectCache<ServerGroup>, runs: 
       return { ...(plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : {}), ...progress };
     },
   };
+}
+
+/**
+ * The requests of spec.requests not yet handled, planned over the server groups enabled as their spec
+ * asks (what a request before this pass asked counts, though its server group may not have acted yet).
+ */
+function planClusterRequests(c: Cluster, status: ClusterStatus, observed: Observed[], rollout: RolloutRecord, serverGroups: ObjectCache<ServerGroup>, now: number) {
+  const requests = c.spec!.requests ?? [];
+  if (!requests.length) return { actions: [], results: [] };
+  const asked = observed.map((g) => ({ ...g, enabled: serverGroups.get(`${c.metadata.namespace}/${g.name}`)?.spec?.enabled ?? g.enabled }));
+  const live = c.spec!.useSourceCapacity ? undefined : liveServerGroup(rollout);
+  return planRequests({ now, serverGroups: asked, rollout, requests, handled: new Set((status.requests ?? []).map((r) => r.id)), ...(live ? { live } : {}) });
 }
 
 /** What the live server group's controller has yet to do for its latest spec, in its words. */
