@@ -2,11 +2,23 @@
 // a Service on Kubernetes, a target group and listener on AWS, a backend service on GCE, a backend pool
 // on Azure.
 import { ageColumn, readyColumn, type KindDefinition } from '../kind.ts';
-import { arr, bool, duration, int, obj, oneOf, optional, str, type Static } from '../schema.ts';
+import { arr, bool, duration, int, obj, objectName, oneOf, optional, str, type Static } from '../schema.ts';
 import type { ProviderReason, RemovalReason } from './account.ts';
 import { accountRefSchema, appPattern, locationSchema, statusBase } from './common.ts';
 
 const port = (description: string) => int(description, { minimum: 1, maximum: 65535 });
+
+/** An HTTPRoute that splits the load balancer's traffic between its server groups by weight (Gateway API v1). */
+export const httpRouteSchema = obj('Kubernetes: also route through a Gateway API HTTPRoute of the LoadBalancer\'s name, whose backendRefs are one Service per server group in traffic (<load balancer>-<server group>), weighted by its pods in traffic. The Service of the LoadBalancer\'s name stays, selecting them all.', {
+  parentRefs: arr('The Gateways (or other parents) the route attaches to.', obj('A parent.', {
+    name: objectName('The Gateway\'s name.'),
+    namespace: optional(objectName('Its namespace (default: the route\'s).')),
+    sectionName: optional(str('A listener of the Gateway.', { pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 253 })),
+  }), { minItems: 1, maxItems: 32 }),
+  hostnames: optional(arr('Host names the route matches (default: every host of its parents).', str('A host name, e.g. shop.example.com or *.example.com.',
+    { pattern: '^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$', maxLength: 253 }), { maxItems: 16 })),
+  pathPrefix: optional(str('The path prefix the route matches (default /).', { pattern: '^/', maxLength: 1024 })),
+});
 
 export const loadBalancerSpec = obj('The load balancer wanted.', {
   application: str('The Application (in this namespace) it serves.', { pattern: appPattern, maxLength: 40 }),
@@ -20,6 +32,9 @@ export const loadBalancerSpec = obj('The load balancer wanted.', {
     targetPort: optional(port('The port on the instances (default: port).')),
     protocol: oneOf('The protocol.', ['TCP', 'UDP', 'HTTP', 'HTTPS'] as const, { default: 'TCP' }),
   }), { minItems: 1, maxItems: 32, listType: 'map', listMapKeys: ['port'] }),
+  kubernetes: optional(obj('Kubernetes only: on AWS, GCE and Azure condition FieldsActedOn says it is not acted on.', {
+    httpRoute: optional(httpRouteSchema),
+  })),
   healthCheck: optional(obj('How instances are checked (clouds; Kubernetes uses pod readiness).', {
     protocol: oneOf('The protocol of the check.', ['TCP', 'HTTP', 'HTTPS'] as const, { default: 'HTTP' }),
     port: optional(port('The port checked (default: the target port).')),

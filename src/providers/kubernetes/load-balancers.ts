@@ -1,13 +1,15 @@
 // Load balancers on Kubernetes: a Service, applied server-side (Staysail owns only the fields it
-// sends), selecting the traffic label that enabled server groups carry.
+// sends), selecting the traffic label that enabled server groups carry; with spec.kubernetes.httpRoute
+// also a Gateway API HTTPRoute weighted by server group (http-routes.ts).
 import type { LoadBalancerSpec } from '../../api/v1alpha1/load-balancer.ts';
 import { isNotFound } from '../../core/errors.ts';
 import type { KubeClient, KubeObject, ResourceType } from '../../core/kube-client.ts';
 import type { LoadBalancerDescription, LoadBalancerProvider, Location, Owner, ProviderAccount } from '../interfaces.ts';
 import { namespaceOf } from './namespace.ts';
 import { ownerReferences } from './owners.ts';
-import { isOurs, managedBy, ownerAnnotation, serverGroupLabel, trafficLabel, trafficValue } from './labels.ts';
-import { invalid } from '../errors.ts';
+import { isOurs, managedBy, ownerAnnotation, routeBackendLabel, serverGroupLabel, trafficLabel, trafficValue } from './labels.ts';
+import { httpRoutes, routeFor, syncRouteBackends, type HttpRoute } from './http-routes.ts';
+import { invalid, isProviderError } from '../errors.ts';
 import { pods, typed, type ClientFor } from './server-groups.ts';
 
 const services: ResourceType = { group: '', version: 'v1', plural: 'services', kind: 'Service', namespaced: true };
@@ -20,6 +22,46 @@ type Slice = KubeObject & { endpoints?: { conditions?: { ready?: boolean } }[] }
 
 const existing = async (client: KubeClient, ns: string, name: string) =>
   client.get<Service>(services, ns, name).catch((err: unknown) => { if (isNotFound(err)) return undefined; throw err; });
+
+/** Removes the LoadBalancer's HTTPRoute and the Services it sends to, when they are ours. */
+async function removeRoute(client: KubeClient, ns: string, name: string): Promise<void> {
+  let route: HttpRoute | undefined;
+  try {
+    route = await client.get<HttpRoute>(httpRoutes, ns, name);
+  } catch (err) {
+    if (isNotFound(err)) return; // none, or the Gateway API is not installed
+    throw err;
+  }
+  if (!isOurs(route, 'LoadBalancer', name)) return;
+  try { await client.delete(httpRoutes, ns, name); } catch (err) { if (!isNotFound(err)) throw err; }
+  for (const svc of (await client.list<KubeObject>(services, ns, { labelSelector: `${routeBackendLabel}=${name}` })).items) {
+    try { await client.delete(services, ns, svc.metadata.name); } catch (err) { if (!isNotFound(err)) throw err; }
+  }
+}
+
+/** Makes the LoadBalancer's HTTPRoute as its spec says, keeping the backends it has, then writes those from the pods in traffic. */
+async function upsertRoute(client: KubeClient, ns: string, name: string, spec: LoadBalancerSpec, metadata: Pick<KubeObject['metadata'], 'annotations' | 'ownerReferences'>) {
+  const httpRoute = spec.kubernetes!.httpRoute!;
+  let current: HttpRoute | undefined;
+  try {
+    current = await client.get<HttpRoute>(httpRoutes, ns, name);
+  } catch (err) {
+    if (!isNotFound(err)) throw err; // absent, or the Gateway API is not installed (the apply below says which)
+  }
+  if (current && !isOurs(current, 'LoadBalancer', name)) {
+    throw invalid(`HTTPRoute "${name}" already exists in namespace "${ns}" and is not LoadBalancer "${name}"'s; rename the LoadBalancer or remove the HTTPRoute`);
+  }
+  const route = routeFor(ns, name, httpRoute, metadata);
+  route.spec!.rules![0]!.backendRefs = current?.spec?.rules?.[0]?.backendRefs ?? [];
+  try {
+    await typed(`load balancer ${name}: HTTPRoute`, () => client.apply(httpRoutes, route, fieldManager, { force: true }));
+  } catch (err) {
+    if (!isProviderError(err, 'NotFound')) throw err;
+    throw invalid(`LoadBalancer "${name}" sets spec.kubernetes.httpRoute, but the cluster serves no gateway.networking.k8s.io/v1 HTTPRoute: `
+      + 'install the Gateway API\'s CRDs (standard channel), or remove spec.kubernetes.httpRoute');
+  }
+  await syncRouteBackends(client, ns, name);
+}
 
 export function kubernetesLoadBalancers(clientFor: ClientFor): LoadBalancerProvider {
   const describe = async (a: ProviderAccount, l: Location, name: string): Promise<LoadBalancerDescription | undefined> => {
@@ -54,11 +96,15 @@ export function kubernetesLoadBalancers(clientFor: ClientFor): LoadBalancerProvi
             protocol: p.protocol === 'UDP' ? 'UDP' : 'TCP' })),
         },
       } as KubeObject, fieldManager, { force: true }));
+      const metadata = { annotations: { [ownerAnnotation]: `${owner.kind}/${owner.name}/${owner.uid}` }, ownerReferences: ownerReferences(a, ns, owner) };
+      if (spec.kubernetes?.httpRoute) await upsertRoute(client, ns, name, spec, metadata);
+      else await removeRoute(client, ns, name);
       return (await describe(a, l, name))!;
     },
     async delete(a, l, name) {
       const client = await clientFor(a);
       const ns = namespaceOf(a, l);
+      await removeRoute(client, ns, name);
       if (!isOurs(await existing(client, ns, name), 'LoadBalancer', name)) return; // someone else's Service of that name
       try { await client.delete(services, ns, name); } catch (err) { if (!isNotFound(err)) throw err; }
     },

@@ -9,6 +9,7 @@ import { ApiError, isNotFound } from '../../core/errors.ts';
 import type { KubeClient, KubeObject, ResourceType } from '../../core/kube-client.ts';
 import { conflict, invalid, isProviderError, notFound } from '../errors.ts';
 import type { CreateServerGroup, Location, ProviderAccount, ServerGroupDescription, ServerGroupProvider } from '../interfaces.ts';
+import { syncRouteBackends } from './http-routes.ts';
 import { namespaceOf } from './namespace.ts';
 import { ownerReferences } from './owners.ts';
 import { capacityAnnotation, clusterLabel, disabledPercentageAnnotation, enabledAnnotation, loadBalancersAnnotation, managedBy, ownerAnnotation, securityGroupLabel,
@@ -119,6 +120,8 @@ export function kubernetesServerGroups(clientFor: ClientFor): ServerGroupProvide
         if (!isNotFound(err)) throw err;
       }
     }
+    // The weighted routes of the load balancers it serves or served follow its pods, each in one write.
+    for (const lb of members([...current.loadBalancers, ...loadBalancers])) await syncRouteBackends(client, ns, lb);
   }
 
   /**

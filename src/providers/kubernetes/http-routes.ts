@@ -1,0 +1,95 @@
+// Weighted routes on Kubernetes (Gateway API v1): a LoadBalancer with spec.kubernetes.httpRoute has,
+// beside its Service, an HTTPRoute of its name. Its one rule's backendRefs are one Service per server
+// group with pods in traffic (<load balancer>-<server group>, selecting that server group's pods in
+// traffic), each weighted by its count of pods in traffic: the split a Service makes by endpoints,
+// written down so a Gateway routes by it. The LoadBalancer writes the route's parents, host names and
+// match; every change of a server group's traffic writes its backends again, in one write.
+import { createHash } from 'node:crypto';
+import type { LoadBalancerSpec } from '../../api/v1alpha1/load-balancer.ts';
+import { isNotFound } from '../../core/errors.ts';
+import type { KubeClient, KubeObject, ResourceType } from '../../core/kube-client.ts';
+import { isOurs, managedBy, ownerAnnotation, routeBackendLabel, serverGroupLabel, trafficLabel, trafficValue } from './labels.ts';
+
+export const httpRoutes: ResourceType = { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes', kind: 'HTTPRoute', namespaced: true };
+export const services: ResourceType = { group: '', version: 'v1', plural: 'services', kind: 'Service', namespaced: true };
+const podsResource: ResourceType = { group: '', version: 'v1', plural: 'pods', kind: 'Pod', namespaced: true };
+
+type HttpRouteSpec = NonNullable<NonNullable<LoadBalancerSpec['kubernetes']>['httpRoute']>;
+export interface BackendRef { name: string; port: number; weight: number }
+interface Rule { matches?: unknown[]; backendRefs?: BackendRef[] }
+export type HttpRoute = KubeObject<{ parentRefs?: unknown[]; hostnames?: string[]; rules?: Rule[] }>;
+type Service = KubeObject<{ ports?: { name?: string; port: number; targetPort?: number | string; protocol?: string }[] }>;
+
+/** The Service a route sends a server group's share to: <load balancer>-<server group>, hashed down to 63 characters when longer. */
+export function backendServiceName(loadBalancer: string, serverGroup: string): string {
+  const name = `${loadBalancer}-${serverGroup}`;
+  if (name.length <= 63) return name;
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  return `${name.slice(0, 54).replace(/-+$/, '')}-${hash}`;
+}
+
+/** The route's backends: one per server group with pods in traffic of the load balancer, weighted by their count, by name. */
+export function routeBackends(loadBalancer: string, pods: KubeObject[], port: number): BackendRef[] {
+  const counts = new Map<string, number>();
+  for (const p of pods) {
+    const sg = p.metadata.labels?.[serverGroupLabel];
+    if (!sg || p.metadata.deletionTimestamp || p.metadata.labels?.[trafficLabel(loadBalancer)] !== trafficValue) continue;
+    counts.set(sg, (counts.get(sg) ?? 0) + 1);
+  }
+  return [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([sg, weight]) => ({ name: backendServiceName(loadBalancer, sg), port, weight }));
+}
+
+/** The route's match, from the LoadBalancer's spec. */
+export const routeMatches = (spec: HttpRouteSpec) => [{ path: { type: 'PathPrefix', value: spec.pathPrefix ?? '/' } }];
+
+/** The HTTPRoute of a LoadBalancer, as the LoadBalancer says: its parents, host names and match (backends are written by syncRouteBackends). */
+export function routeFor(ns: string, name: string, spec: HttpRouteSpec, metadata: Pick<KubeObject['metadata'], 'annotations' | 'ownerReferences'>): HttpRoute {
+  return { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute',
+    metadata: { name, namespace: ns, labels: { ...managedBy }, ...metadata },
+    spec: { parentRefs: spec.parentRefs.map((p) => ({ group: 'gateway.networking.k8s.io', kind: 'Gateway', ...p })),
+      ...(spec.hostnames?.length ? { hostnames: spec.hostnames } : {}), rules: [{ matches: routeMatches(spec), backendRefs: [] }] } };
+}
+
+const getOrUndefined = async <T extends KubeObject>(client: KubeClient, rt: ResourceType, ns: string, name: string): Promise<T | undefined> =>
+  client.get<T>(rt, ns, name).catch((err: unknown) => { if (isNotFound(err)) return undefined; throw err; });
+
+/**
+ * Writes the backends of the load balancer's HTTPRoute from its pods in traffic now, in one write
+ * (none when they are already so): each server group's Service made first (owned as the route is, so
+ * it goes with the LoadBalancer), those of server groups no longer in traffic deleted after. A load
+ * balancer without a route of ours (or a cluster without the Gateway API) is left alone.
+ */
+export async function syncRouteBackends(client: KubeClient, ns: string, loadBalancer: string): Promise<BackendRef[] | undefined> {
+  let route: HttpRoute | undefined;
+  try {
+    route = await getOrUndefined<HttpRoute>(client, httpRoutes, ns, loadBalancer);
+  } catch (err) {
+    if ((err as { status?: number }).status === 404) return undefined; // the Gateway API is not installed
+    throw err;
+  }
+  if (!route || !isOurs(route, 'LoadBalancer', loadBalancer)) return undefined;
+  const front = await getOrUndefined<Service>(client, services, ns, loadBalancer);
+  const ports = front?.spec?.ports ?? [];
+  if (!ports.length) return undefined; // the LoadBalancer's Service comes first
+  const live = await client.list<KubeObject>(podsResource, ns, { labelSelector: `${trafficLabel(loadBalancer)}=${trafficValue}` });
+  const backends = routeBackends(loadBalancer, live.items, ports[0]!.port);
+  for (const b of backends) {
+    const sg = live.items.find((p) => backendServiceName(loadBalancer, p.metadata.labels?.[serverGroupLabel] ?? '') === b.name)!.metadata.labels![serverGroupLabel]!;
+    await client.apply(services, { apiVersion: 'v1', kind: 'Service',
+      metadata: { name: b.name, namespace: ns, labels: { ...managedBy, [routeBackendLabel]: loadBalancer, [serverGroupLabel]: sg },
+        annotations: { [ownerAnnotation]: route.metadata.annotations?.[ownerAnnotation] ?? '' }, ownerReferences: route.metadata.ownerReferences ?? [] },
+      spec: { type: 'ClusterIP', selector: { [serverGroupLabel]: sg, [trafficLabel(loadBalancer)]: trafficValue },
+        ports: ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, targetPort: p.targetPort ?? p.port, protocol: p.protocol ?? 'TCP' })) } } as KubeObject,
+    'staysail', { force: true });
+  }
+  const rule = route.spec?.rules?.[0] ?? {};
+  if (JSON.stringify(rule.backendRefs ?? []) !== JSON.stringify(backends)) {
+    await client.mergePatch(httpRoutes, ns, loadBalancer, { spec: { rules: [{ ...(rule.matches ? { matches: rule.matches } : {}), backendRefs: backends }] } });
+  }
+  const made = await client.list<KubeObject>(services, ns, { labelSelector: `${routeBackendLabel}=${loadBalancer}` });
+  for (const svc of made.items) {
+    if (backends.some((b) => b.name === svc.metadata.name)) continue;
+    try { await client.delete(services, ns, svc.metadata.name); } catch (err) { if (!isNotFound(err)) throw err; }
+  }
+  return backends;
+}
