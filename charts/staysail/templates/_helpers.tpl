@@ -63,11 +63,12 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - apiGroups: [discovery.k8s.io]
   resources: [endpointslices]
   verbs: [list]
-# Enabling or disabling a server group relabels its live pods, so Services gain or lose them at once;
+# Enabling or disabling a server group relabels its live pods, so Services gain or lose them at once
+# (as do deployManifest's trafficManagement, enableManifest and disableManifest, reading each pod first);
 # runJob reads its Job's pods and their logs, and watches its Jobs (a Job's change wakes its run).
 - apiGroups: [""]
   resources: [pods]
-  verbs: [list, patch]
+  verbs: [get, list, patch]
 - apiGroups: [""]
   resources: [pods/log]
   verbs: [get]
