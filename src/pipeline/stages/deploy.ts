@@ -59,9 +59,10 @@ function rolloutOutcome(cluster: Cluster, hash: string): StageOutcome {
 
 type RunWithStages = KubeObject<unknown, { stages?: StageRecord[] }>;
 
-/** The runs whose running deploy stage waits on a Cluster, as keys: the Cluster's changes wake them. */
+/** The runs whose running deploy stage (or a stage whose state says watchCluster) waits on a Cluster, as keys: the Cluster's changes wake them. */
 export function runsDeployingTo<R extends RunWithStages>(runs: ObjectCache<R>): (cluster: KubeObject) => string[] {
   return (cluster) => runs.list(cluster.metadata.namespace)
-    .filter((r) => r.status?.stages?.some((st) => st.type === deployStage.type && st.status === 'RUNNING' && st.state?.cluster === cluster.metadata.name))
+    .filter((r) => r.status?.stages?.some((st) => (st.type === deployStage.type || st.state?.watchCluster === true) && st.status === 'RUNNING'
+      && st.state?.cluster === cluster.metadata.name))
     .map((r) => `${r.metadata.namespace}/${r.metadata.name}`);
 }

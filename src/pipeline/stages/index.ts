@@ -14,6 +14,8 @@ import { patchManifestStage } from './patch-manifest.ts';
 import { rollingRestartManifestStage } from './rolling-restart-manifest.ts';
 import { runJobStage } from './run-job.ts';
 import { scaleManifestStage } from './scale-manifest.ts';
+import { destroyServerGroupStage, disableClusterStage, disableServerGroupStage, enableServerGroupStage, findImageFromClusterStage, resizeServerGroupStage,
+  rollbackClusterStage, scaleDownClusterStage, shrinkClusterStage } from './server-groups/index.ts';
 import { undoRolloutManifestStage } from './undo-rollout-manifest.ts';
 import type { StageType } from './stage-type.ts';
 import { webhookStage } from './webhook.ts';
@@ -21,7 +23,9 @@ import { webhookStage } from './webhook.ts';
 export const builtInStageTypes: StageType[] = [waitStage, evaluateVariablesStage, checkPreconditionsStage, manualJudgmentStage,
   webhookStage, runJobStage, deployStage, canaryAnalysisStage, childPipelineStage, jenkinsStage,
   deployManifestStage, deleteManifestStage, patchManifestStage, scaleManifestStage,
-  undoRolloutManifestStage, rollingRestartManifestStage, enableManifestStage, disableManifestStage, bakeManifestStage];
+  undoRolloutManifestStage, rollingRestartManifestStage, enableManifestStage, disableManifestStage, bakeManifestStage,
+  enableServerGroupStage, disableServerGroupStage, resizeServerGroupStage, destroyServerGroupStage, rollbackClusterStage, scaleDownClusterStage, shrinkClusterStage,
+  disableClusterStage, findImageFromClusterStage];
 
 export { owningRun } from './children.ts';
 export { runsDeployingTo } from './deploy.ts';

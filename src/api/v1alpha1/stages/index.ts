@@ -8,6 +8,15 @@ import { expression, refIdPattern, stageDuration } from './common.ts';
 import { deployBlock } from './deploy.ts';
 import { deleteManifestBlock } from './delete-manifest.ts';
 import { deployManifestBlock } from './deploy-manifest.ts';
+import { destroyServerGroupBlock } from './destroy-server-group.ts';
+import { disableClusterBlock } from './disable-cluster.ts';
+import { disableServerGroupBlock } from './disable-server-group.ts';
+import { enableServerGroupBlock } from './enable-server-group.ts';
+import { findImageFromClusterBlock } from './find-image-from-cluster.ts';
+import { resizeServerGroupBlock } from './resize-server-group.ts';
+import { rollbackClusterBlock } from './rollback-cluster.ts';
+import { scaleDownClusterBlock } from './scale-down-cluster.ts';
+import { shrinkClusterBlock } from './shrink-cluster.ts';
 import { disableManifestBlock } from './disable-manifest.ts';
 import { enableManifestBlock } from './enable-manifest.ts';
 import { evaluateVariablesBlock } from './evaluate-variables.ts';
@@ -42,6 +51,15 @@ export const stageBlocks = {
   deleteManifest: deleteManifestBlock,
   patchManifest: patchManifestBlock,
   scaleManifest: scaleManifestBlock,
+  enableServerGroup: enableServerGroupBlock,
+  disableServerGroup: disableServerGroupBlock,
+  resizeServerGroup: resizeServerGroupBlock,
+  destroyServerGroup: destroyServerGroupBlock,
+  rollbackCluster: rollbackClusterBlock,
+  scaleDownCluster: scaleDownClusterBlock,
+  shrinkCluster: shrinkClusterBlock,
+  disableCluster: disableClusterBlock,
+  findImageFromCluster: findImageFromClusterBlock,
   undoRolloutManifest: undoRolloutManifestBlock,
   rollingRestartManifest: rollingRestartManifestBlock,
   enableManifest: enableManifestBlock,
@@ -56,6 +74,8 @@ export const failurePolicies = ['failPipeline', 'stopBranch', 'stopBranchThenFai
 /** Stage types that cannot run without their block (manualJudgment can). */
 const blockRequired: StageType[] = ['wait', 'evaluateVariables', 'checkPreconditions', 'webhook', 'runJob', 'deploy', 'canaryAnalysis', 'pipeline', 'jenkins',
   'deployManifest', 'deleteManifest', 'patchManifest', 'scaleManifest',
+  'enableServerGroup', 'disableServerGroup', 'resizeServerGroup', 'destroyServerGroup', 'rollbackCluster', 'scaleDownCluster', 'shrinkCluster', 'disableCluster',
+  'findImageFromCluster',
   'undoRolloutManifest', 'rollingRestartManifest', 'enableManifest', 'disableManifest', 'bakeManifest'];
 
 const blockMatchesType: Rule[] = [

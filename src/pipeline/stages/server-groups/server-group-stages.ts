@@ -1,0 +1,110 @@
+// enableServerGroup, disableServerGroup, resizeServerGroup and destroyServerGroup (Orca's stages of
+// the same names). On a Cluster's server group each is a request on the Cluster, except a resize of
+// its live server group, which is a change of the Cluster's spec.capacity (so the Cluster's rule that
+// keeps its live server group at spec.capacity carries it, and later rollouts keep the size). On a
+// ServerGroup with no Cluster each acts directly (standalone.ts).
+import type { Capacity } from '../../../api/v1alpha1/common.ts';
+import type { ClusterRequest, RequestAction } from '../../../api/v1alpha1/cluster.ts';
+import { resources } from '../../../api/v1alpha1/index.ts';
+import { liveServerGroup, resizedCapacity, resolveTarget } from '../../../strategies/requests.ts';
+import type { StageOutcome, StageRun, StageType } from '../stage-type.ts';
+import { getCluster, isOutcome, listedGroups, requestId, runRequest, serverGroupStageTimeoutMs, stageName, watching, whileRollingOut, type Cluster } from './cluster-requests.ts';
+import { runStandalone } from './standalone.ts';
+
+export interface TargetConfig {
+  clusterRef?: { name: string };
+  target?: 'newest' | 'previous' | 'oldest';
+  serverGroup?: string;
+  serverGroupRef?: { name: string };
+  failIfRollingOut?: boolean;
+  desiredPercentage?: number;
+  allowDeleteActive?: boolean;
+  capacity?: Capacity;
+  scale?: NonNullable<ClusterRequest['scale']>;
+}
+
+const what = (c: TargetConfig) => (c.serverGroup !== undefined ? `server group ${c.serverGroup}` : `${c.target} server group`);
+
+/** The request for one server group of the Cluster, or the stage's failure when the target names none. */
+function oneGroupRequest(s: StageRun, cfg: TargetConfig, action: RequestAction): ClusterRequest {
+  const base = { id: requestId(s), action, ...(cfg.serverGroup !== undefined ? { serverGroup: cfg.serverGroup } : { target: cfg.target! }) };
+  if (action === 'resize') return { ...base, ...(cfg.capacity ? { capacity: cfg.capacity } : { scale: cfg.scale! }) };
+  if (action === 'destroy' && cfg.allowDeleteActive) return { ...base, allowActive: true };
+  return base;
+}
+
+/** A partial disable, which no provider here can do: the stage says so rather than disabling all of it. */
+function partialDisable(s: StageRun, cfg: TargetConfig): StageOutcome | undefined {
+  if (s.stage.type !== 'disableServerGroup' || cfg.desiredPercentage === undefined || cfg.desiredPercentage >= 100) return undefined;
+  return { status: 'FAILED', final: true, message: `${stageName(s)}: desiredPercentage ${cfg.desiredPercentage} cannot be carried out: every provider Staysail has `
+    + '(Kubernetes, AWS, GCE, Azure and the fake) takes a server group out of traffic whole, as its spec.enabled says; omit desiredPercentage or set it to 100' };
+}
+
+/**
+ * resizeServerGroup of the Cluster's live server group: the new capacity becomes the Cluster's
+ * spec.capacity (sent once; the state keeps it), then the stage waits until that group has it, healthy.
+ */
+async function resizeLive(s: StageRun, c: Cluster, name: string, cfg: TargetConfig): Promise<StageOutcome> {
+  const sent = s.record.state?.capacity as Capacity | undefined;
+  const capacity = sent ?? resizedCapacity(c.spec!.capacity, cfg);
+  const outputs = { cluster: c.metadata.name, serverGroup: name, capacity };
+  if (!sent) {
+    await s.client.mergePatch(resources.cluster, c.metadata.namespace, c.metadata.name, { spec: { capacity } });
+    return { status: 'RUNNING', message: `${stageName(s)}: set Cluster "${c.metadata.name}" spec.capacity to desired ${capacity.desired} for its live server group ${name}`,
+      pollAfterMs: 1000, outputs, state: watching(c.metadata.name, { capacity, live: name }) };
+  }
+  const g = listedGroups(c).find((x) => x.name === name);
+  if (!g) return { status: 'FAILED', message: `${stageName(s)}: server group ${name} of Cluster "${c.metadata.name}" is gone`, outputs };
+  if (g.desiredReplicas !== capacity.desired || g.readyReplicas !== capacity.desired) {
+    return { status: 'RUNNING', message: `${stageName(s)}: waiting for ${name} to have ${capacity.desired} healthy instances (it has ${g.readyReplicas} of ${g.desiredReplicas})`,
+      pollAfterMs: 5000, outputs, state: watching(c.metadata.name, { capacity, live: name }) };
+  }
+  return { status: 'SUCCEEDED', message: `${name} of Cluster "${c.metadata.name}" has ${capacity.desired} healthy instances`, outputs };
+}
+
+/**
+ * Which of resizeServerGroup's paths this pass takes: the live group's spec.capacity, or a request
+ * naming the server group the target resolved to now (a string), so a group made later is not resized instead.
+ */
+async function resizeOnCluster(s: StageRun, cfg: TargetConfig): Promise<StageOutcome | string | undefined> {
+  if (s.record.state?.requested) return undefined;
+  const c = await getCluster(s, cfg.clusterRef!.name);
+  if (isOutcome(c)) return c;
+  const live = s.record.state?.live as string | undefined;
+  if (live) return resizeLive(s, c, live, cfg);
+  const waiting = whileRollingOut(s, c, cfg.failIfRollingOut);
+  if (waiting) return waiting;
+  const name = resolveTarget(listedGroups(c).map((g) => g.name), cfg);
+  if (!name) {
+    return { status: 'FAILED', final: true, message: `${stageName(s)}: Cluster "${c.metadata.name}" has no ${what(cfg)}; it has ${listedGroups(c).map((g) => g.name).join(', ') || 'none'}` };
+  }
+  if (!c.spec!.useSourceCapacity && name === liveServerGroup(c.status?.rollout as never)) return resizeLive(s, c, name, cfg);
+  return name;
+}
+
+function serverGroupStage(type: string, action: RequestAction): StageType {
+  return {
+    type,
+    retryable: true,
+    defaultTimeoutMs: serverGroupStageTimeoutMs,
+    async execute(s): Promise<StageOutcome> {
+      const cfg = s.config as TargetConfig;
+      const partial = partialDisable(s, cfg);
+      if (partial) return partial;
+      if (cfg.serverGroupRef) return runStandalone(s, cfg.serverGroupRef.name, action, cfg);
+      let named = cfg;
+      if (action === 'resize') {
+        const path = await resizeOnCluster(s, cfg);
+        if (typeof path === 'object') return path;
+        if (path) named = { ...cfg, serverGroup: path };
+      }
+      return runRequest(s, cfg.clusterRef!.name, cfg.failIfRollingOut, () => oneGroupRequest(s, named, action),
+        (r) => ({ serverGroup: r.serverGroups?.[0], ...(r.capacity ? { capacity: r.capacity } : {}) }));
+    },
+  };
+}
+
+export const enableServerGroupStage = serverGroupStage('enableServerGroup', 'enable');
+export const disableServerGroupStage = serverGroupStage('disableServerGroup', 'disable');
+export const resizeServerGroupStage = serverGroupStage('resizeServerGroup', 'resize');
+export const destroyServerGroupStage = serverGroupStage('destroyServerGroup', 'destroy');

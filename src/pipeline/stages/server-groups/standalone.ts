@@ -1,0 +1,67 @@
+// The server-group stages on a ServerGroup with no Cluster (ADR 0003): whoever applies it owns it, so
+// the stage changes its spec directly, by server-side apply under the field manager
+// staysail-<stageType> (managedFields says who set what; a GitOps tool applying with force takes the
+// fields back), then waits until its controller shows the change. A ServerGroup a Cluster owns is
+// refused: its Cluster is its spec's one writer.
+import type { Capacity } from '../../../api/v1alpha1/common.ts';
+import type { RequestAction } from '../../../api/v1alpha1/cluster.ts';
+import { apiVersion, resources } from '../../../api/v1alpha1/index.ts';
+import type { ServerGroupSpec, ServerGroupStatus } from '../../../api/v1alpha1/server-group.ts';
+import { isNotFound } from '../../../core/errors.ts';
+import type { KubeObject } from '../../../core/kube-client.ts';
+import { resizedCapacity } from '../../../strategies/requests.ts';
+import type { StageOutcome, StageRun } from '../stage-type.ts';
+import { stageName } from './cluster-requests.ts';
+import type { TargetConfig } from './server-group-stages.ts';
+
+type ServerGroup = KubeObject<ServerGroupSpec, ServerGroupStatus>;
+
+const pollMs = 2_000;
+
+/** What the ServerGroup's controller has yet to show of the change, or undefined once it shows it. */
+function pending(sg: ServerGroup, action: RequestAction, capacity: Capacity | undefined): string | undefined {
+  if (sg.status?.observedGeneration !== sg.metadata.generation) return 'its controller to act on its spec';
+  if (action === 'enable' && !sg.status?.enabled) return 'it to take traffic';
+  if (action === 'disable' && sg.status?.enabled) return 'it to leave traffic';
+  if (action === 'resize' && (sg.status?.desiredReplicas !== capacity!.desired || (sg.status?.readyReplicas ?? 0) !== capacity!.desired)) {
+    return `${capacity!.desired} healthy instances (it has ${sg.status?.readyReplicas ?? 0})`;
+  }
+  return undefined;
+}
+
+/** The spec fields the stage applies. */
+function applied(action: RequestAction, capacity: Capacity | undefined): Partial<ServerGroupSpec> {
+  return action === 'resize' ? { capacity: capacity! } : { enabled: action === 'enable' };
+}
+
+export async function runStandalone(s: StageRun, name: string, action: RequestAction, cfg: TargetConfig): Promise<StageOutcome> {
+  const ns = s.run.metadata.namespace!;
+  let sg: ServerGroup;
+  try {
+    sg = await s.client.get<ServerGroup>(resources.serverGroup, ns, name);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    if (action === 'destroy' && s.record.state?.applied) return { status: 'SUCCEEDED', message: `ServerGroup "${name}" is gone`, outputs: { serverGroup: name } };
+    return { status: 'FAILED', final: true, message: `${stageName(s)}: ServerGroup "${name}" (serverGroupRef) does not exist in namespace "${ns}"` };
+  }
+  const owner = sg.metadata.ownerReferences?.find((o) => o.controller && o.kind === 'Cluster');
+  if (owner) {
+    return { status: 'FAILED', final: true, message: `${stageName(s)}: ServerGroup "${name}" belongs to Cluster "${owner.name}", its spec's one writer: `
+      + `name clusterRef ${owner.name} with serverGroup ${name} instead of serverGroupRef` };
+  }
+  const capacity = action === 'resize' ? (s.record.state?.capacity as Capacity | undefined) ?? resizedCapacity(sg.spec!.capacity, cfg) : undefined;
+  const outputs = { serverGroup: name, ...(capacity ? { capacity } : {}) };
+  if (!s.record.state?.applied) {
+    if (action === 'destroy') {
+      await s.client.delete(resources.serverGroup, ns, name, { ...(sg.metadata.uid ? { uid: sg.metadata.uid } : {}) });
+    } else {
+      await s.client.apply(resources.serverGroup, { apiVersion, kind: 'ServerGroup', metadata: { name, namespace: ns }, spec: applied(action, capacity) } as ServerGroup,
+        `staysail-${s.stage.type}`, { force: true });
+    }
+    return { status: 'RUNNING', message: `${stageName(s)}: ${action === 'destroy' ? 'deleted' : 'applied'} ServerGroup "${name}"`, pollAfterMs: 500, outputs,
+      state: { applied: true, ...(capacity ? { capacity } : {}) } };
+  }
+  const waiting = action === 'destroy' ? 'it to be gone' : pending(sg, action, capacity);
+  if (waiting) return { status: 'RUNNING', message: `${stageName(s)}: waiting for ServerGroup "${name}": ${waiting}`, pollAfterMs: pollMs, outputs };
+  return { status: 'SUCCEEDED', message: `ServerGroup "${name}": ${action === 'resize' ? `${capacity!.desired} healthy instances` : `${action}d`}`, outputs };
+}

@@ -1,0 +1,172 @@
+// The server-group and cluster stages against the API server, with every controller running in the
+// test process: once over the Kubernetes provider (ReplicaSets on kwok) and once over the fake
+// provider standing in for it. Stages act on a Cluster's server groups through its spec.requests (or
+// its spec.capacity, for the live one), never on the ServerGroups; a standalone ServerGroup is
+// changed directly by server-side apply.
+import assert from 'node:assert/strict';
+import { templateHash } from '../../../src/api/template-hash.ts';
+import { resources } from '../../../src/api/v1alpha1/index.ts';
+import { registerControllers } from '../../../src/controllers/index.ts';
+import { realClock } from '../../../src/core/clock.ts';
+import type { KubeObject } from '../../../src/core/kube-client.ts';
+import type { Manager } from '../../../src/core/manager.ts';
+import { FakeProvider } from '../../../src/providers/fake/fake-provider.ts';
+import type { Provider } from '../../../src/providers/interfaces.ts';
+import { KubernetesProvider } from '../../../src/providers/kubernetes/provider.ts';
+import { ProviderRegistry } from '../../../src/providers/registry.ts';
+import { waitFor } from '../../cluster/probe.ts';
+import { createNamespace, removeNamespace } from '../../support/namespace.ts';
+import { testManager } from '../core/manager-harness.ts';
+
+interface StageRecord { refId: string; status: string; message?: string; outputs?: Record<string, unknown> }
+type Run = KubeObject<unknown, { stages?: StageRecord[]; conditions?: { type: string; status: string; reason: string; message: string }[] }>;
+interface Listed { name: string; enabled: boolean; desiredReplicas: number; readyReplicas: number }
+type Cluster = KubeObject<{ capacity: { desired: number }; requests?: { id: string }[] },
+  { rollout?: { phase: string; revision: number; newServerGroup?: string }; serverGroups?: Listed[]; activeServerGroup?: string;
+    requests?: { id: string; action: string; result: string; message: string }[] }>;
+type ServerGroup = KubeObject<{ enabled: boolean; capacity: { desired: number } }, { enabled?: boolean; readyReplicas?: number }>;
+
+const podTemplate = (image: string, extra: object = {}) => ({ kubernetes: { podTemplate: { spec: { containers: [{ name: 'web', image }], ...extra } } } });
+
+/** Each world's provider, and how it makes a template that never becomes healthy (a bad release). */
+const worlds: { name: string; provider: (m: Manager) => Provider; neverHealthy: (p: Provider, image: string) => Record<string, unknown> }[] = [
+  { name: 'the Kubernetes provider', provider: (m) => new KubernetesProvider(m.client, realClock),
+    neverHealthy: (_, image) => podTemplate(image, { nodeSelector: { 'no-such-node': 'true' } }) },
+  { name: 'the fake provider', provider: () => new FakeProvider({ clock: realClock }),
+    neverHealthy: (p, image) => { const t = podTemplate(image); (p as FakeProvider).markUnhealthy(templateHash(t)); return t; } },
+];
+
+for (const world of worlds) {
+  describe(`the server-group and cluster stages, through ${world.name}`, function () {
+    this.timeout(240_000);
+    const ns = `sgstages-${world.name.includes('fake') ? 'fake' : 'kube'}-${Date.now().toString(36)}`;
+    let manager: Manager;
+    let provider: Provider;
+
+    before(async () => {
+      await createNamespace(ns);
+      manager = testManager(ns);
+      provider = world.provider(manager);
+      // The fake stands in for the kubernetes provider: same Account, same templates, server groups in memory.
+      registerControllers(manager, new ProviderRegistry().register(provider, 'kubernetes'));
+      await manager.start();
+      await manager.client.create(resources.account, { metadata: { name: 'local', namespace: ns }, spec: { provider: 'kubernetes' } });
+    });
+    after(async () => {
+      await manager?.stop();
+      await removeNamespace(ns);
+    });
+
+    const getCluster = (name: string) => manager.client.get<Cluster>(resources.cluster, ns, name);
+    const listed = async (name: string) => ((await getCluster(name)).status?.serverGroups ?? []).map((g) => `${g.name}:${g.enabled ? 'on' : 'off'}:${g.desiredReplicas}`);
+    async function rolledOut(name: string, revision: number): Promise<Cluster> {
+      let c: Cluster | undefined;
+      await waitFor(async () => { c = await getCluster(name); return c.status?.rollout?.revision === revision && c.status.rollout.phase === 'Succeeded'; }, 90_000,
+        () => `Cluster ${name} did not finish rollout ${revision}: ${JSON.stringify(c?.status?.rollout)}`, 200);
+      return c!;
+    }
+    const setImage = (name: string, image: string, extra: object = {}) => manager.client.mergePatch(resources.cluster, ns, name, { spec: { template: podTemplate(image, extra) } });
+    async function runPipeline(name: string, stages: object[]): Promise<Run> {
+      await manager.client.create(resources.pipeline, { metadata: { name, namespace: ns }, spec: { application: 'shop', stages } });
+      await manager.client.create(resources.pipelineRun, { metadata: { name: `${name}-1`, namespace: ns }, spec: { pipelineRef: { name } } });
+      let r: Run | undefined;
+      await waitFor(async () => {
+        r = await manager.client.get<Run>(resources.pipelineRun, ns, `${name}-1`);
+        return (r.status?.conditions?.find((x) => x.type === 'Succeeded')?.status ?? 'Unknown') !== 'Unknown';
+      }, 180_000, () => `run ${name}-1 did not finish: ${JSON.stringify(r?.status?.stages?.map((s) => [s.refId, s.status, s.message]))}`, 250);
+      return r!;
+    }
+    const stageOf = (r: Run, refId: string) => r.status!.stages!.find((s) => s.refId === refId)!;
+    const chain = (stages: object[]) => stages.map((s, i) => (i ? { ...s, requisiteStageRefIds: [(stages[i - 1] as { refId: string }).refId] } : s));
+
+    it('acts on a Cluster\'s server groups through its requests, refuses to leave it with nothing enabled, and the Cluster rolls out as before', async () => {
+      await manager.client.create(resources.cluster, { metadata: { name: 'shop-ops', namespace: ns }, spec: { moniker: { app: 'shop', stack: 'ops' },
+        accountRef: { name: 'local' }, capacity: { min: 1, max: 4, desired: 2 }, template: podTemplate('shop:1'), strategy: { type: 'redblack' } } });
+      await rolledOut('shop-ops', 1);
+      await setImage('shop-ops', 'shop:2');
+      await rolledOut('shop-ops', 2);
+      assert.deepEqual(await listed('shop-ops'), ['shop-ops-v001:on:2', 'shop-ops-v000:off:2']);
+
+      const ref = { clusterRef: { name: 'shop-ops' } };
+      const r = await runPipeline('ops', chain([
+        { refId: 'en', type: 'enableServerGroup', enableServerGroup: { ...ref, target: 'previous' } },
+        { refId: 'dis', type: 'disableServerGroup', disableServerGroup: { ...ref, target: 'previous' } },
+        { refId: 'rsz', type: 'resizeServerGroup', resizeServerGroup: { ...ref, target: 'previous', capacity: { min: 0, max: 2, desired: 1 } } },
+        { refId: 'grow', type: 'resizeServerGroup', resizeServerGroup: { ...ref, target: 'newest', scale: { direction: 'up', count: 1 } } },
+        { refId: 'only', type: 'disableServerGroup', failurePolicy: 'continue', disableServerGroup: { ...ref, target: 'newest' } },
+        { refId: 'find', type: 'findImageFromCluster', findImageFromCluster: ref },
+        { refId: 'use', type: 'evaluateVariables', evaluateVariables: { variables: [{ key: 'found', value: '${stages.find.outputs.images.web}' }] } },
+        { refId: 'down', type: 'scaleDownCluster', scaleDownCluster: { ...ref, remainingFullSizeServerGroups: 1 } },
+        { refId: 'gone', type: 'destroyServerGroup', destroyServerGroup: { ...ref, target: 'oldest' } },
+      ]));
+      const said = r.status!.stages!.map((s) => `${s.refId} ${s.status}`);
+      assert.deepEqual(said, ['en SUCCEEDED', 'dis SUCCEEDED', 'rsz SUCCEEDED', 'grow SUCCEEDED', 'only FAILED_CONTINUE', 'find SUCCEEDED', 'use SUCCEEDED',
+        'down SUCCEEDED', 'gone SUCCEEDED'], JSON.stringify(r.status!.stages!.map((s) => [s.refId, s.message])));
+      assert.deepEqual(stageOf(r, 'rsz').outputs?.capacity, { min: 0, max: 2, desired: 1 });
+      assert.equal(stageOf(r, 'grow').outputs?.serverGroup, 'shop-ops-v001');
+      assert.match(stageOf(r, 'only').message!, /^disableServerGroup "only": Cluster "shop-ops" refused request ops-1-only: disabling shop-ops-v001 would leave the cluster with no enabled server group/);
+      assert.deepEqual([stageOf(r, 'find').outputs?.image, stageOf(r, 'find').outputs?.serverGroup, stageOf(r, 'use').outputs?.found], ['shop:2', 'shop-ops-v001', 'shop:2']);
+      assert.deepEqual(stageOf(r, 'gone').outputs?.serverGroup, 'shop-ops-v000');
+
+      // The live server group grew through spec.capacity, so the Cluster keeps it; the previous one was resized, scaled down, then destroyed.
+      const c = await getCluster('shop-ops');
+      assert.equal(c.spec!.capacity.desired, 3);
+      assert.deepEqual(await listed('shop-ops'), ['shop-ops-v001:on:3']);
+      assert.deepEqual(c.status!.requests!.map((x) => `${x.id} ${x.action} ${x.result}`),
+        ['ops-1-en enable Done', 'ops-1-dis disable Done', 'ops-1-rsz resize Done', 'ops-1-only disable Refused', 'ops-1-down scaleDown Done', 'ops-1-gone destroy Done']);
+
+      // A later template change rolls out as before, at the capacity the stage set.
+      await setImage('shop-ops', 'shop:3');
+      await rolledOut('shop-ops', 3);
+      await waitFor(async () => (await listed('shop-ops'))[0] === 'shop-ops-v002:on:3', 30_000, () => 'v002 did not come up at 3');
+    });
+
+    it('shrinkCluster and disableCluster keep the newest; a stage on a Cluster rolling out waits for it, or fails at once with failIfRollingOut', async () => {
+      await manager.client.create(resources.cluster, { metadata: { name: 'shop-many', namespace: ns }, spec: { moniker: { app: 'shop', stack: 'many' },
+        accountRef: { name: 'local' }, capacity: { min: 1, max: 2, desired: 1 }, template: podTemplate('shop:1'), strategy: { type: 'none' } } });
+      await rolledOut('shop-many', 1);
+      for (const [i, image] of ['shop:2', 'shop:3'].entries()) {
+        await setImage('shop-many', image);
+        await rolledOut('shop-many', i + 2);
+      }
+      assert.deepEqual(await listed('shop-many'), ['shop-many-v002:on:1', 'shop-many-v001:on:1', 'shop-many-v000:on:1']);
+      const ref = { clusterRef: { name: 'shop-many' } };
+      const r = await runPipeline('many', chain([
+        { refId: 'off', type: 'disableCluster', disableCluster: { ...ref, remainingEnabledServerGroups: 2 } },
+        { refId: 'shrink', type: 'shrinkCluster', shrinkCluster: { ...ref, shrinkToSize: 2 } },
+      ]));
+      assert.deepEqual(r.status!.stages!.map((s) => `${s.refId} ${s.status} ${JSON.stringify(s.outputs?.serverGroups)}`),
+        ['off SUCCEEDED ["shop-many-v000"]', 'shrink SUCCEEDED ["shop-many-v000"]']);
+      assert.deepEqual(await listed('shop-many'), ['shop-many-v002:on:1', 'shop-many-v001:on:1']);
+
+      // A template that never becomes healthy keeps rollout 4 Progressing for the test's length.
+      await manager.client.mergePatch(resources.cluster, ns, 'shop-many', { spec: { progressDeadline: '1h' } });
+      await manager.client.mergePatch(resources.cluster, ns, 'shop-many', { spec: { template: world.neverHealthy(provider, 'shop:4') } });
+      await waitFor(async () => (await getCluster('shop-many')).status?.rollout?.revision === 4, 30_000, () => 'rollout 4 did not start');
+      const busy = await runPipeline('busy', [
+        { refId: 'now', type: 'disableCluster', failurePolicy: 'continue', disableCluster: { ...ref, failIfRollingOut: true } },
+        { refId: 'wait', type: 'enableServerGroup', failurePolicy: 'continue', timeout: '6s', enableServerGroup: { ...ref, target: 'oldest' } },
+      ]);
+      assert.match(stageOf(busy, 'now').message!, /^disableCluster "now": Cluster "shop-many" has rollout 4 in progress \(Progressing: .*\); failIfRollingOut is set/);
+      assert.match(stageOf(busy, 'wait').message!, /^enableServerGroup "wait": Cluster "shop-many" has rollout 4 in progress \(Progressing.*\), and it did not end within the stage's timeout/);
+      assert.deepEqual((await getCluster('shop-many')).spec!.requests!.map((x) => x.id), ['many-1-off', 'many-1-shrink'], 'neither stage of the busy run asked');
+    });
+
+    it('changes a ServerGroup with no Cluster directly, by server-side apply under its own field manager', async () => {
+      await manager.client.create(resources.serverGroup, { metadata: { name: 'solo-v000', namespace: ns }, spec: { moniker: { app: 'solo', sequence: 0 },
+        accountRef: { name: 'local' }, template: podTemplate('solo:1'), capacity: { min: 0, max: 4, desired: 1 }, enabled: false } });
+      const ref = { serverGroupRef: { name: 'solo-v000' } };
+      const r = await runPipeline('solo', chain([
+        { refId: 'on', type: 'enableServerGroup', enableServerGroup: ref },
+        { refId: 'up', type: 'resizeServerGroup', resizeServerGroup: { ...ref, scale: { direction: 'up', percentage: 100 } } },
+        { refId: 'half', type: 'disableServerGroup', failurePolicy: 'continue', disableServerGroup: { ...ref, desiredPercentage: 50 } },
+      ]));
+      assert.deepEqual(r.status!.stages!.map((s) => `${s.refId} ${s.status}`), ['on SUCCEEDED', 'up SUCCEEDED', 'half FAILED_CONTINUE']);
+      assert.match(stageOf(r, 'half').message!, /desiredPercentage 50 cannot be carried out: every provider Staysail has .* takes a server group out of traffic whole/);
+      const sg = await manager.client.get<ServerGroup>(resources.serverGroup, ns, 'solo-v000');
+      assert.deepEqual([sg.spec!.enabled, sg.spec!.capacity.desired, sg.status?.enabled, sg.status?.readyReplicas], [true, 2, true, 2]);
+      const managers = ((sg.metadata.managedFields ?? []) as { manager: string }[]).map((f) => f.manager);
+      assert.ok(managers.includes('staysail-enableServerGroup') && managers.includes('staysail-resizeServerGroup'), managers.join(', '));
+    });
+  });
+}
