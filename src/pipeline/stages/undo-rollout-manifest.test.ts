@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../core/kube-client.ts';
-import { chooseRevision, rollbackTemplate } from './undo-rollout-manifest.ts';
+import { chooseRevision, rollbackTemplate, type Revision } from './undo-rollout-manifest.ts';
 
 const rs = (revision: number): KubeObject => ({ apiVersion: 'apps/v1', kind: 'ReplicaSet',
   metadata: { name: `web-${revision}`, annotations: { 'deployment.kubernetes.io/revision': String(revision) } } } as KubeObject);
-const name = (x: KubeObject | string) => (typeof x === 'string' ? x : x.metadata.name);
+const revision = (n: number): Revision => ({ name: `web-${n}`, revision: n });
+const name = (x: Revision | string) => (typeof x === 'string' ? x : x.name);
 
 describe('undoRolloutManifest', () => {
-  const sets = [rs(1), rs(4), rs(2), rs(5)];
+  const sets = [revision(1), revision(4), revision(2), revision(5)];
 
   it('goes back numRevisionsBack below the current revision, or to the revision named', () => {
     const cases: [{ numRevisionsBack?: number; revision?: number }, string][] = [
@@ -16,7 +17,7 @@ describe('undoRolloutManifest', () => {
       [{ revision: 3 }, 'it has no revision 3 (it has revisions 1, 2, 4, 5; older ones are kept only up to spec.revisionHistoryLimit)'],
       [{ revision: 5 }, 'revision 5 is the current one (it has revisions 1, 2, 4, 5)']];
     for (const [want, expected] of cases) assert.equal(name(chooseRevision(sets, 5, want)), expected, JSON.stringify(want));
-    assert.equal(name(chooseRevision([rs(1)], 1, {})), 'it has no revision 1 back from revision 1 (it has revisions 1; older ones are kept only up to spec.revisionHistoryLimit)');
+    assert.equal(name(chooseRevision([revision(1)], 1, {})), 'it has no revision 1 back from revision 1 (it has revisions 1; older ones are kept only up to spec.revisionHistoryLimit)');
   });
 
   it('copies the pod template without the pod-template-hash label', () => {

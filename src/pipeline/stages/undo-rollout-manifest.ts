@@ -1,9 +1,10 @@
-// undoRolloutManifest: rolls a Deployment back as kubectl rollout undo does: the ReplicaSet of the
-// revision wanted (deployment.kubernetes.io/revision) gives its pod template, less the
-// pod-template-hash label, to the Deployment, by a JSON patch under staysail-undoRolloutManifest;
-// then it waits until the Deployment is Current by kstatus. The ReplicaSet chosen is recorded before
-// the patch, because the rollback renumbers it: a pass repeated after a crash patches the same
-// template again (a no-op) instead of going back one more revision.
+// undoRolloutManifest: rolls a workload back as kubectl rollout undo does. A Deployment's history is
+// its ReplicaSets (deployment.kubernetes.io/revision): the one wanted gives its pod template, less
+// the pod-template-hash label, by a JSON patch. A StatefulSet's or DaemonSet's is its
+// ControllerRevisions: the one wanted holds a strategic merge patch of the template, which is sent
+// as it is. Both under staysail-undoRolloutManifest; then it waits until the workload is Current by
+// kstatus. What it rolls back to is recorded before the patch, because the rollback renumbers it: a
+// pass repeated after a crash patches the same template again (a no-op) instead of going back further.
 import type { KubeObject } from '../../core/kube-client.ts';
 import { invalid } from '../../providers/errors.ts';
 import type { ManifestRef } from '../../providers/interfaces.ts';
@@ -17,8 +18,11 @@ export const revisionAnnotation = 'deployment.kubernetes.io/revision';
 
 type Config = { accountRef: { name: string }; namespace?: string; target: Omit<ManifestRef, 'namespace'>; numRevisionsBack?: number; revision?: number;
   waitForStable?: boolean };
-/** The ReplicaSet rolled back to, chosen on the first pass, and whether the Deployment has been given its template. */
-interface State { replicaSet: string; revision: number; patched?: boolean }
+/** What is rolled back to (a ReplicaSet or a ControllerRevision), chosen on the first pass, and whether the workload has been given its template. */
+interface State { source: string; kind: 'ReplicaSet' | 'ControllerRevision'; revision: number; patched?: boolean }
+
+/** A revision of a workload's history: the object that holds it and its number. */
+export interface Revision { name: string; revision: number }
 
 type PodTemplate = { metadata?: { labels?: Record<string, string> } } & Record<string, unknown>;
 type Workload = KubeObject<{ selector?: Parameters<typeof selectorString>[0]; template?: PodTemplate }>;
@@ -26,19 +30,18 @@ type Workload = KubeObject<{ selector?: Parameters<typeof selectorString>[0]; te
 const revisionOf = (o: KubeObject) => Number(o.metadata.annotations?.[revisionAnnotation] ?? NaN);
 
 /**
- * The ReplicaSet to roll back to among the Deployment's (by revision): the one of `revision`, or the
- * numRevisionsBack-th below the current revision (kubectl's default: the previous one). A string says
- * why there is none.
+ * The revision to roll back to among a workload's (by number): `revision`, or the numRevisionsBack-th
+ * below the current one (kubectl's default: the previous one). A string says why there is none.
  */
-export function chooseRevision(replicaSets: KubeObject[], current: number, want: { numRevisionsBack?: number; revision?: number }): KubeObject | string {
-  const numbered = replicaSets.filter((r) => Number.isInteger(revisionOf(r))).sort((a, b) => revisionOf(b) - revisionOf(a));
-  const have = numbered.length ? `it has revisions ${numbered.map(revisionOf).reverse().join(', ')}` : 'it has no revisions';
+export function chooseRevision(history: Revision[], current: number, want: { numRevisionsBack?: number; revision?: number }): Revision | string {
+  const numbered = history.filter((r) => Number.isInteger(r.revision)).sort((a, b) => b.revision - a.revision);
+  const have = numbered.length ? `it has revisions ${numbered.map((r) => r.revision).reverse().join(', ')}` : 'it has no revisions';
   if (want.revision !== undefined) {
     if (want.revision === current) return `revision ${want.revision} is the current one (${have})`;
-    return numbered.find((r) => revisionOf(r) === want.revision) ?? `it has no revision ${want.revision} (${have}; older ones are kept only up to spec.revisionHistoryLimit)`;
+    return numbered.find((r) => r.revision === want.revision) ?? `it has no revision ${want.revision} (${have}; older ones are kept only up to spec.revisionHistoryLimit)`;
   }
   const back = want.numRevisionsBack ?? 1;
-  const older = numbered.filter((r) => revisionOf(r) < current);
+  const older = numbered.filter((r) => r.revision < current);
   return older[back - 1] ?? `it has no revision ${back} back from revision ${current} (${have}; older ones are kept only up to spec.revisionHistoryLimit)`;
 }
 
@@ -49,16 +52,32 @@ export function rollbackTemplate(rs: KubeObject): PodTemplate {
   return { ...template, metadata: { ...(template.metadata ?? {}), labels } };
 }
 
-/** Chooses the ReplicaSet to roll back to: the Deployment's own (by controller owner reference). Invalid naming the Deployment and the revision when there is none. */
+/**
+ * Chooses what to roll back to among the workload's own history (by controller owner reference): a
+ * Deployment's ReplicaSets, a StatefulSet's or DaemonSet's ControllerRevisions. Invalid naming the
+ * workload and the revision when there is none.
+ */
 async function choose(ctx: ManifestContext, ref: ManifestRef, c: Config): Promise<State> {
-  const d = await ctx.mp.read(ctx.account, ctx.location, ref) as Workload | undefined;
-  if (!d) throw invalid(`${refName(ref)} does not exist`);
-  const owned = (await ctx.mp.list(ctx.account, ctx.location, { apiVersion: 'apps/v1', kind: 'ReplicaSet' }, selectorString(d.spec?.selector)))
-    .filter((r) => r.metadata.ownerReferences?.some((o) => o.controller && o.uid === d.metadata.uid));
-  const current = Number.isInteger(revisionOf(d)) ? revisionOf(d) : Math.max(0, ...owned.map(revisionOf).filter(Number.isInteger));
-  const chosen = chooseRevision(owned, current, c);
+  const w = await ctx.mp.read(ctx.account, ctx.location, ref) as Workload | undefined;
+  if (!w) throw invalid(`${refName(ref)} does not exist`);
+  const kind = ref.kind === 'Deployment' ? 'ReplicaSet' as const : 'ControllerRevision' as const;
+  const history = (await ctx.mp.list(ctx.account, ctx.location, { apiVersion: 'apps/v1', kind }, selectorString(w.spec?.selector)))
+    .filter((r) => r.metadata.ownerReferences?.some((o) => o.controller && o.uid === w.metadata.uid))
+    .map((r) => ({ name: r.metadata.name, revision: kind === 'ReplicaSet' ? revisionOf(r) : Number((r as { revision?: number }).revision) }));
+  const highest = Math.max(0, ...history.map((r) => r.revision).filter(Number.isInteger));
+  const current = kind === 'ReplicaSet' && Number.isInteger(revisionOf(w)) ? revisionOf(w) : highest;
+  const chosen = chooseRevision(history, current, c);
   if (typeof chosen === 'string') throw invalid(`${refName(ref)} cannot be rolled back: ${chosen}; name one it has in revision, or fewer numRevisionsBack`);
-  return { replicaSet: chosen.metadata.name, revision: revisionOf(chosen) };
+  return { source: chosen.name, kind, revision: chosen.revision };
+}
+
+/** The patch that gives the workload the template of what it is rolled back to; Invalid when that is gone. */
+async function rollbackPatch(ctx: ManifestContext, ref: ManifestRef, state: State): Promise<{ type: 'json' | 'strategic'; body: unknown }> {
+  const from = await ctx.mp.read(ctx.account, ctx.location, { apiVersion: 'apps/v1', kind: state.kind, name: state.source, namespace: ref.namespace });
+  if (!from) throw invalid(`${refName(ref)} cannot be rolled back to revision ${state.revision}: its ${state.kind} "${state.source}" is gone`);
+  if (state.kind === 'ReplicaSet') return { type: 'json', body: [{ op: 'replace', path: '/spec/template', value: rollbackTemplate(from) }] };
+  // What the StatefulSet or DaemonSet controller stored: a strategic merge patch replacing the template.
+  return { type: 'strategic', body: (from as { data?: unknown }).data };
 }
 
 export const undoRolloutManifestStage: StageType = {
@@ -70,7 +89,7 @@ export const undoRolloutManifestStage: StageType = {
     const ctx = manifestContext(s, c);
     if (isOutcome(ctx)) return ctx;
     const ref: ManifestRef = { ...c.target, namespace: ctx.location.namespace };
-    let state = s.record.state?.replicaSet ? s.record.state as unknown as State : undefined;
+    let state = s.record.state?.source ? s.record.state as unknown as State : undefined;
     try {
       if (!state) {
         state = await choose(ctx, ref, c);
@@ -78,21 +97,18 @@ export const undoRolloutManifestStage: StageType = {
         return { status: 'RUNNING', message: `rolling ${refName(ref)} back to revision ${state.revision}`, pollAfterMs: 0, state: { ...state } };
       }
       if (!state.patched) {
-        const rs = await ctx.mp.read(ctx.account, ctx.location, { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: state.replicaSet, namespace: ref.namespace });
-        if (!rs) throw invalid(`${refName(ref)} cannot be rolled back to revision ${state.revision}: its ReplicaSet "${state.replicaSet}" is gone`);
-        await ctx.mp.patch(ctx.account, ctx.location, ref, { type: 'json', body: [{ op: 'replace', path: '/spec/template', value: rollbackTemplate(rs) }] },
-          { fieldManager: 'staysail-undoRolloutManifest' });
+        await ctx.mp.patch(ctx.account, ctx.location, ref, await rollbackPatch(ctx, ref, state), { fieldManager: 'staysail-undoRolloutManifest' });
         state = { ...state, patched: true };
       }
     } catch (err) {
       return failureOf(s, err);
     }
-    const outputs = { manifest: ref, revision: state.revision, replicaSet: state.replicaSet };
+    const outputs = { manifest: ref, revision: state.revision, [state.kind === 'ReplicaSet' ? 'replicaSet' : 'controllerRevision']: state.source };
     const kept = state as unknown as Record<string, unknown>;
     if (c.waitForStable !== false) {
       const waiting = await awaitStable(s, ctx, [ref]);
       if (waiting) return { ...waiting, outputs, state: kept };
     }
-    return { status: 'SUCCEEDED', message: `rolled ${refName(ref)} back to revision ${state.revision} (ReplicaSet "${state.replicaSet}")`, outputs, state: kept };
+    return { status: 'SUCCEEDED', message: `rolled ${refName(ref)} back to revision ${state.revision} (${state.kind} "${state.source}")`, outputs, state: kept };
   },
 };

@@ -64,7 +64,7 @@ describe('undoRolloutManifest, rollingRestartManifest, and deployManifest waitin
     const record = newRecord('undoRolloutManifest');
     const first = await pass(w, undoRolloutManifestStage, { target }, record);
     assert.equal(first.status, 'RUNNING');
-    assert.deepEqual(first.state, { replicaSet: first.state!.replicaSet, revision: 4 }, 'one back from revision 5 (v1) is 4 (v2)');
+    assert.deepEqual(first.state, { source: first.state!.source, kind: 'ReplicaSet', revision: 4 }, 'one back from revision 5 (v1) is 4 (v2)');
     record.state = first.state!;
     // The patching pass's outcome is lost (the operator restarted): the next pass has the state of the first.
     await pass(w, undoRolloutManifestStage, { target }, record);
@@ -77,6 +77,22 @@ describe('undoRolloutManifest, rollingRestartManifest, and deployManifest waitin
     assert.equal(outcome.status, 'SUCCEEDED', outcome.message);
     assert.equal(await image(), 'shop/web:v2', 'rolled back to revision 4 once, not on to 3 (v3)');
     assert.equal((await w.client.get(deployments, w.ns, 'web')).metadata.annotations?.['deployment.kubernetes.io/revision'], '6');
+  });
+
+  it('undoRolloutManifest rolls a StatefulSet back through its ControllerRevisions', async () => {
+    const sts = (tag: string): KubeObject => ({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db' },
+      spec: { replicas: 1, selector: { matchLabels: { app: 'db' } },
+        template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: `shop/db:${tag}` }] } } } } as KubeObject);
+    for (const tag of ['v1', 'v2']) assert.equal((await runStage(w, deployManifestStage, { manifests: [sts(tag)] })).status, 'SUCCEEDED');
+    const dbTarget = { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'db' };
+    const back = await runStage(w, undoRolloutManifestStage, { target: dbTarget });
+    assert.equal(back.status, 'SUCCEEDED', back.message);
+    assert.equal(back.outputs?.revision, 1);
+    assert.match(String(back.outputs?.controllerRevision), /^db-/);
+    const stored = (await w.client.get({ group: 'apps', version: 'v1', plural: 'statefulsets', kind: 'StatefulSet', namespaced: true }, w.ns, 'db')).spec as Spec;
+    assert.equal(stored.template.spec.containers[0]!.image, 'shop/db:v1');
+    const none = await runStage(w, undoRolloutManifestStage, { target: dbTarget, numRevisionsBack: 5 });
+    assert.match(none.message ?? '', /StatefulSet ".*\/db" cannot be rolled back: it has no revision 5 back from revision 3/);
   });
 
   it('rollingRestartManifest replaces the pods once, with the stage\'s start time, and waits for them', async () => {

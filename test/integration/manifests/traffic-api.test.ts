@@ -23,7 +23,7 @@ const cases: { name: string; doc: unknown; error: RegExp }[] = [
     error: /deployManifest\.trafficManagement: Invalid value: .*needs waitForStable true/ },
   { name: 'an unknown strategy', doc: deploy({ trafficManagement: { enabled: true, options: { services: ['web'], strategy: 'canary' } } }),
     error: /options\.strategy: Unsupported value: "canary"/ },
-  { name: 'undoRolloutManifest of a StatefulSet', doc: targeted('undoRolloutManifest', 'StatefulSet'), error: /undoRolloutManifest rolls back a Deployment/ },
+  { name: 'undoRolloutManifest of a ReplicaSet', doc: targeted('undoRolloutManifest', 'ReplicaSet'), error: /undoRolloutManifest rolls back a Deployment, StatefulSet or DaemonSet/ },
   { name: 'undoRolloutManifest with both numRevisionsBack and revision', doc: targeted('undoRolloutManifest', 'Deployment', { numRevisionsBack: 1, revision: 2 }),
     error: /set numRevisionsBack or revision, not both/ },
   { name: 'rollingRestartManifest of a ReplicaSet', doc: targeted('rollingRestartManifest', 'ReplicaSet'), error: /rollingRestartManifest restarts a Deployment, StatefulSet or DaemonSet/ },
@@ -42,7 +42,7 @@ describe('the API server on trafficManagement, the rollout and traffic stages, a
   it('accepts each stage and an Account listing kinds', async () => {
     for (const doc of [deploy({ trafficManagement: { enabled: true, options: { services: ['web'], strategy: 'bluegreen' } } }),
       deploy({ trafficManagement: { enabled: true, options: { services: ['web'], enableTraffic: false } } }),
-      targeted('undoRolloutManifest', 'Deployment', { revision: 3 }), targeted('rollingRestartManifest', 'DaemonSet'), targeted('enableManifest', 'ReplicaSet'),
+      targeted('undoRolloutManifest', 'Deployment', { revision: 3 }), targeted('undoRolloutManifest', 'StatefulSet'), targeted('rollingRestartManifest', 'DaemonSet'), targeted('enableManifest', 'ReplicaSet'),
       targeted('disableManifest', 'ReplicaSet'), kinds({ kinds: ['ClusterRole', 'Deployment'], omitKinds: ['Secret'] })]) {
       const r = await dryRun(doc);
       assert.equal(r.code, 0, r.stderr);
