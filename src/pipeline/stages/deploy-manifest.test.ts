@@ -124,6 +124,35 @@ describe('deployManifest stage', () => {
     assert.deepEqual([out.status, 'final' in out && out.final, out.message], ['FAILED', true, `deployManifest "deploy": ${forbidden}`]);
   });
 
+  it('waits beyond Current until a Job is Complete, fails naming one that Failed, and one still running at its timeout', async () => {
+    const job = (name: string) => [{ apiVersion: 'batch/v1', kind: 'Job', metadata: { name }, spec: { completions: 1 } }];
+    const setJob = (name: string, status: Record<string, unknown>) => { mp.objects.get(`Job/shop/${name}`)!.status = status; };
+    const r = record();
+    await pass({ manifests: job('migrate') }, r, '10s');
+    mp.statuses.set('Job/migrate', { status: 'Current', message: 'Job in progress. success:0, active: 1, failed: 0' });
+    setJob('migrate', { active: 1 });
+    const running = await pass({ manifests: job('migrate') }, r, '10s');
+    assert.deepEqual([running.status, running.message], ['RUNNING', 'waiting for Job "shop/migrate" (succeeded: 0/1, active: 1, failed: 0) to complete']);
+    setJob('migrate', { succeeded: 1, conditions: [{ type: 'Complete', status: 'True' }] });
+    assert.equal((await pass({ manifests: job('migrate') }, r, '10s')).status, 'SUCCEEDED');
+
+    const f = record();
+    await pass({ manifests: job('broken') }, f);
+    mp.statuses.set('Job/broken', { status: 'Current', message: 'running' });
+    setJob('broken', { failed: 1, conditions: [{ type: 'Failed', status: 'True', message: 'Job has reached the specified backoff limit' }] });
+    const failed = await pass({ manifests: job('broken') }, f);
+    assert.deepEqual([failed.status, failed.message], ['FAILED',
+      'deployManifest "deploy": Job "shop/broken" failed: Job has reached the specified backoff limit (succeeded: 0/1, active: 0, failed: 1)']);
+
+    const slow = record();
+    await pass({ manifests: job('slow') }, slow, '10s');
+    mp.statuses.set('Job/slow', { status: 'Current', message: 'running' });
+    setJob('slow', { active: 1 });
+    clock.advance(9500);
+    const late = await pass({ manifests: job('slow') }, slow, '10s');
+    assert.deepEqual([late.status, late.message], ['FAILED', 'deployManifest "deploy": not complete after 10s: Job "shop/slow" (succeeded: 0/1, active: 1, failed: 0)']);
+  });
+
   it('fails without a retry when a manifest is refused, or the Account cannot apply manifests', async () => {
     const refused = await pass({ manifests: [{ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'x' } }] }, record());
     assert.deepEqual([refused.status, refused.message, 'final' in refused && refused.final], ['FAILED', 'deployManifest "deploy": ClusterRole "x" is cluster-scoped', true]);
