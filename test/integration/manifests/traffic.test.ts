@@ -121,6 +121,16 @@ describe('deployManifest trafficManagement, enableManifest and disableManifest',
     assert.match(offAgain.message ?? '', /was already out of Service "web"/);
   });
 
+  it('enableManifest fails naming a ReplicaSet that names no Service, and one that does not exist', async () => {
+    await w.client.create(replicaSets, { ...replicaSet('shop/web:v1'), metadata: { name: 'plain', namespace: w.ns, labels: { app: 'plain' } },
+      spec: { replicas: 0, selector: { matchLabels: { app: 'plain' } }, template: { metadata: { labels: { app: 'plain' } }, spec: { containers: [{ name: 'web', image: 'x' }] } } } });
+    const none = await runStage(w, enableManifestStage, { target: { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'plain' } });
+    assert.equal(none.status, 'FAILED');
+    assert.match(none.message ?? '', /^enableManifest "step": ReplicaSet ".*\/plain" names no Service in its annotation traffic\.staysail\.dev\/load-balancers; deploy it with deployManifest's trafficManagement/);
+    const gone = await runStage(w, disableManifestStage, { target: { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'nope' } });
+    assert.match(gone.message ?? '', /^disableManifest "step": ReplicaSet ".*\/nope" does not exist$/);
+  });
+
   it('a dark deploy makes the new version without traffic, and highlander then deletes every other version', async () => {
     const dark = await runStage(w, deployManifestStage, { manifests: [replicaSet('shop/web:v3')], trafficManagement: traffic('none', false) });
     assert.equal(dark.status, 'SUCCEEDED', dark.message);
