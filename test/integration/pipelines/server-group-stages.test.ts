@@ -119,6 +119,14 @@ for (const world of worlds) {
       await setImage('shop-ops', 'shop:3');
       await rolledOut('shop-ops', 3);
       await waitFor(async () => (await listed('shop-ops'))[0] === 'shop-ops-v002:on:3', 30_000, () => 'v002 did not come up at 3');
+
+      // rollbackCluster returns to the newest older server group running another image, at the current capacity.
+      const back = await runPipeline('back', [{ refId: 'undo', type: 'rollbackCluster', rollbackCluster: ref }]);
+      assert.deepEqual([stageOf(back, 'undo').status, stageOf(back, 'undo').outputs?.serverGroup, stageOf(back, 'undo').outputs?.previousServerGroup],
+        ['SUCCEEDED', 'shop-ops-v001', 'shop-ops-v002'], stageOf(back, 'undo').message);
+      const rolled = await getCluster('shop-ops');
+      assert.deepEqual([rolled.status?.rollout?.phase, rolled.status?.activeServerGroup], ['RolledBack', 'shop-ops-v001']);
+      assert.deepEqual(await listed('shop-ops'), ['shop-ops-v002:off:3', 'shop-ops-v001:on:3']);
     });
 
     it('shrinkCluster and disableCluster keep the newest; a stage on a Cluster rolling out waits for it, or fails at once with failIfRollingOut', async () => {
