@@ -20,6 +20,7 @@ const hints: Record<string, string> = {
   '^[a-z0-9-]+$': 'use lower-case letters, digits and "-", e.g. us-east-1',
   '^https?://': 'use a URL starting with http:// or https://',
   '^/': 'use a path starting with /, e.g. /healthz',
+  '^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$': 'use a host name such as shop.example.com, or *.example.com for its subdomains',
   '^[0-9]+(s|m)$': 'use whole seconds or minutes, e.g. 60s or 5m',
   '^[0-9]{12}$': 'use the 12 digits of the AWS account ID, e.g. 123456789012',
   '^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$': 'use a role ARN such as arn:aws:iam::123456789012:role/deployer',

@@ -38,7 +38,7 @@ describe('the cluster view', () => {
   });
 
   it('says where each strategy is: rolling red/black by percentage, canary by interval with its scores', () => {
-    const rolling = cluster({ step: 7 }, [], { strategy: { type: 'rollingredblack', rollingRedBlack: { targetPercentages: [25, 50] } } });
+    const rolling = cluster({ step: 8 }, [], { strategy: { type: 'rollingredblack', rollingRedBlack: { targetPercentages: [25, 50] } } });
     assert.equal(clusterProgress(rolling), 'step 2/3 (50%)');
     const canary = cluster({ phase: 'Analyzing', step: 3, message: 'interval 2 scored 90; judging interval 3 of 6 at 2026-01-01T00:30:00.000Z' }, [
       group('shop-prod-canary-v001', 'shop:2', true, 1, 1, { role: 'canary' }), group('shop-prod-baseline-v001', 'shop:1', true, 1, 1, { role: 'baseline' }),

@@ -45,6 +45,8 @@ export interface ServerGroupDescription {
   unsettled?: boolean;
   /** The share (percent) of its instances kept out of traffic while it is enabled; absent where the provider cannot take part of a server group out of traffic. */
   disabledPercentage?: number;
+  /** Its weight on weighted routes (percent); absent: none, or a provider without weighted routes. */
+  trafficWeight?: number;
   /** Hash of the template it runs, as given at creation. */
   templateHash: string;
   providerId: string;
@@ -61,6 +63,8 @@ export interface CreateServerGroup {
   enabled: boolean;
   loadBalancers: string[];
   securityGroups: string[];
+  /** Its weight on weighted routes (percent), where the provider has them. */
+  trafficWeight?: number;
   owner: Owner;
 }
 
@@ -86,6 +90,8 @@ export interface ServerGroupProvider {
    * provider cannot take part of a server group out of traffic.
    */
   setDisabledPercentage?(account: ProviderAccount, location: Location, name: string, percent: number): Promise<void>;
+  /** Sets its weight (percent) on weighted routes, undefined for none, rewriting each route it is in once. Absent where the provider has no weighted routes. */
+  setTrafficWeight?(account: ProviderAccount, location: Location, name: string, weight: number | undefined): Promise<void>;
   /** Removes it; a server group already gone is not an error. */
   destroy(account: ProviderAccount, location: Location, name: string): Promise<void>;
 }

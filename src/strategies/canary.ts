@@ -44,11 +44,12 @@ const createCanaryPair = step('start the canary pair', (s) => {
   const problem = s.input.canary?.configProblem;
   if (problem && !pairMember(s, 'baseline') && !pairMember(s, 'canary')) return { fail: `no canary started: ${problem}` };
   const n = s.input.strategy.canary!.replicas;
+  const weight = s.input.strategy.canary!.weight;
   const names = canaryPairNames(s.rollout.newServerGroup!);
   const sequence = parseServerGroupName(s.rollout.newServerGroup!).sequence ?? 0;
   const actions = (['baseline', 'canary'] as const).filter((role) => !pairMember(s, role)).map((role) => ({
     kind: 'create' as const, name: names[role], sequence, capacity: { min: n, max: n, desired: n }, enabled: true, role,
-    ...(role === 'baseline' ? { templateFrom: previous } : {}) }));
+    ...(role === 'baseline' ? { templateFrom: previous } : {}), ...(weight !== undefined ? { trafficWeight: weight } : {}) }));
   return actions.length ? { actions } : 'next';
 });
 

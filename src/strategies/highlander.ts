@@ -2,4 +2,4 @@
 // every other server group is destroyed: there can be only one.
 import { create, destroyOthers, enableNew, full, waitHealthy, type Step } from './steps.ts';
 
-export const highlanderSteps = (): Step[] => [create(full, false), waitHealthy, enableNew, destroyOthers];
+export const highlanderSteps = (): Step[] => [create(full, false, 100), waitHealthy, enableNew, destroyOthers];

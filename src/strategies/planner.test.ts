@@ -52,6 +52,8 @@ class Simulation {
   private readonly troubled = new Map<string, { message: string; permanent: boolean }>();
   /** The share of each server group's instances its spec takes out of traffic, as the Cluster controller writes it (the fake provider has none). */
   private readonly shares = new Map<string, number>();
+  /** Each server group's weight on weighted routes, as its spec says. */
+  private readonly weights = new Map<string, number>();
   private strategy: StrategySettings;
 
   constructor(strategy: StrategySettings) { this.strategy = strategy; }
@@ -62,7 +64,8 @@ class Simulation {
     const problem = this.troubled.get(g.name);
     return { name: g.name, sequence: g.sequence, createdAt: g.createdAt, enabled: g.enabled, capacity: g.capacity,
       healthy: problem ? 0 : g.instances.healthy, templateHash: g.templateHash, ...(problem ? { problem } : {}),
-      ...(this.shares.get(g.name) ? { disabledPercentage: this.shares.get(g.name) } : {}) };
+      ...(this.shares.get(g.name) ? { disabledPercentage: this.shares.get(g.name) } : {}),
+      ...(this.weights.has(g.name) ? { trafficWeight: this.weights.get(g.name) } : {}) };
   }
 
   private async inputFor(d: Deploy, validations: Validations, judged: Judged): Promise<RolloutInput> {
@@ -92,9 +95,11 @@ class Simulation {
         template: {}, templateHash: from, capacity: a.capacity, enabled: a.enabled, loadBalancers: [], securityGroups: [],
         owner: { apiVersion: 'v1', kind: 'Cluster', namespace: 'shop', name: 'shop-prod', uid: 'u' } });
       if (d.problem && !a.templateFrom) this.troubled.set(a.name, d.problem); // a baseline runs the old template
+      if (a.trafficWeight !== undefined) this.weights.set(a.name, a.trafficWeight);
     } else if (a.kind === 'resize') await sgs.resize(account, location, a.name, a.capacity);
     else if (a.kind === 'validate') validations[a.percent] = 'Running';
     else if (a.kind === 'traffic') this.shares.set(a.name, a.disabledPercentage);
+    else if (a.kind === 'weight') this.weights.set(a.name, a.trafficWeight);
     else if (a.kind === 'analyze') this.judge(a, d, judged);
     else if (a.kind !== 'supersede') await sgs[a.kind](account, location, a.name, []);
   }
@@ -143,7 +148,7 @@ class Simulation {
       this.clock.advance(plan.actions.length ? 0 : plan.requeueAfterMs ?? 1000);
     }
     const groups = await this.fake.serverGroups.list(account, location, 'shop-prod');
-    const share = (name: string) => (this.shares.get(name) ? ` (${this.shares.get(name)}% out)` : '');
+    const share = (name: string) => (this.shares.get(name) ? ` (${this.shares.get(name)}% out)` : '') + (this.weights.has(name) ? ` w${this.weights.get(name)}` : '');
     this.log.push(`   = ${groups.map((g) => `${g.name}${g.enabled ? '*' : ''} ${this.troubled.has(g.name) ? 0 : g.instances.healthy}/${g.capacity.desired}${share(g.name)}`).join(', ')}`);
   }
 
@@ -202,6 +207,8 @@ describe('deploy strategies (golden simulations)', () => {
         [{ version: 'v1' }, { version: 'v2' }, { version: 'v2', rollback: 'r1' }]],
       ['canary: a first deploy has no baseline and goes red/black; then a canary passes three intervals and is promoted',
         { type: 'canary', canary: canarySettings }, [{ version: 'v1' }, { version: 'v2', canaryScores: [80, 90, 100] }]],
+      ['canary at weight 10: the pair weighs 10% each on weighted routes while judged; the promoted version 100%', { type: 'canary', canary: { ...canarySettings, weight: 10 } },
+        [{ version: 'v1' }, { version: 'v2', canaryScores: [80, 90, 100] }]],
       ['canary: a marginal interval fails at once and the pair is destroyed', { type: 'canary', canary: canarySettings },
         [{ version: 'v1' }, { version: 'v2', canaryScores: [100, 50, 100] }]],
       ['canary: the final score below pass rolls back', { type: 'canary', canary: canarySettings },
@@ -295,19 +302,22 @@ describe('deploy strategies (golden simulations)', () => {
     const rolling: StrategySettings = { type: 'rollingredblack', targetPercentages: [25, 50] };
     const one = { min: 1, max: 1, desired: 1 };
     const old = (extra: Partial<Observed>): Observed => ({ name: 'shop-prod-v000', sequence: 0, createdAt: 'a', enabled: true, capacity, healthy: 4, templateHash: 'v1', ...extra });
-    const plan = (v000: Observed) => planRollout({ now: 10_000, cluster: 'shop-prod', templateHash: 'v2', capacity, strategy: rolling, targetHealthyPercentage: 100,
+    const plan = (v000: Observed, newWeight: number | undefined = 25) => planRollout({ now: 10_000, cluster: 'shop-prod', templateHash: 'v2', capacity, strategy: rolling, targetHealthyPercentage: 100,
       progressDeadlineMs: 60_000, rollout: { phase: 'Progressing', revision: 2, templateHash: 'v2', strategy: 'rollingredblack', stepsHash: hashSteps(stepsFor(rolling)),
         step: 7, stepStartTime: new Date(0).toISOString(), newServerGroup: 'shop-prod-v001', previousServerGroup: 'shop-prod-v000' },
-      serverGroups: [{ name: 'shop-prod-v001', sequence: 1, createdAt: 'b', enabled: true, capacity: one, healthy: 1, templateHash: 'v2' }, v000] });
-    const cases: [string, Observed, string, string[]][] = [
+      serverGroups: [{ name: 'shop-prod-v001', sequence: 1, createdAt: 'b', enabled: true, capacity: one, healthy: 1, templateHash: 'v2',
+        ...(newWeight !== undefined ? { trafficWeight: newWeight } : {}) }, v000] });
+    const cases: [string, Observed, string, string[], number?][] = [
+      ['the new one not yet weighed at 25% on weighted routes', old({}), 'step 7: weigh shop-prod-v001 at 25% on weighted routes; take 25% of shop-prod-v000 out of traffic',
+        ['weigh shop-prod-v001 at 25% on weighted routes', 'take 25% of shop-prod-v000 out of traffic'], 0],
       ['all of it in traffic', old({}), 'step 7: take 25% of shop-prod-v000 out of traffic', ['take 25% of shop-prod-v000 out of traffic']],
       ['asked, not yet acted on', old({ disabledPercentage: 25, current: false }), 'step 7: waiting for shop-prod-v000 to take 25% out of traffic', []],
       ['acted on: the next step grows the new one', old({ disabledPercentage: 25, current: true }), 'step 8: resize shop-prod-v001 to 2', ['resize shop-prod-v001 to 2']],
       ['another share (a step before): set again', old({ disabledPercentage: 50 }), 'step 7: take 25% of shop-prod-v000 out of traffic', ['take 25% of shop-prod-v000 out of traffic']],
       ['disabled already: nothing to take out', old({ enabled: false }), 'step 8: resize shop-prod-v001 to 2', ['resize shop-prod-v001 to 2']],
     ];
-    for (const [name, v000, says, actions] of cases) {
-      const p = plan(v000);
+    for (const [name, v000, says, actions, newWeight] of cases) {
+      const p = plan(v000, newWeight ?? 25);
       assert.equal(`step ${p.rollout.step}: ${p.rollout.message}`, says, name);
       assert.deepEqual(p.actions.map(describeAction), actions, name);
     }

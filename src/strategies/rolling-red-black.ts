@@ -4,9 +4,10 @@
 // ("Disable p% of Traffic on <source>"), so traffic follows the steps rather than pod counts; the old
 // ones keep their size, and the rest of their traffic until the new one is at 100%. Where a provider
 // cannot take part of a server group out of traffic its ServerGroup says so, and the old ones keep all of it.
-import type { StrategySettings } from './types.ts';
+// On a weighted route the new server group weighs each step's percentage (the old ones the rest), then 100.
+import type { RolloutAction, StrategySettings } from './types.ts';
 import { create, delayBeforeCleanup, delayBeforeScaleDown, disableOthers, enableNew, healthPollMs, scaleDownOthers, step, waitHealthy,
-  type Step } from './steps.ts';
+  type Step, type StepContext } from './steps.ts';
 
 /** Grows the new server group to p% of the desired capacity, pinned until 100%. */
 const growTo = (percent: number): Step => step(`grow to ${percent}%`, (s) => {
@@ -26,11 +27,21 @@ const growTo = (percent: number): Step => step(`grow to ${percent}%`, (s) => {
 const shareTraffic = (percent: number): Step => step(`take ${percent}% of the others out of traffic`, (s) => {
   const serving = s.others.filter((g) => g.enabled);
   const behind = serving.filter((g) => (g.disabledPercentage ?? 0) !== percent);
-  if (behind.length) return { actions: behind.map((g) => ({ kind: 'traffic' as const, name: g.name, disabledPercentage: percent })) };
+  const weigh = weighNew(s, percent);
+  if (behind.length || weigh.length) {
+    return { actions: [...weigh, ...behind.map((g) => ({ kind: 'traffic' as const, name: g.name, disabledPercentage: percent }))] };
+  }
   const pending = serving.filter((g) => g.current === false);
   if (pending.length) return { waitMs: healthPollMs, message: `waiting for ${pending.map((g) => g.name).join(', ')} to take ${percent}% out of traffic` };
   return 'next';
 });
+
+/** The new server group's weight on weighted routes set to percent, when it is not. */
+const weighNew = (s: StepContext, percent: number): RolloutAction[] =>
+  (s.newGroup && s.newGroup.trafficWeight !== percent ? [{ kind: 'weight', name: s.newGroup.name, trafficWeight: percent }] : []);
+
+/** At 100% the new server group takes all of a weighted route's traffic before the old ones leave it. */
+const weighFull = step('weigh the new at 100%', (s) => { const a = weighNew(s, 100); return a.length ? { actions: a } : 'next'; });
 
 /** The validation pipeline for this step must succeed before the next. */
 const validate = (percent: number): Step => step(`validate at ${percent}%`, (s) => {
@@ -45,8 +56,8 @@ const validate = (percent: number): Step => step(`validate at ${percent}%`, (s) 
 export function rollingRedBlackSteps(strategy: StrategySettings): Step[] {
   const percents = [...(strategy.targetPercentages ?? [])];
   if (percents[percents.length - 1] !== 100) percents.push(100);
-  return [create(() => ({ min: 0, max: 0, desired: 0 }), false),
+  return [create(() => ({ min: 0, max: 0, desired: 0 }), false, 0),
     ...percents.flatMap((p, i) => [growTo(p), waitHealthy, ...(i === 0 ? [enableNew] : []), delayBeforeCleanup, validate(p),
       ...(p < 100 ? [shareTraffic(p)] : [])]),
-    disableOthers, delayBeforeScaleDown, scaleDownOthers];
+    weighFull, disableOthers, delayBeforeScaleDown, scaleDownOthers];
 }

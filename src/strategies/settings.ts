@@ -11,7 +11,7 @@ export function strategySettings(spec: Pick<ClusterSpec, 'strategy'>): StrategyS
     case 'canary': {
       const k = s.canary!;
       return { type: 'canary', rollbackOnFailure: true,
-        canary: { replicas: k.replicas, warmupMs: ms(k.warmup), intervalMs: ms(k.interval), lifetimeMs: parseDuration(k.lifetime ?? '30m') } };
+        canary: { replicas: k.replicas, ...(k.weight !== undefined ? { weight: k.weight } : {}), warmupMs: ms(k.warmup), intervalMs: ms(k.interval), lifetimeMs: parseDuration(k.lifetime ?? '30m') } };
     }
     case 'rollingredblack': {
       const r = s.rollingRedBlack!;

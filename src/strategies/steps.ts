@@ -40,10 +40,12 @@ export const problemNote = (g: ObservedServerGroup | undefined) => (g?.problem ?
 
 export const previousGroup = (s: StepContext) => s.others.find((g) => g.name === s.rollout.previousServerGroup);
 
-export const create = (capacity: (s: StepContext) => Capacity, enabled: boolean): Step => step('create', (s) => {
+/** Creates the new server group; trafficWeight is its weight on weighted routes (100: enabling it moves all of their traffic to it at once). */
+export const create = (capacity: (s: StepContext) => Capacity, enabled: boolean, trafficWeight?: number): Step => step('create', (s) => {
   if (s.newGroup) return 'next';
   const name = s.rollout.newServerGroup!;
-  return { actions: [{ kind: 'create', name, sequence: Number(name.slice(-3)), capacity: capacity(s), enabled }] };
+  return { actions: [{ kind: 'create', name, sequence: Number(name.slice(-3)), capacity: capacity(s), enabled,
+    ...(trafficWeight !== undefined ? { trafficWeight } : {}) }] };
 });
 
 export const full = (s: StepContext) => s.input.capacity;

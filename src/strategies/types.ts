@@ -14,6 +14,8 @@ export interface ObservedServerGroup {
   templateHash: string;
   /** The share (percent) of its instances its spec takes out of traffic while it is enabled; absent: none. */
   disabledPercentage?: number;
+  /** Its weight (percent) on weighted routes, as its spec says; absent: none. */
+  trafficWeight?: number;
   /** Whether its controller has acted on its latest spec (a share of traffic asked is in force, or said to be beyond its provider); absent: it has. */
   current?: boolean;
   /** What its controller could not do, as it reports it: permanent when retrying cannot help (the provider refused its template). */
@@ -49,6 +51,8 @@ export type CanaryRole = 'baseline' | 'canary';
 export interface CanarySettings {
   /** Instances in each of the baseline and canary server groups. */
   replicas: number;
+  /** The percent of a weighted route's traffic each of the baseline and the canary takes (production the rest); absent: by their pods. */
+  weight?: number;
   warmupMs?: number;
   intervalMs?: number;
   lifetimeMs: number;
@@ -113,12 +117,14 @@ export interface RolloutInput {
 
 export type RolloutAction =
   /** Create a server group; a canary pair member runs the template of `templateFrom` (baseline) or the desired one (canary). */
-  | { kind: 'create'; name: string; sequence: number; capacity: Capacity; enabled: boolean; role?: CanaryRole; templateFrom?: string }
+  | { kind: 'create'; name: string; sequence: number; capacity: Capacity; enabled: boolean; role?: CanaryRole; templateFrom?: string; trafficWeight?: number }
   | { kind: 'resize'; name: string; capacity: Capacity }
   | { kind: 'enable'; name: string }
   | { kind: 'disable'; name: string }
   /** Takes this share (percent) of an enabled server group's instances out of traffic, 0 putting them all back (Orca's disableServerGroup with desiredPercentage). */
   | { kind: 'traffic'; name: string; disabledPercentage: number }
+  /** Sets a server group's weight (percent) on weighted routes (a LoadBalancer's HTTPRoute). */
+  | { kind: 'weight'; name: string; trafficWeight: number }
   | { kind: 'destroy'; name: string }
   /** Start the validation pipeline for a rolling step. */
   | { kind: 'validate'; percent: number; serverGroup: string; source?: string }
@@ -136,9 +142,11 @@ export interface RolloutPlan {
 
 export const describeAction = (a: RolloutAction): string => {
   switch (a.kind) {
-    case 'create': return `create ${a.name} (${a.enabled ? 'enabled' : 'disabled'}, ${plural(a.capacity.desired, 'instance')})`;
+    case 'create': return `create ${a.name} (${a.enabled ? 'enabled' : 'disabled'}, ${plural(a.capacity.desired, 'instance')}`
+      + `${a.trafficWeight !== undefined ? `, weighing ${a.trafficWeight}% on weighted routes` : ''})`;
     case 'resize': return `resize ${a.name} to ${a.capacity.desired}`;
     case 'traffic': return a.disabledPercentage ? `take ${a.disabledPercentage}% of ${a.name} out of traffic` : `put all of ${a.name} back in traffic`;
+    case 'weight': return `weigh ${a.name} at ${a.trafficWeight}% on weighted routes`;
     case 'validate': return `validate ${a.serverGroup} at ${a.percent}%`;
     case 'analyze': return `judge ${a.canary} against ${a.baseline} (interval ${a.interval})`;
     case 'supersede': return `end rollout ${a.revision}: ${a.reason}`;

@@ -20,6 +20,7 @@ export const serverGroupSpec = obj('The server group wanted.', {
   capacity: capacitySchema,
   enabled: bool('Whether it takes traffic: it is a member of its load balancers when true.'),
   disabledPercentage: optional(int('While enabled, the share (percent) of its instances kept out of traffic, the count rounded down (a rolling red/black step sets it on the old server group; absent or 0: all of them serve). Acted on where the provider can take part of a server group out of traffic (Kubernetes); elsewhere condition FieldsActedOn says it is not and all of them serve.', { minimum: 0, maximum: 100 })),
+  trafficWeight: optional(int('On a weighted route (a LoadBalancer with spec.kubernetes.httpRoute): the percent of the route\'s traffic it takes while enabled. Server groups with a weight take theirs newest first until 100 is given; those without share what is left by their pods in traffic (all of it when none has a weight). The Cluster sets it: 100 on a red/black\'s new server group, so enabling it moves all traffic in one write; each rolling step\'s percentage; the canary pair\'s canary.weight. Read only by weighted routes.', { minimum: 0, maximum: 100 })),
   loadBalancerRefs: optional(arr('LoadBalancers (in this namespace) it joins while enabled.', localRef('A LoadBalancer.'), { maxItems: 16 })),
   securityGroupRefs: optional(arr('SecurityGroups (in this namespace) that apply to it. Azure takes at most one (a network interface carries one network security group).', localRef('A SecurityGroup.'), { maxItems: 16 })),
 });

@@ -61,6 +61,7 @@ export function observe(c: Cluster, serverGroups: ObjectCache<ServerGroup>): Obs
         capacity: sg.spec!.capacity, healthy: current ? sg.status?.readyReplicas ?? 0 : 0, ready: sg.status?.readyReplicas ?? 0,
         templateHash: sg.metadata.annotations?.[templateHashAnnotation] ?? '',
         ...(sg.spec!.disabledPercentage ? { disabledPercentage: sg.spec!.disabledPercentage } : {}), current,
+        ...(sg.spec!.trafficWeight !== undefined ? { trafficWeight: sg.spec!.trafficWeight } : {}),
         images: templateImages(sg.spec!.template),
         ...(sg.metadata.labels?.[canaryRoleLabel] ? { role: sg.metadata.labels[canaryRoleLabel] as CanaryRole } : {}),
         ...(problem ? { problem } : {}),
@@ -221,6 +222,7 @@ async function apply(client: KubeClient, c: Cluster, a: RolloutAction, hash: str
             ownerReferences: [owner] },
           spec: { moniker: { ...moniker, sequence: parseServerGroupName(a.name).sequence ?? a.sequence }, accountRef: spec.accountRef,
             ...(spec.location ? { location: spec.location } : {}), template: from?.spec?.template ?? spec.template, capacity: a.capacity, enabled: a.enabled,
+            ...(a.trafficWeight !== undefined ? { trafficWeight: a.trafficWeight } : {}),
             ...(spec.loadBalancerRefs ? { loadBalancerRefs: spec.loadBalancerRefs } : {}),
             ...(spec.securityGroupRefs ? { securityGroupRefs: spec.securityGroupRefs } : {}) },
         });
@@ -240,6 +242,9 @@ async function apply(client: KubeClient, c: Cluster, a: RolloutAction, hash: str
       case 'traffic':
         // null removes the field: a server group with all of its instances in traffic says nothing of a share.
         await client.mergePatch(resources.serverGroup, ns, a.name, { spec: { disabledPercentage: a.disabledPercentage || null } });
+        return;
+      case 'weight':
+        await client.mergePatch(resources.serverGroup, ns, a.name, { spec: { trafficWeight: a.trafficWeight } });
         return;
     }
   } catch (err) {

@@ -86,6 +86,11 @@ async function converge({ provider, account, location, ctx, what, lbs }: Converg
     acted = true;
     ctx.recordEvent('Normal', 'TrafficShared', share ? `${what}: ${share}% of its instances out of traffic while enabled` : `${what}: all of its instances in traffic while enabled`);
   }
+  // Its weight on weighted routes before it is enabled, so that enabling it moves its share in the one write it makes.
+  if (provider.serverGroups.setTrafficWeight && desc.trafficWeight !== spec.trafficWeight) {
+    await provider.serverGroups.setTrafficWeight(account, location, name, spec.trafficWeight);
+    acted = true;
+  }
   // Then its load balancers: one it left stops routing to it now, whether it stays enabled or not.
   if ([...new Set(desc.loadBalancers)].sort().join() !== lbs.join()) { // providers need not list them in order
     await provider.serverGroups.setLoadBalancers(account, location, name, lbs);
@@ -152,6 +157,7 @@ export function serverGroupReconciler(deps: ProviderDeps): Reconciler<ServerGrou
             name: sg.metadata.name, cluster: clusterName(spec.moniker), sequence: spec.moniker.sequence, location, template: spec.template,
             templateHash: hash,
             capacity: spec.capacity, enabled: spec.enabled, loadBalancers: lbs, securityGroups: (spec.securityGroupRefs ?? []).map((r) => r.name),
+            ...(spec.trafficWeight !== undefined ? { trafficWeight: spec.trafficWeight } : {}),
             owner: providerOwner(sg, 'ServerGroup'),
           });
           ctx.recordEvent('Normal', 'Created', `${what}: created ${desc.providerId}`);

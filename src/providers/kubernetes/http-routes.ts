@@ -1,18 +1,19 @@
 // Weighted routes on Kubernetes (Gateway API v1): a LoadBalancer with spec.kubernetes.httpRoute has,
 // beside its Service, an HTTPRoute of its name. Its one rule's backendRefs are one Service per server
 // group with pods in traffic (<load balancer>-<server group>, selecting that server group's pods in
-// traffic), each weighted by its count of pods in traffic: the split a Service makes by endpoints,
-// written down so a Gateway routes by it. The LoadBalancer writes the route's parents, host names and
-// match; every change of a server group's traffic writes its backends again, in one write.
+// traffic), weighted by the server groups' traffic weights (routeWeights) or, when none has one, by
+// their counts of pods in traffic. The LoadBalancer writes the route's parents, host names and match;
+// every change of a server group's traffic writes its backends again, in one write.
 import { createHash } from 'node:crypto';
 import type { LoadBalancerSpec } from '../../api/v1alpha1/load-balancer.ts';
 import { isNotFound } from '../../core/errors.ts';
 import type { KubeClient, KubeObject, ResourceType } from '../../core/kube-client.ts';
-import { isOurs, managedBy, ownerAnnotation, routeBackendLabel, serverGroupLabel, trafficLabel, trafficValue } from './labels.ts';
+import { isOurs, managedBy, ownerAnnotation, routeBackendLabel, serverGroupLabel, trafficLabel, trafficValue, trafficWeightAnnotation } from './labels.ts';
 
 export const httpRoutes: ResourceType = { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes', kind: 'HTTPRoute', namespaced: true };
 export const services: ResourceType = { group: '', version: 'v1', plural: 'services', kind: 'Service', namespaced: true };
 const podsResource: ResourceType = { group: '', version: 'v1', plural: 'pods', kind: 'Pod', namespaced: true };
+const replicaSetsResource: ResourceType = { group: 'apps', version: 'v1', plural: 'replicasets', kind: 'ReplicaSet', namespaced: true };
 
 type HttpRouteSpec = NonNullable<NonNullable<LoadBalancerSpec['kubernetes']>['httpRoute']>;
 export interface BackendRef { name: string; port: number; weight: number }
@@ -28,15 +29,54 @@ export function backendServiceName(loadBalancer: string, serverGroup: string): s
   return `${name.slice(0, 54).replace(/-+$/, '')}-${hash}`;
 }
 
-/** The route's backends: one per server group with pods in traffic of the load balancer, weighted by their count, by name. */
-export function routeBackends(loadBalancer: string, pods: KubeObject[], port: number): BackendRef[] {
+/** A server group on a route: its pods in traffic, its traffic weight if it has one, and when it was made. */
+export interface RouteMember { serverGroup: string; pods: number; weight?: number; createdAt: string }
+
+/**
+ * The weight of each member on the route. With no traffic weight anywhere, its pods in traffic (the
+ * split a Service makes). Otherwise percentages: those with a weight take theirs, newest first, until
+ * 100 is given (a red/black's new server group at 100 leaves 0 to the one it replaces); those without
+ * share what is left by their pods, largest remainders first.
+ */
+export function routeWeights(members: RouteMember[]): Map<string, number> {
+  if (members.every((m) => m.weight === undefined)) return new Map(members.map((m) => [m.serverGroup, m.pods]));
+  const out = new Map<string, number>();
+  let left = 100;
+  const weighted = members.filter((m) => m.weight !== undefined)
+    .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.serverGroup.localeCompare(a.serverGroup));
+  for (const m of weighted) { const w = Math.min(m.weight!, left); out.set(m.serverGroup, w); left -= w; }
+  const rest = members.filter((m) => m.weight === undefined);
+  const pods = rest.reduce((n, m) => n + m.pods, 0);
+  const exact = rest.map((m) => ({ m, share: pods ? (left * m.pods) / pods : 0 }));
+  let given = 0;
+  for (const { m, share } of exact) { out.set(m.serverGroup, Math.floor(share)); given += Math.floor(share); }
+  const byRemainder = [...exact].sort((a, b) => (b.share % 1) - (a.share % 1) || a.m.serverGroup.localeCompare(b.m.serverGroup));
+  for (const { m } of byRemainder.slice(0, pods ? left - given : 0)) out.set(m.serverGroup, out.get(m.serverGroup)! + 1);
+  return out;
+}
+
+/** The route's backends: one per server group with pods in traffic of the load balancer, weighted by routeWeights, by name. */
+export function routeBackends(loadBalancer: string, members: RouteMember[], port: number): BackendRef[] {
+  const weights = routeWeights(members);
+  return [...members].sort((a, b) => a.serverGroup.localeCompare(b.serverGroup))
+    .map((m) => ({ name: backendServiceName(loadBalancer, m.serverGroup), port, weight: weights.get(m.serverGroup)! }));
+}
+
+/** The server groups with pods in traffic of the load balancer, with their traffic weights from their ReplicaSets. */
+async function routeMembers(client: KubeClient, ns: string, loadBalancer: string, pods: KubeObject[]): Promise<RouteMember[]> {
   const counts = new Map<string, number>();
   for (const p of pods) {
     const sg = p.metadata.labels?.[serverGroupLabel];
     if (!sg || p.metadata.deletionTimestamp || p.metadata.labels?.[trafficLabel(loadBalancer)] !== trafficValue) continue;
     counts.set(sg, (counts.get(sg) ?? 0) + 1);
   }
-  return [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([sg, weight]) => ({ name: backendServiceName(loadBalancer, sg), port, weight }));
+  const members: RouteMember[] = [];
+  for (const [serverGroup, n] of counts) {
+    const rs = await getOrUndefined<KubeObject>(client, replicaSetsResource, ns, serverGroup);
+    const weight = rs?.metadata.annotations?.[trafficWeightAnnotation];
+    members.push({ serverGroup, pods: n, createdAt: rs?.metadata.creationTimestamp ?? '', ...(weight !== undefined ? { weight: Number(weight) } : {}) });
+  }
+  return members;
 }
 
 /** The route's match, from the LoadBalancer's spec. */
@@ -72,9 +112,10 @@ export async function syncRouteBackends(client: KubeClient, ns: string, loadBala
   const ports = front?.spec?.ports ?? [];
   if (!ports.length) return undefined; // the LoadBalancer's Service comes first
   const live = await client.list<KubeObject>(podsResource, ns, { labelSelector: `${trafficLabel(loadBalancer)}=${trafficValue}` });
-  const backends = routeBackends(loadBalancer, live.items, ports[0]!.port);
+  const members = await routeMembers(client, ns, loadBalancer, live.items);
+  const backends = routeBackends(loadBalancer, members, ports[0]!.port);
   for (const b of backends) {
-    const sg = live.items.find((p) => backendServiceName(loadBalancer, p.metadata.labels?.[serverGroupLabel] ?? '') === b.name)!.metadata.labels![serverGroupLabel]!;
+    const sg = members.find((m) => backendServiceName(loadBalancer, m.serverGroup) === b.name)!.serverGroup;
     await client.apply(services, { apiVersion: 'v1', kind: 'Service',
       metadata: { name: b.name, namespace: ns, labels: { ...managedBy, [routeBackendLabel]: loadBalancer, [serverGroupLabel]: sg },
         annotations: { [ownerAnnotation]: route.metadata.annotations?.[ownerAnnotation] ?? '' }, ownerReferences: route.metadata.ownerReferences ?? [] },

@@ -16,6 +16,8 @@ export const trafficLabel = (loadBalancer: string) => `${trafficLabelPrefix}${lo
 export const trafficValue = 'enabled';
 /** On a server group's ReplicaSet: the share (percent) of its pods kept out of traffic while it is enabled; absent: none. */
 export const disabledPercentageAnnotation = `${group}/disabled-percentage`;
+/** On a server group's ReplicaSet: its weight (percent) on weighted routes; absent: none. */
+export const trafficWeightAnnotation = `${group}/traffic-weight`;
 /** On a Service a LoadBalancer's HTTPRoute sends a server group's share to: the LoadBalancer's name. */
 export const routeBackendLabel = `${group}/route-backend-of`;
 /** The label a SecurityGroup's NetworkPolicy selects: on the pods of server groups that name it. */

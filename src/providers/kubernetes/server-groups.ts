@@ -12,7 +12,7 @@ import type { CreateServerGroup, Location, ProviderAccount, ServerGroupDescripti
 import { syncRouteBackends } from './http-routes.ts';
 import { namespaceOf } from './namespace.ts';
 import { ownerReferences } from './owners.ts';
-import { capacityAnnotation, clusterLabel, disabledPercentageAnnotation, enabledAnnotation, loadBalancersAnnotation, managedBy, ownerAnnotation, securityGroupLabel,
+import { capacityAnnotation, clusterLabel, disabledPercentageAnnotation, enabledAnnotation, trafficWeightAnnotation, loadBalancersAnnotation, managedBy, ownerAnnotation, securityGroupLabel,
   sequenceLabel, serverGroupLabel, templateHashAnnotation, trafficLabel, trafficLabelPrefix, trafficValue } from './labels.ts';
 
 export const replicaSets: ResourceType = { group: 'apps', version: 'v1', plural: 'replicasets', kind: 'ReplicaSet', namespaced: true };
@@ -54,6 +54,7 @@ function describe(rs: ReplicaSet): ServerGroupDescription {
     instances: { total: rs.status?.replicas ?? 0, healthy: rs.status?.readyReplicas ?? 0 },
     loadBalancers: a[loadBalancersAnnotation] ? JSON.parse(a[loadBalancersAnnotation]) as string[] : [],
     disabledPercentage: Number(a[disabledPercentageAnnotation] ?? 0),
+    ...(a[trafficWeightAnnotation] !== undefined ? { trafficWeight: Number(a[trafficWeightAnnotation]) } : {}),
     templateHash: a[templateHashAnnotation] ?? '',
     providerId: `${rs.metadata.namespace}/replicasets/${rs.metadata.name}`,
   };
@@ -175,6 +176,7 @@ export function kubernetesServerGroups(clientFor: ClientFor): ServerGroupProvide
             [templateHashAnnotation]: req.templateHash, [capacityAnnotation]: JSON.stringify({ min: req.capacity.min, max: req.capacity.max }),
             [enabledAnnotation]: String(req.enabled), [loadBalancersAnnotation]: JSON.stringify(req.loadBalancers),
             [ownerAnnotation]: `${req.owner.kind}/${req.owner.name}/${req.owner.uid}`,
+            ...(req.trafficWeight !== undefined ? { [trafficWeightAnnotation]: String(req.trafficWeight) } : {}),
           },
         },
         spec: { replicas: req.capacity.desired, selector: { matchLabels: { [serverGroupLabel]: req.name } },
@@ -200,6 +202,15 @@ export function kubernetesServerGroups(clientFor: ClientFor): ServerGroupProvide
     disable: (a, l, name) => converge(a, l, name, { enabled: false }),
     setLoadBalancers: (a, l, name, loadBalancers) => converge(a, l, name, { loadBalancers: members(loadBalancers) }),
     setDisabledPercentage: (a, l, name, percent) => converge(a, l, name, { disabledPercentage: percent }),
+
+    async setTrafficWeight(a, l, name, weight) {
+      const client = await clientFor(a);
+      const ns = namespaceOf(a, l);
+      await typed(`server group ${name}`, () => client.mergePatch(replicaSets, ns, name, {
+        metadata: { annotations: { [trafficWeightAnnotation]: weight === undefined ? null : String(weight) } } }));
+      const rs = describe(await typed(`server group ${name}`, () => get(a, l, name)));
+      for (const lb of members(rs.loadBalancers)) await syncRouteBackends(client, ns, lb);
+    },
 
     async destroy(a, l, name) {
       const client = await clientFor(a);
