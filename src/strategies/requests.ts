@@ -90,10 +90,17 @@ function oneGroup(r: ClusterRequest, groups: Group[], live: string | undefined):
   const g = groups.find((x) => x.name === name);
   if (!g) return refused(missing(groups, r));
   switch (r.action) {
-    case 'enable':
-      return done(g.enabled ? `${g.name} is enabled already` : `enabled ${g.name}`, g.enabled ? [] : [{ kind: 'enable', name: g.name }], [g.name]);
+    case 'enable': {
+      // Enabling puts all of it in traffic, a share a partial disable took out included.
+      const actions: RolloutAction[] = [...(g.disabledPercentage ? [{ kind: 'traffic' as const, name: g.name, disabledPercentage: 0 }] : []),
+        ...(g.enabled ? [] : [{ kind: 'enable' as const, name: g.name }])];
+      return done(!actions.length ? `${g.name} is enabled already` : `enabled ${g.name}`, actions, [g.name]);
+    }
     case 'disable':
       if (!g.enabled) return done(`${g.name} is disabled already`, [], [g.name]);
+      if (r.desiredPercentage !== undefined && r.desiredPercentage < 100) {
+        return done(`took ${r.desiredPercentage}% of ${g.name}'s instances out of traffic`, [{ kind: 'traffic', name: g.name, disabledPercentage: r.desiredPercentage }], [g.name]);
+      }
       if (!enabledLeft(groups, new Set([g.name])).length) {
         return refused(`disabling ${g.name} would leave the cluster with no enabled server group; enable another one first`);
       }
@@ -148,6 +155,7 @@ function after(groups: Group[], actions: RolloutAction[]): Group[] {
     if (a.kind === 'destroy') out = out.filter((g) => g.name !== a.name);
     if (a.kind === 'enable' || a.kind === 'disable') out = out.map((g) => (g.name === a.name ? { ...g, enabled: a.kind === 'enable' } : g));
     if (a.kind === 'resize') out = out.map((g) => (g.name === a.name ? { ...g, capacity: a.capacity } : g));
+    if (a.kind === 'traffic') out = out.map((g) => (g.name === a.name ? { ...g, disabledPercentage: a.disabledPercentage } : g));
   }
   return out;
 }

@@ -71,13 +71,15 @@ export const clusterRequestSchema = obj('A request of a server-group or cluster 
     count: optional(int('Instances to add or remove.', { minimum: 1, maximum: 100000 })),
     percentage: optional(int('Percentage of the desired capacity to add or remove (rounded up).', { minimum: 1, maximum: 1000 })),
   }, { rules: [{ rule: 'has(self.count) != has(self.percentage)', message: 'scale needs exactly one of count and percentage' }] })),
+  desiredPercentage: optional(percent('disable: take only this share of its instances out of traffic (the rest keep serving), where its provider can; 100 disables it whole.')),
   remaining: optional(int('scaleDown, shrink and disableCluster: how many server groups to leave as they are.', { minimum: 0, maximum: 100 })),
   preferLarger: optional(bool('scaleDown, shrink and disableCluster: leave the largest server groups rather than the newest.')),
-  allowActive: optional(bool('scaleDown and shrink: the enabled server groups may be scaled down or destroyed too (never the last one serving, for scaleDown).')),
+  allowActive: optional(bool('scaleDown, shrink and destroy: enabled server groups may be scaled down or destroyed too, even when that leaves none enabled.')),
 }, { rules: [
   { rule: `(${oneServerGroup}) == (has(self.target) != has(self.serverGroup))`, message: 'enable, disable, resize and destroy need exactly one of target and serverGroup; the cluster actions take neither', fieldPath: '.action' },
   { rule: "(self.action == 'resize') == (has(self.capacity) != has(self.scale))", message: 'resize needs exactly one of capacity and scale; other actions take neither', fieldPath: '.action' },
   { rule: `!(${oneServerGroup}) || !has(self.remaining) && !has(self.preferLarger)`, message: 'remaining and preferLarger are for scaleDown, shrink and disableCluster', fieldPath: '.remaining' },
+  { rule: "!has(self.desiredPercentage) || self.action == 'disable'", message: 'desiredPercentage is for disable', fieldPath: '.desiredPercentage' },
 ] });
 export type ClusterRequest = Static<typeof clusterRequestSchema>;
 

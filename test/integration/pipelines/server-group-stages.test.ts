@@ -24,15 +24,17 @@ interface Listed { name: string; enabled: boolean; desiredReplicas: number; read
 type Cluster = KubeObject<{ capacity: { desired: number }; requests?: { id: string }[] },
   { rollout?: { phase: string; revision: number; newServerGroup?: string }; serverGroups?: Listed[]; activeServerGroup?: string;
     requests?: { id: string; action: string; result: string; message: string }[] }>;
-type ServerGroup = KubeObject<{ enabled: boolean; capacity: { desired: number } }, { enabled?: boolean; readyReplicas?: number }>;
+type ServerGroup = KubeObject<{ enabled: boolean; capacity: { desired: number } }, { enabled?: boolean; readyReplicas?: number; disabledPercentage?: number }>;
 
 const podTemplate = (image: string, extra: object = {}) => ({ kubernetes: { podTemplate: { spec: { containers: [{ name: 'web', image }], ...extra } } } });
 
 /** Each world's provider, and how it makes a template that never becomes healthy (a bad release). */
-const worlds: { name: string; provider: (m: Manager) => Provider; neverHealthy: (p: Provider, image: string) => Record<string, unknown> }[] = [
-  { name: 'the Kubernetes provider', provider: (m) => new KubernetesProvider(m.client, realClock),
+const worlds: { name: string; provider: (m: Manager) => Provider; neverHealthy: (p: Provider, image: string) => Record<string, unknown>;
+  /** Whether it can take part of a server group out of traffic. */
+  partial: boolean }[] = [
+  { name: 'the Kubernetes provider', provider: (m) => new KubernetesProvider(m.client, realClock), partial: true,
     neverHealthy: (_, image) => podTemplate(image, { nodeSelector: { 'no-such-node': 'true' } }) },
-  { name: 'the fake provider', provider: () => new FakeProvider({ clock: realClock }),
+  { name: 'the fake provider', provider: () => new FakeProvider({ clock: realClock }), partial: false,
     neverHealthy: (p, image) => { const t = podTemplate(image); (p as FakeProvider).markUnhealthy(templateHash(t)); return t; } },
 ];
 
@@ -93,6 +95,8 @@ for (const world of worlds) {
         { refId: 'dis', type: 'disableServerGroup', disableServerGroup: { ...ref, target: 'previous' } },
         { refId: 'rsz', type: 'resizeServerGroup', resizeServerGroup: { ...ref, target: 'previous', capacity: { min: 0, max: 2, desired: 1 } } },
         { refId: 'grow', type: 'resizeServerGroup', resizeServerGroup: { ...ref, target: 'newest', scale: { direction: 'up', count: 1 } } },
+        { refId: 'part', type: 'disableServerGroup', failurePolicy: 'continue', disableServerGroup: { ...ref, target: 'newest', desiredPercentage: 34 } },
+        { refId: 'all', type: 'enableServerGroup', enableServerGroup: { ...ref, target: 'newest' } },
         { refId: 'only', type: 'disableServerGroup', failurePolicy: 'continue', disableServerGroup: { ...ref, target: 'newest' } },
         { refId: 'find', type: 'findImageFromCluster', findImageFromCluster: ref },
         { refId: 'use', type: 'evaluateVariables', evaluateVariables: { variables: [{ key: 'found', value: '${stages.find.outputs.images.web}' }] } },
@@ -100,20 +104,24 @@ for (const world of worlds) {
         { refId: 'gone', type: 'destroyServerGroup', destroyServerGroup: { ...ref, target: 'oldest' } },
       ]));
       const said = r.status!.stages!.map((s) => `${s.refId} ${s.status}`);
-      assert.deepEqual(said, ['en SUCCEEDED', 'dis SUCCEEDED', 'rsz SUCCEEDED', 'grow SUCCEEDED', 'only FAILED_CONTINUE', 'find SUCCEEDED', 'use SUCCEEDED',
+      assert.deepEqual(said, ['en SUCCEEDED', 'dis SUCCEEDED', 'rsz SUCCEEDED', 'grow SUCCEEDED', `part ${world.partial ? 'SUCCEEDED' : 'FAILED_CONTINUE'}`, 'all SUCCEEDED',
+        'only FAILED_CONTINUE', 'find SUCCEEDED', 'use SUCCEEDED',
         'down SUCCEEDED', 'gone SUCCEEDED'], JSON.stringify(r.status!.stages!.map((s) => [s.refId, s.message])));
       assert.deepEqual(stageOf(r, 'rsz').outputs?.capacity, { min: 0, max: 2, desired: 1 });
       assert.equal(stageOf(r, 'grow').outputs?.serverGroup, 'shop-ops-v001');
       assert.match(stageOf(r, 'only').message!, /^disableServerGroup "only": Cluster "shop-ops" refused request ops-1-only: disabling shop-ops-v001 would leave the cluster with no enabled server group/);
       assert.deepEqual([stageOf(r, 'find').outputs?.image, stageOf(r, 'find').outputs?.serverGroup, stageOf(r, 'use').outputs?.found], ['shop:2', 'shop-ops-v001', 'shop:2']);
       assert.deepEqual(stageOf(r, 'gone').outputs?.serverGroup, 'shop-ops-v000');
+      // A share of the live server group (34% of 3: one instance) left traffic where the provider can; enabling it put all of it back.
+      if (!world.partial) assert.match(stageOf(r, 'part').message!, /desiredPercentage 34 cannot be carried out on shop-ops-v001: its provider cannot/);
+      assert.equal((await manager.client.get<ServerGroup>(resources.serverGroup, ns, 'shop-ops-v001')).status?.disabledPercentage ?? 0, 0);
 
       // The live server group grew through spec.capacity, so the Cluster keeps it; the previous one was resized, scaled down, then destroyed.
       const c = await getCluster('shop-ops');
       assert.equal(c.spec!.capacity.desired, 3);
       assert.deepEqual(await listed('shop-ops'), ['shop-ops-v001:on:3']);
       assert.deepEqual(c.status!.requests!.map((x) => `${x.id} ${x.action} ${x.result}`),
-        ['ops-1-en enable Done', 'ops-1-dis disable Done', 'ops-1-rsz resize Done', 'ops-1-only disable Refused', 'ops-1-down scaleDown Done', 'ops-1-gone destroy Done']);
+        ['ops-1-en enable Done', 'ops-1-dis disable Done', 'ops-1-rsz resize Done', 'ops-1-part disable Done', 'ops-1-all enable Done', 'ops-1-only disable Refused', 'ops-1-down scaleDown Done', 'ops-1-gone destroy Done']);
 
       // A later template change rolls out as before, at the capacity the stage set.
       await setImage('shop-ops', 'shop:3');
@@ -169,10 +177,12 @@ for (const world of worlds) {
         { refId: 'up', type: 'resizeServerGroup', resizeServerGroup: { ...ref, scale: { direction: 'up', percentage: 100 } } },
         { refId: 'half', type: 'disableServerGroup', failurePolicy: 'continue', disableServerGroup: { ...ref, desiredPercentage: 50 } },
       ]));
-      assert.deepEqual(r.status!.stages!.map((s) => `${s.refId} ${s.status}`), ['on SUCCEEDED', 'up SUCCEEDED', 'half FAILED_CONTINUE']);
-      assert.match(stageOf(r, 'half').message!, /desiredPercentage 50 cannot be carried out: every provider Staysail has .* takes a server group out of traffic whole/);
+      assert.deepEqual(r.status!.stages!.map((s) => `${s.refId} ${s.status}`), ['on SUCCEEDED', 'up SUCCEEDED', `half ${world.partial ? 'SUCCEEDED' : 'FAILED_CONTINUE'}`],
+        stageOf(r, 'half').message);
       const sg = await manager.client.get<ServerGroup>(resources.serverGroup, ns, 'solo-v000');
       assert.deepEqual([sg.spec!.enabled, sg.spec!.capacity.desired, sg.status?.enabled, sg.status?.readyReplicas], [true, 2, true, 2]);
+      if (world.partial) assert.equal(sg.status?.disabledPercentage, 50, 'half of it is out of traffic, the rest serves');
+      else assert.match(stageOf(r, 'half').message!, /^disableServerGroup "half": desiredPercentage 50 cannot be carried out on solo-v000: its provider cannot take part of a server group out of traffic \(ServerGroup "solo-v000" sets spec.disabledPercentage/);
       const managers = ((sg.metadata.managedFields ?? []) as { manager: string }[]).map((f) => f.manager);
       assert.ok(managers.includes('staysail-enableServerGroup') && managers.includes('staysail-resizeServerGroup'), managers.join(', '));
     });

@@ -91,6 +91,12 @@ export async function addRequest(s: StageRun, c: Cluster, request: ClusterReques
   }
 }
 
+/**
+ * What a done request's server group has yet to show (what the stage waits for), or the stage's
+ * failure when it cannot (its provider cannot act on what was asked); undefined once it shows it.
+ */
+export type Settled = (c: Cluster, serverGroup: string) => Promise<string | { status: 'FAILED'; message: string; final: true } | undefined>;
+
 /** Whether the Cluster's listed server groups show what a done request did. */
 function shows(record: Record, listed: Listed[]): string | undefined {
   for (const name of record.serverGroups ?? []) {
@@ -112,7 +118,7 @@ function shows(record: Record, listed: Listed[]): string | undefined {
 }
 
 /** Where a request stands: not yet handled, refused (the stage fails with the Cluster's words), done and shown, or done and settling. */
-export function requestOutcome(s: StageRun, c: Cluster, id: string, outputs: (record: Record) => Outputs): StageOutcome {
+export async function requestOutcome(s: StageRun, c: Cluster, id: string, outputs: (record: Record) => Outputs, settled?: Settled): Promise<StageOutcome> {
   const name = c.metadata.name;
   const record = c.status?.requests?.find((r) => r.id === id);
   if (!record) {
@@ -122,7 +128,9 @@ export function requestOutcome(s: StageRun, c: Cluster, id: string, outputs: (re
   }
   const out = { cluster: name, request: id, ...outputs(record) };
   if (record.result === 'Refused') return { status: 'FAILED', message: `${stageName(s)}: Cluster "${name}" refused request ${id}: ${record.message}`, outputs: out, final: true };
-  const pending = shows(record, (c.status?.serverGroups ?? []).filter((g) => !g.role));
+  const found = settled ? await settled(c, record.serverGroups?.[0] ?? '') : shows(record, (c.status?.serverGroups ?? []).filter((g) => !g.role));
+  if (typeof found === 'object') return { ...found, message: `${stageName(s)}: ${found.message}`, outputs: out };
+  const pending = found;
   if (pending) {
     return { status: 'RUNNING', message: `${stageName(s)}: Cluster "${name}" ${record.message}; waiting for ${pending}`, pollAfterMs: pollMs, outputs: out,
       state: watching(name, { requested: id }) };
@@ -135,11 +143,11 @@ export function requestOutcome(s: StageRun, c: Cluster, id: string, outputs: (re
  * then follow it to its result.
  */
 export async function runRequest(s: StageRun, clusterRef: string, failAtOnce: boolean | undefined, request: (c: Cluster) => ClusterRequest | StageOutcome,
-  outputs: (record: Record) => Outputs): Promise<StageOutcome> {
+  outputs: (record: Record) => Outputs, settled?: Settled): Promise<StageOutcome> {
   const c = await getCluster(s, clusterRef);
   if (isOutcome(c)) return c;
   const id = s.record.state?.requested as string | undefined;
-  if (id) return requestOutcome(s, c, id, outputs);
+  if (id) return requestOutcome(s, c, id, outputs, settled);
   const waiting = whileRollingOut(s, c, failAtOnce);
   if (waiting) return waiting;
   const r = request(c);

@@ -9,7 +9,7 @@ import { resources } from '../../../api/v1alpha1/index.ts';
 import { liveServerGroup, resizedCapacity, resolveTarget } from '../../../strategies/requests.ts';
 import type { StageOutcome, StageRun, StageType } from '../stage-type.ts';
 import { getCluster, isOutcome, listedGroups, requestId, runRequest, serverGroupStageTimeoutMs, stageName, watching, whileRollingOut, type Cluster } from './cluster-requests.ts';
-import { runStandalone } from './standalone.ts';
+import { runStandalone, shareOutOfTraffic } from './standalone.ts';
 
 export interface TargetConfig {
   clusterRef?: { name: string };
@@ -30,15 +30,12 @@ function oneGroupRequest(s: StageRun, cfg: TargetConfig, action: RequestAction):
   const base = { id: requestId(s), action, ...(cfg.serverGroup !== undefined ? { serverGroup: cfg.serverGroup } : { target: cfg.target! }) };
   if (action === 'resize') return { ...base, ...(cfg.capacity ? { capacity: cfg.capacity } : { scale: cfg.scale! }) };
   if (action === 'destroy' && cfg.allowDeleteActive) return { ...base, allowActive: true };
+  if (action === 'disable' && cfg.desiredPercentage !== undefined) return { ...base, desiredPercentage: cfg.desiredPercentage };
   return base;
 }
 
-/** A partial disable, which no provider here can do: the stage says so rather than disabling all of it. */
-function partialDisable(s: StageRun, cfg: TargetConfig): StageOutcome | undefined {
-  if (s.stage.type !== 'disableServerGroup' || cfg.desiredPercentage === undefined || cfg.desiredPercentage >= 100) return undefined;
-  return { status: 'FAILED', final: true, message: `${stageName(s)}: desiredPercentage ${cfg.desiredPercentage} cannot be carried out: every provider Staysail has `
-    + '(Kubernetes, AWS, GCE, Azure and the fake) takes a server group out of traffic whole, as its spec.enabled says; omit desiredPercentage or set it to 100' };
-}
+/** Whether the stage disables only a share of the instances. */
+export const isPartial = (cfg: TargetConfig) => cfg.desiredPercentage !== undefined && cfg.desiredPercentage < 100;
 
 /**
  * resizeServerGroup of the Cluster's live server group: the new capacity becomes the Cluster's
@@ -89,8 +86,6 @@ function serverGroupStage(type: string, action: RequestAction): StageType {
     defaultTimeoutMs: serverGroupStageTimeoutMs,
     async execute(s): Promise<StageOutcome> {
       const cfg = s.config as TargetConfig;
-      const partial = partialDisable(s, cfg);
-      if (partial) return partial;
       if (cfg.serverGroupRef) return runStandalone(s, cfg.serverGroupRef.name, action, cfg);
       let named = cfg;
       if (action === 'resize') {
@@ -98,8 +93,9 @@ function serverGroupStage(type: string, action: RequestAction): StageType {
         if (typeof path === 'object') return path;
         if (path) named = { ...cfg, serverGroup: path };
       }
+      const share = action === 'disable' && isPartial(cfg) ? (c: Cluster, name: string) => shareOutOfTraffic(s, c.metadata.namespace!, name, cfg.desiredPercentage!) : undefined;
       return runRequest(s, cfg.clusterRef!.name, cfg.failIfRollingOut, () => oneGroupRequest(s, named, action),
-        (r) => ({ serverGroup: r.serverGroups?.[0], ...(r.capacity ? { capacity: r.capacity } : {}) }));
+        (r) => ({ serverGroup: r.serverGroups?.[0], ...(r.capacity ? { capacity: r.capacity } : {}), ...(share ? { desiredPercentage: cfg.desiredPercentage } : {}) }), share);
     },
   };
 }

@@ -12,11 +12,13 @@ import type { KubeObject } from '../../../core/kube-client.ts';
 import { resizedCapacity } from '../../../strategies/requests.ts';
 import type { StageOutcome, StageRun } from '../stage-type.ts';
 import { stageName } from './cluster-requests.ts';
-import type { TargetConfig } from './server-group-stages.ts';
+import { isPartial, type TargetConfig } from './server-group-stages.ts';
 
 type ServerGroup = KubeObject<ServerGroupSpec, ServerGroupStatus>;
 
 const pollMs = 2_000;
+/** The condition a ServerGroup's controller sets False when it accepts a field its provider does not act on. */
+const actedOnCondition = 'FieldsActedOn';
 
 /** What the ServerGroup's controller has yet to show of the change, or undefined once it shows it. */
 function pending(sg: ServerGroup, action: RequestAction, capacity: Capacity | undefined): string | undefined {
@@ -29,9 +31,23 @@ function pending(sg: ServerGroup, action: RequestAction, capacity: Capacity | un
   return undefined;
 }
 
-/** The spec fields the stage applies. */
-function applied(action: RequestAction, capacity: Capacity | undefined): Partial<ServerGroupSpec> {
-  return action === 'resize' ? { capacity: capacity! } : { enabled: action === 'enable' };
+/** The spec fields the stage applies: a partial disable sets the share out of traffic and leaves it enabled; enabling puts all of it back. */
+function applied(action: RequestAction, capacity: Capacity | undefined, cfg: TargetConfig): Partial<ServerGroupSpec> {
+  if (action === 'resize') return { capacity: capacity! };
+  if (action === 'disable' && isPartial(cfg)) return { disabledPercentage: cfg.desiredPercentage! };
+  return { enabled: action === 'enable', ...(action === 'enable' ? { disabledPercentage: 0 } : {}) };
+}
+
+/**
+ * Waits for a share of a server group's instances to be out of traffic, as its controller observes;
+ * fails, in its controller's words, when its provider cannot take part of a server group out.
+ */
+export async function shareOutOfTraffic(s: StageRun, ns: string, name: string, percent: number): Promise<string | { status: 'FAILED'; message: string; final: true } | undefined> {
+  const sg = await s.client.get<ServerGroup>(resources.serverGroup, ns, name);
+  const notActedOn = sg.status?.conditions?.find((c) => c.type === actedOnCondition && c.status === 'False' && c.message.includes('spec.disabledPercentage'));
+  if (notActedOn) return { status: 'FAILED', final: true, message: `desiredPercentage ${percent} cannot be carried out on ${name}: its provider cannot take part of a server group out of traffic (${notActedOn.message})` };
+  if (sg.status?.observedGeneration !== sg.metadata.generation || sg.status?.disabledPercentage !== percent) return `${percent}% of ${name}'s instances to be out of traffic`;
+  return undefined;
 }
 
 export async function runStandalone(s: StageRun, name: string, action: RequestAction, cfg: TargetConfig): Promise<StageOutcome> {
@@ -55,11 +71,17 @@ export async function runStandalone(s: StageRun, name: string, action: RequestAc
     if (action === 'destroy') {
       await s.client.delete(resources.serverGroup, ns, name, { ...(sg.metadata.uid ? { uid: sg.metadata.uid } : {}) });
     } else {
-      await s.client.apply(resources.serverGroup, { apiVersion, kind: 'ServerGroup', metadata: { name, namespace: ns }, spec: applied(action, capacity) } as ServerGroup,
+      await s.client.apply(resources.serverGroup, { apiVersion, kind: 'ServerGroup', metadata: { name, namespace: ns }, spec: applied(action, capacity, cfg) } as ServerGroup,
         `staysail-${s.stage.type}`, { force: true });
     }
     return { status: 'RUNNING', message: `${stageName(s)}: ${action === 'destroy' ? 'deleted' : 'applied'} ServerGroup "${name}"`, pollAfterMs: 500, outputs,
       state: { applied: true, ...(capacity ? { capacity } : {}) } };
+  }
+  if (action === 'disable' && isPartial(cfg)) {
+    const share = await shareOutOfTraffic(s, ns, name, cfg.desiredPercentage!);
+    if (typeof share === 'object') return { ...share, message: `${stageName(s)}: ${share.message}`, outputs };
+    if (share) return { status: 'RUNNING', message: `${stageName(s)}: waiting for ${share}`, pollAfterMs: pollMs, outputs };
+    return { status: 'SUCCEEDED', message: `ServerGroup "${name}": ${cfg.desiredPercentage}% of its instances out of traffic`, outputs };
   }
   const waiting = action === 'destroy' ? 'it to be gone' : pending(sg, action, capacity);
   if (waiting) return { status: 'RUNNING', message: `${stageName(s)}: waiting for ServerGroup "${name}": ${waiting}`, pollAfterMs: pollMs, outputs };
