@@ -5,7 +5,7 @@
 // the size limit; a repeated pass keeping what the first stored; and deployManifest reading the bake.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,17 +13,24 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { realClock } from '../../../src/core/clock.ts';
+import { ApiError, isTransientApiError } from '../../../src/core/errors.ts';
 import { KubeClient, type KubeObject, type ResourceType } from '../../../src/core/kube-client.ts';
 import { deployManifestStage } from '../../../src/pipeline/stages/deploy-manifest.ts';
 import type { StageRun } from '../../../src/pipeline/stages/stage-type.ts';
 import { KubernetesProvider } from '../../../src/providers/kubernetes/provider.ts';
 import { freshNamespace, namespaces } from '../../support/provider-world.ts';
 import { sharedCluster } from '../../support/setup.ts';
-import { bakePass, fixture, folderConfigMap, helmBinary, ownerRun, putConfigMap, withRenderers } from './bake-world.ts';
+import { resources } from '../../../src/api/v1alpha1/index.ts';
+import { bakeManifestStage } from '../../../src/pipeline/stages/bake-manifest.ts';
+import { ownerReference } from '../../../src/pipeline/stages/children.ts';
+import { bakeConfigMapName, sha256Of } from '../../../src/pipeline/stages/manifests/bake/output.ts';
+import { waitFor } from '../../cluster/probe.ts';
+import { bakePass, bakeStageRun, fixture, folderConfigMap, helmBinary, ownerRun, putConfigMap, withRenderers } from './bake-world.ts';
 import { newRecord } from './passes.ts';
 
 const run = promisify(execFile);
 const configMaps: ResourceType = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
+const secrets: ResourceType = { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true };
 type ConfigMap = KubeObject & { data?: Record<string, string> };
 
 /** A chart repository on 127.0.0.1 serving dir, asking for basic auth when given a password. */
@@ -126,6 +133,114 @@ describe('the bakeManifest stage with helm', function () {
     assert.match(big.message ?? '', /^bakeManifest "big": chart in ConfigMap "big-chart": the rendered manifests are \d+ KiB, above the 900 KiB a bake keeps/);
   });
 
+  it('renders a chart kept as files with a packaged dependency (charts__dep-1.0.0.tgz) as that chart, not as the dependency', async () => {
+    const dep = join(work, 'dep');
+    await mkdir(join(dep, 'templates'), { recursive: true });
+    await writeFile(join(dep, 'Chart.yaml'), 'apiVersion: v2\nname: dep\nversion: 1.0.0\n');
+    await writeFile(join(dep, 'templates', 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: "{{ .Release.Name }}-dep" }\n');
+    await run(helmBinary(), ['package', dep, '--destination', join(work, 'dep-out')]);
+    const tgz = await readFile(join(work, 'dep-out', 'dep-1.0.0.tgz'));
+    await putConfigMap(client, ns, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'with-dep' }, data: {
+      'Chart.yaml': 'apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n- name: dep\n  version: 1.0.0\n',
+      'templates__cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: "{{ .Release.Name }}-app" }\n' },
+    binaryData: { 'charts__dep-1.0.0.tgz': tgz.toString('base64') } } as KubeObject);
+    const outcome = await bakePass(client, owner, { templateRenderer: 'helm', helm: { releaseName: 'r', chartFrom: { configMapRef: { name: 'with-dep' } } } }, 'with-dep');
+    assert.equal(outcome.status, 'SUCCEEDED', outcome.message);
+    assert.deepEqual((outcome.outputs as { objects: { name: string }[] }).objects.map((o) => o.name).sort(), ['r-app', 'r-dep']);
+  });
+
+  it('passes overrides as strings, as Spinnaker does, unless rawOverrides', async () => {
+    await putConfigMap(client, ns, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'typed' }, data: {
+      'Chart.yaml': 'apiVersion: v2\nname: typed\nversion: 0.1.0\n',
+      'templates__cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: typed }\ndata: { tag: {{ kindOf .Values.tag | quote }} }\n' } } as KubeObject);
+    const typed = (raw?: boolean) => ({ templateRenderer: 'helm', helm: { releaseName: 'r', chartFrom: { configMapRef: { name: 'typed' } }, overrides: { tag: '10' },
+      ...(raw === undefined ? {} : { rawOverrides: raw }) } });
+    const kindOf = async (refId: string) => docsOf((await stored(bakeConfigMapName('release-1', refId))).data!['manifests.yaml']!)[0]!.data!.tag;
+    assert.equal((await bakePass(client, owner, typed(), 'as-string')).status, 'SUCCEEDED');
+    assert.equal(await kindOf('as-string'), 'string', 'a tag 10 stays "10"');
+    assert.equal((await bakePass(client, owner, typed(true), 'as-yaml')).status, 'SUCCEEDED');
+    assert.equal(await kindOf('as-yaml'), 'int64');
+  });
+
+  it('names the template of a rendered document that is not a Kubernetes object', async () => {
+    await putConfigMap(client, ns, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'not-object' }, data: {
+      'Chart.yaml': 'apiVersion: v2\nname: odd\nversion: 0.1.0\n',
+      'templates__ok.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: ok }\n', 'templates__odd.yaml': 'kind: Odd\n' } } as KubeObject);
+    const outcome = await bakePass(client, owner, { templateRenderer: 'helm', helm: { releaseName: 'r', chartFrom: { configMapRef: { name: 'not-object' } } } }, 'odd');
+    assert.equal(outcome.status, 'FAILED');
+    assert.match(outcome.message ?? '', /^bakeManifest "odd": chart in ConfigMap "not-object": the rendered output: document \d \(odd\/templates\/odd.yaml\) is not a Kubernetes object: it needs apiVersion, kind and metadata.name$/);
+  });
+
+  it('lists the first 100 objects in its outputs and counts them all', async () => {
+    await putConfigMap(client, ns, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'many' }, data: {
+      'Chart.yaml': 'apiVersion: v2\nname: many\nversion: 0.1.0\n',
+      'templates__many.yaml': '{{- range $i := until 150 }}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: "many-{{ $i }}" }\n{{- end }}\n' } } as KubeObject);
+    const outcome = await bakePass(client, owner, { templateRenderer: 'helm', helm: { releaseName: 'r', chartFrom: { configMapRef: { name: 'many' } } } }, 'many');
+    assert.equal(outcome.status, 'SUCCEEDED', outcome.message);
+    const outputs = outcome.outputs as { objectCount: number; objects: { name: string }[] };
+    assert.equal(outputs.objectCount, 150);
+    assert.equal(outputs.objects.length, 100);
+    assert.equal(outputs.objects[99]!.name, 'many-99');
+  });
+
+  it('rewrites its ConfigMap when a repeated pass renders differently, and says the new sha256', async () => {
+    await putConfigMap(client, ns, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'random' }, data: {
+      'Chart.yaml': 'apiVersion: v2\nname: random\nversion: 0.1.0\n',
+      'templates__secret.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: random }\ndata: { token: {{ randAlphaNum 32 | quote }} }\n' } } as KubeObject);
+    const block = { templateRenderer: 'helm', helm: { releaseName: 'r', chartFrom: { configMapRef: { name: 'random' } } } };
+    const first = await bakePass(client, owner, block, 'random');
+    const second = await bakePass(client, owner, block, 'random');
+    assert.equal(second.status, 'SUCCEEDED', second.message);
+    const [a, b] = [first, second].map((o) => (o.outputs as { sha256: string }).sha256);
+    assert.notEqual(a, b);
+    const cm = await stored(bakeConfigMapName('release-1', 'random'));
+    assert.equal(cm.metadata.annotations?.['staysail.dev/manifests-sha256'], b);
+    assert.equal(sha256Of(cm.data!['manifests.yaml']!), b, 'the ConfigMap holds what the second pass rendered');
+  });
+
+  it('refuses a ConfigMap of its name that the run did not make, or made for another stage, and leaves it as it was', async () => {
+    const block = helmBlock({});
+    await putConfigMap(client, ns, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'release-1-squat-manifests' }, data: { keep: 'me' } } as KubeObject);
+    const squatted = await bakePass(client, owner, block, 'squat');
+    assert.equal(squatted.status, 'FAILED');
+    assert.equal(squatted.message, 'bakeManifest "squat": ConfigMap release-1-squat-manifests exists but was not made by this run; delete it, then restart the stage');
+    assert.deepEqual((await stored('release-1-squat-manifests')).data, { keep: 'me' });
+
+    await putConfigMap(client, ns, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'release-1-shared-manifests', ownerReferences: [ownerReference(owner)],
+      labels: { 'staysail.dev/stage': 'Shared' } }, data: { keep: 'me' } } as KubeObject);
+    const other = await bakePass(client, owner, block, 'shared');
+    assert.equal(other.message, 'bakeManifest "shared": ConfigMap release-1-shared-manifests exists but was made by this run for stage "Shared" (label staysail.dev/stage); delete it, then restart the stage');
+    assert.deepEqual((await stored('release-1-shared-manifests')).data, { keep: 'me' });
+  });
+
+  it('keeps nothing when the run is canceled while it renders: the renderer is stopped, or the cancel is seen before it stores', async () => {
+    const slow = join(work, 'slow-helm');
+    const marker = join(work, 'slow-helm-started');
+    await writeFile(slow, `#!/bin/sh\n: > ${marker}\nexec /bin/sleep 60\n`, { mode: 0o755 });
+    const saved = process.env.STAYSAIL_HELM;
+    process.env.STAYSAIL_HELM = slow;
+    try {
+      const stageRun = bakeStageRun(client, owner, helmBlock({}), 'canceled');
+      const pass = bakeManifestStage.execute(stageRun);
+      await waitFor(async () => (await readdir(work)).includes('slow-helm-started'), 10_000, () => 'the renderer did not start');
+      const started = Date.now();
+      await bakeManifestStage.cancel!(stageRun);
+      const outcome = await pass;
+      assert.ok(Date.now() - started < 10_000, 'the renderer was stopped, not waited for');
+      assert.equal(outcome.status, 'FAILED');
+      assert.match(outcome.message ?? '', /^bakeManifest "canceled": (chart in ConfigMap "web-chart": helm template was stopped: the run was canceled|the run was canceled while the bake rendered)/);
+    } finally {
+      if (saved === undefined) delete process.env.STAYSAIL_HELM; else process.env.STAYSAIL_HELM = saved;
+    }
+    const canceledRun = await ownerRun(client, ns, 'release-2');
+    await client.mergePatch(resources.pipelineRun, ns, 'release-2', { spec: { status: 'Canceled' } });
+    const outcome = await bakePass(client, canceledRun, helmBlock({}), 'canceled');
+    assert.equal(outcome.message, 'bakeManifest "canceled": the run was canceled while the bake rendered; its manifests were not kept');
+    for (const name of ['release-1-canceled-manifests', 'release-2-canceled-manifests']) {
+      await assert.rejects(stored(name), (err: Error) => err instanceof ApiError && err.status === 404, name);
+    }
+  });
+
   describe('from a chart repository', () => {
     const auth = { username: 'ci', password: 's3cret' };
     let repo: ReturnType<typeof chartRepository>;
@@ -136,10 +251,12 @@ describe('the bakeManifest stage with helm', function () {
       assert.deepEqual((await readdir(dir)).sort(), ['index.yaml', 'web-0.1.0.tgz']);
       repo = chartRepository(dir, auth);
       await new Promise<void>((resolve) => repo.server.listen(0, '127.0.0.1', resolve));
-      await client.create({ group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true },
-        { metadata: { name: 'charts', namespace: ns }, stringData: auth } as KubeObject);
-      await client.create({ group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true },
-        { metadata: { name: 'wrong', namespace: ns }, stringData: { username: 'ci', password: 'nope' } } as KubeObject);
+      const forRepo = { annotations: { 'staysail.dev/repository-url': repo.url() } };
+      await client.create(secrets, { metadata: { name: 'charts', namespace: ns, ...forRepo }, stringData: auth } as KubeObject);
+      await client.create(secrets, { metadata: { name: 'wrong', namespace: ns, ...forRepo }, stringData: { username: 'ci', password: 'nope' } } as KubeObject);
+      await client.create(secrets, { metadata: { name: 'unbound', namespace: ns }, stringData: auth } as KubeObject);
+      await client.create(secrets, { metadata: { name: 'other-repo', namespace: ns, annotations: { 'staysail.dev/repository-url': 'https://charts.example.com/stable' } },
+        stringData: auth } as KubeObject);
     });
     after(() => new Promise<void>((resolve) => repo.server.close(() => resolve())));
 
@@ -159,6 +276,30 @@ describe('the bakeManifest stage with helm', function () {
       assert.match(refused.message ?? '', /the chart repository refused index.yaml .* with 401: check the username and password of chartFrom.repository.credentialsSecretRef/);
       const unknown = await bakePass(client, owner, fromRepo({ version: '9.9.9' }), 'unknown');
       assert.match(unknown.message ?? '', /^bakeManifest "unknown": chart "web" 9.9.9 from http:\/\/127.0.0.1:\d+\/charts: the repository .* has no version 9.9.9 of chart "web"; it has 0.1.0/);
+    });
+
+    it('sends a Secret\'s credentials only to the repository its annotation names, and says how to bind it', async () => {
+      repo.requests.length = 0;
+      const unbound = await bakePass(client, owner, fromRepo({ credentialsSecretRef: { name: 'unbound' } }), 'unbound');
+      assert.equal(unbound.status, 'FAILED');
+      assert.match(unbound.message ?? '', /Secret "unbound" \(helm.chartFrom.repository.credentialsSecretRef\) has no annotation staysail.dev\/repository-url; annotate it with the repository URL its credentials are for \(http:\/\/127.0.0.1:\d+\/charts, or a prefix of it\)/);
+      const other = await bakePass(client, owner, fromRepo({ credentialsSecretRef: { name: 'other-repo' } }), 'other');
+      assert.match(other.message ?? '', /Secret "other-repo" \(helm.chartFrom.repository.credentialsSecretRef\) is for https:\/\/charts.example.com\/stable \(annotation staysail.dev\/repository-url\), not http:\/\/127.0.0.1:\d+\/charts; use a Secret made for this repository/);
+      assert.deepEqual(repo.requests, [], 'nothing was sent');
+    });
+
+    it('leaves a repository answering 5xx or 429 to be retried, the stage not failed', async () => {
+      for (const status of [502, 429]) {
+        const failing = createServer((_req, res) => res.writeHead(status).end());
+        await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+        try {
+          const url = `http://127.0.0.1:${(failing.address() as AddressInfo).port}/charts`;
+          await assert.rejects(bakePass(client, owner, { templateRenderer: 'helm', helm: { releaseName: 'r', chartFrom: { repository: { url, chart: 'web', version: '0.1.0' } } } }, 'flaky'),
+            (err: Error) => err instanceof ApiError && isTransientApiError(err) && err.message.startsWith(`bakeManifest "flaky": the chart repository answered ${status} for index.yaml`));
+        } finally {
+          await new Promise<void>((resolve) => failing.close(() => resolve()));
+        }
+      }
     });
   });
 

@@ -54,11 +54,11 @@ describe('the bakeManifest stage with kustomize', function () {
     assert.match(outcome.message ?? '', /^bakeManifest "broken": overlay overlays\/prod \(ConfigMaps "web-base", "broken"\): kustomize build failed: Error: .*missing\.yaml/);
   });
 
-  it('cannot fetch a remote base while the network is not allowed: no proxy to go out through, no git', async () => {
+  it('cannot fetch a remote base while the network is not allowed (no proxy to go out through), nor ever a git base, and says so', async () => {
     await putConfigMap(client, ns, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'remote' }, data: {
       'kustomization.yaml': 'resources:\n- https://github.com/kubernetes-sigs/kustomize//examples/helloWorld?ref=v3.3.1\n- https://example.com/manifests/web.yaml\n' } } as KubeObject);
     const outcome = await bakePass(client, owner, { templateRenderer: 'kustomize', kustomize: { filesFrom: [{ configMapRef: { name: 'remote' } }] } }, 'remote');
     assert.equal(outcome.status, 'FAILED');
-    assert.match(outcome.message ?? '', /^bakeManifest "remote": overlay \. \(ConfigMap "remote"\): kustomize build failed: .*127\.0\.0\.1:9: connect: connection refused.*no 'git' program on path/);
+    assert.match(outcome.message ?? '', /^bakeManifest "remote": overlay \. \(ConfigMap "remote"\): kustomize build failed: .*127\.0\.0\.1:9: connect: connection refused.*no 'git' program on path.*; git remote bases are not supported \(the operator has no git\): keep the base in a ConfigMap of filesFrom; allowNetwork fetches HTTP\(S\) resources only$/);
   });
 });

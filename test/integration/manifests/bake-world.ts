@@ -24,10 +24,13 @@ export async function ownerRun(client: KubeClient, ns: string, name: string): Pr
   return client.create(resources.pipelineRun, { metadata: { name, namespace: ns }, spec: { pipelineRef: { name: 'bake' } } } as KubeObject);
 }
 
+/** The StageRun of a bakeManifest stage "bake" of run with this block. */
+export const bakeStageRun = (client: KubeClient, run: KubeObject, block: Record<string, unknown>, refId = 'bake'): StageRun => ({
+  run, stage: { refId, type: 'bakeManifest' }, config: block, record: newRecord('bakeManifest'), scope: {} as StageRun['scope'], clock: realClock, client,
+  resolveAccount: () => { throw new Error('bakeManifest needs no Account'); },
+  log: { info: () => {}, warn: () => {}, error: () => {}, debug: () => {} } as unknown as StageRun['log'],
+} as unknown as StageRun);
+
 /** One pass of a bakeManifest stage "bake" of run with this block. */
 export const bakePass = (client: KubeClient, run: KubeObject, block: Record<string, unknown>, refId = 'bake'): Promise<StageOutcome> =>
-  bakeManifestStage.execute({
-    run, stage: { refId, type: 'bakeManifest' }, config: block, record: newRecord('bakeManifest'), scope: {} as StageRun['scope'], clock: realClock, client,
-    resolveAccount: () => { throw new Error('bakeManifest needs no Account'); },
-    log: { info: () => {}, warn: () => {}, error: () => {}, debug: () => {} } as unknown as StageRun['log'],
-  } as unknown as StageRun);
+  bakeManifestStage.execute(bakeStageRun(client, run, block, refId));

@@ -15,7 +15,7 @@ const repository = obj('A chart repository served over HTTP(S): its index.yaml l
   url: str('The repository\'s URL, e.g. https://charts.example.com/stable (index.yaml is read beside it).', { pattern: '^https?://[^\\s]+$', maxLength: 2048 }),
   chart: str('The chart\'s name in the index.', { pattern: '^[A-Za-z0-9][-A-Za-z0-9_.]*$', maxLength: 253 }),
   version: str('The chart\'s version, exactly as the index lists it (e.g. 1.4.2).', { pattern: '^[A-Za-z0-9][-A-Za-z0-9_.+]*$', maxLength: 128 }),
-  credentialsSecretRef: optional(obj('A Secret in this namespace with keys username and password, sent as HTTP basic auth to the repository\'s host only.', {
+  credentialsSecretRef: optional(obj('A Secret in this namespace with keys username and password, sent as HTTP basic auth to the repository\'s origin only, and only over https (or http to 127.0.0.1 or localhost). The Secret must carry the annotation staysail.dev/repository-url, a prefix of url, saying the credentials are for this repository.', {
     name: objectName('Its name.'),
   })),
 });
@@ -37,7 +37,8 @@ const helm = obj('How helm template renders the chart.', {
   }), { maxItems: 16 })),
   values: optional(freeform('Values, inline; they win over valuesFrom. Expressions ${...} in them are evaluated.')),
   overrides: optional(mapOf('helm --set: a value path (image.tag) and its value; they win over values. Expressions ${...} fill the values in.',
-    str('The value; --set reads it as YAML would (true, 3 and null are not strings).', { maxLength: 4096 }), { maxProperties: 128 })),
+    str('The value, a string (helm --set-string) unless rawOverrides.', { maxLength: 4096 }), { maxProperties: 128 })),
+  rawOverrides: optional(bool('Pass overrides with helm --set, which reads each value as YAML would (true, 3 and null are not strings), rather than --set-string. Default false, as Spinnaker\'s bake.')),
   includeCRDs: optional(bool('Render the chart\'s crds/ folder too (helm --include-crds). Default false: deployManifest deploys namespaced kinds only.')),
   apiVersions: optional(arr('API versions .Capabilities.APIVersions holds besides helm\'s defaults (helm --api-versions), e.g. monitoring.coreos.com/v1.',
     str('A group/version or group/version/Kind.', { pattern: '^[A-Za-z0-9][-A-Za-z0-9_./]*$', maxLength: 253 }), { maxItems: 64 })),
@@ -51,10 +52,10 @@ const kustomize = obj('How kustomize build renders the overlay.', {
       path: optional(relativeFolder('The folder its files go in, e.g. base or overlays/prod (default: the top).')),
     }), { minItems: 1, maxItems: 32 }),
   path: optional(relativeFolder('The folder holding the kustomization.yaml to build, e.g. overlays/prod (default: the top).')),
-  allowNetwork: optional(bool('Let kustomize fetch remote resources and bases (git and HTTP). Default false: it runs with no proxy to go out through and no git.')),
+  allowNetwork: optional(bool('Let kustomize fetch remote resources over HTTP(S). Git remote bases are not supported (the operator has no git): keep bases in filesFrom. Default false: it runs with no proxy to go out through.')),
 });
 
-export const bakeManifestBlock = obj('bakeManifest: render a Helm chart (helm template) or a Kustomize overlay (kustomize build) into manifests, kept in a ConfigMap the run owns, which a later deployManifest deploys (manifestsFrom.stage).', {
+export const bakeManifestBlock = obj('bakeManifest: render a Helm chart (helm template) or a Kustomize overlay (kustomize build) into manifests, kept in a ConfigMap the run owns, which a later deployManifest deploys (manifestsFrom.stage). Expressions ${...} in the rendered manifests are left as rendered unless deployManifest\'s manifestsFrom.evaluateExpressions (unlike Spinnaker, which evaluates them).', {
   templateRenderer: oneOf('helm (the helm block) or kustomize (the kustomize block).', templateRenderers),
   helm: optional(helm),
   kustomize: optional(kustomize),

@@ -35,7 +35,7 @@ export const deployManifestBlock = obj('deployManifest: server-side apply Kubern
     key: optional(str('The key holding the YAML, e.g. manifests.yaml.', { pattern: '^[A-Za-z0-9][-A-Za-z0-9_.]*$', maxLength: 253 })),
     stage: optional(str('The refId of a bakeManifest stage upstream of this one (in its requisiteStageRefIds, or theirs); its rendered manifests are deployed.',
       { pattern: refIdPattern, maxLength: 63 })),
-    evaluateExpressions: optional(bool('Evaluate expressions ${...} in the manifests. Default: true for a ConfigMap, false for a bake (as Spinnaker leaves baked manifests as rendered).')),
+    evaluateExpressions: optional(bool('Evaluate expressions ${...} in the manifests. Default: true for a ConfigMap; false for a bake, unlike Spinnaker (which evaluates baked manifests unless skipExpressionEvaluation): a chart\'s or overlay\'s ${VAR} is usually shell or app text, and the run\'s values reach a bake through its values and overrides, which are evaluated.')),
   }, { rules: [
     { rule: 'has(self.configMapRef) != has(self.stage)', message: 'set manifestsFrom.configMapRef (with key) or manifestsFrom.stage (a bakeManifest stage), one of the two', fieldPath: '.configMapRef' },
     { rule: 'has(self.configMapRef) == has(self.key)', message: 'manifestsFrom.key is the key of manifestsFrom.configMapRef: set both, or neither with manifestsFrom.stage', fieldPath: '.key' },

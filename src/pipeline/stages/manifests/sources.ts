@@ -1,21 +1,20 @@
 // Where a manifest stage's manifests come from: inline in its block (the run's expressions already
 // evaluated), the YAML documents of a ConfigMap's key (evaluated here with the run's scope), or what
 // an upstream bakeManifest stage rendered (left as rendered unless evaluateExpressions asks).
-import { parseAllDocuments } from 'yaml';
-import { isNotFound } from '../../../core/errors.ts';
-import type { KubeObject, ResourceType } from '../../../core/kube-client.ts';
+import type { KubeObject } from '../../../core/kube-client.ts';
 import { interpolate } from '../../expressions.ts';
 import { downstreamOf, type StageNode } from '../../graph/dag.ts';
 import type { StageRun } from '../stage-type.ts';
 import { bakeShaAnnotation, sha256Of, type BakeOutputs } from './bake/output.ts';
-
-const configMaps: ResourceType = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
+import { configMaps, parseObjects, readNamed } from './reading.ts';
 
 export interface ManifestsFrom { configMapRef?: { name: string }; key?: string; stage?: string; evaluateExpressions?: boolean }
 export interface ManifestSource { manifests?: KubeObject[]; manifestsFrom?: ManifestsFrom }
 
 /** What the manifests are not, when a person must fix them. */
 export class ManifestSourceError extends Error {}
+
+const refuse = (message: string) => new ManifestSourceError(message);
 
 /** Each manifest checked to be an object with apiVersion, kind and metadata.name. */
 function checked(manifests: unknown[], where: string): KubeObject[] {
@@ -29,23 +28,10 @@ function checked(manifests: unknown[], where: string): KubeObject[] {
 }
 
 /** The YAML documents of text, checked, with expressions evaluated when asked. */
-function parseManifests(s: StageRun, text: string, where: string, evaluate: boolean): KubeObject[] {
-  const docs = parseAllDocuments(text);
-  const bad = docs.find((d) => d.errors.length > 0);
-  if (bad) throw new ManifestSourceError(`${where} is not YAML: ${bad.errors[0]!.message}`);
-  const values = docs.map((d) => d.toJS() as unknown).filter((v) => v !== null && v !== undefined);
-  return checked(evaluate ? values.map((v) => interpolate(v, s.scope)) : values, where);
-}
+const parseManifests = (s: StageRun, text: string, where: string, evaluate: boolean): KubeObject[] =>
+  parseObjects(text, where, refuse, evaluate ? (v) => interpolate(v, s.scope) : undefined).map((p) => p.object);
 
-async function readConfigMap(s: StageRun, name: string, field: string): Promise<KubeObject & { data?: Record<string, string> }> {
-  const ns = s.run.metadata.namespace!;
-  try {
-    return await s.client.get(configMaps, ns, name);
-  } catch (err) {
-    if (isNotFound(err)) throw new ManifestSourceError(`ConfigMap "${name}" (${field}) does not exist in namespace "${ns}"`);
-    throw err;
-  }
-}
+const readConfigMap = (s: StageRun, name: string, field: string) => readNamed<KubeObject & { data?: Record<string, string> }>(s, configMaps, name, field, refuse);
 
 /**
  * Whether the bake is upstream of this stage: by the run's copy of the pipeline when it has one,

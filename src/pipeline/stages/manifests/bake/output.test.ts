@@ -14,12 +14,22 @@ describe('what a bake keeps', () => {
   it('refuses more than the limit, naming it, and a document that is not an object', () => {
     const big = `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: a }\ndata: { x: "${'y'.repeat(maxBakeBytes)}" }\n`;
     assert.throws(() => summarize(big), /the rendered manifests are 901 KiB, above the 900 KiB a bake keeps/);
-    assert.throws(() => summarize('kind: A\n'), /rendered document 1 is not a Kubernetes object/);
+    assert.throws(() => summarize('kind: A\n'), /^Error: the rendered output: document 1 is not a Kubernetes object: it needs apiVersion, kind and metadata.name$/);
+    assert.throws(() => summarize('---\n# Source: web/templates/ok.yaml\napiVersion: v1\nkind: A\nmetadata: { name: a }\n---\n# Source: web/templates/bad.yaml\nkind: B\n'),
+      /the rendered output: document 2 \(web\/templates\/bad.yaml\) is not a Kubernetes object/, 'names the template helm rendered it from');
     assert.throws(() => summarize('a: [\n'), /the rendered output is not YAML/);
   });
 
   it('names the ConfigMap from the run and the stage, within a name\'s length', () => {
     assert.equal(bakeConfigMapName('release-1', 'bake'), 'release-1-bake-manifests');
     assert.ok(bakeConfigMapName('r'.repeat(60), 'bake-the-chart').length <= 63 + '-manifests'.length);
+  });
+
+  it('gives refIds a name cannot hold as they are names of their own, so bake_web, Bake-Web and bake-web never share a ConfigMap', () => {
+    const names = ['bake-web', 'bake_web', 'Bake-Web', 'bake.web'].map((r) => bakeConfigMapName('release-1', r));
+    assert.equal(names[0], 'release-1-bake-web-manifests');
+    assert.equal(new Set(names).size, names.length, names.join(', '));
+    for (const n of names) assert.match(n, /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+    assert.equal(bakeConfigMapName('release-1', 'bake_web'), bakeConfigMapName('release-1', 'bake_web'), 'the same each pass');
   });
 });

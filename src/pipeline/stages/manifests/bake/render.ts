@@ -70,16 +70,21 @@ export function trimMessage(stderr: string): string {
   return text.length > maxMessageChars ? `${text.slice(0, maxMessageChars)}…` : text;
 }
 
-export interface RenderRun { binary: string; args: string[]; cwd: string; env: Record<string, string>; what: string; timeoutMs?: number }
+export interface RenderRun {
+  binary: string; args: string[]; cwd: string; env: Record<string, string>; what: string; timeoutMs?: number;
+  /** Stops the renderer (the run was canceled). */
+  signal?: AbortSignal;
+}
 
-/** The renderer's stdout; a BakeError with its own message when it fails, runs too long or prints too much. */
+/** The renderer's stdout; a BakeError with its own message when it fails, runs too long, prints too much or is stopped. */
 export function runRenderer(r: RenderRun): Promise<string> {
   const timeoutMs = r.timeoutMs ?? renderTimeoutMs;
   return new Promise((resolve, reject) => {
-    execFile(r.binary, r.args, { cwd: r.cwd, env: r.env, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: maxRenderOutputBytes, encoding: 'utf8' },
+    execFile(r.binary, r.args, { cwd: r.cwd, env: r.env, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: maxRenderOutputBytes, encoding: 'utf8', signal: r.signal },
       (err, stdout, stderr) => {
         if (!err) return resolve(stdout);
         const e = err as NodeJS.ErrnoException & { killed?: boolean };
+        if (r.signal?.aborted) return reject(new BakeError(`${r.what} was stopped: the run was canceled`));
         if (e.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') return reject(new BakeError(`${r.what} printed more than ${maxRenderOutputBytes >> 20} MiB; render less`));
         if (e.killed) return reject(new BakeError(`${r.what} did not finish within ${timeoutMs / 1000}s`));
         if (e.code === 'ENOENT' || e.code === 'EACCES') return reject(new BakeError(`${r.what}: ${r.binary} cannot be run (${e.code})`));
