@@ -79,13 +79,9 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - apiGroups: [""]
   resources: [secrets]
   verbs: [get]
-# The jenkins stage reads the namespace's Jenkins servers from this one ConfigMap.
-- apiGroups: [""]
-  resources: [configmaps]
-  resourceNames: [staysail-jenkins]
-  verbs: [get]
 # bakeManifest reads charts, overlays and values from ConfigMaps, and keeps what it rendered in one
-# its run owns (deployManifest reads it back); with rbac.manifestRules set to [] it still may.
+# its run owns (deployManifest reads it back); the jenkins stage reads the namespace's Jenkins
+# servers from the ConfigMap staysail-jenkins. With rbac.manifestRules set to [] it still may.
 - apiGroups: [""]
   resources: [configmaps]
   verbs: [get, create, patch]
