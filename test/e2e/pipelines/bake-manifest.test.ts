@@ -3,7 +3,8 @@
 // (a run parameter in its values) and deploys it with deployManifest's manifestsFrom.stage, which
 // waits for the Deployment's rollout; another bakes a Kustomize overlay on its base and deploys it;
 // deleting a run deletes the ConfigMap its bake kept (once the garbage collector has found the
-// PipelineRun kind in discovery, which may take it half a minute).
+// PipelineRun kind in discovery, which may take it half a minute); and a Pipeline whose deploy names
+// a stage that is not an upstream bake is not Ready, saying so.
 import assert from 'node:assert/strict';
 import { stringify } from 'yaml';
 import { waitFor } from '../../cluster/probe.ts';
@@ -57,6 +58,16 @@ describe('the bakeManifest stage, with the operator as a process', function () {
     assert.deepEqual(stage(r, 'deploy')?.outputs?.deployedNames, ['configMap prod-web-config-v000', 'deployment prod-web']);
     assert.equal(await k(['get', 'deployment', 'prod-web', '-o', 'jsonpath={.spec.template.spec.containers[0].image}']), 'shop/web:v2');
     assert.equal(await rollout('prod-web'), '2/2');
+  });
+
+  it('says in a Pipeline\'s Ready condition that manifestsFrom.stage names no upstream bakeManifest stage', async () => {
+    await apply(pipeline('unbaked', [
+      { refId: 'bak', type: 'wait', wait: { duration: '1s' } },
+      { refId: 'deploy', type: 'deployManifest', requisiteStageRefIds: ['bak'], deployManifest: { accountRef: { name: 'local' }, manifestsFrom: { stage: 'bak' } } },
+    ]));
+    const ready = () => k(['get', 'pipeline', 'unbaked', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}|{.status.conditions[?(@.type=="Ready")].reason}|{.status.conditions[?(@.type=="Ready")].message}']);
+    await waitFor(async () => (await ready()).startsWith('False|'), 60_000, () => 'the Pipeline was not found invalid');
+    assert.equal(await ready(), 'False|InvalidGraph|Pipeline "unbaked": stage "deploy": manifestsFrom.stage "bak" is not an upstream bakeManifest stage (it is a wait stage); name a bakeManifest stage this one requires');
   });
 
   it('deletes the ConfigMap a bake kept with its run', async () => {
