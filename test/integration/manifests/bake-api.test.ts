@@ -35,7 +35,7 @@ describe('the API server on bakeManifest and manifestsFrom.stage', function () {
   const dryRun = (stages: unknown[]) => kubectl(sharedCluster().kubeconfigPath, ['apply', '--server-side', '--dry-run=server', '-f', '-'], JSON.stringify(pipeline(stages)));
 
   it('accepts a bake of each renderer and a deploy of it', async () => {
-    const r = await dryRun([bake({ templateRenderer: 'helm', helm: helm({ overrides: { 'image.tag': '${trigger.tag}' } }) }), deploy({ stage: 'bake' }),
+    const r = await dryRun([bake({ templateRenderer: 'helm', helm: helm({ overrides: { 'image.tag': '${trigger.tag}' }, rawOverrides: true }) }), deploy({ stage: 'bake' }),
       { refId: 'kbake', type: 'bakeManifest', bakeManifest: { templateRenderer: 'kustomize',
         kustomize: { filesFrom: [{ configMapRef: { name: 'b' }, path: 'base' }, { configMapRef: { name: 'o' }, path: 'overlays/prod' }], path: 'overlays/prod' } } }]);
     assert.equal(r.code, 0, r.stderr);

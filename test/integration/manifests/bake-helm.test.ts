@@ -1,17 +1,23 @@
 // bakeManifest with the real helm against the local control plane: a chart kept in a ConfigMap as
 // its files or packaged, and one served by a chart repository on 127.0.0.1 (a plain HTTP server with
 // the index.yaml and .tgz helm package and helm repo index made), rendered into the run's ConfigMap;
-// values files, inline values and --set overrides in order; helm's own message when a template fails;
-// the size limit; a repeated pass keeping what the first stored; and deployManifest reading the bake.
+// values files, inline values and --set-string overrides in order (--set with rawOverrides); a packaged
+// dependency beside the chart's files; helm's own message when a template fails, and the template of a
+// document that is not an object; the size limit and the outputs' bound; a repeated pass keeping what
+// the first stored or rewriting what renders anew; ConfigMaps not its own refused; a cancel keeping
+// nothing; a ConfigMap the operator may not read named by its field; repository credentials bound
+// to their repository, and 5xx left to a retry; and deployManifest reading the bake.
 import assert from 'node:assert/strict';
+import { KubeConfig } from '@kubernetes/client-node';
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments, stringify } from 'yaml';
 import { realClock } from '../../../src/core/clock.ts';
 import { ApiError, isTransientApiError } from '../../../src/core/errors.ts';
 import { KubeClient, type KubeObject, type ResourceType } from '../../../src/core/kube-client.ts';
@@ -25,6 +31,7 @@ import { bakeManifestStage } from '../../../src/pipeline/stages/bake-manifest.ts
 import { ownerReference } from '../../../src/pipeline/stages/children.ts';
 import { bakeConfigMapName, sha256Of } from '../../../src/pipeline/stages/manifests/bake/output.ts';
 import { waitFor } from '../../cluster/probe.ts';
+import { kubectlOk } from '../../support/kubectl.ts';
 import { bakePass, bakeStageRun, fixture, folderConfigMap, helmBinary, ownerRun, putConfigMap, withRenderers } from './bake-world.ts';
 import { newRecord } from './passes.ts';
 
@@ -239,6 +246,23 @@ describe('the bakeManifest stage with helm', function () {
     for (const name of ['release-1-canceled-manifests', 'release-2-canceled-manifests']) {
       await assert.rejects(stored(name), (err: Error) => err instanceof ApiError && err.status === 404, name);
     }
+  });
+
+  it('names the field of a ConfigMap the operator may not read (403)', async () => {
+    const k = (args: string[], input?: string) => kubectlOk(sharedCluster().kubeconfigPath, ['-n', ns, ...args], input);
+    await k(['create', 'serviceaccount', 'baker']);
+    await k(['create', 'role', 'chart-only', '--verb=get', '--resource=configmaps', '--resource-name=web-chart']);
+    await k(['create', 'rolebinding', 'baker-chart-only', '--role=chart-only', `--serviceaccount=${ns}:baker`]);
+    const token = (await k(['create', 'token', 'baker', '--duration=1h'])).trim();
+    const kc = parse(readFileSync(sharedCluster().kubeconfigPath, 'utf8')) as { users: unknown[]; contexts: { context: { user: string } }[] };
+    kc.users = [{ name: 'baker', user: { token } }];
+    for (const c of kc.contexts) c.context.user = 'baker';
+    const config = new KubeConfig();
+    config.loadFromString(stringify(kc));
+    const limited = new KubeClient(config, { clock: realClock });
+    const outcome = await bakePass(limited, owner, helmBlock({ valuesFrom: [{ configMapRef: { name: 'web-values' }, key: 'prod.yaml' }] }), 'forbidden');
+    assert.equal(outcome.status, 'FAILED');
+    assert.equal(outcome.message, `bakeManifest "forbidden": chart in ConfigMap "web-chart": ConfigMap "web-values" (helm.valuesFrom[0]) cannot be read: the operator may not get configmaps in namespace "${ns}"; grant it, or name another`);
   });
 
   describe('from a chart repository', () => {
