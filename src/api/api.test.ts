@@ -22,7 +22,7 @@ function undescribed(node: Record<string, unknown>, path: string, out: string[])
   return out;
 }
 
-function samples(): { file: string; doc: { kind: string; metadata: { name: string }; spec: unknown } }[] {
+function samples(): { file: string; doc: { apiVersion: string; kind: string; metadata: { name: string }; spec: unknown } }[] {
   const dir = join(root, 'config/samples');
   const files = [...readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => join(dir, f)),
     ...readdirSync(join(dir, 'example')).map((f) => join(dir, 'example', f))];
@@ -57,7 +57,10 @@ describe('the API schemas', () => {
   it('has a sample of every kind, and every sample is valid', () => {
     const all = samples();
     for (const k of kinds) assert.ok(all.some((s) => s.doc.kind === k.kind), `no sample of ${k.kind}`);
-    for (const { file, doc } of all) assert.deepEqual(specProblems(doc.kind, doc.spec), [], `${file}: ${doc.kind} ${doc.metadata.name}`);
+    // Samples may carry the ConfigMaps a pipeline reads; the API server checks those, this test the kinds of Staysail.
+    for (const { file, doc } of all.filter((s) => s.doc.apiVersion.startsWith('staysail.dev/'))) {
+      assert.deepEqual(specProblems(doc.kind, doc.spec), [], `${file}: ${doc.kind} ${doc.metadata.name}`);
+    }
   });
 
   it('says what to write for every patterned field: in the CRDs a rule with a hint checks the pattern', () => {

@@ -31,6 +31,12 @@ const hints: Record<string, string> = {
   '^subnet-[0-9a-f]+$': 'use a subnet ID such as subnet-0abc1234',
   '^sg-[0-9a-f]+$': 'use a security group ID such as sg-0abc1234',
   '^[\\w+=,.@-]{2,64}$': 'use 2 to 64 letters, digits and any of + = , . @ _ -, e.g. staysail-prod',
+  '^[-._a-zA-Z0-9]+$': 'use a ConfigMap key: letters, digits, "-", "_" and ".", e.g. values.yaml',
+  '^(\\.|[A-Za-z0-9_][-A-Za-z0-9_.]*(/[A-Za-z0-9_][-A-Za-z0-9_.]*)*)$': 'use . or a relative folder such as overlays/prod, whose parts start with a letter, digit or "_" (no "..", no leading /)',
+  '^https?://[^\\s]+$': 'use a URL starting with http:// or https://, without spaces, e.g. https://charts.example.com/stable',
+  '^[A-Za-z0-9][-A-Za-z0-9_.+]*$': 'use a version exactly as the chart repository lists it, e.g. 1.4.2',
+  '^[A-Za-z0-9][-A-Za-z0-9_./]*$': 'use a group/version such as apps/v1, or group/version/Kind such as monitoring.coreos.com/v1/ServiceMonitor',
+  '^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$': 'use a Kubernetes version such as 1.35.0',
   '^[A-Z][A-Za-z0-9]*$': 'use a kind as a manifest spells it, starting with a capital letter, e.g. Deployment or ClusterRole',
 };
 

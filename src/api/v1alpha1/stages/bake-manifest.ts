@@ -9,7 +9,7 @@ export const templateRenderers = ['helm', 'kustomize'] as const;
 const configMapKey = (description: string) => str(description, { pattern: '^[-._a-zA-Z0-9]+$', maxLength: 253 });
 /** A relative folder inside the stage's work folder: no leading '/', and no '.' or '..' step (a step starts with a letter, digit or '_'). */
 const relativeFolder = (description: string) => str(description,
-  { pattern: '^(\\.|[A-Za-z0-9_][-A-Za-z0-9_.]*(/[A-Za-z0-9_][-A-Za-z0-9_.]*)*)$', maxLength: 253 });
+  { pattern: '^(\\.|[A-Za-z0-9_][-A-Za-z0-9_.]*(/[A-Za-z0-9_][-A-Za-z0-9_.]*)*)$', maxLength: 200 });
 
 const repository = obj('A chart repository served over HTTP(S): its index.yaml lists the chart\'s versions and where their .tgz is.', {
   url: str('The repository\'s URL, e.g. https://charts.example.com/stable (index.yaml is read beside it).', { pattern: '^https?://[^\\s]+$', maxLength: 2048 }),
@@ -41,7 +41,7 @@ const helm = obj('How helm template renders the chart.', {
   rawOverrides: optional(bool('Pass overrides with helm --set, which reads each value as YAML would (true, 3 and null are not strings), rather than --set-string. Default false, as Spinnaker\'s bake.')),
   includeCRDs: optional(bool('Render the chart\'s crds/ folder too (helm --include-crds). Default false: deployManifest deploys namespaced kinds only.')),
   apiVersions: optional(arr('API versions .Capabilities.APIVersions holds besides helm\'s defaults (helm --api-versions), e.g. monitoring.coreos.com/v1.',
-    str('A group/version or group/version/Kind.', { pattern: '^[A-Za-z0-9][-A-Za-z0-9_./]*$', maxLength: 253 }), { maxItems: 64 })),
+    str('A group/version or group/version/Kind.', { pattern: '^[A-Za-z0-9][-A-Za-z0-9_./]*$', maxLength: 200 }), { maxItems: 32 })),
   kubeVersion: optional(str('.Capabilities.KubeVersion (helm --kube-version), e.g. 1.35.0.', { pattern: '^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$', maxLength: 32 })),
 });
 
