@@ -115,10 +115,6 @@ export function clusterReconciler(serverGroups: ObjectCache<ServerGroup>, runs: 
       }
       // Between rollouts, the requests of the server-group and cluster stages (spec.requests); one standing while a rollout runs waits for its end.
       const requested = planClusterRequests(c, ctx.status, observed, plan.rollout, serverGroups, ctx.clock.now());
-      actions.push(...requested.actions);
-      for (const r of requested.results) {
-        ctx.recordEvent(r.result === 'Done' ? 'Normal' : 'Warning', `Request${r.result}`, `Cluster "${c.metadata.name}" request ${r.id} (${r.action}): ${r.message}`);
-      }
       for (const a of actions) {
         if (a.kind === 'analyze') {
           let judged;
@@ -142,6 +138,13 @@ export function clusterReconciler(serverGroups: ObjectCache<ServerGroup>, runs: 
         await apply(client, c, a, hash, plan.rollout.revision);
         ctx.recordEvent('Normal', `Rollout${a.kind[0]!.toUpperCase()}${a.kind.slice(1)}`, `Cluster "${c.metadata.name}" rollout ${plan.rollout.revision}: ${describeAction(a)}`);
       }
+
+      // The requests' actions, then one Event per request saying what came of it (none is told as a rollout step).
+      for (const a of requested.actions) await apply(client, c, a, hash, plan.rollout.revision);
+      for (const r of requested.results) {
+        ctx.recordEvent(r.result === 'Done' ? 'Normal' : 'Warning', `Request${r.result}`, `Cluster "${c.metadata.name}" request ${r.id} (${r.action}): ${r.message}`);
+      }
+      const acted = actions.length + requested.actions.length > 0;
 
       if (plan.rollout.message) plan.rollout.message = plan.rollout.message.slice(0, 4096);
       ctx.status.rollout = plan.rollout as ClusterStatus['rollout'];
@@ -170,8 +173,8 @@ export function clusterReconciler(serverGroups: ObjectCache<ServerGroup>, runs: 
       // As the API server stores it: a field left undefined would make the status differ from the cached one on every pass.
       ctx.status = JSON.parse(JSON.stringify(ctx.status)) as ClusterStatus;
       const progress = progressOf({ rollout: plan.rollout, kind: outlineAt(strategySettings(spec), plan.rollout.step ?? 0).kind,
-        resized: actions.length > 0, ...settlingOf(c, plan.rollout.newServerGroup, serverGroups) });
-      if (actions.length) return { requeueAfterMs: 200, ...progress };
+        resized: acted, ...settlingOf(c, plan.rollout.newServerGroup, serverGroups) });
+      if (acted) return { requeueAfterMs: 200, ...progress };
       return { ...(plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : {}), ...progress };
     },
   };

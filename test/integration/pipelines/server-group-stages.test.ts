@@ -123,6 +123,13 @@ for (const world of worlds) {
       assert.deepEqual(c.status!.requests!.map((x) => `${x.id} ${x.action} ${x.result}`),
         ['ops-1-en enable Done', 'ops-1-dis disable Done', 'ops-1-rsz resize Done', 'ops-1-part disable Done', 'ops-1-all enable Done', 'ops-1-only disable Refused', 'ops-1-down scaleDown Done', 'ops-1-gone destroy Done']);
 
+      // Each request is told by an Event of its own, never as a step of a rollout.
+      const events = (await manager.client.list<KubeObject & { reason?: string; message?: string }>(
+        { group: '', version: 'v1', plural: 'events', kind: 'Event', namespaced: true }, ns)).items.filter((e) => e.message?.includes('shop-ops'));
+      assert.ok(events.some((e) => e.reason === 'RequestRefused' && e.message!.includes('request ops-1-only (disable): disabling shop-ops-v001 would leave')),
+        events.map((e) => `${e.reason}: ${e.message}`).join('\n'));
+      assert.ok(!events.some((e) => e.reason?.startsWith('Rollout') && /shop-ops-v000 to 1|resize shop-ops-v000 to 0/.test(e.message ?? '')), 'a request was told as a rollout step');
+
       // A later template change rolls out as before, at the capacity the stage set.
       await setImage('shop-ops', 'shop:3');
       await rolledOut('shop-ops', 3);
