@@ -4,18 +4,21 @@
 // applied is kept in the stage's state: later passes only look, so a stage resumed after a crash
 // waits on the same objects; one that crashed before recording them applies again and, the content
 // being the same, reuses the versions it made (planVersions) instead of making new ones. A Job is
-// waited on until it is Complete (kstatus reads a running Job as Current). trafficManagement sends
-// Services' traffic to the versioned ReplicaSets deployed and, once they are stable, takes it from
-// the older versions of their cluster (manifests/traffic.ts).
+// waited on until it is Complete (kstatus reads a running Job as Current); its uid is recorded when
+// first seen, so one deleted by ttlSecondsAfterFinished after it was seen Complete has succeeded.
+// trafficManagement sends Services' traffic to the versioned ReplicaSets deployed and, once they are
+// stable, plans what to do to the older versions of their cluster, records the plan, then carries it
+// out (manifests/traffic.ts).
 import { formatDuration } from '../../api/duration.ts';
 import { artifactNameLabel } from '../../api/v1alpha1/labels.ts';
 import type { KubeObject } from '../../core/kube-client.ts';
+import { invalid, isProviderError } from '../../providers/errors.ts';
 import type { ManifestProvider, ManifestRef, ProviderAccount } from '../../providers/interfaces.ts';
 import { awaitStable, failureOf, isOutcome, manifestContext, manifestStageTimeoutMs, stageTimeoutMs, type ManifestContext } from './manifests/common.ts';
 import { manifestPollMs, refName, timeoutMarginMs } from './manifests/progress.ts';
 import { isJob, jobCompletion } from './manifests/jobs.ts';
 import { loadManifests, type ManifestSource } from './manifests/sources.ts';
-import { manageTraffic, planTraffic, setTraffic, withTraffic, type TrafficManagement, type TrafficOutputs } from './manifests/traffic.ts';
+import { carryOut, enableAndPlan, planTraffic, setTraffic, withTraffic, type Cleanup, type TrafficManagement, type TrafficOutputs } from './manifests/traffic.ts';
 import { familyKey, isVersioned, planPrune, planVersions, type Version } from './manifests/versioning.ts';
 import type { StageOutcome, StageRun, StageType } from './stage-type.ts';
 
@@ -27,7 +30,9 @@ type Config = ManifestSource & { accountRef: { name: string }; namespace?: strin
 
 /** An object the stage applied, as its outputs list it. */
 export interface AppliedManifest extends ManifestRef { namespace: string; version?: string }
-interface State { applied: AppliedManifest[]; versions: Version[]; traffic?: TrafficOutputs }
+/** A Job as last seen by the stage (by refName): which one (its uid) and whether it was Complete. */
+type SeenJobs = Record<string, { uid: string; complete: boolean }>;
+interface State { applied: AppliedManifest[]; versions: Version[]; traffic?: TrafficOutputs; cleanup?: Cleanup[]; jobs?: SeenJobs }
 
 /** "configMap web-config-v001", as Spinnaker names what it deployed. */
 const deployedName = (m: ManifestRef) => `${m.kind.charAt(0).toLowerCase()}${m.kind.slice(1)} ${m.name}`;
@@ -60,52 +65,109 @@ async function applyManifests(s: StageRun, c: Config, ctx: ManifestContext): Pro
   const plan = planVersions(placed, { existing }, { skipVersioning: c.skipVersioning });
   // After versioning, so that the same content is the same version whether it takes traffic or not.
   const manifests = plan.manifests.map((m, i) => (traffic?.has(i) ? withTraffic(m, traffic.get(i)!, tm!.options!.enableTraffic !== false) : m));
-  const stored = await mp.apply(account, location, manifests, { fieldManager: deployManifestFieldManager, force: !c.failOnConflict });
+  const stored = await mp.apply(account, location, manifests, { fieldManager: deployManifestFieldManager, force: !c.failOnConflict }).catch((err: unknown) => {
+    throw immutableJob(err) ?? err;
+  });
   const versionOf = new Map(plan.versions.map((v) => [`${v.kind}/${v.namespace}/${v.name}`, `v${String(v.sequence).padStart(3, '0')}`]));
   const applied = stored.map((o, i) => {
     const m = plan.manifests[i]!;
     const version = versionOf.get(`${m.kind}/${o.metadata.namespace}/${o.metadata.name}`);
     return { apiVersion: m.apiVersion!, kind: m.kind!, name: o.metadata.name, namespace: o.metadata.namespace!, ...(version ? { version } : {}) };
   });
+  const jobs = jobsApplied(s, applied, stored);
   // A version deployed before keeps its pods: they are given the labels its template now has (or
   // loses), or the ReplicaSet would count them as not fully labelled and never be stable.
   for (const [i, services] of traffic ?? []) await setTraffic(ctx, applied[i]!, services, tm!.options!.enableTraffic !== false, deployManifestFieldManager);
-  return { applied, versions: plan.versions };
+  return { applied, versions: plan.versions, ...(Object.keys(jobs).length ? { jobs } : {}) };
 }
 
-/** Undefined once every Job applied is Complete; otherwise waiting, or failed naming the Job that failed or is still running at the timeout. */
-async function awaitJobs(s: StageRun, ctx: ManifestContext, applied: AppliedManifest[]): Promise<StageOutcome | undefined> {
+/** A Job's name for the fix a message gives: one per run. */
+const perRunName = (name: string) => `give it a per-run name, e.g. ${name}-\${execution.name}`;
+
+/** The API server's refusal to change a Job applied before (its template is immutable), as a message naming the fix; undefined for any other error. */
+function immutableJob(err: unknown): Error | undefined {
+  if (!isProviderError(err, 'Invalid') || !/field is immutable/.test(err.message)) return undefined;
+  const job = /^Job "(?:[^"/]*\/)?([^"]+)"/.exec(err.message);
+  if (!job) return undefined;
+  return invalid(`${err.message}; a Job cannot be changed once made, and this one exists from an earlier deploy: ${perRunName(job[1]!)}`);
+}
+
+/**
+ * The Jobs applied, seen for the first time; Invalid naming a Job that had already finished before
+ * the stage started (applying the same spec again changes nothing, so nothing would run).
+ * creationTimestamp has whole seconds: it is compared with the start's second.
+ */
+function jobsApplied(s: StageRun, applied: AppliedManifest[], stored: KubeObject[]): SeenJobs {
+  const started = Math.floor(Date.parse(s.record.startTime!) / 1000) * 1000;
+  const seen: SeenJobs = {};
+  for (const [i, a] of applied.entries()) {
+    if (!isJob(a)) continue;
+    const o = stored[i]!;
+    const at = jobCompletion(o);
+    const what = refName(a);
+    const created = o.metadata.creationTimestamp;
+    if (at.state !== 'Running' && created && Date.parse(created) < started) {
+      throw invalid(`${what} finished (${at.state}) before this stage started (it was made at ${created}), so applying it again runs nothing; ` +
+        perRunName(o.metadata.name));
+    }
+    seen[what] = { uid: o.metadata.uid!, complete: at.state === 'Complete' };
+  }
+  return seen;
+}
+
+/**
+ * Undefined once every Job applied is Complete; otherwise waiting, or failed naming the Job that
+ * failed, is still running at the timeout, or was deleted before it was seen Complete (its
+ * ttlSecondsAfterFinished). A Job seen Complete and gone since (ttlSecondsAfterFinished again) has
+ * succeeded. Returns the Jobs as now seen, for the stage's state.
+ */
+async function awaitJobs(s: StageRun, ctx: ManifestContext, state: State): Promise<{ waiting?: StageOutcome; jobs: SeenJobs }> {
+  const jobs: SeenJobs = { ...(state.jobs ?? {}) };
   const running: string[] = [];
+  const fail = (message: string) => ({ waiting: { status: 'FAILED' as const, final: true, message: `${s.stage.type} "${s.stage.refId}": ${message}` }, jobs });
   try {
-    for (const a of applied.filter(isJob)) {
+    for (const a of state.applied.filter(isJob)) {
+      const what = refName(a);
       const job = await ctx.mp.read(ctx.account, ctx.location, a);
-      const at = job ? jobCompletion(job) : { state: 'Running' as const, message: 'it does not exist' };
-      if (at.state === 'Failed') return { status: 'FAILED', final: true, message: `${s.stage.type} "${s.stage.refId}": ${refName(a)} failed: ${at.message}` };
-      if (at.state === 'Running') running.push(`${refName(a)} (${at.message})`);
+      const before = jobs[what];
+      if (!job || (before && job.metadata.uid !== before.uid)) {
+        if (before?.complete) continue;
+        if (before) {
+          return fail(`${what} was deleted before it was seen Complete, as its spec.ttlSecondsAfterFinished deletes a finished Job, so whether it ` +
+            'succeeded is not known; raise ttlSecondsAfterFinished (a minute or more), or remove it');
+        }
+        running.push(`${what} (it does not exist)`);
+        continue;
+      }
+      const at = jobCompletion(job);
+      jobs[what] = { uid: job.metadata.uid!, complete: at.state === 'Complete' };
+      if (at.state === 'Failed') return fail(`${what} failed: ${at.message}`);
+      if (at.state === 'Running') running.push(`${what} (${at.message})`);
     }
   } catch (err) {
-    return failureOf(s, err);
+    return { waiting: failureOf(s, err), jobs };
   }
-  if (running.length === 0) return undefined;
+  if (running.length === 0) return { jobs };
   const elapsed = s.clock.now() - Date.parse(s.record.startTime!);
   const timeout = stageTimeoutMs(s);
-  if (elapsed >= timeout - timeoutMarginMs) {
-    return { status: 'FAILED', final: true, message: `${s.stage.type} "${s.stage.refId}": not complete after ${formatDuration(timeout)}: ${running.join(', ')}` };
-  }
-  return { status: 'RUNNING', message: `waiting for ${running.join(', ')} to complete`, pollAfterMs: Math.max(0, Math.min(manifestPollMs, timeout - timeoutMarginMs - elapsed)) };
+  if (elapsed >= timeout - timeoutMarginMs) return fail(`not complete after ${formatDuration(timeout)}: ${running.join(', ')}`);
+  return { waiting: { status: 'RUNNING', message: `waiting for ${running.join(', ')} to complete`,
+    pollAfterMs: Math.max(0, Math.min(manifestPollMs, timeout - timeoutMarginMs - elapsed)) }, jobs };
 }
 
-/** trafficManagement's work on each ReplicaSet deployed as a version, once they are stable. */
-async function moveTraffic(c: Config, ctx: ManifestContext, state: State): Promise<TrafficOutputs> {
-  const out: TrafficOutputs = { enabled: [], disabled: [], deleted: [] };
+/** trafficManagement's first step on each ReplicaSet deployed as a version, once they are stable: traffic in (or kept out), and the cleanup planned. */
+async function planMoves(c: Config, ctx: ManifestContext, state: State): Promise<{ traffic: TrafficOutputs; cleanup: Cleanup[] }> {
+  const traffic: TrafficOutputs = { enabled: [], disabled: [], deleted: [] };
+  const cleanup: Cleanup[] = [];
   for (const a of state.applied.filter((x) => x.kind === 'ReplicaSet' && x.version)) {
     const base = state.versions.find((v) => v.kind === a.kind && v.name === a.name)!.baseName;
-    const done = await manageTraffic(ctx, a, trafficOf(c)!, deployManifestFieldManager, `${artifactNameLabel}=${base}`);
-    out.enabled.push(...done.enabled);
-    out.disabled.push(...done.disabled);
-    out.deleted.push(...done.deleted);
+    const done = await enableAndPlan(ctx, a, trafficOf(c)!, deployManifestFieldManager, `${artifactNameLabel}=${base}`);
+    traffic.enabled.push(...done.outputs.enabled);
+    traffic.disabled.push(...done.outputs.disabled);
+    traffic.deleted.push(...done.outputs.deleted);
+    cleanup.push(done.cleanup);
   }
-  return out;
+  return { traffic, cleanup };
 }
 
 /** Deletes the versions past maxVersionHistory of each family deployed (listed afresh: the deploy may have taken a while). */
@@ -130,12 +192,22 @@ async function prune(c: Config, mp: ManifestProvider, account: ProviderAccount, 
 const trafficNote = (t: TrafficOutputs | undefined) => (!t ? '' : [['enabled', t.enabled], ['disabled', t.disabled], ['deleted', t.deleted]]
   .filter(([, names]) => names!.length).map(([verb, names]) => `; ${verb as string} ${(names as string[]).join(', ')}`).join(''));
 
-/** Once what was applied is stable (or not waited on): traffic moved, old versions pruned, and the stage's success. */
+/**
+ * Once what was applied is stable (or not waited on): traffic moved and its cleanup planned (a pass
+ * of its own, so the plan is recorded before any of it is done), then the plan carried out, old
+ * versions pruned, and the stage's success.
+ */
 async function finish(s: StageRun, c: Config, ctx: ManifestContext, applied: State): Promise<StageOutcome> {
   let state = applied;
   let pruned: string[];
+  const tm = trafficOf(c);
   try {
-    if (trafficOf(c)) state = { ...state, traffic: await moveTraffic(c, ctx, state) };
+    if (tm && !state.cleanup) {
+      state = { ...state, ...(await planMoves(c, ctx, state)) };
+      return { status: 'RUNNING', message: `moving traffic${trafficNote(state.traffic)}`, pollAfterMs: 0, outputs: outputsOf(state),
+        state: state as unknown as Record<string, unknown> };
+    }
+    for (const cleanup of state.cleanup ?? []) await carryOut(ctx, cleanup, tm!, deployManifestFieldManager);
     pruned = await prune(c, ctx.mp, ctx.account, state);
   } catch (err) {
     return failureOf(s, err);
@@ -164,9 +236,13 @@ export const deployManifestStage: StageType = {
         return { status: 'RUNNING', message: `applied ${state.applied.map(refName).join(', ')}`, pollAfterMs: manifestPollMs,
           outputs: outputsOf(state), state: state as unknown as Record<string, unknown> };
       }
-    } else if (c.waitForStable !== false) {
-      const waiting = (await awaitStable(s, ctx, state.applied)) ?? (await awaitJobs(s, ctx, state.applied));
-      if (waiting) return waiting.status === 'FAILED' ? { ...waiting, outputs: outputsOf(state) } : waiting;
+    } else if (c.waitForStable !== false && !state.cleanup) {
+      const unstable = await awaitStable(s, ctx, state.applied);
+      if (unstable) return unstable.status === 'FAILED' ? { ...unstable, outputs: outputsOf(state) } : unstable;
+      const { waiting, jobs } = await awaitJobs(s, ctx, state);
+      if (Object.keys(jobs).length) state = { ...state, jobs };
+      const kept = state as unknown as Record<string, unknown>;
+      if (waiting) return waiting.status === 'FAILED' ? { ...waiting, outputs: outputsOf(state), state: kept } : { ...waiting, state: kept };
     }
     return finish(s, c, ctx, state);
   },

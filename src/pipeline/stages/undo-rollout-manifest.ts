@@ -5,6 +5,7 @@
 // as it is. Both under staysail-undoRolloutManifest; then it waits until the workload is Current by
 // kstatus. What it rolls back to is recorded before the patch, because the rollback renumbers it: a
 // pass repeated after a crash patches the same template again (a no-op) instead of going back further.
+// A paused Deployment is refused at once: it would take the template and never roll it out.
 import type { KubeObject } from '../../core/kube-client.ts';
 import { invalid } from '../../providers/errors.ts';
 import type { ManifestRef } from '../../providers/interfaces.ts';
@@ -25,7 +26,14 @@ interface State { source: string; kind: 'ReplicaSet' | 'ControllerRevision'; rev
 export interface Revision { name: string; revision: number }
 
 type PodTemplate = { metadata?: { labels?: Record<string, string> } } & Record<string, unknown>;
-type Workload = KubeObject<{ selector?: Parameters<typeof selectorString>[0]; template?: PodTemplate }>;
+type Workload = KubeObject<{ selector?: Parameters<typeof selectorString>[0]; template?: PodTemplate; paused?: boolean }>;
+
+/** Invalid for a paused Deployment, which takes a template change but rolls nothing out until resumed, so waiting on it would last until the timeout. */
+export function refusePaused(w: KubeObject, what: string, doing: string): void {
+  if (w.kind === 'Deployment' && (w as Workload).spec?.paused) {
+    throw invalid(`${what} is paused (spec.paused), so ${doing} would roll nothing out; resume it first (kubectl rollout resume, or spec.paused: false)`);
+  }
+}
 
 const revisionOf = (o: KubeObject) => Number(o.metadata.annotations?.[revisionAnnotation] ?? NaN);
 
@@ -59,7 +67,8 @@ export function rollbackTemplate(rs: KubeObject): PodTemplate {
  */
 async function choose(ctx: ManifestContext, ref: ManifestRef, c: Config): Promise<State> {
   const w = await ctx.mp.read(ctx.account, ctx.location, ref) as Workload | undefined;
-  if (!w) throw invalid(`${refName(ref)} does not exist`);
+  if (!w) throw invalid(`${refName(ref)} does not exist; check target.name (e.g. the deploy stage's outputs.manifests names what it deployed)`);
+  refusePaused(w, refName(ref), 'rolling it back');
   const kind = ref.kind === 'Deployment' ? 'ReplicaSet' as const : 'ControllerRevision' as const;
   const history = (await ctx.mp.list(ctx.account, ctx.location, { apiVersion: 'apps/v1', kind }, selectorString(w.spec?.selector)))
     .filter((r) => r.metadata.ownerReferences?.some((o) => o.controller && o.uid === w.metadata.uid))

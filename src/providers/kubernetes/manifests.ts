@@ -3,12 +3,14 @@
 // Account may act (namespaceOf). The Account decides the kinds (spec.kubernetes.manifests): kinds
 // it omits are refused, and so are kinds it does not list when it lists some; a cluster-scoped kind
 // (a ClusterRole, a CRD) only when listed, since an Account is a namespace's way into the cluster and
-// such an object reaches past every namespace. A batch is checked whole before any of it is applied.
+// such an object reaches past every namespace. A batch is checked whole (kinds, scopes, namespaces)
+// before any of it is applied.
 import { isNotFound } from '../../core/errors.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { KubeClient, KubeObject } from '../../core/kube-client.ts';
 import { group } from '../../api/v1alpha1/common.ts';
 import { conflict, invalid } from '../errors.ts';
+import { checkKindAllowed } from '../manifest-kinds.ts';
 import type { Location, ManifestProvider, Owner, ProviderAccount } from '../interfaces.ts';
 import { computeStatus } from './kstatus.ts';
 import { servedKind, type ServedKind } from './manifests-discovery.ts';
@@ -41,18 +43,7 @@ function manifestNamespace(a: ProviderAccount, l: Location, own: string | undefi
   }
 }
 
-/** Invalid when the Account's spec.kubernetes.manifests does not let its manifest stages act on the kind; what names the object. */
-export function checkKindAllowed(a: ProviderAccount, kind: string, what: string): void {
-  const { kinds = [], omitKinds = [] } = a.spec.kubernetes?.manifests ?? {};
-  if (omitKinds.includes(kind)) {
-    throw invalid(`Account "${a.name}": ${what}: kind ${kind} is in the Account's spec.kubernetes.manifests.omitKinds, so no manifest stage may act on it; ` +
-      'remove it from omitKinds, or use another Account');
-  }
-  if (kinds.length && !kinds.includes(kind)) {
-    throw invalid(`Account "${a.name}": ${what}: kind ${kind} is not in the Account's spec.kubernetes.manifests.kinds (${kinds.join(', ')}); ` +
-      'add it there, or use another Account');
-  }
-}
+export { checkKindAllowed };
 
 /** Invalid when the kind is cluster-scoped and the Account does not list it in spec.kubernetes.manifests.kinds. */
 function checkScope(a: ProviderAccount, rt: ServedKind, ref: { kind?: string; name?: string }): void {
@@ -63,8 +54,9 @@ function checkScope(a: ProviderAccount, rt: ServedKind, ref: { kind?: string; na
 }
 
 export function kubernetesManifests(clientFor: ClientFor, clock: Clock): ManifestProvider {
-  async function target(a: ProviderAccount, l: Location, ref: { apiVersion?: string; kind?: string; name?: string; namespace?: string }): Promise<Target> {
-    const what = describeRef(ref);
+  /** what: how messages name the object, when not by its kind and name (a list). */
+  async function target(a: ProviderAccount, l: Location, ref: { apiVersion?: string; kind?: string; name?: string; namespace?: string },
+    what = describeRef(ref)): Promise<Target> {
     if (!ref.apiVersion || !ref.kind || !ref.name) throw invalid(`${what}: a manifest needs apiVersion, kind and metadata.name`);
     checkKindAllowed(a, ref.kind, what);
     const client = await clientFor(a);
@@ -74,8 +66,8 @@ export function kubernetesManifests(clientFor: ClientFor, clock: Clock): Manifes
   }
 
   /**
-   * Refuses a batch whose kinds the Account does not allow before any of it is applied. A kind the
-   * cluster does not serve yet (its CRD is earlier in the batch) is checked when its turn comes.
+   * Refuses a batch whose kinds or namespaces the Account does not allow before any of it is applied.
+   * A kind the cluster does not serve yet (its CRD is earlier in the batch) is checked when its turn comes.
    */
   async function checkBatch(a: ProviderAccount, l: Location, manifests: KubeObject[]): Promise<void> {
     const client = await clientFor(a);
@@ -85,6 +77,7 @@ export function kubernetesManifests(clientFor: ClientFor, clock: Clock): Manifes
       checkKindAllowed(a, m.kind, what);
       const rt = await servedKind(client, m.apiVersion, m.kind, `Account "${a.name}": ${what}`).catch(() => undefined);
       if (rt) checkScope(a, rt, { kind: m.kind, name: m.metadata.name });
+      if (rt?.namespaced) manifestNamespace(a, l, m.metadata.namespace, what);
     }
   }
 
@@ -167,7 +160,9 @@ export function kubernetesManifests(clientFor: ClientFor, clock: Clock): Manifes
     },
 
     async list(a, l, kind, labelSelector) {
-      const t = await target(a, l, { ...kind, name: '(list)' });
+      const ns = l.namespace ?? a.namespace;
+      const what = `the ${kind.kind} objects${labelSelector ? ` matching ${labelSelector}` : ''} in namespace "${ns}"`;
+      const t = await target(a, l, { ...kind, name: '(list)' }, what);
       return (await t.client.list(t.rt, t.ns, { labelSelector })).items;
     },
   };

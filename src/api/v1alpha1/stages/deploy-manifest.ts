@@ -10,11 +10,11 @@ export const manifestAccountRef = obj('The Account (provider kubernetes), in thi
 export const manifestNamespace = optional(objectName('The namespace for manifests that name none (default: the run\'s namespace); the Account must allow it.'));
 
 /** deployManifest's traffic management of the ReplicaSets it deploys, as Spinnaker's: Service selectors on their pods, and what becomes of the older versions. */
-const trafficManagement = optional(obj('Send traffic from Services to the versioned ReplicaSets deployed (their selectors copied onto the pods), and disable or delete the older versions once the new one is stable. ReplicaSets only: a Deployment among the manifests is refused.', {
+const trafficManagement = optional(obj('Send traffic from Services to the versioned ReplicaSets deployed (their selectors copied onto the pods), and disable or delete the older versions once the new one is stable. ReplicaSets only: a Deployment among the manifests whose pods the Services would select is refused.', {
   enabled: bool('Manage traffic (default false).', { default: false }),
   options: optional(obj('How.', {
     enableTraffic: bool('Put the new ReplicaSet in the Services at once (default true); false deploys it dark, taking no traffic.', { default: true }),
-    services: arr('Services in the ReplicaSet\'s namespace whose spec.selector is copied onto its pods; their selector keys must be ones the ReplicaSet does not set itself (e.g. frontedBy: web).',
+    services: arr('Services in the ReplicaSet\'s namespace whose spec.selector is copied onto its pods; each Service needs selector keys of its own that the ReplicaSet does not set itself (e.g. staysail.dev/fronted-by-web: "true").',
       objectName('A Service\'s name.'), { listType: 'set', minItems: 1, maxItems: 16 }),
     strategy: oneOf('What happens to the other ReplicaSets of the cluster (same name before -vNNN) once the new one is stable: redblack (also bluegreen) takes them out of the Services and deletes those never stable, highlander takes them out and deletes them, none leaves them.',
       ['redblack', 'bluegreen', 'highlander', 'none'] as const, { default: 'none' }),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../../core/kube-client.ts';
-import { checkAttachable, labelChanges, planCleanup, selectorString, servicesOf, withTraffic } from './traffic.ts';
+import { checkAttachable, checkDistinctKeys, labelChanges, planCleanup, selects, selectorString, servicesOf, withTraffic } from './traffic.ts';
 
 const rs = (labels: Record<string, string> = {}, annotations?: Record<string, string>): KubeObject => ({ apiVersion: 'apps/v1', kind: 'ReplicaSet',
   metadata: { name: 'web', labels, ...(annotations ? { annotations } : {}) },
@@ -54,10 +54,28 @@ describe('traffic management', () => {
   });
 
   it('plans what each strategy does to the other versions', () => {
-    const others = [{ name: 'web-v000', stable: true }, { name: 'web-v001', stable: false }];
+    // v000 serves; v001 has pods up but is out of the Services (Failed or not Current: kept); v002 is in
+    // the Services with none available (kept, disabled); only v003, with nothing up and out of traffic, goes.
+    const others = [{ name: 'web-v000', available: 2, inServices: true }, { name: 'web-v001', available: 1, inServices: false },
+      { name: 'web-v002', available: 0, inServices: true }, { name: 'web-v003', available: 0, inServices: false }];
+    const all = others.map((o) => o.name);
     assert.deepEqual(planCleanup('none', others), { disable: [], delete: [] });
-    assert.deepEqual(planCleanup('redblack', others), { disable: ['web-v000'], delete: ['web-v001'] });
+    assert.deepEqual(planCleanup('redblack', others), { disable: ['web-v000', 'web-v001', 'web-v002'], delete: ['web-v003'] });
     assert.deepEqual(planCleanup('bluegreen', others), planCleanup('redblack', others));
-    assert.deepEqual(planCleanup('highlander', others), { disable: ['web-v000', 'web-v001'], delete: ['web-v000', 'web-v001'] });
+    assert.deepEqual(planCleanup('highlander', others), { disable: all, delete: all });
+  });
+
+  it('refuses Services that select on one key with different values, naming both and the key', () => {
+    assert.throws(() => checkDistinctKeys('here', [{ name: 'web', selector: { frontedBy: 'web' } }, { name: 'api', selector: { frontedBy: 'api' } }]),
+      /^InvalidError: here: Services "web" and "api" both select on "frontedBy", with "web" and "api", and a pod can carry only one of them; give each Service a key of its own, e.g. staysail.dev\/fronted-by-web: "true"/);
+    assert.doesNotThrow(() => checkDistinctKeys('here', [{ name: 'web', selector: { 'staysail.dev/fronted-by-web': 'true', tier: 'front' } },
+      { name: 'api', selector: { 'staysail.dev/fronted-by-api': 'true', tier: 'front' } }]));
+  });
+
+  it('says whether a Service selects labels: every key with its value, and never on an empty selector', () => {
+    assert.equal(selects({ a: '1', b: '2' }, { a: '1', b: '2', c: '3' }), true);
+    assert.equal(selects({ a: '1', b: '2' }, { a: '1' }), false);
+    assert.equal(selects({ a: '1' }, { a: '2' }), false);
+    assert.equal(selects({}, { a: '1' }), false);
   });
 });
