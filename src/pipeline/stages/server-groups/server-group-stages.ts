@@ -39,22 +39,26 @@ export const isPartial = (cfg: TargetConfig) => cfg.desiredPercentage !== undefi
 
 /**
  * resizeServerGroup of the Cluster's live server group: the new capacity becomes the Cluster's
- * spec.capacity (sent once; the state keeps it), then the stage waits until that group has it, healthy.
+ * spec.capacity, then the stage waits until that group has it, healthy. The capacity is kept in the
+ * state before it is sent, so a pass repeated after a crash sends the same one again rather than
+ * scaling by its count or percentage twice.
  */
 async function resizeLive(s: StageRun, c: Cluster, name: string, cfg: TargetConfig): Promise<StageOutcome> {
-  const sent = s.record.state?.capacity as Capacity | undefined;
-  const capacity = sent ?? resizedCapacity(c.spec!.capacity, cfg);
+  const kept = s.record.state?.capacity as Capacity | undefined;
+  const capacity = kept ?? resizedCapacity(c.spec!.capacity, cfg);
   const outputs = { cluster: c.metadata.name, serverGroup: name, capacity };
-  if (!sent) {
+  const state = watching(c.metadata.name, { capacity, live: name });
+  if (!kept) return { status: 'RUNNING', message: `${stageName(s)}: resizing ${name}, the live server group of Cluster "${c.metadata.name}", to ${capacity.desired}`, pollAfterMs: 100, outputs, state };
+  if (!s.record.state?.sent) {
     await s.client.mergePatch(resources.cluster, c.metadata.namespace, c.metadata.name, { spec: { capacity } });
     return { status: 'RUNNING', message: `${stageName(s)}: set Cluster "${c.metadata.name}" spec.capacity to desired ${capacity.desired} for its live server group ${name}`,
-      pollAfterMs: 1000, outputs, state: watching(c.metadata.name, { capacity, live: name }) };
+      pollAfterMs: 1000, outputs, state: { ...state, sent: true } };
   }
   const g = listedGroups(c).find((x) => x.name === name);
   if (!g) return { status: 'FAILED', message: `${stageName(s)}: server group ${name} of Cluster "${c.metadata.name}" is gone`, outputs };
   if (g.desiredReplicas !== capacity.desired || g.readyReplicas !== capacity.desired) {
     return { status: 'RUNNING', message: `${stageName(s)}: waiting for ${name} to have ${capacity.desired} healthy instances (it has ${g.readyReplicas} of ${g.desiredReplicas})`,
-      pollAfterMs: 5000, outputs, state: watching(c.metadata.name, { capacity, live: name }) };
+      pollAfterMs: 5000, outputs, state: { ...state, sent: true } };
   }
   return { status: 'SUCCEEDED', message: `${name} of Cluster "${c.metadata.name}" has ${capacity.desired} healthy instances`, outputs };
 }

@@ -67,6 +67,10 @@ export async function runStandalone(s: StageRun, name: string, action: RequestAc
   }
   const capacity = action === 'resize' ? (s.record.state?.capacity as Capacity | undefined) ?? resizedCapacity(sg.spec!.capacity, cfg) : undefined;
   const outputs = { serverGroup: name, ...(capacity ? { capacity } : {}) };
+  // The capacity is kept before it is applied: a pass repeated after a crash applies the same one rather than scaling twice.
+  if (action === 'resize' && !s.record.state?.capacity) {
+    return { status: 'RUNNING', message: `${stageName(s)}: resizing ServerGroup "${name}" to ${capacity!.desired}`, pollAfterMs: 100, outputs, state: { capacity } };
+  }
   if (!s.record.state?.applied) {
     if (action === 'destroy') {
       await s.client.delete(resources.serverGroup, ns, name, { ...(sg.metadata.uid ? { uid: sg.metadata.uid } : {}) });
