@@ -54,6 +54,13 @@ class Simulation {
   private readonly shares = new Map<string, number>();
   /** Each server group's weight on weighted routes, as its spec says. */
   private readonly weights = new Map<string, number>();
+  /**
+   * Server groups a traffic, enable, disable or weight action changed, and how they served before it: the
+   * controller acts on a spec change in its own time, so for one pass after the action the Cluster
+   * sees them not acted on (healthy counted 0), and traffic counts the worse of before and after.
+   */
+  private changedLastPass = new Map<string, { enabled: boolean; share: number }>();
+  private changedThisPass = new Map<string, { enabled: boolean; share: number }>();
   private strategy: StrategySettings;
 
   constructor(strategy: StrategySettings) { this.strategy = strategy; }
@@ -62,8 +69,10 @@ class Simulation {
 
   private observed(g: Awaited<ReturnType<FakeProvider['serverGroups']['list']>>[number]): Observed {
     const problem = this.troubled.get(g.name);
+    const actedOn = !this.changedLastPass.has(g.name);
     return { name: g.name, sequence: g.sequence, createdAt: g.createdAt, enabled: g.enabled, capacity: g.capacity,
-      healthy: problem ? 0 : g.instances.healthy, templateHash: g.templateHash, ...(problem ? { problem } : {}),
+      healthy: problem || !actedOn ? 0 : g.instances.healthy, templateHash: g.templateHash, ...(problem ? { problem } : {}),
+      ...(actedOn ? {} : { current: false }),
       ...(this.shares.get(g.name) ? { disabledPercentage: this.shares.get(g.name) } : {}),
       ...(this.weights.has(g.name) ? { trafficWeight: this.weights.get(g.name) } : {}) };
   }
@@ -89,6 +98,10 @@ class Simulation {
   /** Carries an action out on the fake provider, as the Cluster controller would. */
   private async apply(a: RolloutAction, d: Deploy, validations: Validations, judged: Judged): Promise<void> {
     const sgs = this.fake.serverGroups;
+    if ((a.kind === 'traffic' || a.kind === 'enable' || a.kind === 'disable' || a.kind === 'weight') && !this.changedThisPass.has(a.name)) {
+      const g = (await sgs.list(account, location, 'shop-prod')).find((x) => x.name === a.name);
+      if (g) this.changedThisPass.set(a.name, { enabled: g.enabled, share: this.shares.get(a.name) ?? 0 });
+    }
     if (a.kind === 'create') {
       const from = a.templateFrom ? (await sgs.list(account, location, 'shop-prod')).find((g) => g.name === a.templateFrom)!.templateHash : d.version;
       await sgs.create(account, { name: a.name, cluster: a.role ? `shop-prod-${a.role}` : 'shop-prod', sequence: a.sequence, location,
@@ -116,10 +129,18 @@ class Simulation {
     this.log.push(`${this.at()}     ${window} scored ${judged.scores.at(-1)}`);
   }
 
-  /** Healthy instances in traffic: those of enabled server groups, less the share (rounded down, as providers take it) their spec takes out. */
+  /**
+   * Healthy instances in traffic: those of enabled server groups, less the share (rounded down, as
+   * providers take it) their spec takes out; one whose change its controller may not have acted on yet
+   * counts the fewer of before and after.
+   */
   private async serving(): Promise<number> {
-    return (await this.fake.serverGroups.list(account, location, 'shop-prod')).filter((g) => g.enabled)
-      .reduce((n, g) => n + g.instances.healthy - Math.floor((g.instances.healthy * (this.shares.get(g.name) ?? 0)) / 100), 0);
+    const count = (healthy: number, s: { enabled: boolean; share: number }) => (s.enabled ? healthy - Math.floor((healthy * s.share) / 100) : 0);
+    return (await this.fake.serverGroups.list(account, location, 'shop-prod')).reduce((n, g) => {
+      const before = [this.changedLastPass.get(g.name), this.changedThisPass.get(g.name)].filter((x) => x !== undefined);
+      const states = [{ enabled: g.enabled, share: this.shares.get(g.name) ?? 0 }, ...before];
+      return n + Math.min(...states.map((x) => count(g.instances.healthy, x)));
+    }, 0);
   }
 
   /** Plans and applies until the rollout ends (or the deploy stops it midway), logging each step and action. */
@@ -144,6 +165,8 @@ class Simulation {
           assert.ok(await this.serving() >= capacity.desired, `fewer than ${capacity.desired} instances in traffic after: ${describeAction(a)}`);
         }
       }
+      this.changedLastPass = this.changedThisPass;
+      this.changedThisPass = new Map();
       if (this.stopsHere(d, judged.scores.length)) break;
       this.clock.advance(plan.actions.length ? 0 : plan.requeueAfterMs ?? 1000);
     }
@@ -282,7 +305,7 @@ describe('deploy strategies (golden simulations)', () => {
         'step 3003: ending rollout 2 (the steps of rollingredblack changed): traffic goes back to shop-prod-v000, then the template is rolled out again by rollingredblack, from its first step',
         ['end rollout 2: the steps of rollingredblack changed', 'disable shop-prod-v001']],
       ['a rollback whose steps changed starts again from its first', redblack, planned(redblack, 1002, { stepsHash: 'another', message: 'rolling back: it broke' }),
-        'step 1001: rolling back: it broke', ['disable shop-prod-v001']],
+        'step 1002: rolling back: it broke', ['disable shop-prod-v001']],
       ['a finished rollout: a change of strategy alone starts none', { type: 'highlander' }, planned(redblack, 9, { phase: 'Succeeded', message: 'shop-prod-v001 is live' }),
         'step 9: shop-prod-v001 is live', []],
     ];
@@ -302,22 +325,24 @@ describe('deploy strategies (golden simulations)', () => {
     const rolling: StrategySettings = { type: 'rollingredblack', targetPercentages: [25, 50] };
     const one = { min: 1, max: 1, desired: 1 };
     const old = (extra: Partial<Observed>): Observed => ({ name: 'shop-prod-v000', sequence: 0, createdAt: 'a', enabled: true, capacity, healthy: 4, templateHash: 'v1', ...extra });
-    const plan = (v000: Observed, newWeight: number | undefined = 25) => planRollout({ now: 10_000, cluster: 'shop-prod', templateHash: 'v2', capacity, strategy: rolling, targetHealthyPercentage: 100,
+    const plan = (v000: Observed, newWeight: number | undefined = 25, newActedOn = true) => planRollout({ now: 10_000, cluster: 'shop-prod', templateHash: 'v2', capacity, strategy: rolling, targetHealthyPercentage: 100,
       progressDeadlineMs: 60_000, rollout: { phase: 'Progressing', revision: 2, templateHash: 'v2', strategy: 'rollingredblack', stepsHash: hashSteps(stepsFor(rolling)),
         step: 7, stepStartTime: new Date(0).toISOString(), newServerGroup: 'shop-prod-v001', previousServerGroup: 'shop-prod-v000' },
       serverGroups: [{ name: 'shop-prod-v001', sequence: 1, createdAt: 'b', enabled: true, capacity: one, healthy: 1, templateHash: 'v2',
-        ...(newWeight !== undefined ? { trafficWeight: newWeight } : {}) }, v000] });
-    const cases: [string, Observed, string, string[], number?][] = [
-      ['the new one not yet weighed at 25% on weighted routes', old({}), 'step 7: weigh shop-prod-v001 at 25% on weighted routes; take 25% of shop-prod-v000 out of traffic',
-        ['weigh shop-prod-v001 at 25% on weighted routes', 'take 25% of shop-prod-v000 out of traffic'], 0],
+        ...(newWeight !== undefined ? { trafficWeight: newWeight } : {}), ...(newActedOn ? {} : { current: false }) }, v000] });
+    const cases: [string, Observed, string, string[], number?, boolean?][] = [
+      ['the new one\'s enable or weight not yet acted on: the old one keeps all of its traffic', old({}),
+        'step 7: waiting for shop-prod-v001 to take traffic as its spec says', [], 25, false],
+      ['the new one not yet weighed at 25% on weighted routes: weighed first', old({}), 'step 7: weigh shop-prod-v001 at 25% on weighted routes',
+        ['weigh shop-prod-v001 at 25% on weighted routes'], 0],
       ['all of it in traffic', old({}), 'step 7: take 25% of shop-prod-v000 out of traffic', ['take 25% of shop-prod-v000 out of traffic']],
       ['asked, not yet acted on', old({ disabledPercentage: 25, current: false }), 'step 7: waiting for shop-prod-v000 to take 25% out of traffic', []],
       ['acted on: the next step grows the new one', old({ disabledPercentage: 25, current: true }), 'step 8: resize shop-prod-v001 to 2', ['resize shop-prod-v001 to 2']],
       ['another share (a step before): set again', old({ disabledPercentage: 50 }), 'step 7: take 25% of shop-prod-v000 out of traffic', ['take 25% of shop-prod-v000 out of traffic']],
       ['disabled already: nothing to take out', old({ enabled: false }), 'step 8: resize shop-prod-v001 to 2', ['resize shop-prod-v001 to 2']],
     ];
-    for (const [name, v000, says, actions, newWeight] of cases) {
-      const p = plan(v000, newWeight ?? 25);
+    for (const [name, v000, says, actions, newWeight, newActedOn] of cases) {
+      const p = plan(v000, newWeight ?? 25, newActedOn ?? true);
       assert.equal(`step ${p.rollout.step}: ${p.rollout.message}`, says, name);
       assert.deepEqual(p.actions.map(describeAction), actions, name);
     }
@@ -343,8 +368,9 @@ describe('deploy strategies (golden simulations)', () => {
       [canary, at(3, 'Analyzing'), 1, 'interval 2 of 6'],
       [canary, at(3, 'Analyzing'), 6, 'interval 6 of 6'],
       [canary, at(6), 6, 'step 6/12 (enable)'],
-      [{ type: 'redblack' }, at(1001), 0, 'rollback step 2/4 (disable the new)'],
-      [{ type: 'redblack' }, at(1004, 'RolledBack'), 0, 'rollback step 4/4'],
+      [{ type: 'redblack' }, at(1001), 0, 'rollback step 2/5 (wait for the previous)'],
+      [{ type: 'redblack' }, at(1002), 0, 'rollback step 3/5 (disable the new)'],
+      [{ type: 'redblack' }, at(1005, 'RolledBack'), 0, 'rollback step 5/5'],
       [{ type: 'redblack' }, at(2002), 0, 'rollback step 3/4 (wait for health)'],
       [{ type: 'canary', canary: canarySettings }, at(3002), 0, 'ending step 3/4 (wait for the previous)'],
     ];

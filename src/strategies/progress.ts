@@ -9,7 +9,7 @@ export const isManualRollback = (r: RolloutRecord): boolean => outlineAt({ type:
 
 /**
  * Where a rollout is: "step 2/3 (50%)" in rolling red/black, "interval 2 of 6" while a canary is
- * judged, "step 3/8 (enable)" otherwise, "rollback step 2/4 (disable the new)", "ending step 3/4
+ * judged, "step 3/8 (enable)" otherwise, "rollback step 3/5 (disable the new)", "ending step 3/4
  * (wait for the previous)" while a rollout whose strategy changed ends; '' before any rollout.
  */
 export function describeProgress(strategy: StrategySettings, rollout: RolloutRecord | undefined, intervalsJudged = 0): string {

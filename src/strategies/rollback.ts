@@ -4,9 +4,14 @@
 import { destroyCanaryPair } from './canary.ts';
 import { disableOthers, previousGroup, restoreActions, restorePrevious, step, waitForHealth, waitHealthy, type Step } from './steps.ts';
 
-/** Re-enable the previous server group, then disable (or destroy) the new one. */
+const waitPrevious = waitForHealth('wait for the previous', (s) => ({ name: s.rollout.previousServerGroup, group: previousGroup(s) }));
+/** The wait for the previous server group, when there is one (a first deploy rolls back to none). */
+const waitPreviousIfAny = step(waitPrevious.label, (s) => (previousGroup(s) ? waitPrevious(s) : 'next'));
+
+/** Re-enable the previous server group, wait until it serves with its share back, then disable (or destroy) the new one. */
 export const rollbackSteps: Step[] = [
   restorePrevious,
+  waitPreviousIfAny,
   step('disable the new', (s) => (s.newGroup?.enabled ? { actions: [{ kind: 'disable', name: s.newGroup.name }] } : 'next')),
   step('destroy the new', (s) => (s.input.strategy.destroyLatestOnFailure && s.newGroup ? { actions: [{ kind: 'destroy', name: s.newGroup.name }] } : 'next')),
   destroyCanaryPair,
@@ -25,8 +30,6 @@ export const manualRollbackSteps: Step[] = [
   disableOthers,
 ];
 
-const waitPrevious = waitForHealth('wait for the previous', (s) => ({ name: s.rollout.previousServerGroup, group: previousGroup(s) }));
-
 /**
  * The end of a rollout whose strategy changed: its canary pair goes, the previous server group serves
  * again at full size, and only then does the new one leave traffic (kept, as any older server group,
@@ -36,6 +39,6 @@ const waitPrevious = waitForHealth('wait for the previous', (s) => ({ name: s.ro
 export const endingSteps: Step[] = [
   destroyCanaryPair,
   restorePrevious,
-  step(waitPrevious.label, (s) => (previousGroup(s) ? waitPrevious(s) : 'next')),
+  waitPreviousIfAny,
   step('disable the new', (s) => (previousGroup(s)?.enabled && s.newGroup?.enabled ? { actions: [{ kind: 'disable', name: s.newGroup.name }] } : 'next')),
 ];

@@ -6,7 +6,7 @@
 // cannot take part of a server group out of traffic its ServerGroup says so, and the old ones keep all of it.
 // On a weighted route the new server group weighs each step's percentage (the old ones the rest), then 100.
 import type { RolloutAction, StrategySettings } from './types.ts';
-import { create, delayBeforeCleanup, delayBeforeScaleDown, disableOthers, enableNew, healthPollMs, scaleDownOthers, step, waitHealthy,
+import { create, delayBeforeCleanup, delayBeforeScaleDown, disableOthers, enableNew, healthPollMs, scaleDownOthers, step, waitForNewInForce, waitHealthy,
   type Step, type StepContext } from './steps.ts';
 
 /** Grows the new server group to p% of the desired capacity, pinned until 100%. */
@@ -28,8 +28,12 @@ const shareTraffic = (percent: number): Step => step(`take ${percent}% of the ot
   const serving = s.others.filter((g) => g.enabled);
   const behind = serving.filter((g) => (g.disabledPercentage ?? 0) !== percent);
   const weigh = weighNew(s, percent);
-  if (behind.length || weigh.length) {
-    return { actions: [...weigh, ...behind.map((g) => ({ kind: 'traffic' as const, name: g.name, disabledPercentage: percent }))] };
+  if (weigh.length) return { actions: weigh };
+  if (behind.length) {
+    // The old ones give up a share only once the new one serves as its spec says (enabled, weighed).
+    const wait = waitForNewInForce(s);
+    if (wait) return wait;
+    return { actions: [...behind.map((g) => ({ kind: 'traffic' as const, name: g.name, disabledPercentage: percent }))] };
   }
   const pending = serving.filter((g) => g.current === false);
   if (pending.length) return { waitMs: healthPollMs, message: `waiting for ${pending.map((g) => g.name).join(', ')} to take ${percent}% out of traffic` };

@@ -85,9 +85,26 @@ const delay = (ms: (s: StepContext) => number | undefined, what: string): Step =
 export const delayBeforeCleanup = delay((s) => s.input.strategy.delayBeforeCleanupMs, 'before cleanup');
 export const delayBeforeScaleDown = delay((s) => (s.input.strategy.scaleDown ? s.input.strategy.delayBeforeScaleDownMs : 0), 'before scaling down');
 
+/**
+ * While the new server group's controller has not acted on its latest spec (its enable, a share put
+ * back), the wait before the others leave traffic: until then it may not serve what the step counts on.
+ */
+export const waitForNewInForce = (s: StepContext): StepResult | undefined =>
+  (s.newGroup?.current === false ? { waitMs: healthPollMs, message: `waiting for ${s.newGroup.name} to take traffic as its spec says` } : undefined);
+
+/**
+ * The others leave traffic, once the new one serves: each enabled one is disabled, and the share a
+ * rolling step took out of it is cleared (it would come back with the server group, were it enabled
+ * again by hand or by a later rollout).
+ */
 export const disableOthers = step('disable the others', (s) => {
   const enabled = s.others.filter((g) => g.enabled);
-  return enabled.length ? { actions: enabled.map((g) => ({ kind: 'disable' as const, name: g.name })) } : 'next';
+  const shared = s.others.filter((g) => g.disabledPercentage);
+  if (!enabled.length && !shared.length) return 'next';
+  const wait = enabled.length ? waitForNewInForce(s) : undefined;
+  if (wait) return wait;
+  return { actions: [...enabled.map((g) => ({ kind: 'disable' as const, name: g.name })),
+    ...shared.map((g) => ({ kind: 'traffic' as const, name: g.name, disabledPercentage: 0 }))] };
 });
 
 export const scaleDownOthers = step('scale down', (s) => {
@@ -96,7 +113,10 @@ export const scaleDownOthers = step('scale down', (s) => {
   return big.length ? { actions: big.map((g) => ({ kind: 'resize' as const, name: g.name, capacity: { min: 0, max: g.capacity.max, desired: 0 } })) } : 'next';
 });
 
-export const destroyOthers = step('destroy the others', (s) => (s.others.length ? { actions: s.others.map((g) => ({ kind: 'destroy' as const, name: g.name })) } : 'next'));
+export const destroyOthers = step('destroy the others', (s) => {
+  if (!s.others.length) return 'next';
+  return (s.others.some((g) => g.enabled) ? waitForNewInForce(s) : undefined) ?? { actions: s.others.map((g) => ({ kind: 'destroy' as const, name: g.name })) };
+});
 
 /** What brings a server group back to the cluster's capacity with all of its instances in traffic (a share a rolling step took out comes back first). */
 export function restoreActions(g: ObservedServerGroup, capacity: Capacity): RolloutAction[] {

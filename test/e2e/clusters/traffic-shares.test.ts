@@ -109,7 +109,7 @@ describe('traffic shares on kwok, with the operator as a process', function () {
     const at = (want: readonly [number, number]) => states.findIndex(([o, n]) => o === want[0] && n === want[1]);
     assert.ok(at([3, 1]) < at([2, 2]) && at([2, 2]) < at([0, 4]), `the steps came out of order: ${seen}`);
     const v000 = JSON.parse(await k(['get', 'servergroup', 'shop-rr-v000', '-o', 'json'])) as { spec: { enabled: boolean; disabledPercentage?: number } };
-    assert.deepEqual([v000.spec.enabled, v000.spec.disabledPercentage], [false, 50], 'v000 left traffic after its last share, 50%');
+    assert.deepEqual([v000.spec.enabled, v000.spec.disabledPercentage], [false, undefined], 'v000 left traffic, its last share (50%) cleared');
   });
 
   it('a ServerGroup with half its pods out of traffic keeps two of four out when one is replaced, and puts all back at 0', async () => {
