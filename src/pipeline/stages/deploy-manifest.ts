@@ -237,7 +237,9 @@ export const deployManifestStage: StageType = {
           outputs: outputsOf(state), state: state as unknown as Record<string, unknown> };
       }
     } else if (c.waitForStable !== false && !state.cleanup) {
-      const unstable = await awaitStable(s, ctx, state.applied);
+      // A Job seen is awaitJobs' to judge: kstatus would wait for ever on one ttlSecondsAfterFinished deleted.
+      const seen = state.jobs ?? {};
+      const unstable = await awaitStable(s, ctx, state.applied.filter((a) => !(isJob(a) && seen[refName(a)])));
       if (unstable) return unstable.status === 'FAILED' ? { ...unstable, outputs: outputsOf(state) } : unstable;
       const { waiting, jobs } = await awaitJobs(s, ctx, state);
       if (Object.keys(jobs).length) state = { ...state, jobs };

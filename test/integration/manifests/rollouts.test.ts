@@ -9,6 +9,7 @@ import { deployManifestStage } from '../../../src/pipeline/stages/deploy-manifes
 import { patchManifestStage } from '../../../src/pipeline/stages/patch-manifest.ts';
 import { rollingRestartManifestStage } from '../../../src/pipeline/stages/rolling-restart-manifest.ts';
 import { undoRolloutManifestStage } from '../../../src/pipeline/stages/undo-rollout-manifest.ts';
+import { waitFor } from '../../cluster/probe.ts';
 import { freshNamespace, namespaces } from '../../support/provider-world.ts';
 import { sharedCluster } from '../../support/setup.ts';
 import { deployment } from './objects.ts';
@@ -19,9 +20,11 @@ const replicaSets: ResourceType = { group: 'apps', version: 'v1', plural: 'repli
 const target = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' };
 type Spec = { template: { metadata: { annotations?: Record<string, string> }; spec: { containers: { image: string }[] } } };
 
-/** A Job whose pod kwok runs for runFor, then ends with exitCode. */
-const job = (name: string, exitCode: string, runFor = '1s'): KubeObject => ({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name },
-  spec: { backoffLimit: 0, template: { metadata: { annotations: { 'test.staysail.dev/exit-code': exitCode, 'test.staysail.dev/run-duration': runFor } },
+const jobs: ResourceType = { group: 'batch', version: 'v1', plural: 'jobs', kind: 'Job', namespaced: true };
+
+/** A Job whose pod kwok runs for runFor, then ends with exitCode; ttl: its ttlSecondsAfterFinished. */
+const job = (name: string, exitCode: string, runFor = '1s', ttl?: number): KubeObject => ({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name },
+  spec: { backoffLimit: 0, ...(ttl === undefined ? {} : { ttlSecondsAfterFinished: ttl }), template: { metadata: { annotations: { 'test.staysail.dev/exit-code': exitCode, 'test.staysail.dev/run-duration': runFor } },
     spec: { restartPolicy: 'Never', containers: [{ name: 'migrate', image: 'shop/migrate:v1' }] } } } } as KubeObject);
 
 describe('undoRolloutManifest, rollingRestartManifest, and deployManifest waiting on Jobs', function () {
@@ -116,13 +119,67 @@ describe('undoRolloutManifest, rollingRestartManifest, and deployManifest waitin
 
   it('deployManifest waits until a Job is complete, and fails naming a Job that failed', async () => {
     const done = await runStage(w, deployManifestStage, { manifests: [job('migrate', '0', '3s')] });
+    const ended = Date.now();
     assert.equal(done.status, 'SUCCEEDED', done.message);
     assert.ok(done.passes > 2, 'it waited past the Job\'s start');
-    const conditions = ((await w.client.get({ group: 'batch', version: 'v1', plural: 'jobs', kind: 'Job', namespaced: true }, w.ns, 'migrate')).status as
-      { conditions?: { type: string; status: string }[] }).conditions ?? [];
-    assert.ok(conditions.some((c) => c.type === 'Complete' && c.status === 'True'), 'it succeeded once the Job was Complete');
+    const conditions = ((await w.client.get(jobs, w.ns, 'migrate')).status as
+      { conditions?: { type: string; status: string; lastTransitionTime: string }[] }).conditions ?? [];
+    const complete = conditions.find((c) => c.type === 'Complete' && c.status === 'True');
+    assert.ok(complete, 'the Job is Complete');
+    assert.ok(Date.parse(complete.lastTransitionTime) <= ended, `the Job was Complete (${complete.lastTransitionTime}) before the stage ended (${new Date(ended).toISOString()})`);
     const failed = await runStage(w, deployManifestStage, { manifests: [job('broken', '3')] });
     assert.equal(failed.status, 'FAILED');
     assert.match(failed.message ?? '', /^deployManifest "step": Job ".*\/broken" failed: /);
+  });
+
+  it('deployManifest succeeds for a Job seen Complete and deleted since by ttlSecondsAfterFinished, and fails at once for one gone before', async () => {
+    // quick is Complete after a second and deleted 3s later; slow keeps the stage waiting past that.
+    const both = await runStage(w, deployManifestStage, { manifests: [job('quick', '0', '1s', 3), job('slow', '0', '10s')] });
+    assert.equal(both.status, 'SUCCEEDED', both.message);
+    assert.equal(await w.client.get(jobs, w.ns, 'quick').then(() => 'there', () => 'gone'), 'gone', 'the TTL controller deleted quick before slow was done');
+
+    const record = newRecord('deployManifest');
+    const applied = await pass(w, deployManifestStage, { manifests: [job('vanishing', '0', '1s', 0)] }, record);
+    assert.equal(applied.status, 'RUNNING', applied.message);
+    record.state = applied.state!;
+    await waitFor(async () => w.client.get(jobs, w.ns, 'vanishing').then(() => false, () => true), 60_000, () => 'the Job vanishing was never deleted');
+    const gone = await pass(w, deployManifestStage, { manifests: [job('vanishing', '0', '1s', 0)] }, record);
+    assert.equal(gone.status, 'FAILED');
+    assert.match(gone.message ?? '', /^deployManifest "step": Job ".*\/vanishing" was deleted before it was seen Complete, as its spec\.ttlSecondsAfterFinished deletes a finished Job/);
+  });
+
+  it('deployManifest fails naming a per-run name for a Job that finished before the stage, or one changed since', async () => {
+    assert.equal((await runStage(w, deployManifestStage, { manifests: [job('once', '0')] })).status, 'SUCCEEDED');
+    await waitFor(async () => Date.now() - Date.parse((await w.client.get(jobs, w.ns, 'once')).metadata.creationTimestamp!) > 1_000, 10_000, () => 'time stood still');
+    const same = await runStage(w, deployManifestStage, { manifests: [job('once', '0')] });
+    assert.equal(same.status, 'FAILED');
+    assert.match(same.message ?? '', /^deployManifest "step": Job ".*\/once" finished \(Complete\) before this stage started .*, so applying it again runs nothing; give it a per-run name, e\.g\. once-\$\{execution\.name\}$/);
+    const changed = await runStage(w, deployManifestStage, { manifests: [job('once', '0', '2s')] });
+    assert.equal(changed.status, 'FAILED');
+    assert.match(changed.message ?? '', /field is immutable.*; a Job cannot be changed once made, and this one exists from an earlier deploy: give it a per-run name, e\.g\. once-\$\{execution\.name\}$/s);
+  });
+
+  it('undoRolloutManifest and rollingRestartManifest refuse a paused Deployment at once', async () => {
+    await w.client.request('patch', 'PATCH', w.client.path(deployments, w.ns, 'web'), { body: { spec: { paused: true } }, contentType: 'application/merge-patch+json' });
+    try {
+      for (const type of [undoRolloutManifestStage, rollingRestartManifestStage]) {
+        const refused = await runStage(w, type, { target });
+        assert.equal(refused.status, 'FAILED');
+        assert.equal(refused.passes, 1, 'at once');
+        assert.match(refused.message ?? '', new RegExp(`^${type.type} "step": Deployment ".*/web" is paused \\(spec\\.paused\\), so .* would roll nothing out; resume it first`));
+      }
+    } finally {
+      await w.client.request('patch', 'PATCH', w.client.path(deployments, w.ns, 'web'), { body: { spec: { paused: false } }, contentType: 'application/merge-patch+json' });
+    }
+  });
+
+  it('rollingRestartManifest says a StatefulSet with updateStrategy OnDelete has had no pod replaced', async () => {
+    const sts: KubeObject = { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'cache' },
+      spec: { replicas: 1, updateStrategy: { type: 'OnDelete' }, selector: { matchLabels: { app: 'cache' } },
+        template: { metadata: { labels: { app: 'cache' } }, spec: { containers: [{ name: 'cache', image: 'shop/cache:v1' }] } } } } as KubeObject;
+    assert.equal((await runStage(w, deployManifestStage, { manifests: [sts] })).status, 'SUCCEEDED');
+    const restarted = await runStage(w, rollingRestartManifestStage, { target: { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'cache' } });
+    assert.equal(restarted.status, 'SUCCEEDED', restarted.message);
+    assert.match(restarted.message ?? '', /^restarted StatefulSet ".*\/cache"; its updateStrategy is OnDelete, so no pod was replaced/);
   });
 });
