@@ -1,8 +1,9 @@
 // Server groups on Kubernetes: a ReplicaSet named app-stack-detail-vNNN. Enabled means the labels its
 // load balancers' Services select are on the ReplicaSet's pod template and on every live pod of it
 // (so enabling and disabling move traffic without restarting anything), as Spinnaker does. A share
-// out of traffic (a rolling red/black step) takes the labels off that many live pods, the first by name;
-// pods made from the template carry them, so describe says unsettled until a replaced pod is counted in.
+// out of traffic (a rolling red/black step) takes the labels off that many live pods, those already out
+// first, then unready ones, then by name; pods made from the template carry them, so describe says
+// unsettled until a replaced pod is counted in, as it does for any pod whose labels are not as recorded.
 import { parseServerGroupName } from '../../api/moniker.ts';
 import type { Capacity } from '../../api/v1alpha1/common.ts';
 import { ApiError, isNotFound } from '../../core/errors.ts';
@@ -75,17 +76,30 @@ export function trafficChanges(labels: Record<string, string> | undefined, servi
   return changes;
 }
 
-/** Pods that count: those not being deleted, by name (the order a share out of traffic is taken in). */
-const livePods = (items: KubeObject[]) => items.filter((p) => !p.metadata.deletionTimestamp).sort((x, y) => x.metadata.name.localeCompare(y.metadata.name));
+type Pod = KubeObject<unknown, { conditions?: { type: string; status: string }[] }>;
+
+/** Pods that count: those not being deleted, by name. */
+const livePods = (items: Pod[]) => items.filter((p) => !p.metadata.deletionTimestamp).sort((x, y) => x.metadata.name.localeCompare(y.metadata.name));
+
+const isReady = (p: Pod) => !!p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+/** Out of traffic already: it carries none of the traffic labels it would serve with. */
+const isOut = (p: Pod, serving: readonly string[]) => serving.length > 0 && !serving.some((lb) => p.metadata.labels?.[trafficLabel(lb)] === trafficValue);
 
 /** How many of n pods a share (percent) keeps out of traffic: rounded down, so the rest never serve fewer than asked. */
 export const podsOutOfTraffic = (n: number, percent: number): number => Math.floor((n * percent) / 100);
 
-/** The traffic label changes of each live pod (by name) for a server group serving `serving`, the first `out` of them serving none. */
-export function podTrafficChanges(pods: KubeObject[], serving: readonly string[], percent: number): [string, Record<string, string | null>][] {
+/**
+ * The traffic label changes of each live pod (by name) for a server group serving `serving`, a
+ * share (percent) of them serving none. The pods taken out are those already out first, then unready
+ * ones, then the first by name: a pod replaced, or one more asked for, never moves the share onto
+ * ready pods that serve, which would leave fewer serving than the share allows.
+ */
+export function podTrafficChanges(pods: Pod[], serving: readonly string[], percent: number): [string, Record<string, string | null>][] {
   const live = livePods(pods);
-  const out = podsOutOfTraffic(live.length, percent);
-  return live.map((p, i) => [p.metadata.name, trafficChanges(p.metadata.labels, i < out ? [] : serving)]);
+  const rank = (p: Pod) => (isOut(p, serving) ? 0 : isReady(p) ? 2 : 1);
+  const out = new Set(live.map((p, i) => ({ p, i })).sort((x, y) => rank(x.p) - rank(y.p) || x.i - y.i)
+    .slice(0, podsOutOfTraffic(live.length, percent)).map(({ p }) => p.metadata.name));
+  return live.map((p) => [p.metadata.name, trafficChanges(p.metadata.labels, out.has(p.metadata.name) ? [] : serving)]);
 }
 
 export function kubernetesServerGroups(clientFor: ClientFor): ServerGroupProvider {
@@ -112,7 +126,7 @@ export function kubernetesServerGroups(clientFor: ClientFor): ServerGroupProvide
       metadata: { annotations: { [enabledAnnotation]: String(enabled), [loadBalancersAnnotation]: JSON.stringify(loadBalancers),
         [disabledPercentageAnnotation]: share ? String(share) : null } },
       spec: { template: { metadata: { labels: trafficChanges(rs.spec?.template.metadata?.labels, serving) } } } }));
-    const live = await client.list<KubeObject>(pods, ns, { labelSelector: `${serverGroupLabel}=${name}` });
+    const live = await client.list<Pod>(pods, ns, { labelSelector: `${serverGroupLabel}=${name}` });
     for (const [pod, labels] of podTrafficChanges(live.items, serving, share)) {
       if (Object.keys(labels).length === 0) continue;
       try {
@@ -126,14 +140,17 @@ export function kubernetesServerGroups(clientFor: ClientFor): ServerGroupProvide
   }
 
   /**
-   * describe, and whether its live pods carry the traffic labels its share says: a pod made from the
-   * template in place of one that was out of traffic serves until it is counted again (unsettled).
+   * describe, and whether its pod template and live pods carry the traffic labels it records (enabled
+   * or not, whatever its share): a pod made from the template in place of one that was out of traffic,
+   * or a change cut short (an enable, a disable, a share put back interrupted half way), leaves some
+   * pods otherwise, and the server group is unsettled until they are relabelled.
    */
   async function describeWithPods(a: ProviderAccount, l: Location, rs: ReplicaSet): Promise<ServerGroupDescription> {
     const desc = describe(rs);
-    if (!desc.enabled || !desc.disabledPercentage) return desc;
-    const live = await (await clientFor(a)).list<KubeObject>(pods, namespaceOf(a, l), { labelSelector: `${serverGroupLabel}=${desc.name}` });
-    const off = podTrafficChanges(live.items, members(desc.loadBalancers), desc.disabledPercentage).some(([, c]) => Object.keys(c).length > 0);
+    const serving = desc.enabled ? members(desc.loadBalancers) : [];
+    const live = await (await clientFor(a)).list<Pod>(pods, namespaceOf(a, l), { labelSelector: `${serverGroupLabel}=${desc.name}` });
+    const off = Object.keys(trafficChanges(rs.spec?.template.metadata?.labels, serving)).length > 0
+      || podTrafficChanges(live.items, serving, desc.enabled ? desc.disabledPercentage ?? 0 : 0).some(([, c]) => Object.keys(c).length > 0);
     return off ? { ...desc, unsettled: true } : desc;
   }
 
