@@ -54,6 +54,7 @@ describe('deployManifest trafficManagement, enableManifest and disableManifest',
     await client.create(services, { ...service('web', { frontedBy: 'web' }), metadata: { name: 'web', namespace: w.ns } });
     await client.create(services, { ...service('everything', {}), metadata: { name: 'everything', namespace: w.ns } });
     await client.create(services, { ...service('by-app', { app: 'web' }), metadata: { name: 'by-app', namespace: w.ns } });
+    await client.create(services, { ...service('web-other', { frontedBy: 'other' }), metadata: { name: 'web-other', namespace: w.ns } });
   });
   after(async () => { await w.client.delete(namespaces, undefined, w.ns).catch(() => undefined); });
 
@@ -96,8 +97,16 @@ describe('deployManifest trafficManagement, enableManifest and disableManifest',
     assert.equal((await podIps('web-v000')).length, 2, 'the old pods stay up');
   });
 
+  /** The resourceVersions of a ReplicaSet and of its pods, by name. */
+  const versions = async (rs: string) => {
+    const owner = await w.client.get(replicaSets, w.ns, rs);
+    const owned = (await w.client.list(pods, w.ns, { labelSelector: 'app=web' })).items.filter((p) => p.metadata.ownerReferences?.some((o) => o.uid === owner.metadata.uid));
+    return Object.fromEntries([[rs, owner.metadata.resourceVersion], ...owned.map((p) => [p.metadata.name, p.metadata.resourceVersion])]) as Record<string, string>;
+  };
+
   it('redeploying the same content reuses its version and changes nothing more', async () => {
     const record = newRecord('deployManifest');
+    const before = await versions('web-v001');
     const again = await runStage(w, deployManifestStage, { manifests: [replicaSet('shop/web:v2')], trafficManagement: traffic('redblack') });
     assert.equal(again.status, 'SUCCEEDED', again.message);
     assert.deepEqual(again.outputs?.manifests, [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-v001', namespace: w.ns, version: 'v001' }]);
@@ -106,6 +115,7 @@ describe('deployManifest trafficManagement, enableManifest and disableManifest',
     const repeated = await pass(w, deployManifestStage, { manifests: [replicaSet('shop/web:v2')], trafficManagement: traffic('redblack') }, record);
     assert.equal(repeated.status, 'SUCCEEDED', repeated.message);
     await servesOnly('web', 'web-v001');
+    assert.deepEqual(await versions('web-v001'), before, 'neither the ReplicaSet nor its pods were written');
   });
 
   it('disableManifest takes a ReplicaSet out of the Services it names, and enableManifest puts it back', async () => {
@@ -128,7 +138,7 @@ describe('deployManifest trafficManagement, enableManifest and disableManifest',
     assert.equal(none.status, 'FAILED');
     assert.match(none.message ?? '', /^enableManifest "step": ReplicaSet ".*\/plain" names no Service in its annotation traffic\.staysail\.dev\/load-balancers; deploy it with deployManifest's trafficManagement/);
     const gone = await runStage(w, disableManifestStage, { target: { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'nope' } });
-    assert.match(gone.message ?? '', /^disableManifest "step": ReplicaSet ".*\/nope" does not exist$/);
+    assert.match(gone.message ?? '', /^disableManifest "step": ReplicaSet ".*\/nope" does not exist; check target\.name \(e\.g\. the deploy stage's outputs\.manifests/);
   });
 
   it('a dark deploy makes the new version without traffic, and highlander then deletes every other version', async () => {
@@ -154,8 +164,11 @@ describe('deployManifest trafficManagement, enableManifest and disableManifest',
         /^deployManifest "step": ReplicaSet ".*\/web": Service "by-app" selects on "app", which the ReplicaSet already has among its own labels or selector/],
       [{ manifests: [replicaSet('shop/web:v9')], trafficManagement: { enabled: true, options: { services: ['nope'] } } },
         /^deployManifest "step": ReplicaSet ".*\/web": Service ".*\/nope" does not exist/],
-      [{ manifests: [replicaSet('shop/web:v9'), { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api' }, spec: {} }], trafficManagement: traffic('redblack') },
-        /^deployManifest "step": trafficManagement moves Services' traffic between ReplicaSets, and Deployment "api" would roll out/],
+      [{ manifests: [replicaSet('shop/web:v9'), { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api' },
+        spec: { selector: { matchLabels: { app: 'api' } }, template: { metadata: { labels: { app: 'api', frontedBy: 'web' } } } } }], trafficManagement: traffic('redblack') },
+        /^deployManifest "step": Deployment ".*\/api": Service "web" of trafficManagement selects its pods .*; deploy a ReplicaSet instead of the Deployment/],
+      [{ manifests: [replicaSet('shop/web:v9')], trafficManagement: { enabled: true, options: { services: ['web', 'web-other'] } } },
+        /^deployManifest "step": ReplicaSet ".*\/web": Services "web" and "web-other" both select on "frontedBy", with "web" and "other", and a pod can carry only one of them; give each Service a key of its own/],
     ];
     for (const [block, message] of cases) {
       const outcome = await runStage(w, deployManifestStage, block);
@@ -163,5 +176,79 @@ describe('deployManifest trafficManagement, enableManifest and disableManifest',
       assert.match(outcome.message ?? '', message);
     }
     assert.equal((await w.client.list(replicaSets, w.ns)).items.length, before, 'nothing was applied');
+  });
+
+  /** A ReplicaSet of no pods whose annotation names the Services. */
+  const bare = async (name: string, servicesNamed: string[], extra: Partial<KubeObject['metadata']> = {}) => w.client.create(replicaSets, {
+    apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name, namespace: w.ns, labels: { app: name }, ...extra,
+      annotations: { 'traffic.staysail.dev/load-balancers': JSON.stringify(servicesNamed.map((n) => `service ${n}`)) } },
+    spec: { replicas: 0, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'web', image: 'x' }] } } } });
+
+  it('enableManifest refuses Services at odds over a key and a ReplicaSet a Deployment controls; disableManifest passes over a Service deleted', async () => {
+    await bare('pair', ['web', 'web-other']);
+    const odds = await runStage(w, enableManifestStage, { target: { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'pair' } });
+    assert.equal(odds.status, 'FAILED');
+    assert.match(odds.message ?? '', /^enableManifest "step": ReplicaSet ".*\/pair": Services "web" and "web-other" both select on "frontedBy"/);
+
+    const d = await w.client.create({ group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true }, {
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'owned', namespace: w.ns },
+      spec: { replicas: 0, selector: { matchLabels: { app: 'owned' } }, template: { metadata: { labels: { app: 'owned' } }, spec: { containers: [{ name: 'web', image: 'x' }] } } } });
+    let owned: KubeObject | undefined;
+    await waitFor(async () => {
+      owned = (await w.client.list(replicaSets, w.ns, { labelSelector: 'app=owned' })).items.find((r) => r.metadata.ownerReferences?.some((o) => o.uid === (d as KubeObject).metadata.uid));
+      return !!owned;
+    }, 30_000, () => 'the Deployment owned has no ReplicaSet');
+    for (const type of [enableManifestStage, disableManifestStage]) {
+      const refused = await runStage(w, type, { target: { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: owned!.metadata.name } });
+      assert.equal(refused.status, 'FAILED');
+      assert.match(refused.message ?? '', new RegExp(`^${type.type} "step": ReplicaSet ".*/${owned!.metadata.name}" is controlled by Deployment "owned", .*; act on the Deployment instead`));
+    }
+
+    await bare('orphan', ['web', 'gone']);
+    const off = await runStage(w, disableManifestStage, { target: { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'orphan' } });
+    assert.equal(off.status, 'SUCCEEDED', off.message);
+    assert.match(off.message ?? '', /^ReplicaSet ".*\/orphan" was already out of Service "web"; Service "gone" named in its annotation does not exist, passed over$/);
+    assert.deepEqual(off.outputs?.missing, ['gone']);
+  });
+
+  it('deploys a Deployment no Service of trafficManagement selects beside the ReplicaSet', async () => {
+    await w.client.create(services, { ...service('cart', { 'staysail.dev/fronted-by-cart': 'true' }), metadata: { name: 'cart', namespace: w.ns } });
+    const rs = { ...replicaSet('shop/cart:v1'), metadata: { name: 'cart', labels: { app: 'cart' } } } as KubeObject;
+    (rs.spec as { selector: unknown; template: { metadata: unknown } }).selector = { matchLabels: { app: 'cart' } };
+    (rs.spec as { template: { metadata: unknown } }).template.metadata = { labels: { app: 'cart' } };
+    const worker = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'worker' },
+      spec: { replicas: 1, selector: { matchLabels: { app: 'worker' } }, template: { metadata: { labels: { app: 'worker' } }, spec: { containers: [{ name: 'w', image: 'x' }] } } } };
+    const done = await runStage(w, deployManifestStage, { manifests: [rs, worker], trafficManagement: { enabled: true, options: { services: ['cart'] } } });
+    assert.equal(done.status, 'SUCCEEDED', done.message);
+    assert.deepEqual(done.outputs?.traffic, { enabled: ['cart-v000'], disabled: [], deleted: [] });
+  });
+
+  it('records the cleanup plan before acting, so a cleanup pass repeated after a crash keeps every name in its outputs', async () => {
+    const rs = (tag: string) => {
+      const m = replicaSet(`shop/cart:${tag}`) as KubeObject<{ selector: unknown; template: { metadata: unknown } }>;
+      return { ...m, metadata: { name: 'cart', labels: { app: 'cart' } }, spec: { ...m.spec!, selector: { matchLabels: { app: 'cart' } },
+        template: { ...m.spec!.template, metadata: { labels: { app: 'cart' } } } } } as KubeObject;
+    };
+    const block = (tag: string, strategy: string) => ({ manifests: [rs(tag)], trafficManagement: { enabled: true, options: { services: ['cart'], strategy } } });
+    assert.equal((await runStage(w, deployManifestStage, block('v2', 'redblack'))).status, 'SUCCEEDED');
+    const record = newRecord('deployManifest');
+    let outcome = await pass(w, deployManifestStage, block('v3', 'highlander'), record);
+    for (let i = 0; i < 120 && outcome.status === 'RUNNING' && !outcome.state?.cleanup; i++) {
+      record.state = outcome.state ?? record.state;
+      await new Promise((r) => setTimeout(r, 500));
+      outcome = await pass(w, deployManifestStage, block('v3', 'highlander'), record);
+    }
+    assert.equal(outcome.status, 'RUNNING', outcome.message);
+    assert.deepEqual(outcome.state?.cleanup, [{ namespace: w.ns, disable: ['cart-v000', 'cart-v001'], delete: ['cart-v000', 'cart-v001'] }]);
+    assert.ok(await w.client.get(replicaSets, w.ns, 'cart-v000'), 'nothing is deleted before the plan is recorded');
+    record.state = outcome.state!;
+    const want = { enabled: ['cart-v002'], disabled: ['cart-v000', 'cart-v001'], deleted: ['cart-v000', 'cart-v001'] };
+    const cleaned = await pass(w, deployManifestStage, block('v3', 'highlander'), record);
+    assert.equal(cleaned.status, 'SUCCEEDED', cleaned.message);
+    assert.deepEqual(cleaned.outputs?.traffic, want);
+    // The outcome was lost: the pass is made again with the plan's state, and the versions are gone by now.
+    const again = await pass(w, deployManifestStage, block('v3', 'highlander'), record);
+    assert.equal(again.status, 'SUCCEEDED', again.message);
+    assert.deepEqual(again.outputs?.traffic, want);
   });
 });
