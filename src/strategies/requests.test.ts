@@ -93,24 +93,44 @@ describe('planRequests', () => {
       actions: [], results: ['Refused: shop-v002 is the live server group: it is resized by changing the Cluster\'s spec.capacity (resizeServerGroup does so), not by a request'] },
     { name: 'destroy the oldest', requests: [{ action: 'destroy', target: 'oldest' }],
       actions: ['destroy shop-v000'], results: ['Done: destroyed shop-v000'] },
-    { name: 'destroy the only enabled one is refused without allowActive', requests: [{ action: 'destroy', target: 'newest' }],
+    { name: 'destroy the live one is refused, allowActive or not: the Cluster would have nothing running its template', requests: [{ action: 'destroy', target: 'newest', allowActive: true }],
+      actions: [], results: ['Refused: shop-v002 is the live server group, running the Cluster\'s template: roll back first (rollbackCluster), or deploy a new template, then destroy it'] },
+    { name: 'destroy the only enabled one, not live, is refused without allowActive', requests: [{ action: 'destroy', target: 'newest' }], over: { live: undefined },
       actions: [], results: ['Refused: destroying shop-v002 would leave the cluster with no enabled server group; enable another one first, or allow deleting the active one'] },
-    { name: 'destroy the only enabled one with allowActive', requests: [{ action: 'destroy', target: 'newest', allowActive: true }],
+    { name: 'destroy the only enabled one, not live, with allowActive', requests: [{ action: 'destroy', target: 'newest', allowActive: true }], over: { live: undefined },
       actions: ['destroy shop-v002'], results: ['Done: destroyed shop-v002'] },
-    { name: 'scaleDown keeps the newest and skips nothing enabled', requests: [{ action: 'scaleDown', remaining: 1 }],
-      actions: ['resize shop-v001 to 0', 'resize shop-v000 to 0'], results: ['Done: scaled shop-v001, shop-v000 to 0, keeping 1 newest'] },
-    { name: 'scaleDown preferring larger keeps v001 (4) and leaves the enabled v002', requests: [{ action: 'scaleDown', remaining: 1, preferLarger: true }],
-      actions: ['resize shop-v000 to 0'], results: ['Done: scaled shop-v000 to 0, keeping 1 largest; left enabled shop-v002'] },
-    { name: 'scaleDown preferring larger, allowActive, scales the enabled one too', requests: [{ action: 'scaleDown', remaining: 1, preferLarger: true, allowActive: true }],
-      actions: ['resize shop-v002 to 0', 'resize shop-v000 to 0'], results: ['Done: scaled shop-v002, shop-v000 to 0, keeping 1 largest'] },
+    { name: 'a destroy by name planned again once its server group is gone is done, not refused', requests: [{ action: 'destroy', serverGroup: 'shop-v001' }],
+      over: { serverGroups: [group(2, true), group(0, false, 1)] }, actions: [], results: ['Done: shop-v001 is gone already'] },
+    { name: 'an enabled server group scaled to 0 does not count as serving', requests: [{ action: 'disable', target: 'newest' }],
+      over: { serverGroups: [group(2, true), group(1, true, 0)] }, actions: [], results: ['Refused: disabling shop-v002 would leave the cluster with no enabled server group; enable another one first'] },
+    { name: 'scaleDown keeps the newest, the enabled one counting among them', requests: [{ action: 'scaleDown', remaining: 1 }],
+      actions: ['resize shop-v001 to 0', 'resize shop-v000 to 0'], results: ['Done: scaled shop-v001, shop-v000 to 0, keeping 1 newest (enabled ones among them)'] },
+    { name: 'scaleDown of 2 keeps the enabled one and the newest disabled one', requests: [{ action: 'scaleDown', remaining: 2 }],
+      actions: ['resize shop-v000 to 0'], results: ['Done: scaled shop-v000 to 0, keeping 2 newest (enabled ones among them)'] },
+    { name: 'scaleDown preferring larger, 2 kept: the enabled one and the largest disabled (v001, 4)', requests: [{ action: 'scaleDown', remaining: 2, preferLarger: true }],
+      over: { serverGroups: [group(2, true), group(1, false, 1), group(0, false, 4)] },
+      actions: ['resize shop-v001 to 0'], results: ['Done: scaled shop-v001 to 0, keeping 2 largest (enabled ones among them)'] },
+    { name: 'scaleDown with allowActive never scales the live one', requests: [{ action: 'scaleDown', remaining: 0, allowActive: true }],
+      actions: ['resize shop-v001 to 0', 'resize shop-v000 to 0'], results: ['Done: scaled shop-v001, shop-v000 to 0, keeping 0 newest; left shop-v002, the live server group'] },
+    { name: 'after a rollback (v002 bad, disabled; v001 live): scaleDown with allowActive keeps v001 and scales the bad v002',
+      requests: [{ action: 'scaleDown', remaining: 1, allowActive: true }], over: { serverGroups: [group(2, false), group(1, true, 4), group(0, false, 1)], live: 'shop-v001' },
+      actions: ['resize shop-v002 to 0', 'resize shop-v000 to 0'], results: ['Done: scaled shop-v002, shop-v000 to 0, keeping 1 newest'] },
+    { name: 'after a rollback: shrink to 1 destroys the bad v002 and v000, the enabled v001 kept', requests: [{ action: 'shrink', remaining: 1 }],
+      over: { serverGroups: [group(2, false), group(1, true, 4), group(0, false, 1)], live: 'shop-v001' },
+      actions: ['destroy shop-v002', 'destroy shop-v000'], results: ['Done: destroyed shop-v002, shop-v000, keeping 1 newest (enabled ones among them)'] },
+    { name: 'after a rollback: disableCluster keeping 1 has nothing to disable', requests: [{ action: 'disableCluster', remaining: 1 }],
+      over: { serverGroups: [group(2, false), group(1, true, 4), group(0, false, 1)], live: 'shop-v001' },
+      actions: [], results: ['Done: nothing to disable, keeping 1 newest enabled'] },
     { name: 'shrink to 2', requests: [{ action: 'shrink', remaining: 2 }],
-      actions: ['destroy shop-v000'], results: ['Done: destroyed shop-v000, keeping 2 newest'] },
-    { name: 'shrink to 1, retaining larger, leaves the active one without allowActive', requests: [{ action: 'shrink', remaining: 1, preferLarger: true }],
-      actions: ['destroy shop-v000'], results: ['Done: destroyed shop-v000, keeping 1 largest; left enabled shop-v002'] },
+      actions: ['destroy shop-v000'], results: ['Done: destroyed shop-v000, keeping 2 newest (enabled ones among them)'] },
+    { name: 'shrink to 1, retaining larger, keeps the enabled one without allowActive', requests: [{ action: 'shrink', remaining: 1, preferLarger: true }],
+      actions: ['destroy shop-v001', 'destroy shop-v000'], results: ['Done: destroyed shop-v001, shop-v000, keeping 1 largest (enabled ones among them)'] },
     { name: 'disableCluster keeps the newest enabled', requests: [{ action: 'disableCluster', remaining: 1 }], over: { serverGroups: [group(2, true), group(1, true), group(0, true)] },
-      actions: ['disable shop-v001', 'disable shop-v000'], results: ['Done: disabled shop-v001, shop-v000, keeping 1 newest'] },
-    { name: 'disableCluster whose kept ones are all disabled is refused', requests: [{ action: 'disableCluster', remaining: 1 }], over: { serverGroups: [group(2, false), group(1, true)] },
-      actions: [], results: ['Refused: disabling shop-v001 would leave the cluster with no enabled server group (the 1 kept are disabled); keep more, or enable one first'] },
+      actions: ['disable shop-v001', 'disable shop-v000'], results: ['Done: disabled shop-v001, shop-v000, keeping 1 newest enabled'] },
+    { name: 'disableCluster keeping 2 of [on, off, on] keeps both enabled ones', requests: [{ action: 'disableCluster', remaining: 2 }], over: { serverGroups: [group(2, true), group(1, false), group(0, true)] },
+      actions: [], results: ['Done: nothing to disable, keeping 2 newest enabled'] },
+    { name: 'disableCluster keeping 0 is refused: nothing would serve', requests: [{ action: 'disableCluster', remaining: 0 }],
+      actions: [], results: ['Refused: disabling shop-v002 would leave the cluster with no enabled server group with instances; keep more, or enable one first'] },
     { name: 'nothing while a rollout is in progress', requests: [{ action: 'enable', target: 'previous' }], over: { rollout: { ...live, phase: 'Progressing' } },
       actions: [], results: [] },
     { name: 'nothing while a canary is analysed', requests: [{ action: 'enable', target: 'previous' }], over: { rollout: { ...live, phase: 'Analyzing' } },
@@ -130,24 +150,26 @@ describe('planRequests', () => {
       capacity: { min: 0, max: 4, desired: 3 }, time: '2026-12-02T10:00:00.000Z' });
   });
 
-  it('never leaves a cluster that had an enabled server group without one, unless allowActive says so', () => fc.assert(fc.property(
+  it('never leaves a cluster that had a serving server group without one (enabled, with instances), allowActive or not', () => fc.assert(fc.property(
     fc.array(fc.boolean(), { minLength: 1, maxLength: 5 }),
     fc.array(fc.record({
       action: fc.constantFrom('enable' as const, 'disable' as const, 'destroy' as const, 'scaleDown' as const, 'shrink' as const, 'disableCluster' as const),
-      target: fc.constantFrom('newest' as const, 'previous' as const, 'oldest' as const), remaining: fc.nat(3), preferLarger: fc.boolean(),
+      target: fc.constantFrom('newest' as const, 'previous' as const, 'oldest' as const), remaining: fc.nat(3), preferLarger: fc.boolean(), allowActive: fc.boolean(),
     }), { maxLength: 6 }),
     (enabled, reqs) => {
       if (!enabled.some(Boolean)) return true;
       const groups = enabled.map((e, i) => group(enabled.length - 1 - i, e, i + 1));
+      // allowActive only where it does not mean "destroy what serves, I know" (a single destroy).
       const requests = reqs.map((r, i) => (['enable', 'disable', 'destroy'].includes(r.action) ? { id: `q${i}`, action: r.action, target: r.target }
-        : { id: `q${i}`, action: r.action, remaining: r.remaining, preferLarger: r.preferLarger }) as ClusterRequest);
+        : { id: `q${i}`, action: r.action, remaining: r.remaining, preferLarger: r.preferLarger, allowActive: r.allowActive }) as ClusterRequest);
       const p = planRequests({ now, serverGroups: groups, rollout: live, requests, handled: new Set() });
       let left = groups;
       for (const a of p.actions) {
         if (a.kind === 'destroy') left = left.filter((g) => g.name !== a.name);
         if (a.kind === 'disable' || a.kind === 'enable') left = left.map((g) => (g.name === a.name ? { ...g, enabled: a.kind === 'enable' } : g));
+        if (a.kind === 'resize') left = left.map((g) => (g.name === a.name ? { ...g, capacity: a.capacity } : g));
       }
-      return left.some((g) => g.enabled) && p.results.length === requests.length;
+      return left.some((g) => g.enabled && g.capacity.desired > 0) && p.results.length === requests.length;
     })));
 });
 

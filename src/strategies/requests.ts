@@ -77,7 +77,8 @@ function missing(groups: Group[], r: ClusterRequest): string {
   return `${what}; the cluster has ${listed(groups)}`;
 }
 
-const enabledLeft = (groups: Group[], without: ReadonlySet<string>) => groups.filter((g) => g.enabled && !without.has(g.name));
+/** Server groups left serving: enabled, and with instances wanted (an enabled group scaled to 0 serves nothing). */
+const enabledLeft = (groups: Group[], without: ReadonlySet<string>) => groups.filter((g) => g.enabled && g.capacity.desired > 0 && !without.has(g.name));
 
 /** Server groups in the order they are kept: newest first, or largest first (newest among equals). */
 function keepOrder(groups: Group[], preferLarger: boolean | undefined): Group[] {
@@ -88,6 +89,8 @@ function keepOrder(groups: Group[], preferLarger: boolean | undefined): Group[] 
 function oneGroup(r: ClusterRequest, groups: Group[], live: string | undefined): Outcome {
   const name = resolveTarget(groups.map((g) => g.name), r);
   const g = groups.find((x) => x.name === name);
+  // The stage names the server group it resolved; gone when this request is planned again (its first pass destroyed it, and its record was not kept).
+  if (!g && r.action === 'destroy' && r.serverGroup !== undefined) return done(`${r.serverGroup} is gone already`, [], [r.serverGroup]);
   if (!g) return refused(missing(groups, r));
   switch (r.action) {
     case 'enable': {
@@ -115,6 +118,9 @@ function oneGroup(r: ClusterRequest, groups: Group[], live: string | undefined):
         same ? [] : [{ kind: 'resize', name: g.name, capacity }], [g.name], capacity);
     }
     case 'destroy':
+      if (g.name === live) {
+        return refused(`${g.name} is the live server group, running the Cluster's template: roll back first (rollbackCluster), or deploy a new template, then destroy it`);
+      }
       if (g.enabled && !r.allowActive && !enabledLeft(groups, new Set([g.name])).length) {
         return refused(`destroying ${g.name} would leave the cluster with no enabled server group; enable another one first, or allow deleting the active one`);
       }
@@ -124,22 +130,34 @@ function oneGroup(r: ClusterRequest, groups: Group[], live: string | undefined):
   }
 }
 
-/** scaleDown, shrink and disableCluster: all but `remaining` (newest or largest) are scaled to 0, destroyed or disabled. */
-function wholeCluster(r: ClusterRequest, groups: Group[]): Outcome {
-  const remaining = r.remaining ?? 1;
-  const rest = keepOrder(groups, r.preferLarger).slice(remaining);
-  const kept = `keeping ${remaining}${r.preferLarger ? ' largest' : ' newest'}`;
-  if (r.action === 'disableCluster') {
-    const off = rest.filter((g) => g.enabled);
-    if (off.length && !enabledLeft(groups, new Set(off.map((g) => g.name))).length) {
-      return refused(`disabling ${listed(off)} would leave the cluster with no enabled server group (the ${remaining} kept are disabled); keep more, or enable one first`);
-    }
-    return done(off.length ? `disabled ${listed(off)}, ${kept}` : `nothing to disable, ${kept}`, off.map((g) => ({ kind: 'disable', name: g.name })), off.map((g) => g.name));
+/**
+ * scaleDown, shrink and disableCluster, as Orca's cluster-wide tasks choose: disableCluster keeps the
+ * `remaining` newest (or largest) of the enabled server groups and disables the other enabled ones;
+ * scaleDown and shrink leave enabled server groups alone unless allowActive, and those they leave
+ * count towards the `remaining` kept; with allowActive, enabled ones are kept first. The live server
+ * group (the one running the Cluster's template) is never scaled down or destroyed: the Cluster would
+ * size it back, or have nothing running its template.
+ */
+function disableCluster(r: ClusterRequest, groups: Group[], kept: string): Outcome {
+  const off = keepOrder(groups.filter((g) => g.enabled), r.preferLarger).slice(r.remaining ?? 1);
+  if (off.length && !enabledLeft(groups, new Set(off.map((g) => g.name))).length) {
+    return refused(`disabling ${listed(off)} would leave the cluster with no enabled server group with instances; keep more, or enable one first`);
   }
-  // Enabled server groups are left alone unless allowActive (Spinnaker's allowScaleDownActive, allowDeleteActive).
-  const chosen = rest.filter((g) => (r.allowActive || !g.enabled) && (r.action === 'shrink' || g.capacity.desired > 0));
-  const skipped = rest.filter((g) => g.enabled && !r.allowActive).map((g) => g.name);
-  const also = skipped.length ? `; left enabled ${skipped.join(', ')}` : '';
+  return done(off.length ? `disabled ${listed(off)}, ${kept} enabled` : `nothing to disable, ${kept} enabled`, off.map((g) => ({ kind: 'disable', name: g.name })), off.map((g) => g.name));
+}
+
+function wholeCluster(r: ClusterRequest, groups: Group[], live: string | undefined): Outcome {
+  const remaining = r.remaining ?? 1;
+  const kept = `keeping ${remaining}${r.preferLarger ? ' largest' : ' newest'}${r.action === 'disableCluster' || r.allowActive ? '' : ' (enabled ones among them)'}`;
+  if (r.action === 'disableCluster') return disableCluster(r, groups, kept);
+  const candidates = groups.filter((g) => r.allowActive || !g.enabled);
+  const ordered = keepOrder(candidates, r.preferLarger).map((g, i) => ({ g, i })).sort((a, b) => Number(b.g.enabled) - Number(a.g.enabled) || a.i - b.i).map((x) => x.g);
+  const rest = ordered.slice(Math.max(0, remaining - (groups.length - candidates.length)));
+  const chosen = rest.filter((g) => g.name !== live && (r.action === 'shrink' || g.capacity.desired > 0));
+  const also = rest.some((g) => g.name === live) ? `; left ${live}, the live server group` : '';
+  if (chosen.length && r.allowActive && !enabledLeft(groups, new Set(chosen.map((g) => g.name))).length) {
+    return refused(`${r.action === 'shrink' ? 'destroying' : 'scaling down'} ${listed(chosen)} would leave the cluster with no enabled server group with instances; keep more`);
+  }
   if (r.action === 'shrink') {
     return done(chosen.length ? `destroyed ${listed(chosen)}, ${kept}${also}` : `nothing to destroy, ${kept}${also}`,
       chosen.map((g) => ({ kind: 'destroy', name: g.name })), chosen.map((g) => g.name));
@@ -169,7 +187,7 @@ export function planRequests(input: RequestInput): RequestPlan {
   for (const r of input.requests) {
     if (seen.has(r.id)) continue;
     seen.add(r.id);
-    const o = r.action === 'enable' || r.action === 'disable' || r.action === 'resize' || r.action === 'destroy' ? oneGroup(r, groups, input.live) : wholeCluster(r, groups);
+    const o = r.action === 'enable' || r.action === 'disable' || r.action === 'resize' || r.action === 'destroy' ? oneGroup(r, groups, input.live) : wholeCluster(r, groups, input.live);
     groups = after(groups, o.actions);
     plan.actions.push(...o.actions);
     plan.results.push({ id: r.id, action: r.action, result: o.result, message: o.message, ...(o.serverGroups ? { serverGroups: o.serverGroups } : {}),

@@ -98,7 +98,17 @@ function serverGroupStage(type: string, action: RequestAction): StageType {
         if (path) named = { ...cfg, serverGroup: path };
       }
       const share = action === 'disable' && isPartial(cfg) ? (c: Cluster, name: string) => shareOutOfTraffic(s, c.metadata.namespace!, name, cfg.desiredPercentage!) : undefined;
-      return runRequest(s, cfg.clusterRef!.name, cfg.failIfRollingOut, () => oneGroupRequest(s, named, action),
+      // The target is resolved to a name when the request is made, as Orca's determineTargetServerGroup does: planned again
+      // (after a crash, or once a rollout ends) it still names the same server group, never the one that has since become previous.
+      const resolved = (c: Cluster): ClusterRequest | StageOutcome => {
+        if (named.serverGroup !== undefined) return oneGroupRequest(s, named, action);
+        const name = resolveTarget(listedGroups(c).map((g) => g.name), named);
+        if (!name) {
+          return { status: 'FAILED', final: true, message: `${stageName(s)}: Cluster "${c.metadata.name}" has no ${what(named)}; it has ${listedGroups(c).map((g) => g.name).join(', ') || 'none'}` };
+        }
+        return oneGroupRequest(s, { ...named, serverGroup: name }, action);
+      };
+      return runRequest(s, cfg.clusterRef!.name, cfg.failIfRollingOut, resolved,
         (r) => ({ serverGroup: r.serverGroups?.[0], ...(r.capacity ? { capacity: r.capacity } : {}), ...(share ? { desiredPercentage: cfg.desiredPercentage } : {}) }), share);
     },
   };
