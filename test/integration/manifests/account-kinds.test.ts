@@ -7,6 +7,9 @@ import { KubeClient, type KubeObject, type ResourceType } from '../../../src/cor
 import { isProviderError } from '../../../src/providers/errors.ts';
 import type { ManifestProvider, ProviderAccount } from '../../../src/providers/interfaces.ts';
 import { KubernetesProvider } from '../../../src/providers/kubernetes/provider.ts';
+import { deployManifestStage } from '../../../src/pipeline/stages/deploy-manifest.ts';
+import type { StageRun } from '../../../src/pipeline/stages/stage-type.ts';
+import { newRecord } from './passes.ts';
 import { freshNamespace, namespaces } from '../../support/provider-world.ts';
 import { sharedCluster } from '../../support/setup.ts';
 
@@ -61,5 +64,33 @@ describe('the kinds an Account allows its manifest stages', function () {
     assert.equal((await manifests.status(listed, { namespace: ns }, ref)).status, 'Current');
     await manifests.delete(listed, { namespace: ns }, ref);
     assert.equal(await manifests.read(listed, { namespace: ns }, ref), undefined);
+  });
+
+  it('refuses a batch with an object in a namespace the Account may not deploy to before applying the manifests before it', async () => {
+    const elsewhere = { ...configMap('stray'), metadata: { name: 'stray', namespace: 'kube-system' } };
+    await assert.rejects(manifests.apply(account({}), {}, [configMap('before-stray'), elsewhere], { fieldManager }),
+      (err: Error) => isProviderError(err, 'Invalid') && /^ConfigMap "kube-system\/stray": namespace "kube-system" is not one Account "local" may deploy to/.test(err.message));
+    assert.equal(await exists('before-stray'), false, 'nothing of the batch was applied');
+  });
+
+  it('refuses trafficManagement before applying anything when the Account omits the Pods it relabels, and names a list readably', async () => {
+    const omitting = account({ omitKinds: ['Pod'] });
+    const provider = new KubernetesProvider(client, realClock);
+    await client.create({ group: '', version: 'v1', plural: 'services', kind: 'Service', namespaced: true },
+      { metadata: { name: 'web', namespace: ns }, spec: { selector: { 'staysail.dev/fronted-by-web': 'true' }, ports: [{ port: 80 }] } } as KubeObject);
+    const rs = { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web', labels: { app: 'web' } },
+      spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'x' }] } } } };
+    const outcome = await deployManifestStage.execute({
+      run: { metadata: { name: 'release-1', namespace: ns } }, stage: { refId: 'step', type: 'deployManifest' },
+      config: { accountRef: { name: 'local' }, manifests: [configMap('before-traffic'), rs], trafficManagement: { enabled: true, options: { services: ['web'] } } },
+      record: newRecord('deployManifest'), scope: {} as StageRun['scope'], clock: realClock, client,
+      resolveAccount: () => ({ account: omitting, provider }),
+      log: { info: () => {}, warn: () => {}, error: () => {}, debug: () => {} } as unknown as StageRun['log'],
+    } as unknown as StageRun);
+    assert.equal(outcome.status, 'FAILED');
+    assert.match(outcome.message ?? '', /^deployManifest "step": Account "local": Pods of ReplicaSet ".*\/web", which trafficManagement relabels: kind Pod is in the Account's spec\.kubernetes\.manifests\.omitKinds/);
+    assert.equal(await exists('before-traffic'), false, 'nothing was applied');
+    await assert.rejects(manifests.list(omitting, { namespace: ns }, { apiVersion: 'v1', kind: 'Pod' }, 'app=web'),
+      (err: Error) => new RegExp(`^Account "local": the Pod objects matching app=web in namespace "${ns}": kind Pod is in`).test(err.message));
   });
 });
