@@ -1,8 +1,13 @@
 // deployManifest's trafficManagement, undoRolloutManifest and rollingRestartManifest end to end, with
 // the operator as a process: runs of one pipeline deploy web-v000, then web-v001, behind a Service by
 // red/black, and the Service's endpoints (its EndpointSlices) follow the new version's pods alone;
-// highlander deletes the older versions; a Deployment is rolled back and restarted.
+// highlander deletes the older versions; a Deployment is rolled back and restarted; the red/black
+// sample puts the previous version back before it pulls a new one that fails its smoke test.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parse } from 'yaml';
 import { waitFor } from '../../cluster/probe.ts';
 import { inNamespace, pipeline, run, stage, succeeded } from '../../support/runs.ts';
 import { withLocalAccountAndOperator } from '../../support/namespace.ts';
@@ -24,23 +29,23 @@ type Pod = { metadata: { ownerReferences?: { name: string }[]; deletionTimestamp
 type Slice = { endpoints?: { addresses: string[]; conditions?: { ready?: boolean } }[] };
 const json = async <T>(args: string[]) => JSON.parse(await k([...args, '-o', 'json'])) as { items: T[] };
 
-/** The pod IPs of a ReplicaSet, by owner. */
-async function podIps(rs: string): Promise<string[]> {
-  const pods = await json<Pod>(['get', 'pods', '-l', 'app=web']);
+/** The pod IPs of a ReplicaSet, by owner (its pods labelled app=<app>). */
+async function podIps(rs: string, app = 'web'): Promise<string[]> {
+  const pods = await json<Pod>(['get', 'pods', '-l', `app=${app}`]);
   return pods.items.filter((p) => p.metadata.ownerReferences?.some((o) => o.name === rs) && !p.metadata.deletionTimestamp)
     .map((p) => p.status.podIP).filter((ip): ip is string => !!ip).sort();
 }
 
 /** Waits until the Service's ready endpoints are exactly the ReplicaSet's two pods (EndpointSlices follow pod labels asynchronously). */
-async function servesOnly(rs: string): Promise<void> {
+async function servesOnly(rs: string, service = 'web'): Promise<void> {
   let got: string[] = [];
   let want: string[] = [];
   await waitFor(async () => {
-    want = await podIps(rs);
-    const slices = await json<Slice>(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=web']);
+    want = await podIps(rs, service);
+    const slices = await json<Slice>(['get', 'endpointslices', '-l', `kubernetes.io/service-name=${service}`]);
     got = slices.items.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready).flatMap((e) => e.addresses).sort();
     return want.length === 2 && JSON.stringify(got) === JSON.stringify(want);
-  }, 60_000, () => `Service web serves ${got.join(', ') || 'nothing'}, not ${rs}'s pods ${want.join(', ')}`);
+  }, 60_000, () => `Service ${service} serves ${got.join(', ') || 'nothing'}, not ${rs}'s pods ${want.join(', ')}`);
 }
 
 describe('deployManifest trafficManagement, undoRolloutManifest and rollingRestartManifest, with the operator as a process', function () {
@@ -94,5 +99,34 @@ describe('deployManifest trafficManagement, undoRolloutManifest and rollingResta
     const restartedAt = await k(['get', 'deployment', 'api', '-o', 'jsonpath={.spec.template.metadata.annotations.kubectl\\.kubernetes\\.io/restartedAt}']);
     assert.equal(restartedAt, stage(back, 'restart')?.outputs?.restartedAt);
     assert.equal(await k(['get', 'deployment', 'api', '-o', 'jsonpath={.status.updatedReplicas}/{.status.availableReplicas}']), '2/2');
+  });
+
+  it('the red/black sample puts the previous version back before it pulls a new one that fails its smoke test', async () => {
+    // The sample as it is, but for its names (site, beside the web of the tests above) and its smoke test's URL.
+    let healthy = true;
+    const smoke = createServer((_req, res) => { res.statusCode = healthy ? 200 : 404; res.end(); });
+    await new Promise<void>((resolve) => smoke.listen(0, '127.0.0.1', resolve));
+    try {
+      const text = readFileSync(new URL('../../../config/samples/pipeline-manifest-traffic.yaml', import.meta.url), 'utf8').replace(/\bweb\b/g, 'site');
+      const sample = parse(text) as { spec: { stages: { refId: string; webhook?: { url: string } }[] } };
+      sample.spec.stages.find((st) => st.refId === 'smoke')!.webhook!.url = `http://127.0.0.1:${(smoke.address() as AddressInfo).port}/healthz`;
+      await apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'site' },
+        spec: { selector: { 'staysail.dev/fronted-by-site': 'true' }, ports: [{ port: 80, targetPort: 8080 }] } }, sample);
+      await apply(run('site-1', 'site-traffic', { parameters: { version: 'v1' } }));
+      const first = await finished('site-1');
+      assert.equal(stage(first, 'smoke')?.status, 'SUCCEEDED', JSON.stringify(first.status?.stages));
+      assert.deepEqual(['restore', 'pull-back'].map((r) => stage(first, r)?.status), ['SKIPPED', 'SKIPPED']);
+      await servesOnly('site-v000', 'site');
+
+      healthy = false;
+      await apply(run('site-2', 'site-traffic', { parameters: { version: 'v2' } }));
+      const second = await finished('site-2');
+      assert.equal(stage(second, 'smoke')?.status, 'FAILED_CONTINUE', JSON.stringify(second.status?.stages));
+      assert.deepEqual(stage(second, 'restore')?.outputs?.manifest, { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'site-v000', namespace: ns });
+      assert.equal(stage(second, 'pull-back')?.status, 'SUCCEEDED', JSON.stringify(second.status?.stages));
+      await servesOnly('site-v000', 'site');
+    } finally {
+      smoke.close();
+    }
   });
 });
