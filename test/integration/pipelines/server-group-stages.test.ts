@@ -23,7 +23,7 @@ type Run = KubeObject<unknown, { stages?: StageRecord[]; conditions?: { type: st
 interface Listed { name: string; enabled: boolean; desiredReplicas: number; readyReplicas: number }
 type Cluster = KubeObject<{ capacity: { desired: number }; requests?: { id: string }[] },
   { rollout?: { phase: string; revision: number; newServerGroup?: string }; serverGroups?: Listed[]; activeServerGroup?: string;
-    requests?: { id: string; action: string; result: string; message: string }[] }>;
+    requests?: { id: string; action: string; result: string; message: string; time?: string }[] }>;
 type ServerGroup = KubeObject<{ enabled: boolean; capacity: { desired: number } }, { enabled?: boolean; readyReplicas?: number; disabledPercentage?: number }>;
 
 const podTemplate = (image: string, extra: object = {}) => ({ kubernetes: { podTemplate: { spec: { containers: [{ name: 'web', image }], ...extra } } } });
@@ -67,7 +67,8 @@ for (const world of worlds) {
         () => `Cluster ${name} did not finish rollout ${revision}: ${JSON.stringify(c?.status?.rollout)}`, 200);
       return c!;
     }
-    const setImage = (name: string, image: string, extra: object = {}) => manager.client.mergePatch(resources.cluster, ns, name, { spec: { template: podTemplate(image, extra) } });
+    // The whole template is replaced: a merge would keep fields of the one before (a nodeSelector).
+    const setImage = (name: string, image: string) => manager.client.jsonPatch(resources.cluster, ns, name, [{ op: 'replace', path: '/spec/template', value: podTemplate(image) }]);
     async function runPipeline(name: string, stages: object[]): Promise<Run> {
       await manager.client.create(resources.pipeline, { metadata: { name, namespace: ns }, spec: { application: 'shop', stages } });
       await manager.client.create(resources.pipelineRun, { metadata: { name: `${name}-1`, namespace: ns }, spec: { pipelineRef: { name } } });
@@ -173,6 +174,18 @@ for (const world of worlds) {
       assert.match(stageOf(busy, 'now').message!, /^disableCluster "now": Cluster "shop-many" has rollout 4 in progress \(Progressing: .*\); failIfRollingOut is set/);
       assert.match(stageOf(busy, 'wait').message!, /^enableServerGroup "wait": Cluster "shop-many" has rollout 4 in progress \(Progressing.*\), and it did not end within the stage's timeout/);
       assert.deepEqual((await getCluster('shop-many')).spec!.requests!.map((x) => x.id), ['many-1-off', 'many-1-shrink'], 'neither stage of the busy run asked');
+
+      // A request written while the rollout runs waits for it: handled only once a healthy template has been rolled out after it.
+      const standing = (await getCluster('shop-many')).spec!.requests!;
+      await manager.client.mergePatch(resources.cluster, ns, 'shop-many', { spec: { requests: [...standing, { id: 'by-hand-1', action: 'disable', target: 'oldest' }] } });
+      const fixedAt = Date.now();
+      await setImage('shop-many', 'shop:5');
+      const done = await rolledOut('shop-many', 5);
+      let record: { id: string; result: string; message: string; time?: string } | undefined;
+      await waitFor(async () => !!(record = (await getCluster('shop-many')).status?.requests?.find((x) => x.id === 'by-hand-1')), 30_000, () => 'by-hand-1 was never handled');
+      assert.ok(Date.parse(record!.time!) >= fixedAt, `by-hand-1 was handled at ${record!.time}, during rollout 4 (fixed at ${new Date(fixedAt).toISOString()})`);
+      assert.equal(record!.result, 'Done', record!.message);
+      assert.equal(done.status?.rollout?.newServerGroup, 'shop-many-v004');
     });
 
     it('changes a ServerGroup with no Cluster directly, by server-side apply under its own field manager', async () => {
