@@ -9,7 +9,7 @@ import { accountRefSchema, appPattern, locationSchema, statusBase } from './comm
 const port = (description: string) => int(description, { minimum: 1, maximum: 65535 });
 
 /** An HTTPRoute that splits the load balancer's traffic between its server groups by weight (Gateway API v1). */
-export const httpRouteSchema = obj('Kubernetes: also route through a Gateway API HTTPRoute of the LoadBalancer\'s name, whose backendRefs are one Service per server group in traffic (<load balancer>-<server group>), weighted by its pods in traffic. The Service of the LoadBalancer\'s name stays, selecting them all.', {
+export const httpRouteSchema = obj('Kubernetes: also route through a Gateway API HTTPRoute of the LoadBalancer\'s name, whose backendRefs are one Service per server group in traffic (<load balancer>-<server group>, refused when a Service of that name is not this LoadBalancer\'s) at the first TCP, HTTP or HTTPS port of ports, weighted by the server groups\' spec.trafficWeight, those without one by their pods in traffic. The Service of the LoadBalancer\'s name stays, selecting them all.', {
   parentRefs: arr('The Gateways (or other parents) the route attaches to.', obj('A parent.', {
     name: objectName('The Gateway\'s name.'),
     namespace: optional(objectName('Its namespace (default: the route\'s).')),
@@ -67,7 +67,9 @@ export const loadBalancerKind: KindDefinition = {
   nameMaxLength: 63,
   spec: loadBalancerSpec, status: loadBalancerStatus,
   rules: [{ rule: "self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",
-    message: 'metadata.name of a LoadBalancer must start with a letter and hold only lower-case letters, digits and hyphens, as it names a Service' }],
+    message: 'metadata.name of a LoadBalancer must start with a letter and hold only lower-case letters, digits and hyphens, as it names a Service' },
+  { rule: "!has(self.spec.kubernetes) || !has(self.spec.kubernetes.httpRoute) || self.spec.ports.exists(p, !has(p.protocol) || p.protocol != 'UDP')",
+    message: 'spec.kubernetes.httpRoute sends HTTP to the first TCP, HTTP or HTTPS port of spec.ports, and every port here is UDP: add such a port, or remove spec.kubernetes.httpRoute' }],
   printerColumns: [
     { name: 'Type', type: 'string', jsonPath: '.spec.type', description: 'internal or external.' },
     { name: 'Address', type: 'string', jsonPath: '.status.address', description: 'Where clients connect.' },

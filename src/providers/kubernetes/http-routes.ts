@@ -6,7 +6,8 @@
 // every change of a server group's traffic writes its backends again, in one write.
 import { createHash } from 'node:crypto';
 import type { LoadBalancerSpec } from '../../api/v1alpha1/load-balancer.ts';
-import { isNotFound } from '../../core/errors.ts';
+import { isConflict, isNotFound } from '../../core/errors.ts';
+import { invalid } from '../errors.ts';
 import type { KubeClient, KubeObject, ResourceType } from '../../core/kube-client.ts';
 import { isOurs, managedBy, ownerAnnotation, routeBackendLabel, serverGroupLabel, trafficLabel, trafficValue, trafficWeightAnnotation } from './labels.ts';
 
@@ -93,13 +94,51 @@ export function routeFor(ns: string, name: string, spec: HttpRouteSpec, metadata
 const getOrUndefined = async <T extends KubeObject>(client: KubeClient, rt: ResourceType, ns: string, name: string): Promise<T | undefined> =>
   client.get<T>(rt, ns, name).catch((err: unknown) => { if (isNotFound(err)) return undefined; throw err; });
 
+/** What of a backend the route's writer decides: the API server stores group and kind too (their defaults), which are no change. */
+const decided = (refs: BackendRef[] | undefined): BackendRef[] => (refs ?? []).map(({ name, port, weight }) => ({ name, port, weight }));
+
+/** The port a route sends to: the load balancer's first TCP one (HTTP runs on TCP; the API refuses a route with none). */
+export const routePort = (ports: { port: number; protocol?: string }[]): number | undefined => ports.find((p) => (p.protocol ?? 'TCP') === 'TCP')?.port;
+
+/** How many times a write of the route's backends is tried again after another writer changed the route in between. */
+const routeWriteAttempts = 5;
+
 /**
  * Writes the backends of the load balancer's HTTPRoute from its pods in traffic now, in one write
  * (none when they are already so): each server group's Service made first (owned as the route is, so
- * it goes with the LoadBalancer), those of server groups no longer in traffic deleted after. A load
- * balancer without a route of ours (or a cluster without the Gateway API) is left alone.
+ * it goes with the LoadBalancer), those of server groups no longer in traffic deleted after. The
+ * write carries the route's resourceVersion: when another writer changed the route since it was read
+ * (the LoadBalancer, another server group), it is read and computed again, so no write is lost. A
+ * load balancer without a route of ours (or a cluster without the Gateway API) is left alone; a
+ * Service of a backend's name that is not the LoadBalancer's is refused, never taken over.
  */
 export async function syncRouteBackends(client: KubeClient, ns: string, loadBalancer: string): Promise<BackendRef[] | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await syncRouteBackendsOnce(client, ns, loadBalancer);
+    } catch (err) {
+      if (!isConflict(err) || attempt >= routeWriteAttempts) throw err;
+    }
+  }
+}
+
+/** Makes the Service a route sends a server group's share to (owned as the route is); a Service of its name that is not the LoadBalancer's is refused. */
+async function applyBackendService(client: KubeClient, route: HttpRoute, loadBalancer: string, sg: string, ports: NonNullable<Service['spec']>['ports'] & object) {
+  const ns = route.metadata.namespace!;
+  const name = backendServiceName(loadBalancer, sg);
+  if (!isOurs(await getOrUndefined<Service>(client, services, ns, name), 'LoadBalancer', loadBalancer)) {
+    throw invalid(`Service "${name}" already exists in namespace "${ns}" and is not LoadBalancer "${loadBalancer}"'s, which sends server group ${sg}'s `
+      + `share of HTTPRoute "${loadBalancer}" to a Service of that name; rename or remove the Service`);
+  }
+  await client.apply(services, { apiVersion: 'v1', kind: 'Service',
+    metadata: { name, namespace: ns, labels: { ...managedBy, [routeBackendLabel]: loadBalancer, [serverGroupLabel]: sg },
+      annotations: { [ownerAnnotation]: route.metadata.annotations?.[ownerAnnotation] ?? '' }, ownerReferences: route.metadata.ownerReferences ?? [] },
+    spec: { type: 'ClusterIP', selector: { [serverGroupLabel]: sg, [trafficLabel(loadBalancer)]: trafficValue },
+      ports: ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, targetPort: p.targetPort ?? p.port, protocol: p.protocol ?? 'TCP' })) } } as KubeObject,
+  'staysail', { force: true });
+}
+
+async function syncRouteBackendsOnce(client: KubeClient, ns: string, loadBalancer: string): Promise<BackendRef[] | undefined> {
   let route: HttpRoute | undefined;
   try {
     route = await getOrUndefined<HttpRoute>(client, httpRoutes, ns, loadBalancer);
@@ -110,26 +149,22 @@ export async function syncRouteBackends(client: KubeClient, ns: string, loadBala
   if (!route || !isOurs(route, 'LoadBalancer', loadBalancer)) return undefined;
   const front = await getOrUndefined<Service>(client, services, ns, loadBalancer);
   const ports = front?.spec?.ports ?? [];
-  if (!ports.length) return undefined; // the LoadBalancer's Service comes first
+  const port = routePort(ports);
+  if (port === undefined) return undefined; // the LoadBalancer's Service comes first
   const live = await client.list<KubeObject>(podsResource, ns, { labelSelector: `${trafficLabel(loadBalancer)}=${trafficValue}` });
   const members = await routeMembers(client, ns, loadBalancer, live.items);
-  const backends = routeBackends(loadBalancer, members, ports[0]!.port);
+  const backends = routeBackends(loadBalancer, members, port);
   for (const b of backends) {
-    const sg = members.find((m) => backendServiceName(loadBalancer, m.serverGroup) === b.name)!.serverGroup;
-    await client.apply(services, { apiVersion: 'v1', kind: 'Service',
-      metadata: { name: b.name, namespace: ns, labels: { ...managedBy, [routeBackendLabel]: loadBalancer, [serverGroupLabel]: sg },
-        annotations: { [ownerAnnotation]: route.metadata.annotations?.[ownerAnnotation] ?? '' }, ownerReferences: route.metadata.ownerReferences ?? [] },
-      spec: { type: 'ClusterIP', selector: { [serverGroupLabel]: sg, [trafficLabel(loadBalancer)]: trafficValue },
-        ports: ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, targetPort: p.targetPort ?? p.port, protocol: p.protocol ?? 'TCP' })) } } as KubeObject,
-    'staysail', { force: true });
+    await applyBackendService(client, route, loadBalancer, members.find((m) => backendServiceName(loadBalancer, m.serverGroup) === b.name)!.serverGroup, ports);
   }
   const rule = route.spec?.rules?.[0] ?? {};
-  if (JSON.stringify(rule.backendRefs ?? []) !== JSON.stringify(backends)) {
-    await client.mergePatch(httpRoutes, ns, loadBalancer, { spec: { rules: [{ ...(rule.matches ? { matches: rule.matches } : {}), backendRefs: backends }] } });
+  if (JSON.stringify(decided(rule.backendRefs)) !== JSON.stringify(backends)) {
+    await client.mergePatch(httpRoutes, ns, loadBalancer, { metadata: { resourceVersion: route.metadata.resourceVersion },
+      spec: { rules: [{ ...(rule.matches ? { matches: rule.matches } : {}), backendRefs: backends }] } });
   }
   const made = await client.list<KubeObject>(services, ns, { labelSelector: `${routeBackendLabel}=${loadBalancer}` });
   for (const svc of made.items) {
-    if (backends.some((b) => b.name === svc.metadata.name)) continue;
+    if (backends.some((b) => b.name === svc.metadata.name) || !isOurs(svc, 'LoadBalancer', loadBalancer)) continue;
     try { await client.delete(services, ns, svc.metadata.name); } catch (err) { if (!isNotFound(err)) throw err; }
   }
   return backends;

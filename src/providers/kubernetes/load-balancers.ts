@@ -35,12 +35,47 @@ async function removeRoute(client: KubeClient, ns: string, name: string): Promis
   if (!isOurs(route, 'LoadBalancer', name)) return;
   try { await client.delete(httpRoutes, ns, name); } catch (err) { if (!isNotFound(err)) throw err; }
   for (const svc of (await client.list<KubeObject>(services, ns, { labelSelector: `${routeBackendLabel}=${name}` })).items) {
+    if (!isOurs(svc, 'LoadBalancer', name)) continue; // someone else's Service carrying the label
     try { await client.delete(services, ns, svc.metadata.name); } catch (err) { if (!isNotFound(err)) throw err; }
   }
 }
 
-/** Makes the LoadBalancer's HTTPRoute as its spec says, keeping the backends it has, then writes those from the pods in traffic. */
+/** Whether all that `want` says is in `have` (which may hold more: the API server's defaults); lists item by item, of the same length. */
+function within(want: unknown, have: unknown): boolean {
+  if (Array.isArray(want)) return Array.isArray(have) && have.length === want.length && want.every((w, i) => within(w, have[i]));
+  if (want && typeof want === 'object') {
+    return !!have && typeof have === 'object' && Object.entries(want).every(([k, v]) => within(v, (have as Record<string, unknown>)[k]));
+  }
+  return want === have;
+}
+
+/** Whether the route already says all the LoadBalancer would write (host names compared whole: one removed is a change). */
+const upToDate = (route: HttpRoute, current: HttpRoute) =>
+  within(route, current) && JSON.stringify(current.spec?.hostnames ?? []) === JSON.stringify(route.spec?.hostnames ?? []);
+
+/** How many times the route is written again after another writer changed it between its read and the write. */
+const routeWriteAttempts = 5;
+
+/**
+ * Makes the LoadBalancer's HTTPRoute as its spec says, keeping the backends it has, then writes those
+ * from the pods in traffic. The write is made only when something differs, and carries the route's
+ * resourceVersion: when a server group rewrote the backends in between, it is read and made again,
+ * so the backends it keeps are never stale.
+ */
 async function upsertRoute(client: KubeClient, ns: string, name: string, spec: LoadBalancerSpec, metadata: Pick<KubeObject['metadata'], 'annotations' | 'ownerReferences'>) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await writeRoute(client, ns, name, spec, metadata);
+      break;
+    } catch (err) {
+      // Written in between (a Conflict): read again.
+      if (!isProviderError(err, 'Conflict') || attempt >= routeWriteAttempts) throw err;
+    }
+  }
+  await syncRouteBackends(client, ns, name);
+}
+
+async function writeRoute(client: KubeClient, ns: string, name: string, spec: LoadBalancerSpec, metadata: Pick<KubeObject['metadata'], 'annotations' | 'ownerReferences'>) {
   const httpRoute = spec.kubernetes!.httpRoute!;
   let current: HttpRoute | undefined;
   try {
@@ -53,6 +88,8 @@ async function upsertRoute(client: KubeClient, ns: string, name: string, spec: L
   }
   const route = routeFor(ns, name, httpRoute, metadata);
   route.spec!.rules![0]!.backendRefs = current?.spec?.rules?.[0]?.backendRefs ?? [];
+  if (current && upToDate(route, current)) return;
+  if (current) route.metadata.resourceVersion = current.metadata.resourceVersion;
   try {
     await typed(`load balancer ${name}: HTTPRoute`, () => client.apply(httpRoutes, route, fieldManager, { force: true }));
   } catch (err) {
@@ -60,7 +97,6 @@ async function upsertRoute(client: KubeClient, ns: string, name: string, spec: L
     throw invalid(`LoadBalancer "${name}" sets spec.kubernetes.httpRoute, but the cluster serves no gateway.networking.k8s.io/v1 HTTPRoute: `
       + 'install the Gateway API\'s CRDs (standard channel), or remove spec.kubernetes.httpRoute');
   }
-  await syncRouteBackends(client, ns, name);
 }
 
 export function kubernetesLoadBalancers(clientFor: ClientFor): LoadBalancerProvider {
