@@ -65,6 +65,7 @@ async function applyManifests(s: StageRun, c: Config, ctx: ManifestContext): Pro
   const plan = planVersions(placed, { existing }, { skipVersioning: c.skipVersioning });
   // After versioning, so that the same content is the same version whether it takes traffic or not.
   const manifests = plan.manifests.map((m, i) => (traffic?.has(i) ? withTraffic(m, traffic.get(i)!, tm!.options!.enableTraffic !== false) : m));
+  await refuseFinishedJobs(s, ctx, manifests);
   const stored = await mp.apply(account, location, manifests, { fieldManager: deployManifestFieldManager, force: !c.failOnConflict }).catch((err: unknown) => {
     throw immutableJob(err) ?? err;
   });
@@ -74,7 +75,7 @@ async function applyManifests(s: StageRun, c: Config, ctx: ManifestContext): Pro
     const version = versionOf.get(`${m.kind}/${o.metadata.namespace}/${o.metadata.name}`);
     return { apiVersion: m.apiVersion!, kind: m.kind!, name: o.metadata.name, namespace: o.metadata.namespace!, ...(version ? { version } : {}) };
   });
-  const jobs = jobsApplied(s, applied, stored);
+  const jobs = jobsApplied(applied, stored);
   // A version deployed before keeps its pods: they are given the labels its template now has (or
   // loses), or the ReplicaSet would count them as not fully labelled and never be stable.
   for (const [i, services] of traffic ?? []) await setTraffic(ctx, applied[i]!, services, tm!.options!.enableTraffic !== false, deployManifestFieldManager);
@@ -93,24 +94,31 @@ function immutableJob(err: unknown): Error | undefined {
 }
 
 /**
- * The Jobs applied, seen for the first time; Invalid naming a Job that had already finished before
- * the stage started (applying the same spec again changes nothing, so nothing would run).
+ * Invalid, before anything is applied, naming a Job of the manifests that already exists and had
+ * finished before the stage started: applying the same spec again changes nothing, so nothing
+ * would run. One made since the stage started is its own (a pass repeated after a crash).
  * creationTimestamp has whole seconds: it is compared with the start's second.
  */
-function jobsApplied(s: StageRun, applied: AppliedManifest[], stored: KubeObject[]): SeenJobs {
+async function refuseFinishedJobs(s: StageRun, ctx: ManifestContext, manifests: KubeObject[]): Promise<void> {
   const started = Math.floor(Date.parse(s.record.startTime!) / 1000) * 1000;
+  for (const m of manifests) {
+    const ref = { apiVersion: m.apiVersion ?? '', kind: m.kind ?? '', name: m.metadata.name, namespace: m.metadata.namespace };
+    if (!isJob(ref)) continue;
+    const existing = await ctx.mp.read(ctx.account, ctx.location, ref);
+    const created = existing?.metadata.creationTimestamp;
+    const at = existing && jobCompletion(existing);
+    if (at && at.state !== 'Running' && created && Date.parse(created) < started) {
+      throw invalid(`${refName(ref)} finished (${at.state}) before this stage started (it was made at ${created}), so applying it again runs nothing; ` +
+        perRunName(m.metadata.name));
+    }
+  }
+}
+
+/** The Jobs applied, as first seen: their uids, and whether they are Complete already. */
+function jobsApplied(applied: AppliedManifest[], stored: KubeObject[]): SeenJobs {
   const seen: SeenJobs = {};
   for (const [i, a] of applied.entries()) {
-    if (!isJob(a)) continue;
-    const o = stored[i]!;
-    const at = jobCompletion(o);
-    const what = refName(a);
-    const created = o.metadata.creationTimestamp;
-    if (at.state !== 'Running' && created && Date.parse(created) < started) {
-      throw invalid(`${what} finished (${at.state}) before this stage started (it was made at ${created}), so applying it again runs nothing; ` +
-        perRunName(o.metadata.name));
-    }
-    seen[what] = { uid: o.metadata.uid!, complete: at.state === 'Complete' };
+    if (isJob(a)) seen[refName(a)] = { uid: stored[i]!.metadata.uid!, complete: jobCompletion(stored[i]!).state === 'Complete' };
   }
   return seen;
 }

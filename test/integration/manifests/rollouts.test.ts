@@ -148,15 +148,23 @@ describe('undoRolloutManifest, rollingRestartManifest, and deployManifest waitin
     assert.match(gone.message ?? '', /^deployManifest "step": Job ".*\/vanishing" was deleted before it was seen Complete, as its spec\.ttlSecondsAfterFinished deletes a finished Job/);
   });
 
-  it('deployManifest fails naming a per-run name for a Job that finished before the stage, or one changed since', async () => {
+  it('deployManifest fails naming a per-run name for a Job that finished before the stage, before applying anything, or one changed while running', async () => {
     assert.equal((await runStage(w, deployManifestStage, { manifests: [job('once', '0')] })).status, 'SUCCEEDED');
     await waitFor(async () => Date.now() - Date.parse((await w.client.get(jobs, w.ns, 'once')).metadata.creationTimestamp!) > 1_000, 10_000, () => 'time stood still');
-    const same = await runStage(w, deployManifestStage, { manifests: [job('once', '0')] });
+    const marker: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'before-once' }, data: { a: '1' } } as KubeObject;
+    const same = await runStage(w, deployManifestStage, { manifests: [marker, job('once', '0')], skipVersioning: true });
     assert.equal(same.status, 'FAILED');
+    const configMaps: ResourceType = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
+    assert.equal(await w.client.get(configMaps, w.ns, 'before-once').then(() => 'applied', () => 'not applied'), 'not applied', 'refused before anything was applied');
     assert.match(same.message ?? '', /^deployManifest "step": Job ".*\/once" finished \(Complete\) before this stage started .*, so applying it again runs nothing; give it a per-run name, e\.g\. once-\$\{execution\.name\}$/);
     const changed = await runStage(w, deployManifestStage, { manifests: [job('once', '0', '2s')] });
     assert.equal(changed.status, 'FAILED');
-    assert.match(changed.message ?? '', /field is immutable.*; a Job cannot be changed once made, and this one exists from an earlier deploy: give it a per-run name, e\.g\. once-\$\{execution\.name\}$/s);
+    assert.match(changed.message ?? '', /^deployManifest "step": Job ".*\/once" finished \(Complete\) before this stage started/);
+    // One still running, changed: the API server refuses the new template, and the stage names the same fix.
+    assert.equal((await runStage(w, deployManifestStage, { manifests: [job('long', '0', '60s')], waitForStable: false })).status, 'SUCCEEDED');
+    const running = await runStage(w, deployManifestStage, { manifests: [job('long', '0', '61s')] });
+    assert.equal(running.status, 'FAILED');
+    assert.match(running.message ?? '', /field is immutable.*; a Job cannot be changed once made, and this one exists from an earlier deploy: give it a per-run name, e\.g\. long-\$\{execution\.name\}$/s);
   });
 
   it('undoRolloutManifest and rollingRestartManifest refuse a paused Deployment at once', async () => {
