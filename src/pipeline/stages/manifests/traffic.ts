@@ -2,7 +2,8 @@
 // enabling copies each Service's spec.selector into the ReplicaSet's pod-template labels and onto its
 // running pods; disabling removes those keys again, so the pods stay up but leave the Service's
 // endpoints. Only for ReplicaSets: a Deployment's template change would roll it out. Each step reads
-// the world first and writes only what differs, so a pass repeated after a crash changes nothing twice.
+// the world first and writes only what differs, so a pass repeated after a crash changes nothing twice;
+// what becomes of the older versions is planned once and recorded before any of it is done.
 import { trafficLoadBalancersAnnotation } from '../../../api/v1alpha1/labels.ts';
 import type { KubeObject } from '../../../core/kube-client.ts';
 import { invalid, isProviderError } from '../../../providers/errors.ts';
