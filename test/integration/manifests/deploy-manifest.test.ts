@@ -105,6 +105,16 @@ describe('the deployManifest stage', function () {
     assert.deepEqual(outcome.outputs?.deployedNames, ['configMap from-bundle-v000', 'secret token-v000']);
   });
 
+  it('refuses more manifests than one stage may list in its run\'s status, applying none of them', async () => {
+    const many = Array.from({ length: 501 }, (_, i) => `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: many-${i} }\ndata: { a: "1" }\n`).join('---\n');
+    await client.create(configMaps, { metadata: { name: 'too-many', namespace: ns }, data: { 'manifests.yaml': many } } as KubeObject);
+    const outcome = await runStage({ manifestsFrom: { configMapRef: { name: 'too-many' }, key: 'manifests.yaml' } });
+    assert.equal(outcome.status, 'FAILED');
+    assert.match(outcome.message ?? '', /manifestsFrom holds 501 manifests; one deployManifest applies at most 500 .*split them over several deployManifest stages/);
+    const made = await client.list(configMaps, ns);
+    assert.deepEqual(made.items.map((c) => c.metadata.name).filter((n) => n.startsWith('many-')), []);
+  });
+
   it('fails when its timeout passes, naming the Deployment not yet available', async () => {
     const never = deployment('stuck', 'shop/stuck:v1', { nodeSelector: { 'no-such-node': 'true' } });
     const outcome = await runStage({ manifests: [never] }, '4s');

@@ -62,7 +62,22 @@ async function loadBaked(s: StageRun, from: ManifestsFrom & { stage: string }): 
 }
 
 /** The manifests the block names; a ManifestSourceError says what is wrong with them (the stage's failure adds the stage's name). */
+/**
+ * The most objects one deployManifest applies: the run's status lists each (outputs and the stage's
+ * state), and the whole PipelineRun must stay well inside etcd's object size limit.
+ */
+export const maxManifests = 500;
+
 export async function loadManifests(s: StageRun, source: ManifestSource): Promise<KubeObject[]> {
+  const all = await loadAll(s, source);
+  if (all.length > maxManifests) {
+    throw new ManifestSourceError(`${source.manifestsFrom?.stage ? `manifestsFrom.stage "${source.manifestsFrom.stage}"` : 'manifestsFrom'} holds ${all.length} manifests; `
+      + `one deployManifest applies at most ${maxManifests} (the run's status lists each): split them over several deployManifest stages`);
+  }
+  return all;
+}
+
+async function loadAll(s: StageRun, source: ManifestSource): Promise<KubeObject[]> {
   if (source.manifests) return checked(source.manifests, 'manifests');
   const from = source.manifestsFrom!;
   if (from.stage) return loadBaked(s, { ...from, stage: from.stage });
