@@ -38,18 +38,27 @@ export const clearStalePair = step('clear a stale canary pair', (s) => {
   return stale.length ? { actions: stale.map((g) => ({ kind: 'destroy' as const, name: g.name })) } : 'next';
 });
 
+/**
+ * The weight each of the baseline and the canary takes on weighted routes: canary.weight, or else
+ * their share of the pods, replicas / (production's desired + 2 × replicas), rounded down (at least 1).
+ * Production's server group weighs 100 (red/black's), which would leave a pair without a weight
+ * nothing at all.
+ */
+export const pairWeight = (weight: number | undefined, replicas: number, production: number): number =>
+  weight ?? Math.max(1, Math.floor((100 * replicas) / (production + 2 * replicas)));
+
 const createCanaryPair = step('start the canary pair', (s) => {
   const previous = s.rollout.previousServerGroup;
   if (!previous) return 'next'; // a first deploy has nothing to compare with
   const problem = s.input.canary?.configProblem;
   if (problem && !pairMember(s, 'baseline') && !pairMember(s, 'canary')) return { fail: `no canary started: ${problem}` };
   const n = s.input.strategy.canary!.replicas;
-  const weight = s.input.strategy.canary!.weight;
+  const weight = pairWeight(s.input.strategy.canary!.weight, n, s.input.capacity.desired);
   const names = canaryPairNames(s.rollout.newServerGroup!);
   const sequence = parseServerGroupName(s.rollout.newServerGroup!).sequence ?? 0;
   const actions = (['baseline', 'canary'] as const).filter((role) => !pairMember(s, role)).map((role) => ({
     kind: 'create' as const, name: names[role], sequence, capacity: { min: n, max: n, desired: n }, enabled: true, role,
-    ...(role === 'baseline' ? { templateFrom: previous } : {}), ...(weight !== undefined ? { trafficWeight: weight } : {}) }));
+    ...(role === 'baseline' ? { templateFrom: previous } : {}), trafficWeight: weight }));
   return actions.length ? { actions } : 'next';
 });
 

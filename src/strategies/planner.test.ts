@@ -339,7 +339,9 @@ describe('deploy strategies (golden simulations)', () => {
       ['asked, not yet acted on', old({ disabledPercentage: 25, current: false }), 'step 7: waiting for shop-prod-v000 to take 25% out of traffic', []],
       ['acted on: the next step grows the new one', old({ disabledPercentage: 25, current: true }), 'step 8: resize shop-prod-v001 to 2', ['resize shop-prod-v001 to 2']],
       ['another share (a step before): set again', old({ disabledPercentage: 50 }), 'step 7: take 25% of shop-prod-v000 out of traffic', ['take 25% of shop-prod-v000 out of traffic']],
-      ['disabled already: nothing to take out', old({ enabled: false }), 'step 8: resize shop-prod-v001 to 2', ['resize shop-prod-v001 to 2']],
+      ['disabled already: nothing to take out, and the new one, alone in traffic, weighs 100', old({ enabled: false }),
+        'step 7: weigh shop-prod-v001 at 100% on weighted routes', ['weigh shop-prod-v001 at 100% on weighted routes']],
+      ['disabled already and the new one at 100: the next step grows it', old({ enabled: false }), 'step 8: resize shop-prod-v001 to 2', ['resize shop-prod-v001 to 2'], 100],
     ];
     for (const [name, v000, says, actions, newWeight, newActedOn] of cases) {
       const p = plan(v000, newWeight ?? 25, newActedOn ?? true);

@@ -12,7 +12,13 @@ const waitPreviousIfAny = step(waitPrevious.label, (s) => (previousGroup(s) ? wa
 export const rollbackSteps: Step[] = [
   restorePrevious,
   waitPreviousIfAny,
-  step('disable the new', (s) => (s.newGroup?.enabled ? { actions: [{ kind: 'disable', name: s.newGroup.name }] } : 'next')),
+  step('disable the new', (s) => {
+    const g = s.newGroup;
+    if (!g?.enabled) return 'next';
+    // A weighted route gives the newest its weight first: 0 moves the traffic back to the previous one before the new one leaves.
+    if (previousGroup(s)?.enabled && (g.trafficWeight ?? 0) > 0) return { actions: [{ kind: 'weight', name: g.name, trafficWeight: 0 }] };
+    return { actions: [{ kind: 'disable', name: g.name }] };
+  }),
   step('destroy the new', (s) => (s.input.strategy.destroyLatestOnFailure && s.newGroup ? { actions: [{ kind: 'destroy', name: s.newGroup.name }] } : 'next')),
   destroyCanaryPair,
 ];

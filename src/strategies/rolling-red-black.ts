@@ -4,7 +4,8 @@
 // ("Disable p% of Traffic on <source>"), so traffic follows the steps rather than pod counts; the old
 // ones keep their size, and the rest of their traffic until the new one is at 100%. Where a provider
 // cannot take part of a server group out of traffic its ServerGroup says so, and the old ones keep all of it.
-// On a weighted route the new server group weighs each step's percentage (the old ones the rest), then 100.
+// On a weighted route the new server group weighs each step's percentage (the old ones the rest), set
+// before the step is validated, then 100; with no old server group in traffic (a first deploy) 100 throughout.
 import type { RolloutAction, StrategySettings } from './types.ts';
 import { create, delayBeforeCleanup, delayBeforeScaleDown, disableOthers, enableNew, healthPollMs, scaleDownOthers, step, waitForNewInForce, waitHealthy,
   type Step, type StepContext } from './steps.ts';
@@ -40,9 +41,15 @@ const shareTraffic = (percent: number): Step => step(`take ${percent}% of the ot
   return 'next';
 });
 
-/** The new server group's weight on weighted routes set to percent, when it is not. */
-const weighNew = (s: StepContext, percent: number): RolloutAction[] =>
-  (s.newGroup && s.newGroup.trafficWeight !== percent ? [{ kind: 'weight', name: s.newGroup.name, trafficWeight: percent }] : []);
+/**
+ * The new server group's weight on weighted routes for a step, when it is not so: the step's
+ * percentage beside enabled old server groups, 100 with none (a first deploy: its only backend, which
+ * a weight of 0 would leave without traffic).
+ */
+const weighNew = (s: StepContext, percent: number): RolloutAction[] => {
+  const weight = s.others.some((g) => g.enabled) ? percent : 100;
+  return s.newGroup && s.newGroup.trafficWeight !== weight ? [{ kind: 'weight', name: s.newGroup.name, trafficWeight: weight }] : [];
+};
 
 /** At 100% the new server group takes all of a weighted route's traffic before the old ones leave it. */
 const weighFull = step('weigh the new at 100%', (s) => { const a = weighNew(s, 100); return a.length ? { actions: a } : 'next'; });
@@ -50,6 +57,10 @@ const weighFull = step('weigh the new at 100%', (s) => { const a = weighNew(s, 1
 /** The validation pipeline for this step must succeed before the next. */
 const validate = (percent: number): Step => step(`validate at ${percent}%`, (s) => {
   if (!s.input.strategy.validateSteps) return 'next';
+  // What is validated is the step as it serves: the new one weighed for it, its weight in force.
+  const weigh = weighNew(s, percent);
+  if (weigh.length) return { actions: weigh };
+  if (!s.input.validations?.[percent]) { const wait = waitForNewInForce(s); if (wait) return wait; }
   const result = s.input.validations?.[percent];
   if (result === 'Succeeded') return 'next';
   if (result === 'Failed') return { fail: `the validation pipeline failed at ${percent}%` };
@@ -60,7 +71,7 @@ const validate = (percent: number): Step => step(`validate at ${percent}%`, (s) 
 export function rollingRedBlackSteps(strategy: StrategySettings): Step[] {
   const percents = [...(strategy.targetPercentages ?? [])];
   if (percents[percents.length - 1] !== 100) percents.push(100);
-  return [create(() => ({ min: 0, max: 0, desired: 0 }), false, 0),
+  return [create(() => ({ min: 0, max: 0, desired: 0 }), false, (s) => (s.others.some((g) => g.enabled) ? 0 : 100)),
     ...percents.flatMap((p, i) => [growTo(p), waitHealthy, ...(i === 0 ? [enableNew] : []), delayBeforeCleanup, validate(p),
       ...(p < 100 ? [shareTraffic(p)] : [])]),
     weighFull, disableOthers, delayBeforeScaleDown, scaleDownOthers];

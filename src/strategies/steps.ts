@@ -41,11 +41,12 @@ export const problemNote = (g: ObservedServerGroup | undefined) => (g?.problem ?
 export const previousGroup = (s: StepContext) => s.others.find((g) => g.name === s.rollout.previousServerGroup);
 
 /** Creates the new server group; trafficWeight is its weight on weighted routes (100: enabling it moves all of their traffic to it at once). */
-export const create = (capacity: (s: StepContext) => Capacity, enabled: boolean, trafficWeight?: number): Step => step('create', (s) => {
+export const create = (capacity: (s: StepContext) => Capacity, enabled: boolean, trafficWeight?: number | ((s: StepContext) => number)): Step => step('create', (s) => {
   if (s.newGroup) return 'next';
   const name = s.rollout.newServerGroup!;
+  const weight = typeof trafficWeight === 'function' ? trafficWeight(s) : trafficWeight;
   return { actions: [{ kind: 'create', name, sequence: Number(name.slice(-3)), capacity: capacity(s), enabled,
-    ...(trafficWeight !== undefined ? { trafficWeight } : {}) }] };
+    ...(weight !== undefined ? { trafficWeight: weight } : {}) }] };
 });
 
 export const full = (s: StepContext) => s.input.capacity;
@@ -103,6 +104,9 @@ export const disableOthers = step('disable the others', (s) => {
   if (!enabled.length && !shared.length) return 'next';
   const wait = enabled.length ? waitForNewInForce(s) : undefined;
   if (wait) return wait;
+  // Newer ones (a rollback's) would keep a weighted route's traffic, newest first: their weight goes to 0 before they leave.
+  const newer = enabled.filter((g) => s.newGroup && g.sequence > s.newGroup.sequence && (g.trafficWeight ?? 0) > 0);
+  if (newer.length) return { actions: newer.map((g) => ({ kind: 'weight' as const, name: g.name, trafficWeight: 0 })) };
   return { actions: [...enabled.map((g) => ({ kind: 'disable' as const, name: g.name })),
     ...shared.map((g) => ({ kind: 'traffic' as const, name: g.name, disabledPercentage: 0 }))] };
 });
@@ -118,11 +122,13 @@ export const destroyOthers = step('destroy the others', (s) => {
   return (s.others.some((g) => g.enabled) ? waitForNewInForce(s) : undefined) ?? { actions: s.others.map((g) => ({ kind: 'destroy' as const, name: g.name })) };
 });
 
-/** What brings a server group back to the cluster's capacity with all of its instances in traffic (a share a rolling step took out comes back first). */
+/** What brings a server group back to the cluster's capacity with all of its instances in traffic (a share a rolling step took out comes back first, and its weight to 100). */
 export function restoreActions(g: ObservedServerGroup, capacity: Capacity): RolloutAction[] {
   const actions: RolloutAction[] = [];
   if (g.capacity.desired < capacity.desired) actions.push({ kind: 'resize', name: g.name, capacity: { ...capacity } });
   if (g.disabledPercentage) actions.push({ kind: 'traffic', name: g.name, disabledPercentage: 0 });
+  // On weighted routes it takes all of the traffic back (weights are given newest first, 100 in all).
+  if (g.trafficWeight !== undefined && g.trafficWeight !== 100) actions.push({ kind: 'weight', name: g.name, trafficWeight: 100 });
   if (!g.enabled) actions.push({ kind: 'enable', name: g.name });
   return actions;
 }

@@ -40,7 +40,7 @@ export const strategySchema = obj('How a new server group replaces the old ones.
   canary: optional(obj('canary: baseline (current version) and canary (new version) server groups beside production, judged by canary analysis; promoted by red/black or rolled back.', {
     canaryConfigRef: localRef('The CanaryConfig (in this namespace) to judge with.'),
     replicas: int('Instances in each of the canary and baseline server groups.', { minimum: 1, maximum: 1000 }),
-    weight: optional(int('On weighted routes (a LoadBalancer with spec.kubernetes.httpRoute): the percent of traffic each of the baseline and the canary takes while judged, production the rest (10: production 80, baseline 10, canary 10). Absent: by their pods in traffic, as on a Service.', { minimum: 1, maximum: 50 })),
+    weight: optional(int('On weighted routes (a LoadBalancer with spec.kubernetes.httpRoute): the percent of traffic each of the baseline and the canary takes while judged, production the rest (10: production 80, baseline 10, canary 10). Absent: their share of the pods, replicas / (capacity.desired + 2 × replicas) each, rounded down (at least 1): 1 replica beside 4 takes 16, production 68.', { minimum: 1, maximum: 50 })),
     interval: duration('How often an analysis runs.', { default: '5m' }),
     lifetime: duration('How long the canary runs in all.', { default: '30m' }),
     warmup: optional(duration('Time before the first analysis starts.')),

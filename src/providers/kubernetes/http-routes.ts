@@ -110,12 +110,14 @@ const routeWriteAttempts = 5;
  * write carries the route's resourceVersion: when another writer changed the route since it was read
  * (the LoadBalancer, another server group), it is read and computed again, so no write is lost. A
  * load balancer without a route of ours (or a cluster without the Gateway API) is left alone; a
- * Service of a backend's name that is not the LoadBalancer's is refused, never taken over.
+ * Service of a backend's name that is not the LoadBalancer's is refused, never taken over. `leaving`:
+ * a server group about to leave traffic, written out of the route before its pods lose their labels,
+ * so that the route never sends to a Service with no endpoints.
  */
-export async function syncRouteBackends(client: KubeClient, ns: string, loadBalancer: string): Promise<BackendRef[] | undefined> {
+export async function syncRouteBackends(client: KubeClient, ns: string, loadBalancer: string, leaving?: string): Promise<BackendRef[] | undefined> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await syncRouteBackendsOnce(client, ns, loadBalancer);
+      return await syncRouteBackendsOnce(client, ns, loadBalancer, leaving);
     } catch (err) {
       if (!isConflict(err) || attempt >= routeWriteAttempts) throw err;
     }
@@ -138,7 +140,7 @@ async function applyBackendService(client: KubeClient, route: HttpRoute, loadBal
   'staysail', { force: true });
 }
 
-async function syncRouteBackendsOnce(client: KubeClient, ns: string, loadBalancer: string): Promise<BackendRef[] | undefined> {
+async function syncRouteBackendsOnce(client: KubeClient, ns: string, loadBalancer: string, leaving: string | undefined): Promise<BackendRef[] | undefined> {
   let route: HttpRoute | undefined;
   try {
     route = await getOrUndefined<HttpRoute>(client, httpRoutes, ns, loadBalancer);
@@ -152,7 +154,7 @@ async function syncRouteBackendsOnce(client: KubeClient, ns: string, loadBalance
   const port = routePort(ports);
   if (port === undefined) return undefined; // the LoadBalancer's Service comes first
   const live = await client.list<KubeObject>(podsResource, ns, { labelSelector: `${trafficLabel(loadBalancer)}=${trafficValue}` });
-  const members = await routeMembers(client, ns, loadBalancer, live.items);
+  const members = (await routeMembers(client, ns, loadBalancer, live.items)).filter((m) => m.serverGroup !== leaving);
   const backends = routeBackends(loadBalancer, members, port);
   for (const b of backends) {
     await applyBackendService(client, route, loadBalancer, members.find((m) => backendServiceName(loadBalancer, m.serverGroup) === b.name)!.serverGroup, ports);

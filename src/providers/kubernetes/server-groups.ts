@@ -121,6 +121,8 @@ export function kubernetesServerGroups(clientFor: ClientFor): ServerGroupProvide
     const loadBalancers = change.loadBalancers ?? current.loadBalancers;
     const share = change.disabledPercentage ?? current.disabledPercentage ?? 0;
     const serving = enabled ? loadBalancers : [];
+    // A weighted route stops sending to it before its pods leave the Service it sends to.
+    for (const lb of (current.enabled ? current.loadBalancers : []).filter((x) => !serving.includes(x))) await syncRouteBackends(client, ns, lb, name);
     // Pod template first, so pods created from now on are right; then the live pods.
     await typed(`server group ${name}`, () => client.mergePatch(replicaSets, ns, name, {
       metadata: { annotations: { [enabledAnnotation]: String(enabled), [loadBalancersAnnotation]: JSON.stringify(loadBalancers),
@@ -231,6 +233,12 @@ export function kubernetesServerGroups(clientFor: ClientFor): ServerGroupProvide
 
     async destroy(a, l, name) {
       const client = await clientFor(a);
+      // Out of traffic first (a weighted route rewritten without it, its pods unlabelled), so nothing sends to pods being deleted.
+      try {
+        if (describe(await get(a, l, name)).enabled) await converge(a, l, name, { enabled: false });
+      } catch (err) {
+        if (!isProviderError(err, 'NotFound') && !isNotFound(err)) throw err;
+      }
       try {
         await client.delete(replicaSets, namespaceOf(a, l), name, { propagationPolicy: 'Background' });
       } catch (err) {

@@ -85,6 +85,30 @@ describe('the Kubernetes provider\'s weighted routes', function () {
     assert.equal(await backends(), 'lb-gw-shop-gw-v000:80=55 lb-gw-shop-gw-v002:80=10 lb-gw-shop-gw-v003:80=15 lb-gw-shop-gw-v004:80=20');
   });
 
+  it('writes a server group out of the route before its pods leave traffic, and one destroyed at once', async () => {
+    // Every version of the route and of the pods, by resourceVersion (one etcd orders them all).
+    const start = (await route()).metadata.resourceVersion!;
+    const abort = new AbortController();
+    const routeOut: number[] = [];
+    const podOut: number[] = [];
+    const watching = [
+      client.watch<HttpRoute>(httpRoutes, ns, { fieldSelector: 'metadata.name=lb-gw', resourceVersion: start }, (e) => {
+        if (!(e.object.spec?.rules?.[0]?.backendRefs ?? []).some((b) => b.name === 'lb-gw-shop-gw-v004')) routeOut.push(Number(e.object.metadata.resourceVersion));
+      }, abort.signal),
+      client.watch<KubeObject>(pods, ns, { labelSelector: 'staysail.dev/server-group=shop-gw-v004', resourceVersion: start }, (e) => {
+        if (e.type === 'MODIFIED' && e.object.metadata.labels?.['lb.staysail.dev/lb-gw'] !== 'enabled') podOut.push(Number(e.object.metadata.resourceVersion));
+      }, abort.signal),
+    ];
+    await provider.serverGroups.disable(account, {}, 'shop-gw-v004');
+    await waitFor(async () => routeOut.length > 0 && podOut.length >= 2, 30_000, () => `route writes without v004 ${JSON.stringify(routeOut)}, pods out ${JSON.stringify(podOut)}`);
+    abort.abort();
+    await Promise.all(watching);
+    assert.ok(routeOut[0]! < Math.min(...podOut), `the route dropped v004 at ${routeOut[0]}, after a pod left traffic at ${Math.min(...podOut)}`);
+
+    await provider.serverGroups.destroy(account, {}, 'shop-gw-v003');
+    assert.ok(!(await backends()).includes('v003'), `the route still sends to v003 once it is destroyed: ${await backends()}`);
+  });
+
   it('is refused by the API server when every port is UDP', async () => {
     const lb = { apiVersion: 'staysail.dev/v1alpha1', kind: 'LoadBalancer', metadata: { name: 'lb-udp', namespace: ns },
       spec: { application: 'shop', accountRef: { name: 'local' }, ports: [{ port: 53, protocol: 'UDP' }], kubernetes: { httpRoute: { parentRefs: [{ name: 'public' }] } } } };
