@@ -140,7 +140,8 @@ async function applyBackendService(client: KubeClient, route: HttpRoute, loadBal
   'staysail', { force: true });
 }
 
-async function syncRouteBackendsOnce(client: KubeClient, ns: string, loadBalancer: string, leaving: string | undefined): Promise<BackendRef[] | undefined> {
+/** The load balancer's HTTPRoute when it is ours; undefined when there is none, it is someone else's, or the Gateway API is not installed. */
+async function ourRoute(client: KubeClient, ns: string, loadBalancer: string): Promise<HttpRoute | undefined> {
   let route: HttpRoute | undefined;
   try {
     route = await getOrUndefined<HttpRoute>(client, httpRoutes, ns, loadBalancer);
@@ -148,7 +149,21 @@ async function syncRouteBackendsOnce(client: KubeClient, ns: string, loadBalance
     if ((err as { status?: number }).status === 404) return undefined; // the Gateway API is not installed
     throw err;
   }
-  if (!route || !isOurs(route, 'LoadBalancer', loadBalancer)) return undefined;
+  return route && isOurs(route, 'LoadBalancer', loadBalancer) ? route : undefined;
+}
+
+/** Deletes the backend Services of the load balancer's route that are ours and no longer among `backends`. */
+async function deleteStaleBackends(client: KubeClient, ns: string, loadBalancer: string, backends: BackendRef[]): Promise<void> {
+  const made = await client.list<KubeObject>(services, ns, { labelSelector: `${routeBackendLabel}=${loadBalancer}` });
+  for (const svc of made.items) {
+    if (backends.some((b) => b.name === svc.metadata.name) || !isOurs(svc, 'LoadBalancer', loadBalancer)) continue;
+    try { await client.delete(services, ns, svc.metadata.name); } catch (err) { if (!isNotFound(err)) throw err; }
+  }
+}
+
+async function syncRouteBackendsOnce(client: KubeClient, ns: string, loadBalancer: string, leaving: string | undefined): Promise<BackendRef[] | undefined> {
+  const route = await ourRoute(client, ns, loadBalancer);
+  if (!route) return undefined;
   const front = await getOrUndefined<Service>(client, services, ns, loadBalancer);
   const ports = front?.spec?.ports ?? [];
   const port = routePort(ports);
@@ -164,10 +179,6 @@ async function syncRouteBackendsOnce(client: KubeClient, ns: string, loadBalance
     await client.mergePatch(httpRoutes, ns, loadBalancer, { metadata: { resourceVersion: route.metadata.resourceVersion },
       spec: { rules: [{ ...(rule.matches ? { matches: rule.matches } : {}), backendRefs: backends }] } });
   }
-  const made = await client.list<KubeObject>(services, ns, { labelSelector: `${routeBackendLabel}=${loadBalancer}` });
-  for (const svc of made.items) {
-    if (backends.some((b) => b.name === svc.metadata.name) || !isOurs(svc, 'LoadBalancer', loadBalancer)) continue;
-    try { await client.delete(services, ns, svc.metadata.name); } catch (err) { if (!isNotFound(err)) throw err; }
-  }
+  await deleteStaleBackends(client, ns, loadBalancer, backends);
   return backends;
 }
