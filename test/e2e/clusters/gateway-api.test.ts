@@ -146,4 +146,18 @@ describe('a LoadBalancer on a Gateway API HTTPRoute, with the operator as a proc
     await waitForRollout(3, 'RolledBack', 'shop-cn');
     await routeReads(client, 'lb-cn', 'lb-cn-shop-cn-v001=100');
   });
+
+  it('canary without weight: the baseline and the canary take their share of the pods (1 each beside 4: 16, 16, production 68)', async () => {
+    // The CanaryConfig "web" of the test before; the warm-up keeps the analysis from querying anything.
+    const canary = { type: 'canary', canary: { canaryConfigRef: { name: 'web' }, replicas: 1, warmup: '1h', lifetime: '2h', interval: '1h' } };
+    await apply(loadBalancer('lb-nw'), cluster('shop:1', {}, 'nw', canary));
+    await waitForRollout(1, 'Succeeded', 'shop-nw');
+    await routeReads(client, 'lb-nw', 'lb-nw-shop-nw-v000=100');
+    await apply(cluster('shop:2', {}, 'nw', canary));
+    await waitForRollout(2, 'Analyzing', 'shop-nw');
+    await routeReads(client, 'lb-nw', 'lb-nw-shop-nw-baseline-v001=16 lb-nw-shop-nw-canary-v001=16 lb-nw-shop-nw-v000=68');
+    await apply(cluster('shop:2', { canaryDecision: { id: 'stop', decision: 'abort' } }, 'nw', canary));
+    await waitForRollout(2, 'RolledBack', 'shop-nw');
+    await routeReads(client, 'lb-nw', 'lb-nw-shop-nw-v000=100');
+  });
 });
