@@ -57,7 +57,8 @@ export async function runStandalone(s: StageRun, name: string, action: RequestAc
     sg = await s.client.get<ServerGroup>(resources.serverGroup, ns, name);
   } catch (err) {
     if (!isNotFound(err)) throw err;
-    if (action === 'destroy' && s.record.state?.applied) return { status: 'SUCCEEDED', message: `ServerGroup "${name}" is gone`, outputs: { serverGroup: name } };
+    // Gone once the stage has set out to delete it: its pass that deleted it may not have lived to save that it did.
+    if (action === 'destroy' && (s.record.state?.deleting || s.record.state?.applied)) return { status: 'SUCCEEDED', message: `ServerGroup "${name}" is gone`, outputs: { serverGroup: name } };
     return { status: 'FAILED', final: true, message: `${stageName(s)}: ServerGroup "${name}" (serverGroupRef) does not exist in namespace "${ns}"` };
   }
   const owner = sg.metadata.ownerReferences?.find((o) => o.controller && o.kind === 'Cluster');
@@ -71,14 +72,11 @@ export async function runStandalone(s: StageRun, name: string, action: RequestAc
   if (action === 'resize' && !s.record.state?.capacity) {
     return { status: 'RUNNING', message: `${stageName(s)}: resizing ServerGroup "${name}" to ${capacity!.desired}`, pollAfterMs: 100, outputs, state: { capacity } };
   }
+  if (action === 'destroy') return destroyStandalone(s, sg);
   if (!s.record.state?.applied) {
-    if (action === 'destroy') {
-      await s.client.delete(resources.serverGroup, ns, name, { ...(sg.metadata.uid ? { uid: sg.metadata.uid } : {}) });
-    } else {
-      await s.client.apply(resources.serverGroup, { apiVersion, kind: 'ServerGroup', metadata: { name, namespace: ns }, spec: applied(action, capacity, cfg) } as ServerGroup,
-        `staysail-${s.stage.type}`, { force: true });
-    }
-    return { status: 'RUNNING', message: `${stageName(s)}: ${action === 'destroy' ? 'deleted' : 'applied'} ServerGroup "${name}"`, pollAfterMs: 500, outputs,
+    await s.client.apply(resources.serverGroup, { apiVersion, kind: 'ServerGroup', metadata: { name, namespace: ns }, spec: applied(action, capacity, cfg) } as ServerGroup,
+      `staysail-${s.stage.type}`, { force: true });
+    return { status: 'RUNNING', message: `${stageName(s)}: applied ServerGroup "${name}"`, pollAfterMs: 500, outputs,
       state: { applied: true, ...(capacity ? { capacity } : {}) } };
   }
   if (action === 'disable' && isPartial(cfg)) {
@@ -87,7 +85,30 @@ export async function runStandalone(s: StageRun, name: string, action: RequestAc
     if (share) return { status: 'RUNNING', message: `${stageName(s)}: waiting for ${share}`, pollAfterMs: pollMs, outputs };
     return { status: 'SUCCEEDED', message: `ServerGroup "${name}": ${cfg.desiredPercentage}% of its instances out of traffic`, outputs };
   }
-  const waiting = action === 'destroy' ? 'it to be gone' : pending(sg, action, capacity);
+  const waiting = pending(sg, action, capacity);
   if (waiting) return { status: 'RUNNING', message: `${stageName(s)}: waiting for ServerGroup "${name}": ${waiting}`, pollAfterMs: pollMs, outputs };
   return { status: 'SUCCEEDED', message: `ServerGroup "${name}": ${action === 'resize' ? `${capacity!.desired} healthy instances` : `${action}d`}`, outputs };
+}
+
+/**
+ * destroyServerGroup of a standalone ServerGroup: the uid it deletes is kept first, then it is deleted
+ * (with that uid as precondition) until it is gone, so a pass repeated after a crash between the
+ * delete and saving its state finds it gone and succeeds rather than failing on a ServerGroup that
+ * does not exist. One made again under the name since (another uid) is not the stage's to delete.
+ */
+async function destroyStandalone(s: StageRun, sg: ServerGroup): Promise<StageOutcome> {
+  const { name, namespace: ns, uid } = sg.metadata;
+  const outputs = { serverGroup: name };
+  const deleting = s.record.state?.deleting as string | undefined;
+  if (!deleting) return { status: 'RUNNING', message: `${stageName(s)}: deleting ServerGroup "${name}"`, pollAfterMs: 100, outputs, state: { deleting: uid! } };
+  if (deleting !== uid) return { status: 'SUCCEEDED', message: `ServerGroup "${name}" is gone (one made again under its name since is left alone)`, outputs };
+  if (!sg.metadata.deletionTimestamp) {
+    try {
+      await s.client.delete(resources.serverGroup, ns, name, { uid: uid! });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      return { status: 'SUCCEEDED', message: `ServerGroup "${name}" is gone`, outputs };
+    }
+  }
+  return { status: 'RUNNING', message: `${stageName(s)}: waiting for ServerGroup "${name}": it to be gone`, pollAfterMs: pollMs, outputs, state: { deleting } };
 }
