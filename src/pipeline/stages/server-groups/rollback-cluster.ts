@@ -41,17 +41,22 @@ export const rollbackClusterStage: StageType = {
     if (isOutcome(c)) return c;
     const id = s.record.state?.requested as string | undefined;
     if (id) return followRollback(s, c, id, s.record.state!.target as string);
+    const request = requestId(s);
+    // Written already (a pass repeated after a crash): follow it, even with failIfRollingOut, for the rollout is its own.
+    if (c.spec?.rollback?.id === request) return followRollback(s, c, request, (s.record.state?.target as string | undefined) ?? c.spec.rollback.toServerGroup!);
     const waiting = whileRollingOut(s, c, cfg.failIfRollingOut);
     if (waiting) return waiting;
-    const target = cfg.toServerGroup ? { name: cfg.toServerGroup } : rollbackTarget(c);
+    const kept = s.record.state?.target as string | undefined;
+    const target = kept ? { name: kept } : cfg.toServerGroup ? { name: cfg.toServerGroup } : rollbackTarget(c);
     if ('none' in target) return { status: 'FAILED', final: true, message: `${stageName(s)}: ${target.none}` };
     if (!listedGroups(c).some((g) => g.name === target.name)) {
       return { status: 'FAILED', final: true, message: `${stageName(s)}: Cluster "${c.metadata.name}" has no server group ${target.name} (toServerGroup); it has ${listedGroups(c).map((g) => g.name).join(', ') || 'none'}` };
     }
-    const request = requestId(s);
-    if (c.spec?.rollback?.id !== request) {
-      await s.client.mergePatch(resources.cluster, c.metadata.namespace, c.metadata.name, { spec: { rollback: { id: request, toServerGroup: target.name } } });
+    // The target is kept before spec.rollback is written, so a repeated pass reports the one it asked for, not one chosen again.
+    if (!kept) {
+      return { status: 'RUNNING', message: `${stageName(s)}: rolling Cluster "${c.metadata.name}" back to ${target.name}`, pollAfterMs: 100, state: watching(c.metadata.name, { target: target.name }) };
     }
+    await s.client.mergePatch(resources.cluster, c.metadata.namespace, c.metadata.name, { spec: { rollback: { id: request, toServerGroup: target.name } } });
     return { status: 'RUNNING', message: `${stageName(s)}: asked Cluster "${c.metadata.name}" to roll back to ${target.name} (request ${request})`, pollAfterMs: 1000,
       state: watching(c.metadata.name, { requested: request, target: target.name }) };
   },
