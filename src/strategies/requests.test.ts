@@ -144,6 +144,11 @@ describe('planRequests', () => {
     it(c.name, () => assert.deepEqual(said(plan(c.requests, c.over)), { actions: c.actions, results: c.results }));
   }
 
+  it('scaleDown sizes each server group it chose to min 0, max 0, desired 0, as Orca does', () => {
+    assert.deepEqual(plan([{ action: 'scaleDown', remaining: 1 }]).actions, [
+      { kind: 'resize', name: 'shop-v001', capacity: { min: 0, max: 0, desired: 0 } }, { kind: 'resize', name: 'shop-v000', capacity: { min: 0, max: 0, desired: 0 } }]);
+  });
+
   it('records what it acted on, the capacity a resize gave, and when', () => {
     const [r] = plan([{ action: 'resize', serverGroup: 'shop-v000', capacity: { min: 0, max: 4, desired: 3 } }]).results;
     assert.deepEqual(r, { id: 'r0', action: 'resize', result: 'Done', message: 'resized shop-v000 to 3', serverGroups: ['shop-v000'],

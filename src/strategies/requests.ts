@@ -163,7 +163,8 @@ function wholeCluster(r: ClusterRequest, groups: Group[], live: string | undefin
       chosen.map((g) => ({ kind: 'destroy', name: g.name })), chosen.map((g) => g.name));
   }
   return done(chosen.length ? `scaled ${listed(chosen)} to 0, ${kept}${also}` : `nothing to scale down, ${kept}${also}`,
-    chosen.map((g) => ({ kind: 'resize', name: g.name, capacity: { min: 0, max: g.capacity.max, desired: 0 } })), chosen.map((g) => g.name));
+    // 0/0/0 as Orca's scaleDownCluster sends: nothing (an autoscaler included) brings it back up until it is resized again.
+    chosen.map((g) => ({ kind: 'resize', name: g.name, capacity: { min: 0, max: 0, desired: 0 } })), chosen.map((g) => g.name));
 }
 
 /** The server groups as an outcome's actions leave them, for the next request of the same pass. */
