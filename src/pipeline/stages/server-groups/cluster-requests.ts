@@ -2,6 +2,7 @@
 // change its ServerGroups; they add a request with a deterministic id to the Cluster's spec.requests,
 // wait for the Cluster's status to record its result, then for the server groups to show it. While
 // the Cluster rolls out they wait for the rollout to end (or fail at once with failIfRollingOut).
+import { createHash } from 'node:crypto';
 import { parseDuration } from '../../../api/duration.ts';
 import { maxRequests, type ClusterRequest, type ClusterSpec, type ClusterStatus } from '../../../api/v1alpha1/cluster.ts';
 import { resources } from '../../../api/v1alpha1/index.ts';
@@ -23,8 +24,56 @@ const pollMs = 5_000;
 /** `<type> "<refId>"`, how the stage's messages begin. */
 export const stageName = (s: StageRun) => `${s.stage.type} "${s.stage.refId}"`;
 
-/** The id of this attempt's request: a repeated pass of the same attempt asks once, a retry asks again. */
-export const requestId = (s: StageRun) => childName(s.run.metadata.name, s.stage.refId, s.record.attempts ?? 1);
+/**
+ * The id of this attempt's request: a repeated pass of the same attempt asks once, a retry asks again.
+ * The readable part (run, refId, attempt) can be the same for two stages (run x, refId 1, attempt 2 and
+ * run x-1, refId 2) or for a run made again under its name, so a hash of the run's uid and the raw
+ * refId and attempt ends it; 63 characters at most, as the Cluster's schema allows.
+ */
+export function requestId(s: StageRun): string {
+  const attempt = s.record.attempts ?? 1;
+  const hash = createHash('sha256').update(`${s.run.metadata.uid ?? ''}\0${s.stage.refId}\0${attempt}`).digest('hex').slice(0, 8);
+  return `${childName(s.run.metadata.name, s.stage.refId, attempt).slice(0, 54).replace(/-+$/, '')}-${hash}`;
+}
+
+/** How many times removing a request looks again after a concurrent change of the Cluster. */
+const removeTries = 5;
+
+/**
+ * Takes the stage's request out of the Cluster's spec.requests while the Cluster has not handled it,
+ * so a stage that timed out or was canceled is not carried out later. The resourceVersion in the
+ * merge patch makes a concurrent change of the list a conflict, answered by reading again (a bounded
+ * number of times). False when it is handled already (or was never there): nothing to take back.
+ */
+export async function removeRequest(s: StageRun, clusterRef: string, id: string): Promise<boolean> {
+  const ns = s.run.metadata.namespace!;
+  for (let i = 0; i < removeTries; i++) {
+    let c: Cluster;
+    try {
+      c = await s.client.get<Cluster>(resources.cluster, ns, clusterRef);
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+    const standing = c.spec?.requests ?? [];
+    if (!standing.some((r) => r.id === id) || c.status?.requests?.some((r) => r.id === id)) return false;
+    try {
+      await s.client.mergePatch(resources.cluster, ns, clusterRef,
+        { metadata: { resourceVersion: c.metadata.resourceVersion }, spec: { requests: standing.filter((r) => r.id !== id) } });
+      return true;
+    } catch (err) {
+      if (!isConflict(err)) throw err;
+    }
+  }
+  throw new Error(`${stageName(s)}: Cluster "${clusterRef}" kept changing while request ${id} was taken out of its spec.requests; remove it by hand`);
+}
+
+/** The cancel of a stage that is a request: its request, if not yet handled, is taken back. */
+export async function cancelRequest(s: StageRun): Promise<void> {
+  const id = s.record.state?.requested as string | undefined;
+  const cluster = s.record.state?.cluster as string | undefined;
+  if (id && cluster) await removeRequest(s, cluster, id);
+}
 
 /** The Cluster clusterRef names, or the stage's failure saying it does not exist. */
 export async function getCluster(s: StageRun, name: string): Promise<Cluster | StageOutcome> {
@@ -123,6 +172,8 @@ export async function requestOutcome(s: StageRun, c: Cluster, id: string, output
   const record = c.status?.requests?.find((r) => r.id === id);
   if (!record) {
     const waiting = whileRollingOut(s, c, false, { requested: id });
+    // Out of time: the request goes with the stage, or the Cluster would carry it out once the rollout ends.
+    if (waiting?.status === 'FAILED' && await removeRequest(s, name, id)) return { ...waiting, message: `${waiting.message}; request ${id} was taken back` };
     if (waiting) return waiting;
     return { status: 'RUNNING', message: `${stageName(s)}: waiting for Cluster "${name}" to handle request ${id}`, pollAfterMs: pollMs, state: watching(name, { requested: id }) };
   }
@@ -140,15 +191,15 @@ export async function requestOutcome(s: StageRun, c: Cluster, id: string, output
 
 /**
  * One pass of a stage that is a request on a Cluster: wait out a rollout, add the request (once),
- * then follow it to its result.
+ * then follow it to its result. keep: what the stage keeps in its state until the request is made.
  */
 export async function runRequest(s: StageRun, clusterRef: string, failAtOnce: boolean | undefined, request: (c: Cluster) => ClusterRequest | StageOutcome,
-  outputs: (record: Record) => Outputs, settled?: Settled): Promise<StageOutcome> {
+  outputs: (record: Record) => Outputs, settled?: Settled, keep: Outputs = {}): Promise<StageOutcome> {
   const c = await getCluster(s, clusterRef);
   if (isOutcome(c)) return c;
   const id = s.record.state?.requested as string | undefined;
   if (id) return requestOutcome(s, c, id, outputs, settled);
-  const waiting = whileRollingOut(s, c, failAtOnce);
+  const waiting = whileRollingOut(s, c, failAtOnce, keep);
   if (waiting) return waiting;
   const r = request(c);
   if (isOutcome(r)) return r;

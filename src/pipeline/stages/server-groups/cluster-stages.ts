@@ -3,7 +3,7 @@
 // on the rest, refusing what would leave it with nothing enabled.
 import type { ClusterRequest } from '../../../api/v1alpha1/cluster.ts';
 import type { StageOutcome, StageType } from '../stage-type.ts';
-import { requestId, runRequest, serverGroupStageTimeoutMs } from './cluster-requests.ts';
+import { cancelRequest, requestId, runRequest, serverGroupStageTimeoutMs } from './cluster-requests.ts';
 
 type Base = { clusterRef: { name: string }; failIfRollingOut?: boolean };
 
@@ -17,6 +17,7 @@ function clusterStage<C extends Base>(type: string, request: (c: C) => Omit<Clus
       return runRequest(s, cfg.clusterRef.name, cfg.failIfRollingOut, () => ({ id: requestId(s), ...request(cfg) }),
         (r) => ({ serverGroups: r.serverGroups ?? [] }));
     },
+    cancel: cancelRequest,
   };
 }
 
