@@ -30,6 +30,8 @@ export const canaryRoleLabel = `${group}/canary-role`;
 export const rolloutLabel = `${group}/rollout`;
 /** On a Cluster's validation PipelineRun: the percentage of the step it validates. */
 export const stepLabel = `${group}/step`;
+/** On a Cluster: the request id of the resizeServerGroup stage that last set its spec.capacity (so a repeated pass knows it sent it). */
+export const capacitySetByAnnotation = `${group}/capacity-set-by`;
 
 // What providers make (the Kubernetes provider's ReplicaSets, Services, NetworkPolicies).
 
