@@ -24,7 +24,7 @@ import { destroyServerGroupStage, enableServerGroupStage, resizeServerGroupStage
 interface StageRecord { refId: string; status: string; message?: string; outputs?: Record<string, unknown> }
 type Run = KubeObject<unknown, { stages?: StageRecord[]; conditions?: { type: string; status: string; reason: string; message: string }[] }>;
 interface Listed { name: string; enabled: boolean; desiredReplicas: number; readyReplicas: number }
-type Cluster = KubeObject<{ capacity: { desired: number }; requests?: { id: string }[] },
+type Cluster = KubeObject<{ capacity: { desired: number }; requests?: { id: string }[]; rollback?: { id: string } },
   { rollout?: { phase: string; revision: number; newServerGroup?: string }; serverGroups?: Listed[]; activeServerGroup?: string;
     requests?: { id: string; action: string; result: string; message: string; time?: string }[] }>;
 type ServerGroup = KubeObject<{ enabled: boolean; capacity: { desired: number } }, { enabled?: boolean; readyReplicas?: number; disabledPercentage?: number }>;
@@ -254,6 +254,10 @@ for (const world of worlds) {
       assert.match(late.status === 'FAILED' ? late.message : JSON.stringify(late), /did not end within the stage's timeout.*; request late-1 was taken back$/);
       await enableServerGroupStage.cancel!(passOf(enableServerGroupStage, { ...ref, target: 'oldest' }, waited('cxl', 'canceled-1', new Date().toISOString())));
       assert.deepEqual((await getCluster('shop-many')).spec!.requests!.map((x) => readable(x.id)), ['many-1-off', 'many-1-shrink', 'many-1-up']);
+      // So does a rollbackCluster's spec.rollback the Cluster has not started.
+      await manager.client.mergePatch(resources.cluster, ns, 'shop-many', { spec: { rollback: { id: 'rb-1', toServerGroup: 'shop-many-v001' } } });
+      await rollbackClusterStage.cancel!(passOf(rollbackClusterStage, ref, { ...waited('rb', 'rb-1', new Date().toISOString()), type: 'rollbackCluster' }));
+      assert.equal((await getCluster('shop-many')).spec!.rollback, undefined);
 
       // A request written while the rollout runs waits for it: handled only once a healthy template has been rolled out after it.
       const standing = (await getCluster('shop-many')).spec!.requests!;

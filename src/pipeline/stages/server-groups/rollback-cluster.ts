@@ -3,6 +3,7 @@
 // disable the others. The target is toServerGroup, else the newest server group older than the
 // active one that runs another image (Spinnaker's PREVIOUS_IMAGE), else the one before the active.
 import { resources } from '../../../api/v1alpha1/index.ts';
+import { isConflict } from '../../../core/errors.ts';
 import type { StageOutcome, StageRun, StageType } from '../stage-type.ts';
 import { getCluster, isOutcome, listedGroups, requestId, serverGroupStageTimeoutMs, stageName, watching, whileRollingOut, type Cluster } from './cluster-requests.ts';
 
@@ -31,6 +32,16 @@ function followRollback(s: StageRun, c: Cluster, id: string, target: string): St
   return { status: 'RUNNING', message: `${stageName(s)}: Cluster "${name}": ${r.message ?? r.phase}`, pollAfterMs: 5000, outputs, state: watching(name, { requested: id, target }) };
 }
 
+/** The target kept or named (it must be listed), else the one rollbackTarget picks; the stage's failure when there is none. */
+function chosenTarget(s: StageRun, c: Cluster, named: string | undefined): { name: string } | StageOutcome {
+  const target = named ? { name: named } : rollbackTarget(c);
+  if ('none' in target) return { status: 'FAILED', final: true, message: `${stageName(s)}: ${target.none}` };
+  if (!listedGroups(c).some((g) => g.name === target.name)) {
+    return { status: 'FAILED', final: true, message: `${stageName(s)}: Cluster "${c.metadata.name}" has no server group ${target.name} (toServerGroup); it has ${listedGroups(c).map((g) => g.name).join(', ') || 'none'}` };
+  }
+  return target;
+}
+
 export const rollbackClusterStage: StageType = {
   type: 'rollbackCluster',
   retryable: true,
@@ -47,11 +58,8 @@ export const rollbackClusterStage: StageType = {
     const waiting = whileRollingOut(s, c, cfg.failIfRollingOut);
     if (waiting) return waiting;
     const kept = s.record.state?.target as string | undefined;
-    const target = kept ? { name: kept } : cfg.toServerGroup ? { name: cfg.toServerGroup } : rollbackTarget(c);
-    if ('none' in target) return { status: 'FAILED', final: true, message: `${stageName(s)}: ${target.none}` };
-    if (!listedGroups(c).some((g) => g.name === target.name)) {
-      return { status: 'FAILED', final: true, message: `${stageName(s)}: Cluster "${c.metadata.name}" has no server group ${target.name} (toServerGroup); it has ${listedGroups(c).map((g) => g.name).join(', ') || 'none'}` };
-    }
+    const target = chosenTarget(s, c, kept ?? cfg.toServerGroup);
+    if (isOutcome(target)) return target;
     // The target is kept before spec.rollback is written, so a repeated pass reports the one it asked for, not one chosen again.
     if (!kept) {
       return { status: 'RUNNING', message: `${stageName(s)}: rolling Cluster "${c.metadata.name}" back to ${target.name}`, pollAfterMs: 100, state: watching(c.metadata.name, { target: target.name }) };
@@ -59,5 +67,21 @@ export const rollbackClusterStage: StageType = {
     await s.client.mergePatch(resources.cluster, c.metadata.namespace, c.metadata.name, { spec: { rollback: { id: request, toServerGroup: target.name } } });
     return { status: 'RUNNING', message: `${stageName(s)}: asked Cluster "${c.metadata.name}" to roll back to ${target.name} (request ${request})`, pollAfterMs: 1000,
       state: watching(c.metadata.name, { requested: request, target: target.name }) };
+  },
+  // A rollback the Cluster has not started goes with the stage (timed out, or its run canceled); one under way or done stays.
+  async cancel(s) {
+    const id = s.record.state?.requested as string | undefined;
+    const name = s.record.state?.cluster as string | undefined;
+    if (!id || !name) return;
+    for (let i = 0; i < 5; i++) {
+      const c = await getCluster(s, name);
+      if (isOutcome(c) || c.spec?.rollback?.id !== id || c.status?.rollout?.rollbackId === id) return;
+      try {
+        await s.client.mergePatch(resources.cluster, c.metadata.namespace, name, { metadata: { resourceVersion: c.metadata.resourceVersion }, spec: { rollback: null } });
+        return;
+      } catch (err) {
+        if (!isConflict(err)) throw err;
+      }
+    }
   },
 };
