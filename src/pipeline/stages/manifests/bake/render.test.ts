@@ -19,12 +19,12 @@ describe('running a renderer', () => {
 
   it('gives the renderer none of the operator\'s environment, and no PATH or way out by HTTP unless network is allowed', () => {
     const operator = { PATH: '/usr/bin', KUBECONFIG: '/k', AWS_SECRET_ACCESS_KEY: 's', KUBERNETES_SERVICE_HOST: '10.0.0.1', HTTPS_PROXY: 'http://proxy:3128' };
-    const closed = renderEnv('/work', false, operator);
+    const closed = renderEnv('/tmp/staysail-bake-x', false, operator);
     assert.equal(closed.PATH, '');
     assert.equal(closed.HTTPS_PROXY, 'http://127.0.0.1:9');
-    assert.equal(closed.HOME, '/work/.home');
+    assert.equal(closed.HOME, '/tmp/staysail-bake-x/.home');
     for (const k of ['KUBECONFIG', 'AWS_SECRET_ACCESS_KEY', 'KUBERNETES_SERVICE_HOST']) assert.equal(k in closed, false, k);
-    const open = renderEnv('/work', true, operator);
+    const open = renderEnv('/tmp/staysail-bake-x', true, operator);
     assert.equal(open.PATH, '/usr/bin');
     assert.equal(open.HTTPS_PROXY, 'http://proxy:3128');
     for (const k of ['KUBECONFIG', 'AWS_SECRET_ACCESS_KEY', 'KUBERNETES_SERVICE_HOST']) assert.equal(k in open, false, k);
